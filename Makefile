@@ -1,0 +1,50 @@
+# appmesh: a thin wrapper over CMake. `make` builds into build/; `make test` runs every test.
+BUILD ?= build
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-dev libcjson-dev \
+               lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl \
+               gcc make
+
+.PHONY: all build deps check-deps test bench demo install clean format
+
+all: build
+
+build: check-deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Install the Debian 12 packages the build and the tests need.
+deps:
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: run as root (sudo make deps) to install: $(DEB_PACKAGES)" >&2; exit 1; \
+	fi
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+# Quick check: run `make deps` only when a needed package is missing.
+check-deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "missing packages:" $$missing; $(MAKE) --no-print-directory deps; \
+	fi
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: check-deps
+	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAPPMESH_SANITIZE=OFF >/dev/null
+	@cmake --build build-bench -j $(JOBS)
+	@sh tests/bench/run.sh build-bench
+
+install: build
+	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+format:
+	clang-format -i core/src/*.c core/src/*.h core/include/appmesh/*.h tests/core/*.c tests/core/*.h
+
+clean:
+	rm -rf $(BUILD) build-bench
