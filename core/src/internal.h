@@ -33,14 +33,13 @@ void am_zeroize(void *p, size_t n);
 void am_buf_init(struct appmesh_buf *b, const struct appmesh_allocator *a, size_t max);
 /** Make room for `extra` more bytes (plus the NUL). Errors: NOMEM, or RESPONSE past max. */
 enum appmesh_status am_buf_reserve(struct appmesh_buf *b, size_t extra, struct appmesh_error *err);
-enum appmesh_status
-am_buf_append(struct appmesh_buf *b, const void *p, size_t n, struct appmesh_error *err);
-enum appmesh_status
-am_buf_append_str(struct appmesh_buf *b, const char *s, struct appmesh_error *err);
+enum appmesh_status am_buf_append(struct appmesh_buf *b, const void *p, size_t n,
+                                  struct appmesh_error *err);
+enum appmesh_status am_buf_append_str(struct appmesh_buf *b, const char *s,
+                                      struct appmesh_error *err);
 enum appmesh_status am_buf_append_char(struct appmesh_buf *b, char c, struct appmesh_error *err);
-enum appmesh_status
-am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err, const char *fmt, ...)
-    APPMESH_PRINTF(3, 4);
+enum appmesh_status am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err,
+                                  const char *fmt, ...) APPMESH_PRINTF(3, 4);
 /** Keep the memory, drop the contents (len = 0, ptr[0] = '\0'). */
 void am_buf_reset(struct appmesh_buf *b);
 /** Empty string view of a buffer that may not be allocated yet. */
@@ -52,12 +51,11 @@ const char *am_buf_cstr(const struct appmesh_buf *b);
  * Record a failure: writes err only while err->status is APPMESH_OK (first error wins) and
  * always returns st, so `return am_fail(err, APPMESH_ERR_NOMEM, "out of memory");` reads well.
  */
-enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt, ...)
-    APPMESH_PRINTF(3, 4);
+enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt,
+                            ...) APPMESH_PRINTF(3, 4);
 /** Like am_fail, also setting err->field (the dotted wire path of the bad parameter). */
-enum appmesh_status
-am_fail_field(struct appmesh_error *err, const char *field, const char *fmt, ...)
-    APPMESH_PRINTF(3, 4);
+enum appmesh_status am_fail_field(struct appmesh_error *err, const char *field, const char *fmt,
+                                  ...) APPMESH_PRINTF(3, 4);
 /** Copy src into a fixed char array, truncating at a UTF-8 boundary and stripping newlines. */
 void am_copy_text(char *dst, size_t dstsize, const char *src, size_t srclen);
 
@@ -74,43 +72,37 @@ int am_strcasecmp_n(const char *a, size_t alen, const char *b, size_t blen);
  * between modules. ==== */
 
 /* ---- crypto_mbedtls.c (the only file including mbedTLS headers) ---- */
-enum appmesh_status
-am_sha256(const void *data, size_t len, unsigned char out[32], struct appmesh_error *err);
-enum appmesh_status am_hmac_sha256(const void *key,
-                                   size_t keylen,
-                                   const void *data,
-                                   size_t len,
-                                   unsigned char out[32],
-                                   struct appmesh_error *err);
+enum appmesh_status am_sha256(const void *data, size_t len, unsigned char out[32],
+                              struct appmesh_error *err);
+enum appmesh_status am_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                                   unsigned char out[32], struct appmesh_error *err);
 /** Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void am_hex_encode(const unsigned char *in, size_t n, char *out);
 /** A CTR_DRBG seeded from the system entropy source. */
 struct am_drbg;
-enum appmesh_status
-am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out, struct appmesh_error *err);
+enum appmesh_status am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out,
+                                struct appmesh_error *err);
 void am_drbg_destroy(struct am_drbg *drbg);
-enum appmesh_status
-am_drbg_random(struct am_drbg *drbg, void *out, size_t n, struct appmesh_error *err);
+enum appmesh_status am_drbg_random(struct am_drbg *drbg, void *out, size_t n,
+                                   struct appmesh_error *err);
 /** A random (version 4, RFC 4122 variant) UUID, lower-case, 36 characters plus NUL. */
 enum appmesh_status am_uuid4(struct am_drbg *drbg, char out[37], struct appmesh_error *err);
 
 /* ---- json.c (model <-> JSON with cJSON) ---- */
 /** The UpdateVirtualService body {"clientToken":...,"spec":{...}}, compact, appended to out. */
-enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
-                                              const char *client_token,
+enum appmesh_status am_json_write_update_body(struct appmesh_buf *out, const char *client_token,
                                               const struct appmesh_virtual_service_spec *spec,
                                               struct appmesh_error *err);
 /** Parse a VirtualServiceData payload. Owned by caller: *out. Errors: RESPONSE, NOMEM. */
-enum appmesh_status am_json_read_virtual_service_data(const char *body,
-                                                      size_t len,
+enum appmesh_status am_json_read_virtual_service_data(const char *body, size_t len,
                                                       const struct appmesh_allocator *a,
                                                       struct appmesh_virtual_service_data *out,
                                                       struct appmesh_error *err);
 
 /* ---- rest.c (rest-json protocol pieces) ---- */
 /** Append label percent-encoded (only A-Z a-z 0-9 - . _ ~ kept); "." and ".." become %2E. */
-enum appmesh_status
-am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct appmesh_error *err);
+enum appmesh_status am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n,
+                                         struct appmesh_error *err);
 /**
  * Fill err from an error response (http_status >= 300): aws_code (x-amzn-ErrorType before ':',
  * else body "code", else "__type" after '#', else the status number), message (body
@@ -121,11 +113,11 @@ void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmes
 
 /* ---- endpoint.c ---- */
 struct am_url {
-    struct appmesh_slice scheme;    /* "http" | "https" */
-    struct appmesh_slice host;      /* without brackets for IPv6 */
+    struct appmesh_slice scheme; /* "http" | "https" */
+    struct appmesh_slice host;   /* without brackets for IPv6 */
     struct appmesh_slice authority; /* host[:port] as written: the Host header value */
-    struct appmesh_slice path;      /* base path without a trailing '/', may be empty */
-    int port;                       /* explicit or the scheme's default */
+    struct appmesh_slice path;   /* base path without a trailing '/', may be empty */
+    int port;                    /* explicit or the scheme's default */
 };
 /** Split an absolute http(s) URL. Borrowed: out's slices point into url. Errors: ENDPOINT. */
 enum appmesh_status am_url_parse(const char *url, struct am_url *out, struct appmesh_error *err);
@@ -136,8 +128,7 @@ struct am_endpoint_params {
     bool use_dualstack;
 };
 /** The App Mesh endpoint URL (no trailing '/'), into url. Errors: ENDPOINT with the reason. */
-enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p,
-                                        struct appmesh_buf *url,
+enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p, struct appmesh_buf *url,
                                         struct appmesh_error *err);
 
 /* ---- config.c (environment, shared config/credentials files, precedence) ---- */
@@ -149,12 +140,12 @@ struct am_env {
 const char *am_env_get(const struct am_env *env, const char *name);
 /** Client settings after precedence (explicit > env > profile > default). Strings owned. */
 struct am_settings {
-    char *region;       /* NULL when none anywhere */
-    char *endpoint_url; /* configured custom endpoint, NULL = resolve from region */
-    char *profile;      /* profile name in use */
+    char *region;        /* NULL when none anywhere */
+    char *endpoint_url;  /* configured custom endpoint, NULL = resolve from region */
+    char *profile;       /* profile name in use */
     char *ca_bundle;
-    char *retry_mode; /* "standard" | "adaptive" (validated) */
-    int max_attempts; /* >= 1 */
+    char *retry_mode;    /* "standard" | "adaptive" (validated) */
+    int max_attempts;    /* >= 1 */
     double retry_base_delay;
     bool use_fips;
     bool use_dualstack;
@@ -163,16 +154,14 @@ struct am_settings {
 enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opts,
                                         const struct am_env *env,
                                         const struct appmesh_allocator *a,
-                                        struct am_settings *out,
-                                        struct appmesh_error *err);
+                                        struct am_settings *out, struct appmesh_error *err);
 void am_settings_cleanup(struct am_settings *s);
 
 /* ---- credentials.c (provider chain and cache) ---- */
 struct am_credentials_chain;
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
                                              const struct appmesh_credentials *explicit_creds,
-                                             const struct am_env *env,
-                                             const char *profile,
+                                             const struct am_env *env, const char *profile,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
 void am_credentials_chain_destroy(struct am_credentials_chain *chain);
@@ -181,15 +170,13 @@ void am_credentials_chain_destroy(struct am_credentials_chain *chain);
  * the next call; *source names the provider ("explicit", "environment",
  * "shared-credentials-file", ...). Errors: CREDENTIALS, saying every place it looked.
  */
-enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
-                                             double now,
+enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain, double now,
                                              struct appmesh_credentials *view,
-                                             const char **source,
-                                             struct appmesh_error *err);
+                                             const char **source, struct appmesh_error *err);
 
 /* ---- retry.c (pure logic: classification, backoff, quota) ---- */
 enum am_retry_kind {
-    AM_RETRY_NONE = 0,  /* not retryable */
+    AM_RETRY_NONE = 0, /* not retryable */
     AM_RETRY_TRANSIENT, /* 500/502/503/504, connection errors, transient codes */
     AM_RETRY_THROTTLING,
     AM_RETRY_TIMEOUT,
@@ -222,13 +209,9 @@ enum am_retry_decision {
  * After attempt number `attempt` (1-based) failed with `kind`: GO with *delay (seconds) and
  * *cost (tokens taken from q), or why not. random01 is uniform in [0, 1) for the jitter.
  */
-enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
-                                       struct am_retry_quota *q,
-                                       int attempt,
-                                       enum am_retry_kind kind,
-                                       double random01,
-                                       double *delay,
-                                       int *cost);
+enum am_retry_decision am_retry_decide(const struct am_retry_policy *p, struct am_retry_quota *q,
+                                       int attempt, enum am_retry_kind kind, double random01,
+                                       double *delay, int *cost);
 /** After a successful attempt: give back last_cost when the call retried, else 1 (capped). */
 void am_retry_on_success(struct am_retry_quota *q, int last_cost);
 
