@@ -142,21 +142,19 @@ void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmes
     if (err == NULL) {
         return;
     }
-    if (resp == NULL) {
-        err->status = APPMESH_ERR_SERVICE;
-        err->http_status = 0;
-        snprintf(err->aws_code, sizeof(err->aws_code), "0");
-        snprintf(err->message, sizeof(err->message), "no response to read an error from");
-        return;
-    }
     /* This is the producer of service errors: it fills every field (attempts is the client's). */
     err->status = APPMESH_ERR_SERVICE;
-    err->http_status = resp->status;
+    err->http_status = resp != NULL ? resp->status : 0;
     err->retryable = false;
     err->aws_code[0] = '\0';
     err->request_id[0] = '\0';
     err->field[0] = '\0';
     err->message[0] = '\0';
+    if (resp == NULL) {
+        snprintf(err->aws_code, sizeof(err->aws_code), "0");
+        snprintf(err->message, sizeof(err->message), "no response to read an error from");
+        return;
+    }
 
     for (i = 0; i < len; i++) {
         if (!is_space(text[i])) {
