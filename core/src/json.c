@@ -34,17 +34,32 @@ static size_t escaped_len(const char *s)
     return n;
 }
 
-/* Link item under obj with a constant key; on failure item is freed. */
-static bool add_cs(cJSON *obj, const char *key, cJSON *item)
+/*
+ * The body tree is at most six nodes and lives on the stack: cJSON's printer only walks the
+ * public child/next/string/valuestring fields, so building it by hand saves six malloc/free
+ * pairs per call, and nothing here can fail for lack of memory except the output buffer.
+ * Keys are constant and strings are references (cJSON_StringIsConst, cJSON_IsReference):
+ * nothing is copied, and cJSON_Delete is never needed.
+ */
+static void link_member(cJSON *obj, cJSON *item, const char *key)
 {
-    if (item == NULL) {
-        return false;
+    item->string = (char *)key;
+    item->type |= cJSON_StringIsConst;
+    if (obj->child == NULL) {
+        obj->child = item;
+        item->prev = item; /* cJSON keeps the last child in the first child's prev */
+    } else {
+        cJSON *last = obj->child->prev;
+        last->next = item;
+        item->prev = last;
+        obj->child->prev = item;
     }
-    if (!cJSON_AddItemToObjectCS(obj, key, item)) {
-        cJSON_Delete(item);
-        return false;
-    }
-    return true;
+}
+
+static void init_string(cJSON *item, const char *value)
+{
+    item->type = cJSON_String | cJSON_IsReference;
+    item->valuestring = (char *)value;
 }
 
 enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
@@ -53,10 +68,7 @@ enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
                                               struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    cJSON *root = NULL;
-    cJSON *jspec = NULL;
-    cJSON *provider = NULL;
-    cJSON *member = NULL;
+    cJSON root, token, jspec, provider, member, name_item;
     const char *member_key = NULL;
     const char *name_key = NULL;
     const char *name = NULL;
@@ -90,29 +102,26 @@ enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
         }
     }
 
-    /* Strings are linked by reference and keys are constant: cJSON copies nothing. */
-    root = cJSON_CreateObject();
-    if (root == NULL) {
-        goto nomem;
+    memset(&root, 0, sizeof(root));
+    memset(&token, 0, sizeof(token));
+    memset(&jspec, 0, sizeof(jspec));
+    memset(&provider, 0, sizeof(provider));
+    memset(&member, 0, sizeof(member));
+    memset(&name_item, 0, sizeof(name_item));
+    root.type = cJSON_Object;
+    jspec.type = cJSON_Object;
+    if (client_token != NULL) {
+        init_string(&token, client_token);
+        link_member(&root, &token, "clientToken");
     }
-    if (client_token != NULL &&
-        !add_cs(root, "clientToken", cJSON_CreateStringReference(client_token))) {
-        goto nomem;
-    }
-    jspec = cJSON_CreateObject();
-    if (!add_cs(root, "spec", jspec)) {
-        goto nomem;
-    }
+    link_member(&root, &jspec, "spec");
     if (member_key != NULL) {
-        provider = cJSON_CreateObject();
-        if (!add_cs(jspec, "provider", provider)) {
-            goto nomem;
-        }
-        member = cJSON_CreateObject();
-        if (!add_cs(provider, member_key, member) ||
-            !add_cs(member, name_key, cJSON_CreateStringReference(name))) {
-            goto nomem;
-        }
+        provider.type = cJSON_Object;
+        member.type = cJSON_Object;
+        init_string(&name_item, name);
+        link_member(&jspec, &provider, "provider");
+        link_member(&provider, &member, member_key);
+        link_member(&member, &name_item, name_key);
     }
 
     /* Print straight into the caller's buffer: reserve the exact worst case once. */
@@ -126,19 +135,15 @@ enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
     if (room > INT_MAX) {
         room = INT_MAX;
     }
-    if (!cJSON_PrintPreallocated(root, out->ptr + out->len, (int)room, 0)) {
+    if (!cJSON_PrintPreallocated(&root, out->ptr + out->len, (int)room, 0)) {
         out->ptr[out->len] = '\0';
         st = am_fail(err, APPMESH_ERR_JSON, "could not write the request body (%zu bytes)", need);
         goto cleanup;
     }
     out->len += strlen(out->ptr + out->len);
     st = APPMESH_OK;
-    goto cleanup;
 
-nomem:
-    st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory building the request body");
 cleanup:
-    cJSON_Delete(root);
     return st;
 }
 
@@ -162,7 +167,7 @@ static const char *skip_string(const char *p, const char *end)
 {
     p++;
     while (p < end && *p != '"') {
-        p += *p == '\\' ? 2 : 1;
+        p += (*p == '\\' && end - p > 1) ? 2 : 1;
     }
     return p < end ? p + 1 : end;
 }
@@ -302,6 +307,8 @@ static const char *find_member(const char *p, const char *end, const char *key)
 
 enum int_parse { INT_OK, INT_NOT_INTEGER, INT_RANGE };
 
+#define TWO_POW_53 9007199254740992.0
+
 /* An integer written as -?[0-9]+, exactly, into int64_t. */
 static enum int_parse parse_int64_text(const char *p, const char *end, int64_t *out)
 {
@@ -413,12 +420,23 @@ read_version(struct reader *r, const cJSON *meta, struct appmesh_resource_metada
     const char *end = r->body + r->len;
     const char *p = r->body;
     enum int_parse res = INT_NOT_INTEGER;
+    double d = 0;
 
     if (item == NULL) {
         return APPMESH_OK;
     }
     if (!cJSON_IsNumber(item)) {
         return bad_field(r, "metadata.version", "is not an integer");
+    }
+    /*
+     * Below 2^53 the double is exact for any integer text (and rounding cannot bring a larger
+     * integer under 2^53), so only larger magnitudes need the text: the common case skips it.
+     */
+    d = item->valuedouble;
+    if (isfinite(d) && d == trunc(d) && fabs(d) < TWO_POW_53) {
+        md->version = (int64_t)d;
+        md->has_version = true;
+        return APPMESH_OK;
     }
     if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
         p += 3; /* cJSON skips a UTF-8 byte order mark too */
@@ -427,14 +445,6 @@ read_version(struct reader *r, const cJSON *meta, struct appmesh_resource_metada
     p = p == NULL ? NULL : find_member(p, end, "version");
     if (p != NULL) {
         res = parse_int64_text(p, end, &md->version);
-    }
-    if (res == INT_NOT_INTEGER) {
-        /* 3.0 or 1e3 still name an integer; accept them while a double holds them exactly. */
-        double d = item->valuedouble;
-        if (isfinite(d) && d == trunc(d) && fabs(d) < 9007199254740992.0) {
-            md->version = (int64_t)d;
-            res = INT_OK;
-        }
     }
     if (res == INT_RANGE) {
         return bad_field(r, "metadata.version", "is out of the 64-bit integer range");

@@ -392,7 +392,7 @@ static int check_escaped_keys(const struct appmesh_virtual_service_data *d)
 static int check_duplicate_keys_first_wins(const struct appmesh_virtual_service_data *d)
 {
     CHECK_STR_EQ(d->mesh_name, "first");
-    return is_version(d, 1);
+    return is_version(d, INT64_C(9007199254740993));
 }
 
 struct valid_fixture {
@@ -674,6 +674,66 @@ static int refuses_versions_a_64_bit_integer_cannot_hold(void)
     return 0;
 }
 
+/* Parse bytes from an exactly sized heap copy; only OK or RESPONSE may come back. */
+static int parse_mutant(const char *bytes, size_t len)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_virtual_service_data d;
+    char *exact = malloc(len == 0 ? 1 : len);
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    CHECK(exact != NULL, "malloc");
+    memcpy(exact, bytes, len);
+    st = am_json_read_virtual_service_data(exact, len, &test_allocator, &d, &err);
+    free(exact);
+    if (st == APPMESH_OK) {
+        appmesh_virtual_service_data_cleanup(&d);
+        return 0;
+    }
+    if (st != APPMESH_ERR_RESPONSE || !is_zeroed(&d)) {
+        fprintf(stderr, "  %s for %zu bytes: %s\n", appmesh_status_name(st), len, err.message);
+        return 1;
+    }
+    return 0;
+}
+
+static int survives_every_truncation_and_byte_flip(void)
+{
+    static const char *const files[] = {"compact_single_line.json", "escaped_keys.json",
+                                        "duplicate_keys_first_wins.json",
+                                        "version_above_2_pow_53.json"};
+    static const char flips[] = {'"', '\\', '{', '}', '[', ':', ',', '9', '.', ' ', '\0', '\xff'};
+    size_t f = 0;
+    for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[256];
+        size_t len = 0, i = 0, k = 0;
+        char *text = NULL;
+        snprintf(path, sizeof(path), "%s/valid/%s", FIXTURES, files[f]);
+        text = test_read_file(path, &len);
+        CHECK(text != NULL, path);
+        for (i = 0; i <= len; i++) {
+            if (parse_mutant(text, i) != 0) {
+                free(text);
+                return 1;
+            }
+        }
+        for (i = 0; i < len; i++) {
+            char saved = text[i];
+            for (k = 0; k < sizeof(flips); k++) {
+                text[i] = flips[k];
+                if (parse_mutant(text, len) != 0) {
+                    fprintf(stderr, "  %s, byte %zu set to 0x%02X\n", files[f], i,
+                            (unsigned char)flips[k]);
+                    free(text);
+                    return 1;
+                }
+            }
+            text[i] = saved;
+        }
+        free(text);
+    }
+    return 0;
+}
+
 /* ---- out of memory: parse, then copy ---- */
 
 struct parse_copy_ctx {
@@ -746,6 +806,7 @@ static const struct test_case cases[] = {
     {"keeps_every_64_bit_version_exactly", keeps_every_64_bit_version_exactly},
     {"refuses_versions_a_64_bit_integer_cannot_hold",
      refuses_versions_a_64_bit_integer_cannot_hold},
+    {"survives_every_truncation_and_byte_flip", survives_every_truncation_and_byte_flip},
     {"parse_and_copy_survive_every_failed_allocation",
      parse_and_copy_survive_every_failed_allocation},
 };

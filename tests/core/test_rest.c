@@ -705,6 +705,36 @@ static int survives_a_zeroed_response_and_null_arguments(void)
     return 0;
 }
 
+static int gives_a_usable_error_for_every_truncated_body(void)
+{
+    static const char body[] =
+        "{\"__type\":\"ns#ConflictException\",\"message\":\"Version conflict \\u00e9\"}";
+    size_t i = 0;
+    for (i = 0; i <= sizeof(body) - 1; i++) {
+        struct appmesh_error err = {0};
+        struct appmesh_http_response r;
+        char *exact = malloc(i == 0 ? 1 : i);
+        CHECK(exact != NULL, "malloc");
+        memcpy(exact, body, i);
+        memset(&r, 0, sizeof(r));
+        r.status = 409;
+        r.body.ptr = exact; /* borrowed for the call; exactly sized so overreads show */
+        r.body.len = i;
+        am_rest_parse_error(&r, &err);
+        free(exact);
+        CHECK_INT_EQ(err.status, APPMESH_ERR_SERVICE);
+        CHECK_INT_EQ(err.http_status, 409);
+        if (i == sizeof(body) - 1) {
+            CHECK_STR_EQ(err.aws_code, "ConflictException");
+            CHECK_STR_EQ(err.message, "Version conflict \xc3\xa9");
+        } else {
+            CHECK_STR_EQ(err.aws_code, "409");
+            CHECK(strncmp(err.message, "HTTP 409 Conflict", 17) == 0, err.message);
+        }
+    }
+    return 0;
+}
+
 static const struct test_case cases[] = {
     {"parses_every_error_vector", parses_every_error_vector},
     {"reads_every_epoch_seconds_vector", reads_every_epoch_seconds_vector},
@@ -716,6 +746,8 @@ static const struct test_case cases[] = {
     {"reports_nomem_for_label", reports_nomem_for_label},
     {"parses_every_error_table_row", parses_every_error_table_row},
     {"truncates_long_fields_safely", truncates_long_fields_safely},
+    {"gives_a_usable_error_for_every_truncated_body",
+     gives_a_usable_error_for_every_truncated_body},
     {"overwrites_an_earlier_error_but_keeps_attempts",
      overwrites_an_earlier_error_but_keeps_attempts},
     {"survives_a_zeroed_response_and_null_arguments",
