@@ -122,6 +122,7 @@ static enum appmesh_status grow(const struct appmesh_allocator *a,
     if (np == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory parsing config files");
     }
+    memset((char *)np + *cap * elem, 0, (ncap - *cap) * elem);
     *p = np;
     *cap = ncap;
     return APPMESH_OK;
@@ -354,7 +355,7 @@ static enum appmesh_status check_duplicates(const struct appmesh_allocator *a,
     if (n < 2) {
         return APPMESH_OK;
     }
-    v = am_malloc(a, n * sizeof(*v));
+    v = am_calloc(a, n * sizeof(*v));
     if (v == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory parsing config files");
     }
@@ -519,7 +520,7 @@ static enum appmesh_status read_file(const struct appmesh_allocator *a,
         size_t want = 0;
         if (f->text == NULL || n + 1 >= cap) {
             size_t ncap = f->text == NULL ? cap : cap * 2;
-            char *np = am_malloc(a, ncap);
+            char *np = am_calloc(a, ncap);
             if (np == NULL) {
                 st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory reading %s", f->path);
                 goto cleanup;
