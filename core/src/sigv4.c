@@ -60,15 +60,23 @@ enum header_kind {
 
 static unsigned char to_lower(unsigned char c)
 {
-    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    /* Branch-free: sets the 0x20 bit for 'A'..'Z' only. */
+    return (unsigned char)(c | (unsigned)((unsigned)(c - 'A') < 26u) << 5);
 }
 
-/* RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~ are the only bytes left unencoded. */
-static bool is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~';
-}
+/* Byte classes for URI encoding: 1 = RFC 3986 unreserved (A-Z a-z 0-9 - . _ ~), the only bytes
+ * left as they are; 2 = '/', kept in paths; 0 = percent-encoded. */
+enum { ENC = 0, KEEP = 1, SLASH = 2 };
+static const unsigned char uri_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 static int hex_value(unsigned char c)
 {
@@ -112,7 +120,8 @@ static char *put_encoded(char *p, const char *s, size_t n, bool keep_slash)
     size_t i = 0;
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
+        unsigned char cls = uri_class[c];
+        if (cls == KEEP || (cls == SLASH && keep_slash)) {
             *p++ = (char)c;
         } else {
             p = put_pct(p, c);
@@ -136,7 +145,7 @@ static char *put_reencoded(char *p, const char *s, size_t n)
                 i += 2;
             }
         }
-        if (is_unreserved(c)) {
+        if (uri_class[c] == KEEP) {
             *p++ = (char)c;
         } else {
             p = put_pct(p, c);
@@ -155,24 +164,26 @@ static char *put_lower(char *p, const char *s, size_t n)
 }
 
 /* A header value as SigV4 wants it: trimmed, and each run of spaces, tabs and line breaks
- * (including obs-fold continuation lines) folded into one space. */
+ * (including obs-fold continuation lines) folded into one space. Runs of other bytes are
+ * copied whole. */
 static char *put_header_value(char *p, const char *s, size_t n)
 {
-    size_t i = 0;
-    bool pending = false;
-    bool started = false;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_header_space(c)) {
-            pending = started;
-            continue;
+    const char *end = s + n;
+    while (s < end && is_header_space((unsigned char)*s)) {
+        s++;
+    }
+    while (s < end) {
+        const char *run = s;
+        while (s < end && !is_header_space((unsigned char)*s)) {
+            s++;
         }
-        if (pending) {
+        p = put(p, run, (size_t)(s - run));
+        while (s < end && is_header_space((unsigned char)*s)) {
+            s++;
+        }
+        if (s < end) {
             *p++ = ' ';
-            pending = false;
         }
-        *p++ = (char)c;
-        started = true;
     }
     return p;
 }
@@ -193,11 +204,13 @@ static char *put_u64(char *p, uint64_t v)
 
 /* The canonical URI: optionally with dot segments removed and repeated slashes merged (as
  * botocore does: a trailing slash is kept when the path had one), then encoded again unless
- * the caller asked for single encoding. */
+ * the caller asked for single encoding. One pass: each segment is written, then taken back if
+ * it was "." or "..". */
 static char *put_path(char *p, const char *path, size_t len, bool normalize, bool encode)
 {
     char *start = p;
-    size_t i = 0;
+    const char *s = path;
+    const char *end = path + len;
     size_t nseg = 0;
 
     if (len == 0) {
@@ -208,18 +221,43 @@ static char *put_path(char *p, const char *path, size_t len, bool normalize, boo
         return encode ? put_encoded(p, path, len, true) : put(p, path, len);
     }
     *p++ = '/';
-    while (i < len) {
-        size_t j = i;
+    while (s < end) {
+        const char *seg = NULL;
+        char *mark = NULL;
         size_t seglen = 0;
-        while (j < len && path[j] != '/') {
-            j++;
+        if (*s == '/') {
+            s++;
+            continue;
         }
-        seglen = j - i;
-        if (seglen == 0 || (seglen == 1 && path[i] == '.')) {
-            /* empty or "." segment: nothing to write */
-        } else if (seglen == 2 && path[i] == '.' && path[i + 1] == '.') {
+        seg = s;
+        mark = p;
+        if (nseg > 0) {
+            *p++ = '/';
+        }
+        while (s < end) {
+            /* Copy the run of bytes that stay as they are, then deal with the one after it. */
+            const char *run = s;
+            unsigned char cls = KEEP;
+            while (s < end) {
+                cls = uri_class[(unsigned char)*s];
+                if (cls == SLASH || (cls == ENC && encode)) {
+                    break;
+                }
+                s++;
+            }
+            p = put(p, run, (size_t)(s - run));
+            if (s == end || cls == SLASH) {
+                break;
+            }
+            p = put_pct(p, (unsigned char)*s++);
+        }
+        seglen = (size_t)(s - seg);
+        if (seglen == 1 && seg[0] == '.') {
+            p = mark;
+        } else if (seglen == 2 && seg[0] == '.' && seg[1] == '.') {
+            p = mark;
             if (nseg > 0) {
-                /* Drop the last segment: back to the '/' before it (never past the first). */
+                /* Drop the previous segment: back to the '/' before it (never the first). */
                 while (p > start + 1 && p[-1] != '/') {
                     p--;
                 }
@@ -229,15 +267,10 @@ static char *put_path(char *p, const char *path, size_t len, bool normalize, boo
                 nseg--;
             }
         } else {
-            if (nseg > 0) {
-                *p++ = '/';
-            }
-            p = encode ? put_encoded(p, path + i, seglen, false) : put(p, path + i, seglen);
             nseg++;
         }
-        i = j + 1;
     }
-    if (nseg > 0 && path[len - 1] == '/') {
+    if (nseg > 0 && end[-1] == '/') {
         *p++ = '/';
     }
     return p;
@@ -595,10 +628,13 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
     unsigned char k2[32];
 
     if (s->key_valid) {
-        bool same = memcmp(s->key_date, date8, 8) == 0;
-        same &= am_ct_equal(s->key_region.ptr, s->key_region.len, region, region_len);
-        same &= am_ct_equal(s->key_service.ptr, s->key_service.len, service, service_len);
-        same &= am_ct_equal(s->key_secret.ptr + 4, s->key_secret.len - 4, secret, secret_len);
+        /* Only the secret needs the constant-time comparison; the rest is public. */
+        bool same = am_ct_equal(s->key_secret.ptr + 4, s->key_secret.len - 4, secret, secret_len);
+        same &= memcmp(s->key_date, date8, 8) == 0;
+        same &=
+            s->key_region.len == region_len && memcmp(s->key_region.ptr, region, region_len) == 0;
+        same &= s->key_service.len == service_len &&
+                memcmp(s->key_service.ptr, service, service_len) == 0;
         if (same) {
             return APPMESH_OK;
         }
@@ -742,156 +778,138 @@ static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
     return APPMESH_OK;
 }
 
-/* Everything about one signature; both public entry points run through here. */
-static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
-                                const struct appmesh_sigv4_request *req,
-                                const struct appmesh_credentials *creds,
-                                const struct appmesh_sigv4_params *params,
-                                struct appmesh_sigv4_result *out,
-                                bool presign,
-                                struct appmesh_error *err)
+/* One signature in progress: the inputs measured once, and what the steps found. */
+struct job {
+    const struct appmesh_sigv4_request *req;
+    const struct appmesh_credentials *creds;
+    const struct appmesh_sigv4_params *params;
+    struct appmesh_sigv4_result *out;
+    bool presign;
+    const char *query;
+    size_t query_len;
+    size_t path_len;
+    size_t method_len;
+    size_t akid_len;
+    const char *token; /* NULL when the credentials have none (or an empty one) */
+    size_t token_len;
+    const char *payload; /* the payload hash line: the caller's x-amz-content-sha256, or ours */
+    size_t payload_len;
+    bool has_date;  /* the caller gave X-Amz-Date (header signing) */
+    bool has_token; /* the caller gave X-Amz-Security-Token, and it is signed */
+    size_t nh;      /* headers to sign, in s->hdrs */
+    size_t np;      /* query parameters, in s->params */
+    size_t sh_len;  /* SignedHeaders, in out->signed_headers */
+};
+
+static enum appmesh_status too_large(struct appmesh_error *err)
 {
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    const char *query = req->query != NULL ? req->query : "";
-    size_t query_len = strlen(query);
-    size_t path_len = strlen(req->path);
-    size_t method_len = strlen(req->method);
-    size_t region_len = strlen(params->region);
-    size_t service_len = strlen(params->service);
-    size_t akid_len = strlen(creds->access_key_id);
-    size_t secret_len = strlen(creds->secret_access_key);
-    const char *token = creds->session_token;
-    size_t token_len = token != NULL ? strlen(token) : 0;
-    const char *payload = NULL; /* x-amz-content-sha256 given by the caller */
-    size_t payload_len = 0;
+    return am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
+}
+
+/* The caller's headers that get signed (all but the never-signed ones), and what they say
+ * about Host, X-Amz-Date, X-Amz-Security-Token and x-amz-content-sha256. */
+static enum appmesh_status
+collect_headers(struct appmesh_sigv4_signer *s, struct job *j, struct appmesh_error *err)
+{
+    const struct appmesh_sigv4_request *req = j->req;
+    enum appmesh_status st = APPMESH_OK;
     bool has_host = false;
-    bool has_date = false;
-    bool has_token = false;
-    size_t nh = 0;
-    size_t np = 0;
     size_t i = 0;
-    size_t bound = 0;
-    size_t sh_len = 0;
-    uint64_t expires = 0;
-    unsigned char digest[32];
-    char creq_hash[65];
-    char *p = NULL;
 
-    out->signature[0] = '\0';
-    adopt(&out->authorization, s->alloc);
-    adopt(&out->query, s->alloc);
-    adopt(&out->signed_headers, s->alloc);
-    adopt(&out->canonical_request, s->alloc);
-    adopt(&out->string_to_sign, s->alloc);
-    am_buf_reset(&out->authorization);
-    am_buf_reset(&out->query);
-
-    /* 1. Headers to sign: the caller's (minus the never-signed ones), plus up to 3 we add. */
     if (req->header_count > SIZE_MAX - 3) {
-        st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-        goto cleanup;
+        return too_large(err);
     }
     st = reserve_pairs(s->alloc, &s->hdrs, &s->hdrs_cap, req->header_count + 3, err);
     if (st != APPMESH_OK) {
-        goto cleanup;
+        return st;
     }
     for (i = 0; i < req->header_count; i++) {
         const struct appmesh_header *h = &req->headers[i];
+        const char *v = h->value != NULL ? h->value : "";
+        size_t vlen = h->value_len;
         enum header_kind kind = HDR_OTHER;
-        if (h->name == NULL || h->name_len == 0 || (h->value == NULL && h->value_len > 0)) {
-            st = am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "sigv4: header %zu has no name", i);
-            goto cleanup;
+
+        if (h->name == NULL || h->name_len == 0) {
+            return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "sigv4: header %zu has no name", i);
+        }
+        if (h->value == NULL && h->value_len > 0) {
+            return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                           "sigv4: header %zu has a length but no value", i);
         }
         kind = classify_header(h->name, h->name_len);
-        if (kind == HDR_UNSIGNED) {
+        if (kind == HDR_UNSIGNED || (kind == HDR_TOKEN && j->params->omit_session_token)) {
             continue;
         }
         if (kind == HDR_HOST) {
             has_host = true;
-        } else if (kind == HDR_DATE && !presign && !has_date) {
-            const char *v = h->value;
-            size_t vlen = h->value_len;
+        } else if (kind == HDR_DATE && !j->presign && !j->has_date) {
             trim(&v, &vlen);
             if (!is_amz_date(v, vlen)) {
-                st = am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                             "sigv4: the X-Amz-Date header (%zu bytes) is not of the form "
-                             "YYYYMMDDTHHMMSSZ",
-                             vlen);
-                goto cleanup;
+                return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                               "sigv4: the X-Amz-Date header (%zu bytes) is not of the form "
+                               "YYYYMMDDTHHMMSSZ",
+                               vlen);
             }
-            memcpy(out->amz_date, v, 16);
-            out->amz_date[16] = '\0';
-            has_date = true;
+            memcpy(j->out->amz_date, v, 16);
+            j->out->amz_date[16] = '\0';
+            j->has_date = true;
+            v = h->value;
+            vlen = h->value_len;
         } else if (kind == HDR_TOKEN) {
-            if (params->omit_session_token) {
-                continue;
-            }
-            has_token = true;
-        } else if (kind == HDR_CONTENT_SHA256 && payload == NULL) {
-            payload = h->value;
-            payload_len = h->value_len;
-            trim(&payload, &payload_len);
+            j->has_token = true;
+        } else if (kind == HDR_CONTENT_SHA256 && j->payload == NULL) {
+            j->payload = v;
+            j->payload_len = vlen;
+            trim(&j->payload, &j->payload_len);
         }
-        s->hdrs[nh].name = h->name;
-        s->hdrs[nh].name_len = h->name_len;
-        s->hdrs[nh].value = h->value != NULL ? h->value : "";
-        s->hdrs[nh].value_len = h->value_len;
-        nh++;
+        s->hdrs[j->nh++] = (struct pair){h->name, h->name_len, v, vlen};
     }
     if (!has_host) {
-        st = fail_arg(err, "the request has no Host header");
-        goto cleanup;
+        return fail_arg(err, "the request has no Host header");
     }
+    return APPMESH_OK;
+}
 
-    /* 2. Date, key, payload hash. */
-    if (!has_date) {
-        format_amz_date(params->time, out->amz_date);
-    }
-    st = signing_key(s, out->amz_date, params->region, region_len, params->service, service_len,
-                     creds->secret_access_key, secret_len, err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
-    }
-    st = am_sha256_ctx_digest(s->hash, req->body != NULL ? req->body : "", req->body_len, digest,
-                              err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
-    }
-    am_hex_encode(digest, 32, out->content_sha256);
-    if (payload == NULL) {
-        payload = out->content_sha256;
-        payload_len = 64;
-    }
+/* Header signing adds X-Amz-Date, X-Amz-Security-Token and x-amz-content-sha256 (when asked and
+ * not given), then the headers are sorted and SignedHeaders written. *bound gets the size of
+ * the canonical headers block. */
+static enum appmesh_status sign_headers_list(struct appmesh_sigv4_signer *s,
+                                             struct job *j,
+                                             size_t *bound,
+                                             struct appmesh_error *err)
+{
+    struct appmesh_sigv4_result *out = j->out;
+    enum appmesh_status st = APPMESH_OK;
+    size_t i = 0;
+    char *p = NULL;
 
-    /* 3. Headers the signer adds, then the sorted list and SignedHeaders. */
-    if (!presign) {
-        if (!has_date) {
-            s->hdrs[nh++] = (struct pair){"x-amz-date", 10, out->amz_date, 16};
+    if (!j->presign) {
+        if (!j->has_date) {
+            s->hdrs[j->nh++] = (struct pair){"x-amz-date", 10, out->amz_date, 16};
         }
-        if (token_len > 0 && !has_token && !params->omit_session_token) {
-            s->hdrs[nh++] = (struct pair){"x-amz-security-token", 20, token, token_len};
+        if (j->token != NULL && !j->has_token && !j->params->omit_session_token) {
+            s->hdrs[j->nh++] = (struct pair){"x-amz-security-token", 20, j->token, j->token_len};
         }
-        if (params->sign_body && payload == out->content_sha256) {
-            s->hdrs[nh++] = (struct pair){"x-amz-content-sha256", 20, out->content_sha256, 64};
+        if (j->params->sign_body && j->payload == out->content_sha256) {
+            s->hdrs[j->nh++] = (struct pair){"x-amz-content-sha256", 20, out->content_sha256, 64};
         }
     }
-    sort_pairs(s->hdrs, s->hdrs + s->hdrs_cap, nh, cmp_header_names);
+    sort_pairs(s->hdrs, s->hdrs + s->hdrs_cap, j->nh, cmp_header_names);
 
-    for (i = 0; i < nh; i++) {
-        /* Values never grow when canonicalised; each header adds ':' or ',' and '\n'. */
-        if (!add_size(&bound, s->hdrs[i].name_len) || !add_size(&bound, s->hdrs[i].value_len) ||
-            !add_size(&bound, 2)) {
-            st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-            goto cleanup;
+    /* Values never grow when canonicalised; each header adds ':' or ',' and '\n'. */
+    for (i = 0; i < j->nh; i++) {
+        if (!add_size(bound, s->hdrs[i].name_len) || !add_size(bound, s->hdrs[i].value_len) ||
+            !add_size(bound, 2)) {
+            return too_large(err);
         }
     }
     am_buf_reset(&out->signed_headers);
-    st = am_buf_reserve(&out->signed_headers, bound, err);
+    st = am_buf_reserve(&out->signed_headers, *bound, err);
     if (st != APPMESH_OK) {
-        goto cleanup;
+        return st;
     }
     p = out->signed_headers.ptr;
-    for (i = 0; i < nh; i++) {
+    for (i = 0; i < j->nh; i++) {
         if (i > 0 && cmp_header_names(&s->hdrs[i - 1], &s->hdrs[i]) == 0) {
             continue;
         }
@@ -901,128 +919,132 @@ static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
         p = put_lower(p, s->hdrs[i].name, s->hdrs[i].name_len);
     }
     *p = '\0';
-    sh_len = (size_t)(p - out->signed_headers.ptr);
-    out->signed_headers.len = sh_len;
+    j->sh_len = (size_t)(p - out->signed_headers.ptr);
+    out->signed_headers.len = j->sh_len;
+    return APPMESH_OK;
+}
 
-    /* 4. Query parameters, encoded into qbuf: the caller's, plus the presigning ones. */
-    np = 0;
-    {
-        size_t pieces = 1;
-        size_t qbound = 0;
-        const char *q = query;
-        const char *qend = query + query_len;
+/* The query parameters, encoded into s->qbuf and sorted: the caller's (decoded, then encoded
+ * the SigV4 way; empty pieces dropped), plus the X-Amz-* ones when presigning. */
+static enum appmesh_status
+collect_query(struct appmesh_sigv4_signer *s, struct job *j, struct appmesh_error *err)
+{
+    const char *q = j->query;
+    const char *qend = j->query + j->query_len;
+    struct appmesh_sigv4_result *out = j->out;
+    enum appmesh_status st = APPMESH_OK;
+    size_t pieces = 0;
+    size_t qbound = 0;
+    char *p = NULL;
+
+    if (j->query_len > 0) {
+        pieces = 1;
         while ((q = memchr(q, '&', (size_t)(qend - q))) != NULL) {
             pieces++;
             q++;
         }
-        if (query_len == 0) {
-            pieces = 0;
-        }
-        st = reserve_pairs(s->alloc, &s->params, &s->params_cap, pieces + 6, err);
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
-        if (!mul_add_size(&qbound, query_len, 3)) {
-            st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-            goto cleanup;
-        }
-        if (presign) {
-            bool ok = add_size(&qbound, 128) && mul_add_size(&qbound, akid_len, 3) &&
-                      mul_add_size(&qbound, s->scope.len, 3) && mul_add_size(&qbound, sh_len, 3) &&
-                      mul_add_size(&qbound, token_len, 3);
-            if (!ok) {
-                st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-                goto cleanup;
-            }
-        }
-        am_buf_reset(&s->qbuf);
-        st = am_buf_reserve(&s->qbuf, qbound, err);
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
-        p = s->qbuf.ptr;
-        q = query;
-        while (q < qend) {
-            const char *amp = memchr(q, '&', (size_t)(qend - q));
-            const char *pend = amp != NULL ? amp : qend;
-            const char *eq = memchr(q, '=', (size_t)(pend - q));
-            const char *kend = eq != NULL ? eq : pend;
-            if (pend > q) {
-                struct pair *pp = &s->params[np++];
-                pp->name = p;
-                p = put_reencoded(p, q, (size_t)(kend - q));
-                pp->name_len = (size_t)(p - pp->name);
-                pp->value = p;
-                if (eq != NULL) {
-                    p = put_reencoded(p, eq + 1, (size_t)(pend - eq - 1));
-                }
-                pp->value_len = (size_t)(p - pp->value);
-            }
-            q = pend + 1;
-        }
-        if (presign) {
-            struct pair *pp = NULL;
-            expires = params->expires == 0 ? DEFAULT_EXPIRES : (uint64_t)params->expires;
-            s->params[np++] = (struct pair){"X-Amz-Algorithm", 15, ALGORITHM, LIT_LEN(ALGORITHM)};
-            pp = &s->params[np++];
-            pp->name = "X-Amz-Credential";
-            pp->name_len = 16;
-            pp->value = p;
-            p = put_encoded(p, creds->access_key_id, akid_len, false);
-            p = put(p, "%2F", 3);
-            p = put_encoded(p, s->scope.ptr, s->scope.len, false);
-            pp->value_len = (size_t)(p - pp->value);
-            s->params[np++] = (struct pair){"X-Amz-Date", 10, out->amz_date, 16};
-            pp = &s->params[np++];
-            pp->name = "X-Amz-Expires";
-            pp->name_len = 13;
-            pp->value = p;
-            p = put_u64(p, expires);
-            pp->value_len = (size_t)(p - pp->value);
-            if (token_len > 0 && !params->omit_session_token) {
-                pp = &s->params[np++];
-                pp->name = "X-Amz-Security-Token";
-                pp->name_len = 20;
-                pp->value = p;
-                p = put_encoded(p, token, token_len, false);
-                pp->value_len = (size_t)(p - pp->value);
-            }
-            pp = &s->params[np++];
-            pp->name = "X-Amz-SignedHeaders";
-            pp->name_len = 19;
-            pp->value = p;
-            p = put_encoded(p, out->signed_headers.ptr, sh_len, false);
-            pp->value_len = (size_t)(p - pp->value);
-        }
-        s->qbuf.len = (size_t)(p - s->qbuf.ptr);
-        s->qbuf.ptr[s->qbuf.len] = '\0';
-        sort_pairs(s->params, s->params + s->params_cap, np, cmp_params);
+    }
+    st = reserve_pairs(s->alloc, &s->params, &s->params_cap, pieces + 6, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (!mul_add_size(&qbound, j->query_len, 3) ||
+        (j->presign &&
+         !(add_size(&qbound, 128) && mul_add_size(&qbound, j->akid_len, 3) &&
+           mul_add_size(&qbound, s->scope.len, 3) && mul_add_size(&qbound, j->sh_len, 3) &&
+           mul_add_size(&qbound, j->token_len, 3)))) {
+        return too_large(err);
+    }
+    am_buf_reset(&s->qbuf);
+    st = am_buf_reserve(&s->qbuf, qbound, err);
+    if (st != APPMESH_OK) {
+        return st;
     }
 
-    /* 5. The canonical request, written straight into the kept buffer. */
-    {
-        bool ok = add_size(&bound, method_len) && mul_add_size(&bound, path_len, 3) &&
-                  add_size(&bound, sh_len) && add_size(&bound, payload_len) && add_size(&bound, 16);
-        for (i = 0; i < np && ok; i++) {
-            ok = add_size(&bound, s->params[i].name_len) &&
-                 add_size(&bound, s->params[i].value_len) && add_size(&bound, 2);
+    /* The params point into qbuf, which was sized above and so does not move. */
+    p = s->qbuf.ptr;
+    for (q = j->query; q < qend;) {
+        const char *amp = memchr(q, '&', (size_t)(qend - q));
+        const char *pend = amp != NULL ? amp : qend;
+        const char *eq = memchr(q, '=', (size_t)(pend - q));
+        const char *kend = eq != NULL ? eq : pend;
+        if (pend > q) {
+            struct pair *pp = &s->params[j->np++];
+            pp->name = p;
+            p = put_reencoded(p, q, (size_t)(kend - q));
+            pp->name_len = (size_t)(p - pp->name);
+            pp->value = p;
+            if (eq != NULL) {
+                p = put_reencoded(p, eq + 1, (size_t)(pend - eq - 1));
+            }
+            pp->value_len = (size_t)(p - pp->value);
         }
-        if (!ok) {
-            st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-            goto cleanup;
+        q = pend + 1;
+    }
+    if (j->presign) {
+        struct pair *pp = NULL;
+        uint64_t expires = j->params->expires == 0 ? DEFAULT_EXPIRES : (uint64_t)j->params->expires;
+        s->params[j->np++] = (struct pair){"X-Amz-Algorithm", 15, ALGORITHM, LIT_LEN(ALGORITHM)};
+        pp = &s->params[j->np++];
+        *pp = (struct pair){"X-Amz-Credential", 16, p, 0};
+        p = put_encoded(p, j->creds->access_key_id, j->akid_len, false);
+        p = put(p, "%2F", 3);
+        p = put_encoded(p, s->scope.ptr, s->scope.len, false);
+        pp->value_len = (size_t)(p - pp->value);
+        s->params[j->np++] = (struct pair){"X-Amz-Date", 10, out->amz_date, 16};
+        pp = &s->params[j->np++];
+        *pp = (struct pair){"X-Amz-Expires", 13, p, 0};
+        p = put_u64(p, expires);
+        pp->value_len = (size_t)(p - pp->value);
+        if (j->token != NULL && !j->params->omit_session_token) {
+            pp = &s->params[j->np++];
+            *pp = (struct pair){"X-Amz-Security-Token", 20, p, 0};
+            p = put_encoded(p, j->token, j->token_len, false);
+            pp->value_len = (size_t)(p - pp->value);
         }
+        pp = &s->params[j->np++];
+        *pp = (struct pair){"X-Amz-SignedHeaders", 19, p, 0};
+        p = put_encoded(p, out->signed_headers.ptr, j->sh_len, false);
+        pp->value_len = (size_t)(p - pp->value);
+    }
+    s->qbuf.len = (size_t)(p - s->qbuf.ptr);
+    s->qbuf.ptr[s->qbuf.len] = '\0';
+    sort_pairs(s->params, s->params + s->params_cap, j->np, cmp_params);
+    return APPMESH_OK;
+}
+
+/* The canonical request, written straight into s->creq; bound holds the headers' share. */
+static enum appmesh_status write_canonical_request(struct appmesh_sigv4_signer *s,
+                                                   const struct job *j,
+                                                   size_t bound,
+                                                   struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    bool ok = add_size(&bound, j->method_len) && mul_add_size(&bound, j->path_len, 3) &&
+              add_size(&bound, j->sh_len) && add_size(&bound, j->payload_len) &&
+              add_size(&bound, 16);
+    size_t i = 0;
+    char *p = NULL;
+
+    for (i = 0; i < j->np && ok; i++) {
+        ok = add_size(&bound, s->params[i].name_len) && add_size(&bound, s->params[i].value_len) &&
+             add_size(&bound, 2);
+    }
+    if (!ok) {
+        return too_large(err);
     }
     am_buf_reset(&s->creq);
     st = am_buf_reserve(&s->creq, bound, err);
     if (st != APPMESH_OK) {
-        goto cleanup;
+        return st;
     }
     p = s->creq.ptr;
-    p = put(p, req->method, method_len);
+    p = put(p, j->req->method, j->method_len);
     *p++ = '\n';
-    p = put_path(p, req->path, path_len, !params->no_normalize_path, !params->no_double_encode);
+    p = put_path(p, j->req->path, j->path_len, !j->params->no_normalize_path,
+                 !j->params->no_double_encode);
     *p++ = '\n';
-    for (i = 0; i < np; i++) {
+    for (i = 0; i < j->np; i++) {
         if (i > 0) {
             *p++ = '&';
         }
@@ -1031,7 +1053,8 @@ static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
         p = put(p, s->params[i].value, s->params[i].value_len);
     }
     *p++ = '\n';
-    for (i = 0; i < nh; i++) {
+    for (i = 0; i < j->nh; i++) {
+        /* Headers of one name (sorted next to each other) join their values with ','. */
         if (i > 0 && cmp_header_names(&s->hdrs[i - 1], &s->hdrs[i]) == 0) {
             *p++ = ',';
         } else {
@@ -1045,114 +1068,212 @@ static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
     }
     *p++ = '\n';
     *p++ = '\n';
-    p = put(p, out->signed_headers.ptr, sh_len);
+    p = put(p, j->out->signed_headers.ptr, j->sh_len);
     *p++ = '\n';
-    p = put(p, payload, payload_len);
+    p = put(p, j->payload, j->payload_len);
     *p = '\0';
     s->creq.len = (size_t)(p - s->creq.ptr);
+    return APPMESH_OK;
+}
 
-    /* 6. String to sign and signature. */
-    st = am_sha256_ctx_digest(s->hash, s->creq.ptr, s->creq.len, digest, err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
-    }
-    am_hex_encode(digest, 32, creq_hash);
+/* String to sign from the canonical request's hash, then its HMAC under the signing key. */
+static enum appmesh_status
+write_signature(struct appmesh_sigv4_signer *s, const struct job *j, struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    unsigned char digest[32];
+    char *p = NULL;
+
     am_buf_reset(&s->sts);
     st = am_buf_reserve(&s->sts, LIT_LEN(ALGORITHM) + 16 + s->scope.len + 64 + 3, err);
     if (st != APPMESH_OK) {
-        goto cleanup;
+        return st;
+    }
+    st = am_sha256_ctx_digest(s->hash, s->creq.ptr, s->creq.len, digest, err);
+    if (st != APPMESH_OK) {
+        return st;
     }
     p = s->sts.ptr;
     p = put(p, ALGORITHM "\n", LIT_LEN(ALGORITHM) + 1);
-    p = put(p, out->amz_date, 16);
+    p = put(p, j->out->amz_date, 16);
     *p++ = '\n';
     p = put(p, s->scope.ptr, s->scope.len);
     *p++ = '\n';
-    p = put(p, creq_hash, 64);
-    *p = '\0';
+    am_hex_encode(digest, 32, p);
+    p += 64;
     s->sts.len = (size_t)(p - s->sts.ptr);
     st = am_sha256_ctx_hmac(s->hash, s->key, sizeof(s->key), s->sts.ptr, s->sts.len, digest, err);
     if (st != APPMESH_OK) {
+        return st;
+    }
+    am_hex_encode(digest, 32, j->out->signature);
+    return APPMESH_OK;
+}
+
+/* "AWS4-HMAC-SHA256 Credential=<akid>/<scope>, SignedHeaders=<...>, Signature=<hex>" */
+static enum appmesh_status write_authorization(const struct appmesh_sigv4_signer *s,
+                                               const struct job *j,
+                                               struct appmesh_error *err)
+{
+    struct appmesh_sigv4_result *out = j->out;
+    size_t n = LIT_LEN(ALGORITHM " Credential=") + j->akid_len + 1 + s->scope.len +
+               LIT_LEN(", SignedHeaders=") + j->sh_len + LIT_LEN(", Signature=") + 64;
+    enum appmesh_status st = am_buf_reserve(&out->authorization, n, err);
+    char *p = NULL;
+
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    p = out->authorization.ptr;
+    p = put(p, ALGORITHM " Credential=", LIT_LEN(ALGORITHM " Credential="));
+    p = put(p, j->creds->access_key_id, j->akid_len);
+    *p++ = '/';
+    p = put(p, s->scope.ptr, s->scope.len);
+    p = put(p, ", SignedHeaders=", LIT_LEN(", SignedHeaders="));
+    p = put(p, out->signed_headers.ptr, j->sh_len);
+    p = put(p, ", Signature=", LIT_LEN(", Signature="));
+    p = put(p, out->signature, 64);
+    *p = '\0';
+    out->authorization.len = (size_t)(p - out->authorization.ptr);
+    return APPMESH_OK;
+}
+
+/* The caller's query as it was, then the authentication parameters in the order the AWS SDKs
+ * write them; the token goes on the URL even when it is left out of the signature. */
+static enum appmesh_status write_presigned_query(const struct appmesh_sigv4_signer *s,
+                                                 const struct job *j,
+                                                 struct appmesh_error *err)
+{
+    struct appmesh_sigv4_result *out = j->out;
+    uint64_t expires = j->params->expires == 0 ? DEFAULT_EXPIRES : (uint64_t)j->params->expires;
+    enum appmesh_status st = APPMESH_OK;
+    size_t n = 0;
+    char *p = NULL;
+
+    if (!(add_size(&n, j->query_len) && add_size(&n, 192) && mul_add_size(&n, j->akid_len, 3) &&
+          mul_add_size(&n, s->scope.len, 3) && mul_add_size(&n, j->sh_len, 3) &&
+          mul_add_size(&n, j->token_len, 3))) {
+        return too_large(err);
+    }
+    st = am_buf_reserve(&out->query, n, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    p = put(out->query.ptr, j->query, j->query_len);
+    if (j->query_len > 0) {
+        *p++ = '&';
+    }
+    p = put(p, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=",
+            LIT_LEN("X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential="));
+    p = put_encoded(p, j->creds->access_key_id, j->akid_len, false);
+    p = put(p, "%2F", 3);
+    p = put_encoded(p, s->scope.ptr, s->scope.len, false);
+    p = put(p, "&X-Amz-Date=", LIT_LEN("&X-Amz-Date="));
+    p = put(p, out->amz_date, 16);
+    p = put(p, "&X-Amz-SignedHeaders=", LIT_LEN("&X-Amz-SignedHeaders="));
+    p = put_encoded(p, out->signed_headers.ptr, j->sh_len, false);
+    p = put(p, "&X-Amz-Expires=", LIT_LEN("&X-Amz-Expires="));
+    p = put_u64(p, expires);
+    if (j->token != NULL) {
+        p = put(p, "&X-Amz-Security-Token=", LIT_LEN("&X-Amz-Security-Token="));
+        p = put_encoded(p, j->token, j->token_len, false);
+    }
+    p = put(p, "&X-Amz-Signature=", LIT_LEN("&X-Amz-Signature="));
+    p = put(p, out->signature, 64);
+    *p = '\0';
+    out->query.len = (size_t)(p - out->query.ptr);
+    return APPMESH_OK;
+}
+
+/* Everything about one signature; both public entry points run through here. */
+static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
+                                const struct appmesh_sigv4_request *req,
+                                const struct appmesh_credentials *creds,
+                                const struct appmesh_sigv4_params *params,
+                                struct appmesh_sigv4_result *out,
+                                bool presign,
+                                struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    struct job j;
+    unsigned char digest[32];
+    size_t bound = 0;
+
+    memset(&j, 0, sizeof(j));
+    j.req = req;
+    j.creds = creds;
+    j.params = params;
+    j.out = out;
+    j.presign = presign;
+    j.query = req->query != NULL ? req->query : "";
+    j.query_len = strlen(j.query);
+    j.path_len = strlen(req->path);
+    j.method_len = strlen(req->method);
+    j.akid_len = strlen(creds->access_key_id);
+    if (!empty(creds->session_token)) {
+        j.token = creds->session_token;
+        j.token_len = strlen(j.token);
+    }
+
+    out->signature[0] = '\0';
+    adopt(&out->authorization, s->alloc);
+    adopt(&out->query, s->alloc);
+    adopt(&out->signed_headers, s->alloc);
+    adopt(&out->canonical_request, s->alloc);
+    adopt(&out->string_to_sign, s->alloc);
+    am_buf_reset(&out->authorization);
+    am_buf_reset(&out->query);
+
+    st = collect_headers(s, &j, err);
+    if (st != APPMESH_OK) {
         goto cleanup;
     }
-    am_hex_encode(digest, 32, out->signature);
-
-    /* 7. What the caller puts on the request. */
-    if (!presign) {
-        size_t n = LIT_LEN(ALGORITHM " Credential=") + akid_len + 1 + s->scope.len +
-                   LIT_LEN(", SignedHeaders=") + sh_len + LIT_LEN(", Signature=") + 64;
-        st = am_buf_reserve(&out->authorization, n, err);
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
-        p = out->authorization.ptr;
-        p = put(p, ALGORITHM " Credential=", LIT_LEN(ALGORITHM " Credential="));
-        p = put(p, creds->access_key_id, akid_len);
-        *p++ = '/';
-        p = put(p, s->scope.ptr, s->scope.len);
-        p = put(p, ", SignedHeaders=", LIT_LEN(", SignedHeaders="));
-        p = put(p, out->signed_headers.ptr, sh_len);
-        p = put(p, ", Signature=", LIT_LEN(", Signature="));
-        p = put(p, out->signature, 64);
-        *p = '\0';
-        out->authorization.len = (size_t)(p - out->authorization.ptr);
-    } else {
-        /* The caller's query as it was, then the authentication parameters in the order the
-         * AWS SDKs write them; the token goes on the URL even when it is left out of the
-         * signature. */
-        size_t n = 0;
-        bool ok = add_size(&n, query_len) && add_size(&n, 192) && mul_add_size(&n, akid_len, 3) &&
-                  mul_add_size(&n, s->scope.len, 3) && mul_add_size(&n, sh_len, 3) &&
-                  mul_add_size(&n, token_len, 3);
-        if (!ok) {
-            st = am_fail(err, APPMESH_ERR_NOMEM, "sigv4: request too large to sign");
-            goto cleanup;
-        }
-        st = am_buf_reserve(&out->query, n, err);
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
-        p = put(out->query.ptr, query, query_len);
-        if (query_len > 0) {
-            *p++ = '&';
-        }
-        p = put(p, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=",
-                LIT_LEN("X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential="));
-        p = put_encoded(p, creds->access_key_id, akid_len, false);
-        p = put(p, "%2F", 3);
-        p = put_encoded(p, s->scope.ptr, s->scope.len, false);
-        p = put(p, "&X-Amz-Date=", LIT_LEN("&X-Amz-Date="));
-        p = put(p, out->amz_date, 16);
-        p = put(p, "&X-Amz-SignedHeaders=", LIT_LEN("&X-Amz-SignedHeaders="));
-        p = put_encoded(p, out->signed_headers.ptr, sh_len, false);
-        p = put(p, "&X-Amz-Expires=", LIT_LEN("&X-Amz-Expires="));
-        p = put_u64(p, expires);
-        if (token_len > 0) {
-            p = put(p, "&X-Amz-Security-Token=", LIT_LEN("&X-Amz-Security-Token="));
-            p = put_encoded(p, token, token_len, false);
-        }
-        p = put(p, "&X-Amz-Signature=", LIT_LEN("&X-Amz-Signature="));
-        p = put(p, out->signature, 64);
-        *p = '\0';
-        out->query.len = (size_t)(p - out->query.ptr);
+    if (!j.has_date) {
+        format_amz_date(params->time, out->amz_date);
     }
-
+    st = signing_key(s, out->amz_date, params->region, strlen(params->region), params->service,
+                     strlen(params->service), creds->secret_access_key,
+                     strlen(creds->secret_access_key), err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = am_sha256_ctx_digest(s->hash, req->body != NULL ? req->body : "", req->body_len, digest,
+                              err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    am_hex_encode(digest, 32, out->content_sha256);
+    if (j.payload == NULL) {
+        j.payload = out->content_sha256;
+        j.payload_len = 64;
+    }
+    st = sign_headers_list(s, &j, &bound, err);
+    if (st == APPMESH_OK) {
+        st = collect_query(s, &j, err);
+    }
+    if (st == APPMESH_OK) {
+        st = write_canonical_request(s, &j, bound, err);
+    }
+    if (st == APPMESH_OK) {
+        st = write_signature(s, &j, err);
+    }
+    if (st == APPMESH_OK) {
+        st = presign ? write_presigned_query(s, &j, err) : write_authorization(s, &j, err);
+    }
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
     if (out->keep_intermediate) {
         st = copy_into(&out->canonical_request, &s->creq, err);
         if (st == APPMESH_OK) {
             st = copy_into(&out->string_to_sign, &s->sts, err);
         }
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
     } else {
         am_buf_reset(&out->canonical_request);
         am_buf_reset(&out->string_to_sign);
     }
-    st = APPMESH_OK;
 
 cleanup:
-    am_zeroize(digest, sizeof(digest));
     if (st != APPMESH_OK) {
         out->signature[0] = '\0';
         am_buf_reset(&out->authorization);
