@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for crypto_mbedtls.c: SHA-256 and HMAC known answers, hex, random bytes, UUIDv4. */
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness.h"
 #include "internal.h"
 
@@ -159,6 +163,40 @@ static int fills_random_buffers_of_any_size(void)
     return 0;
 }
 
+/* A forked child must not repeat the parent's random stream (same clientTokens otherwise). */
+static int reseeds_after_fork(void)
+{
+    struct am_drbg *drbg = NULL;
+    struct appmesh_error err = {0};
+    char parent[37];
+    char child[37] = {0};
+    int fds[2];
+    pid_t pid = 0;
+    int status = 0;
+
+    CHECK_OK(am_drbg_new(&test_allocator, &drbg, &err), &err);
+    CHECK(pipe(fds) == 0, "pipe");
+    pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        char u[37] = {0};
+        ssize_t n = 0;
+        if (am_uuid4(drbg, u, NULL) == APPMESH_OK) {
+            n = write(fds[1], u, sizeof(u));
+        }
+        _exit(n == (ssize_t)sizeof(u) ? 0 : 1);
+    }
+    close(fds[1]);
+    CHECK_OK(am_uuid4(drbg, parent, &err), &err);
+    CHECK(read(fds[0], child, sizeof(child)) == (ssize_t)sizeof(child), "child's uuid");
+    close(fds[0]);
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "child exited cleanly");
+    CHECK(strcmp(parent, child) != 0, child);
+    am_drbg_destroy(drbg);
+    return 0;
+}
+
 static enum appmesh_status make_crypto_objects(void *ctx)
 {
     struct am_drbg *drbg = NULL;
@@ -192,6 +230,7 @@ static const struct test_case cases[] = {
     {"compares_in_constant_time", compares_in_constant_time},
     {"generates_unique_version4_uuids", generates_unique_version4_uuids},
     {"fills_random_buffers_of_any_size", fills_random_buffers_of_any_size},
+    {"reseeds_after_fork", reseeds_after_fork},
     {"survives_allocation_failures", survives_allocation_failures},
 };
 

@@ -915,6 +915,93 @@ static int presigns_with_default_expiry_and_keeps_the_query(void)
     return 0;
 }
 
+/* More than the insertion-sort threshold of headers and parameters, in reverse order, with
+ * repeated names: exercises the merge sort and its stability. */
+static int sorts_many_headers_and_parameters_stably(void)
+{
+    enum { N = 40 };
+    struct appmesh_header headers[N + 1];
+    char names[N][8];
+    char query[N * 12];
+    char want_sh[N * 8 + 64];
+    char want_q[N * 12];
+    struct appmesh_sigv4_signer *signer = NULL;
+    struct appmesh_sigv4_result out = {0};
+    struct appmesh_error err = {0};
+    struct appmesh_sigv4_request req = update_request();
+    struct appmesh_sigv4_params params = appmesh_params();
+    char line[N * 12];
+    size_t qlen = 0;
+    size_t slen = 0;
+    int i = 0;
+
+    headers[0] = update_headers[0];
+    for (i = 0; i < N; i++) {
+        /* x-h39 .. x-h00, and every name twice with values "b" then "a" */
+        snprintf(names[i], sizeof(names[i]), "X-H%02d", (N - 1 - i) / 2);
+        headers[i + 1].name = names[i];
+        headers[i + 1].name_len = 5;
+        headers[i + 1].value = i % 2 == 0 ? "b" : "a";
+        headers[i + 1].value_len = 1;
+        qlen += (size_t)snprintf(query + qlen, sizeof(query) - qlen, "%sp%02d=%c", i ? "&" : "",
+                                 (N - 1 - i) / 2, i % 2 == 0 ? 'b' : 'a');
+    }
+    slen = (size_t)snprintf(want_sh, sizeof(want_sh), "host;x-amz-date");
+    for (i = 0; i < N / 2; i++) {
+        slen += (size_t)snprintf(want_sh + slen, sizeof(want_sh) - slen, ";x-h%02d", i);
+    }
+    qlen = 0;
+    for (i = 0; i < N / 2; i++) {
+        qlen += (size_t)snprintf(want_q + qlen, sizeof(want_q) - qlen, "%sp%02d=a&p%02d=b",
+                                 i ? "&" : "", i, i);
+    }
+    req.headers = headers;
+    req.header_count = N + 1;
+    req.query = query;
+    out.keep_intermediate = true;
+    CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &signer, &err), &err);
+    CHECK_OK(appmesh_sigv4_sign_headers(signer, &req, &example_creds, &params, &out, &err), &err);
+    CHECK_STR_EQ(out.signed_headers.ptr, want_sh);
+    CHECK(creq_line(&out, 2, line, sizeof(line)) == 0, "query line");
+    CHECK_STR_EQ(line, want_q);
+    CHECK(creq_line(&out, 5, line, sizeof(line)) == 0, "first x-h line");
+    CHECK_STR_EQ(line, "x-h00:b,a"); /* duplicates keep their order */
+    appmesh_sigv4_result_cleanup(&out);
+    appmesh_sigv4_signer_destroy(signer);
+    return 0;
+}
+
+static int leaves_an_omitted_session_token_unsigned(void)
+{
+    static const struct appmesh_header headers[] = {
+        {"Host", 4, "example.com", 11},
+        {"X-Amz-Security-Token", 20, "FQoGZXIvYXdzEXAMPLETOKEN", 24},
+    };
+    struct appmesh_sigv4_signer *signer = NULL;
+    struct appmesh_sigv4_result out = {0};
+    struct appmesh_error err = {0};
+    struct appmesh_sigv4_request req = update_request();
+    struct appmesh_sigv4_params params = appmesh_params();
+    struct appmesh_credentials creds = {AKID, SECRET, "FQoGZXIvYXdzEXAMPLETOKEN"};
+
+    req.headers = headers;
+    req.header_count = 2;
+    CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &signer, &err), &err);
+    CHECK_OK(appmesh_sigv4_sign_headers(signer, &req, &creds, &params, &out, &err), &err);
+    CHECK_STR_EQ(out.signed_headers.ptr, "host;x-amz-date;x-amz-security-token");
+    params.omit_session_token = true;
+    CHECK_OK(appmesh_sigv4_sign_headers(signer, &req, &creds, &params, &out, &err), &err);
+    CHECK_STR_EQ(out.signed_headers.ptr, "host;x-amz-date");
+    creds.session_token = ""; /* an empty token is no token */
+    req.header_count = 1;
+    params.omit_session_token = false;
+    CHECK_OK(appmesh_sigv4_sign_headers(signer, &req, &creds, &params, &out, &err), &err);
+    CHECK_STR_EQ(out.signed_headers.ptr, "host;x-amz-date");
+    appmesh_sigv4_result_cleanup(&out);
+    appmesh_sigv4_signer_destroy(signer);
+    return 0;
+}
+
 static const struct test_case unit_cases[] = {
     {"signs_update_virtual_service_like_botocore", signs_update_virtual_service_like_botocore},
     {"signs_the_session_token_like_botocore", signs_the_session_token_like_botocore},
@@ -930,6 +1017,8 @@ static const struct test_case unit_cases[] = {
     {"uses_a_given_x_amz_date_and_content_sha256", uses_a_given_x_amz_date_and_content_sha256},
     {"presigns_with_default_expiry_and_keeps_the_query",
      presigns_with_default_expiry_and_keeps_the_query},
+    {"sorts_many_headers_and_parameters_stably", sorts_many_headers_and_parameters_stably},
+    {"leaves_an_omitted_session_token_unsigned", leaves_an_omitted_session_token_unsigned},
 };
 
 /* ---- the suites ---- */
