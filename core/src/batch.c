@@ -372,8 +372,16 @@ static void send_attempt(struct appmesh_batch *b, struct batch_entry *e)
     struct appmesh_client *c = b->client;
     struct am_call *call = &e->runner->call;
     struct appmesh_error perr = {0};
-    enum appmesh_status st = am_call_prepare_attempt(call, &perr);
+    enum appmesh_status st = APPMESH_OK;
+    double wait = am_call_send_wait(call);
 
+    if (wait > 0) {
+        /* Adaptive mode's rate limit: come back when a send token is due. */
+        e->ready_at = am_client_now(c) + wait;
+        push(&b->backoff, e);
+        return;
+    }
+    st = am_call_prepare_attempt(call, &perr);
     if (st != APPMESH_OK) {
         am_call_fail(call, &perr);
         finish(b, e);

@@ -213,6 +213,7 @@ enum appmesh_status appmesh_client_new(const struct appmesh_allocator *alloc,
     c->policy.base_delay = c->settings.retry_base_delay;
     c->policy.max_backoff = 20.0;
     am_retry_quota_init(&c->quota, 500);
+    am_rate_limiter_init(&c->limiter, am_client_now(c));
     *out = c;
     return APPMESH_OK;
 }
@@ -286,9 +287,19 @@ drive(struct appmesh_client *c, struct am_call *call, struct appmesh_error *err)
     while (next == AM_CALL_RETRY) {
         struct appmesh_error perr = {0};
         struct appmesh_error terr = {0};
-        enum appmesh_status st = am_call_prepare_attempt(call, &perr);
+        enum appmesh_status st = APPMESH_OK;
         double t0 = 0;
+        double wait = am_call_send_wait(call);
 
+        while (wait > 0 && st == APPMESH_OK) {
+            if (!sleep_interruptibly(c, wait)) {
+                st = am_fail(&perr, APPMESH_ERR_INTERRUPTED, "interrupted while rate limited");
+            }
+            wait = am_call_send_wait(call);
+        }
+        if (st == APPMESH_OK) {
+            st = am_call_prepare_attempt(call, &perr);
+        }
         if (st != APPMESH_OK) {
             next = am_call_fail(call, &perr);
             break;

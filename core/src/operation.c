@@ -234,6 +234,24 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     return APPMESH_OK;
 }
 
+double am_call_send_wait(struct am_call *call)
+{
+    struct appmesh_client *c = call->client;
+    if (c->policy.mode != AM_RETRY_MODE_ADAPTIVE) {
+        return 0;
+    }
+    return am_rate_limiter_acquire(&c->limiter, am_client_now(c));
+}
+
+/* Adaptive mode learns the sustainable rate from every attempt that got an answer. */
+static void feed_rate_limiter(struct am_call *call, bool throttled)
+{
+    struct appmesh_client *c = call->client;
+    if (c->policy.mode == AM_RETRY_MODE_ADAPTIVE) {
+        am_rate_limiter_update(&c->limiter, am_client_now(c), throttled);
+    }
+}
+
 /* Decide between another attempt and giving up, for a failed attempt described by call->err. */
 static enum am_call_next decide(struct am_call *call)
 {
@@ -243,6 +261,7 @@ static enum am_call_next decide(struct am_call *call)
     double delay = 0;
     int cost = 0;
 
+    feed_rate_limiter(call, kind == AM_RETRY_THROTTLING);
     d = am_retry_decide(&c->policy, &c->quota, call->attempt, kind, am_client_random(c), &delay,
                         &cost);
     call->err.attempts = call->attempt;
@@ -274,6 +293,7 @@ enum am_call_next am_call_on_response(struct am_call *call,
     }
     memset(&call->err, 0, sizeof(call->err));
     if (resp->status >= 200 && resp->status < 300) {
+        feed_rate_limiter(call, false);
         st = call->parse(am_buf_cstr(&resp->body), resp->body.len, c->alloc, call->out, &call->err);
         if (st == APPMESH_OK) {
             am_retry_on_success(&c->quota, call->last_cost);

@@ -66,6 +66,7 @@ struct appmesh_client {
     struct am_drbg *drbg;
     struct am_retry_quota quota;
     struct am_retry_policy policy;
+    struct am_rate_limiter limiter; /* adaptive mode: client-side rate limit (CUBIC) */
     struct appmesh_transport *transport;
     bool own_transport;
     struct appmesh_transport_curl_options curl_options; /* for batches; strings borrowed */
@@ -92,6 +93,12 @@ enum appmesh_status am_call_start_update(struct am_call *call,
                                          const struct appmesh_update_virtual_service_input *in,
                                          struct appmesh_virtual_service_data *out,
                                          struct appmesh_error *err);
+
+/**
+ * Adaptive mode's client-side rate limit: seconds to wait before the next attempt may be sent
+ * (0 = send now; a send token was taken). Call it again after waiting. Standard mode: 0.
+ */
+double am_call_send_wait(struct am_call *call);
 
 /** Build and freshly sign the next attempt into call->http. Errors: CREDENTIALS, ENDPOINT... */
 enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh_error *err);

@@ -142,9 +142,9 @@ static enum appmesh_status settings_init(struct curl_settings *s,
     s->max_response = o->max_response > 0 ? o->max_response : DEFAULT_MAX_RESPONSE;
     s->interrupt = o->interrupt;
     s->interrupt_ud = o->interrupt_ud;
-    s->user_agent = am_strdup(alloc, o->user_agent != NULL
-                                         ? o->user_agent
-                                         : "appmesh/" APPMESH_VERSION " libcurl/" LIBCURL_VERSION);
+    s->user_agent = am_strdup(alloc, o->user_agent != NULL ? o->user_agent
+                                                           : "appmesh/" APPMESH_VERSION
+                                                             " libcurl/" LIBCURL_VERSION);
     s->ca_bundle = o->ca_bundle != NULL ? am_strdup(alloc, o->ca_bundle) : NULL;
     if (s->user_agent == NULL || (o->ca_bundle != NULL && s->ca_bundle == NULL)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the transport");
@@ -160,8 +160,10 @@ static void settings_cleanup(struct curl_settings *s, const struct appmesh_alloc
     s->user_agent = NULL;
 }
 
-static enum appmesh_status xfer_init(struct xfer *x, const struct appmesh_allocator *alloc,
-                                     const struct curl_settings *s, struct appmesh_error *err)
+static enum appmesh_status xfer_init(struct xfer *x,
+                                     const struct appmesh_allocator *alloc,
+                                     const struct curl_settings *s,
+                                     struct appmesh_error *err)
 {
     CURL *e = NULL;
     CURLcode rc = CURLE_OK;
@@ -219,8 +221,8 @@ static void xfer_cleanup(struct xfer *x)
 
 /* ---- one transfer: set-up and outcome ---- */
 
-static enum appmesh_status set_headers(struct xfer *x, const struct appmesh_http_request *req,
-                                       struct appmesh_error *err)
+static enum appmesh_status
+set_headers(struct xfer *x, const struct appmesh_http_request *req, struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_OK;
     size_t count = req->header_count + 1; /* + "Expect:" */
@@ -275,7 +277,8 @@ static enum appmesh_status set_headers(struct xfer *x, const struct appmesh_http
 }
 
 /* Point the easy handle at req, with its response going to resp. */
-static enum appmesh_status xfer_prepare(struct xfer *x, const struct appmesh_http_request *req,
+static enum appmesh_status xfer_prepare(struct xfer *x,
+                                        const struct appmesh_http_request *req,
                                         struct appmesh_http_response *resp,
                                         struct appmesh_error *err)
 {
@@ -336,8 +339,8 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
         case CURLE_RECV_ERROR:
             if (x->body_too_big) {
                 return am_fail(err, APPMESH_ERR_RESPONSE,
-                               "%s %s: response body larger than %zu bytes", req->method,
-                               req->url, x->settings->max_response);
+                               "%s %s: response body larger than %zu bytes", req->method, req->url,
+                               x->settings->max_response);
             }
             if (x->headers_too_big) {
                 return am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response headers too large",
@@ -359,7 +362,8 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
 
 /* ---- the blocking transport ---- */
 
-static enum appmesh_status curl_send(void *impl, const struct appmesh_http_request *req,
+static enum appmesh_status curl_send(void *impl,
+                                     const struct appmesh_http_request *req,
                                      struct appmesh_http_response *resp,
                                      struct appmesh_error *err)
 {
@@ -439,7 +443,8 @@ void appmesh_transport_destroy(struct appmesh_transport *transport)
 
 enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,
                                  const struct appmesh_transport_curl_options *opts,
-                                 size_t max_transfers, struct am_multi **out,
+                                 size_t max_transfers,
+                                 struct am_multi **out,
                                  struct appmesh_error *err)
 {
     struct am_multi *m = NULL;
@@ -507,8 +512,10 @@ size_t am_multi_free_slots(const struct am_multi *m)
     return m->slot_count - m->busy;
 }
 
-enum appmesh_status am_multi_start(struct am_multi *m, const struct appmesh_http_request *req,
-                                   struct appmesh_http_response *resp, void *ud,
+enum appmesh_status am_multi_start(struct am_multi *m,
+                                   const struct appmesh_http_request *req,
+                                   struct appmesh_http_response *resp,
+                                   void *ud,
                                    struct appmesh_error *err)
 {
     struct xfer *x = NULL;
@@ -561,7 +568,9 @@ enum appmesh_status am_multi_wait(struct am_multi *m, int timeout_ms, struct app
     return APPMESH_OK;
 }
 
-bool am_multi_next_done(struct am_multi *m, void **ud, enum appmesh_status *st,
+bool am_multi_next_done(struct am_multi *m,
+                        void **ud,
+                        enum appmesh_status *st,
                         struct appmesh_error *err)
 {
     int left = 0;
@@ -584,8 +593,13 @@ bool am_multi_next_done(struct am_multi *m, void **ud, enum appmesh_status *st,
     return false;
 }
 
-enum appmesh_status am_multi_fdset(struct am_multi *m, fd_set *r, fd_set *w, fd_set *e,
-                                   int *max_fd, long *timeout_ms, struct appmesh_error *err)
+enum appmesh_status am_multi_fdset(struct am_multi *m,
+                                   fd_set *r,
+                                   fd_set *w,
+                                   fd_set *e,
+                                   int *max_fd,
+                                   long *timeout_ms,
+                                   struct appmesh_error *err)
 {
     CURLMcode mc = curl_multi_fdset(m->multi, r, w, e, max_fd);
     if (mc == CURLM_OK) {

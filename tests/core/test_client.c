@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Client tests: the whole call path over a canned transport and an injected clock (no I/O). */
+#include "operation.h"
 #include "rig.h"
 
 static const char *find_header(const struct sent *s, const char *name, char *out, size_t outsz)
@@ -525,7 +526,36 @@ static int survives_every_allocation_failure(void)
     return test_oom_loop(oom_body, &ctx, 500);
 }
 
+static int adaptive_mode_rate_limits_after_a_throttle(void)
+{
+    static const struct canned script[] = {
+        {429, APPMESH_OK, "x-amzn-ErrorType: ThrottlingException\r\n", "{}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    r.opts.retry_mode = "adaptive";
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK(!r.client->limiter.enabled, "off until the first throttle");
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    CHECK_INT_EQ(info.attempts, 2);
+    CHECK(r.client->limiter.enabled, "a throttle turns the client-side limiter on");
+    CHECK(r.client->limiter.fill_rate > 0, "a send rate is set");
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
+    {"adaptive_mode_rate_limits_after_a_throttle", adaptive_mode_rate_limits_after_a_throttle},
     {"updates_a_service_and_parses_the_result", updates_a_service_and_parses_the_result},
     {"keeps_one_generated_token_across_retries", keeps_one_generated_token_across_retries},
     {"returns_throttling_after_max_attempts", returns_throttling_after_max_attempts},
