@@ -136,6 +136,7 @@ static enum appmesh_status make_transport(struct appmesh_client *c,
     t.interrupt = o->interrupt;
     t.interrupt_ud = o->interrupt_ud;
     c->own_transport = true;
+    c->curl_options = t;
     return appmesh_transport_curl_new(c->alloc, &t, &c->transport, err);
 }
 

@@ -68,6 +68,7 @@ struct appmesh_client {
     struct am_retry_policy policy;
     struct appmesh_transport *transport;
     bool own_transport;
+    struct appmesh_transport_curl_options curl_options; /* for batches; strings borrowed */
     struct appmesh_clock clock;
     appmesh_interrupt_fn *interrupt;
     void *interrupt_ud;

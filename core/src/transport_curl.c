@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The libcurl transport: one reused easy handle (keep-alive), strict TLS, bounded responses. */
+/* The two libcurl drivers: a blocking transport on one reused easy handle (keep-alive), and a
+ * multi handle running many transfers over a shared connection pool. Strict TLS, no
+ * redirects, bounded responses. The only file that includes curl.h. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,26 +13,54 @@
 #define DEFAULT_CONNECT_TIMEOUT 5.0
 #define DEFAULT_TIMEOUT         30.0
 #define DEFAULT_MAX_RESPONSE    (1024 * 1024)
+#define MAX_RESPONSE_HEADERS    (64 * 1024)
+
+/* Settings shared by every easy handle of a driver. */
+struct curl_settings {
+    char *ca_bundle;
+    char *user_agent;
+    long connect_timeout_ms;
+    long timeout_ms;
+    bool no_verify_tls;
+    size_t max_response;
+    appmesh_interrupt_fn *interrupt;
+    void *interrupt_ud;
+};
+
+/* One easy handle and the state its callbacks use. Its buffers are reused across transfers,
+ * so a steady stream of requests allocates nothing. */
+struct xfer {
+    const struct appmesh_allocator *alloc;
+    const struct curl_settings *settings; /* borrowed from the driver */
+    CURL *easy;
+    /* Request headers: "Name: value\0" lines, and curl_slist nodes pointing into them. */
+    struct appmesh_buf lines;
+    struct curl_slist *nodes;
+    size_t nodes_cap;
+    /* The transfer in progress. */
+    const struct appmesh_http_request *req;
+    struct appmesh_http_response *resp;
+    void *ud; /* the multi driver's caller data */
+    bool busy;
+    bool body_too_big;
+    bool headers_too_big;
+    char errbuf[CURL_ERROR_SIZE];
+};
 
 struct curl_transport {
     struct appmesh_transport base; /* what callers hold: base.impl points back here */
     const struct appmesh_allocator *alloc;
-    CURL *easy;
-    char *ca_bundle;
-    char *user_agent;
-    size_t max_response;
-    appmesh_interrupt_fn *interrupt;
-    void *interrupt_ud;
-    /* Request headers: "Name: value\0" lines in `lines`, and curl_slist nodes in `nodes`
-     * pointing into it. Both are reused, so a steady stream of requests allocates nothing. */
-    struct appmesh_buf lines;
-    struct curl_slist *nodes;
-    size_t nodes_cap;
-    /* The response being received. */
-    struct appmesh_http_response *resp;
-    bool body_too_big;
-    bool headers_too_big;
-    char errbuf[CURL_ERROR_SIZE];
+    struct curl_settings settings;
+    struct xfer x;
+};
+
+struct am_multi {
+    const struct appmesh_allocator *alloc;
+    CURLM *multi;
+    struct curl_settings settings;
+    struct xfer *slots;
+    size_t slot_count;
+    size_t busy;
 };
 
 /* ---- process-wide initialisation ---- */
@@ -57,10 +87,10 @@ enum appmesh_status appmesh_global_init(struct appmesh_error *err)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
-    struct curl_transport *t = ud;
+    struct xfer *x = ud;
     size_t n = size * nmemb;
-    if (am_buf_append(&t->resp->body, data, n, NULL) != APPMESH_OK) {
-        t->body_too_big = t->resp->body.len + n > t->max_response;
+    if (am_buf_append(&x->resp->body, data, n, NULL) != APPMESH_OK) {
+        x->body_too_big = x->resp->body.len + n > x->settings->max_response;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
     return n;
@@ -68,15 +98,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
-    struct curl_transport *t = ud;
+    struct xfer *x = ud;
     size_t n = size * nmemb;
     /* A new status line starts a new response (after 100 Continue): keep only the last. */
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        am_buf_reset(&t->resp->headers);
+        am_buf_reset(&x->resp->headers);
         return n;
     }
-    if (am_buf_append(&t->resp->headers, data, n, NULL) != APPMESH_OK) {
-        t->headers_too_big = true;
+    if (am_buf_append(&x->resp->headers, data, n, NULL) != APPMESH_OK) {
+        x->headers_too_big = true;
         return 0;
     }
     return n;
@@ -85,18 +115,111 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 static int
 on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-    struct curl_transport *t = ud;
+    struct xfer *x = ud;
     (void)dltotal;
     (void)dlnow;
     (void)ultotal;
     (void)ulnow;
-    return t->interrupt(t->interrupt_ud) ? 1 : 0;
+    return x->settings->interrupt(x->settings->interrupt_ud) ? 1 : 0;
 }
 
-/* ---- request set-up ---- */
+/* ---- settings and easy handles ---- */
 
-static enum appmesh_status set_headers(struct curl_transport *t,
-                                       const struct appmesh_http_request *req,
+static long to_ms(double seconds, double fallback)
+{
+    return (long)((seconds > 0 ? seconds : fallback) * 1000.0);
+}
+
+static enum appmesh_status settings_init(struct curl_settings *s,
+                                         const struct appmesh_allocator *alloc,
+                                         const struct appmesh_transport_curl_options *o,
+                                         struct appmesh_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->connect_timeout_ms = to_ms(o->connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+    s->timeout_ms = to_ms(o->timeout, DEFAULT_TIMEOUT);
+    s->no_verify_tls = o->no_verify_tls;
+    s->max_response = o->max_response > 0 ? o->max_response : DEFAULT_MAX_RESPONSE;
+    s->interrupt = o->interrupt;
+    s->interrupt_ud = o->interrupt_ud;
+    s->user_agent = am_strdup(alloc, o->user_agent != NULL
+                                         ? o->user_agent
+                                         : "appmesh/" APPMESH_VERSION " libcurl/" LIBCURL_VERSION);
+    s->ca_bundle = o->ca_bundle != NULL ? am_strdup(alloc, o->ca_bundle) : NULL;
+    if (s->user_agent == NULL || (o->ca_bundle != NULL && s->ca_bundle == NULL)) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the transport");
+    }
+    return APPMESH_OK;
+}
+
+static void settings_cleanup(struct curl_settings *s, const struct appmesh_allocator *alloc)
+{
+    am_free_str(alloc, s->ca_bundle);
+    am_free_str(alloc, s->user_agent);
+    s->ca_bundle = NULL;
+    s->user_agent = NULL;
+}
+
+static enum appmesh_status xfer_init(struct xfer *x, const struct appmesh_allocator *alloc,
+                                     const struct curl_settings *s, struct appmesh_error *err)
+{
+    CURL *e = NULL;
+    CURLcode rc = CURLE_OK;
+
+    memset(x, 0, sizeof(*x));
+    x->alloc = alloc;
+    x->settings = s;
+    am_buf_init(&x->lines, alloc, 0);
+    e = curl_easy_init();
+    if (e == NULL) {
+        return am_fail(err, APPMESH_ERR_TRANSPORT, "curl_easy_init failed");
+    }
+    x->easy = e;
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s->no_verify_tls ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s->no_verify_tls ? 0L : 2L);
+    if (s->ca_bundle != NULL) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_bundle);
+    }
+    if (s->interrupt != NULL) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+    rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (rc != CURLE_OK) {
+        return am_fail(err, APPMESH_ERR_TRANSPORT, "libcurl: cannot restrict protocols: %s",
+                       curl_easy_strerror(rc));
+    }
+    return APPMESH_OK;
+}
+
+static void xfer_cleanup(struct xfer *x)
+{
+    if (x->easy != NULL) {
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    appmesh_buf_cleanup(&x->lines);
+    am_free(x->alloc, x->nodes, x->nodes_cap * sizeof(*x->nodes));
+    x->nodes = NULL;
+    x->nodes_cap = 0;
+}
+
+/* ---- one transfer: set-up and outcome ---- */
+
+static enum appmesh_status set_headers(struct xfer *x, const struct appmesh_http_request *req,
                                        struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_OK;
@@ -104,7 +227,7 @@ static enum appmesh_status set_headers(struct curl_transport *t,
     size_t i = 0;
     size_t off = 0;
 
-    am_buf_reset(&t->lines);
+    am_buf_reset(&x->lines);
     for (i = 0; i < req->header_count && st == APPMESH_OK; i++) {
         const struct appmesh_header *h = &req->headers[i];
         if (memchr(h->value, '\n', h->value_len) != NULL ||
@@ -114,77 +237,109 @@ static enum appmesh_status set_headers(struct curl_transport *t,
                            "header %.*s contains a line break or NUL byte", (int)h->name_len,
                            h->name);
         }
-        st = am_buf_append(&t->lines, h->name, h->name_len, err);
+        st = am_buf_append(&x->lines, h->name, h->name_len, err);
         if (st == APPMESH_OK) {
-            st = am_buf_append(&t->lines, ": ", 2, err);
+            st = am_buf_append(&x->lines, ": ", 2, err);
         }
         if (st == APPMESH_OK) {
-            st = am_buf_append(&t->lines, h->value, h->value_len, err);
+            st = am_buf_append(&x->lines, h->value, h->value_len, err);
         }
         if (st == APPMESH_OK) {
-            st = am_buf_append(&t->lines, "", 1, err); /* keeps the NUL inside the buffer */
+            st = am_buf_append(&x->lines, "", 1, err); /* keeps the NUL inside the buffer */
         }
     }
     /* No "Expect: 100-continue" round trip before the body. */
     if (st == APPMESH_OK) {
-        st = am_buf_append(&t->lines, "Expect:", 8, err);
+        st = am_buf_append(&x->lines, "Expect:", 8, err);
     }
     if (st != APPMESH_OK) {
         return st;
     }
-    if (count > t->nodes_cap) {
+    if (count > x->nodes_cap) {
         struct curl_slist *n =
-            am_realloc(t->alloc, t->nodes, t->nodes_cap * sizeof(*n), count * sizeof(*n));
+            am_realloc(x->alloc, x->nodes, x->nodes_cap * sizeof(*n), count * sizeof(*n));
         if (n == NULL) {
             return am_fail(err, APPMESH_ERR_NOMEM, "out of memory for request headers");
         }
-        t->nodes = n;
-        t->nodes_cap = count;
+        x->nodes = n;
+        x->nodes_cap = count;
     }
     /* curl only reads a header list during the transfer; it never frees one it did not make. */
     for (i = 0; i < count; i++) {
-        t->nodes[i].data = t->lines.ptr + off;
-        t->nodes[i].next = i + 1 < count ? &t->nodes[i + 1] : NULL;
-        off += strlen(t->lines.ptr + off) + 1;
+        x->nodes[i].data = x->lines.ptr + off;
+        x->nodes[i].next = i + 1 < count ? &x->nodes[i + 1] : NULL;
+        off += strlen(x->lines.ptr + off) + 1;
     }
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->nodes);
+    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->nodes);
     return APPMESH_OK;
 }
 
-static void set_method(struct curl_transport *t, const struct appmesh_http_request *req)
+/* Point the easy handle at req, with its response going to resp. */
+static enum appmesh_status xfer_prepare(struct xfer *x, const struct appmesh_http_request *req,
+                                        struct appmesh_http_response *resp,
+                                        struct appmesh_error *err)
 {
-    if (strcmp(req->method, "GET") == 0) {
-        curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, NULL);
-        curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
-        return;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    if (resp->body.alloc == NULL && resp->body.ptr == NULL) {
+        resp->body.alloc = x->alloc;
+        resp->headers.alloc = x->alloc;
     }
-    curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, req->method);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    resp->status = 0;
+    am_buf_reset(&resp->headers);
+    am_buf_reset(&resp->body);
+    resp->body.max = x->settings->max_response;
+    resp->headers.max = MAX_RESPONSE_HEADERS;
+    x->req = req;
+    x->resp = resp;
+    x->body_too_big = false;
+    x->headers_too_big = false;
+    x->errbuf[0] = '\0';
+
+    st = set_headers(x, req, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (strcmp(req->method, "GET") == 0) {
+        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
+        curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, req->method);
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+    return APPMESH_OK;
 }
 
-/* Turn a curl failure into our status with a message that says what happened. */
-static enum appmesh_status map_error(struct curl_transport *t,
-                                     CURLcode rc,
-                                     const struct appmesh_http_request *req,
-                                     struct appmesh_error *err)
+/* Turn a finished transfer into our status, with a message that says what happened. */
+static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appmesh_error *err)
 {
-    const char *detail = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+    const struct appmesh_http_request *req = x->req;
+    const char *detail = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
+    long status = 0;
 
+    x->req = NULL;
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        x->resp->status = (int)status;
+        x->resp = NULL;
+        return APPMESH_OK;
+    }
+    x->resp = NULL;
     switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
             return am_fail(err, APPMESH_ERR_TIMEOUT, "%s %s: %s", req->method, req->url, detail);
         case CURLE_ABORTED_BY_CALLBACK:
             return am_fail(err, APPMESH_ERR_INTERRUPTED, "interrupted");
         case CURLE_WRITE_ERROR:
-            if (t->body_too_big) {
-                return am_fail(err, APPMESH_ERR_RESPONSE,
-                               "%s %s: response body larger than %zu bytes", req->method, req->url,
-                               t->max_response);
-            }
-            break;
         case CURLE_RECV_ERROR:
-            if (t->headers_too_big) {
+            if (x->body_too_big) {
+                return am_fail(err, APPMESH_ERR_RESPONSE,
+                               "%s %s: response body larger than %zu bytes", req->method,
+                               req->url, x->settings->max_response);
+            }
+            if (x->headers_too_big) {
                 return am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response headers too large",
                                req->method, req->url);
             }
@@ -199,53 +354,21 @@ static enum appmesh_status map_error(struct curl_transport *t,
         default:
             break;
     }
-    if (t->headers_too_big) {
-        return am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response headers too large", req->method,
-                       req->url);
-    }
     return am_fail(err, APPMESH_ERR_TRANSPORT, "%s %s: %s", req->method, req->url, detail);
 }
 
-static enum appmesh_status curl_send(void *impl,
-                                     const struct appmesh_http_request *req,
+/* ---- the blocking transport ---- */
+
+static enum appmesh_status curl_send(void *impl, const struct appmesh_http_request *req,
                                      struct appmesh_http_response *resp,
                                      struct appmesh_error *err)
 {
     struct curl_transport *t = impl;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    CURLcode rc = CURLE_OK;
-    long status = 0;
-
-    if (resp->body.alloc == NULL && resp->body.ptr == NULL) {
-        resp->body.alloc = t->alloc;
-        resp->headers.alloc = t->alloc;
-    }
-    resp->status = 0;
-    am_buf_reset(&resp->headers);
-    am_buf_reset(&resp->body);
-    resp->body.max = t->max_response;
-    if (resp->headers.max == 0) {
-        resp->headers.max = 64 * 1024;
-    }
-    t->resp = resp;
-    t->body_too_big = false;
-    t->headers_too_big = false;
-    t->errbuf[0] = '\0';
-
-    st = set_headers(t, req, err);
+    enum appmesh_status st = xfer_prepare(&t->x, req, resp, err);
     if (st != APPMESH_OK) {
         return st;
     }
-    set_method(t, req);
-    curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
-    rc = curl_easy_perform(t->easy);
-    t->resp = NULL;
-    if (rc != CURLE_OK) {
-        return map_error(t, rc, req, err);
-    }
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    resp->status = (int)status;
-    return APPMESH_OK;
+    return xfer_finish(&t->x, curl_easy_perform(t->x.easy), err);
 }
 
 static void curl_destroy(void *impl)
@@ -254,59 +377,12 @@ static void curl_destroy(void *impl)
     if (t == NULL) {
         return;
     }
-    if (t->easy != NULL) {
-        curl_easy_cleanup(t->easy);
-    }
-    am_free_str(t->alloc, t->ca_bundle);
-    am_free_str(t->alloc, t->user_agent);
-    appmesh_buf_cleanup(&t->lines);
-    am_free(t->alloc, t->nodes, t->nodes_cap * sizeof(*t->nodes));
+    xfer_cleanup(&t->x);
+    settings_cleanup(&t->settings, t->alloc);
     am_free(t->alloc, t, sizeof(*t));
 }
 
 static const struct appmesh_transport_vtable s_curl_vtable = {curl_send, curl_destroy};
-
-static long to_ms(double seconds, double fallback)
-{
-    return (long)((seconds > 0 ? seconds : fallback) * 1000.0);
-}
-
-static enum appmesh_status configure(struct curl_transport *t,
-                                     const struct appmesh_transport_curl_options *o,
-                                     struct appmesh_error *err)
-{
-    CURL *e = t->easy;
-    CURLcode rc = CURLE_OK;
-
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     to_ms(o->connect_timeout, DEFAULT_CONNECT_TIMEOUT));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, to_ms(o->timeout, DEFAULT_TIMEOUT));
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, t->user_agent);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->no_verify_tls ? 0L : 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->no_verify_tls ? 0L : 2L);
-    if (t->ca_bundle != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_bundle);
-    }
-    if (t->interrupt != NULL) {
-        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
-        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    }
-    rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc != CURLE_OK) {
-        return am_fail(err, APPMESH_ERR_TRANSPORT, "libcurl: cannot restrict protocols: %s",
-                       curl_easy_strerror(rc));
-    }
-    return APPMESH_OK;
-}
 
 enum appmesh_status appmesh_transport_curl_new(const struct appmesh_allocator *alloc,
                                                const struct appmesh_transport_curl_options *opts,
@@ -334,21 +410,9 @@ enum appmesh_status appmesh_transport_curl_new(const struct appmesh_allocator *a
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the transport");
     }
     t->alloc = alloc;
-    am_buf_init(&t->lines, alloc, 0);
-    t->max_response = opts->max_response > 0 ? opts->max_response : DEFAULT_MAX_RESPONSE;
-    t->interrupt = opts->interrupt;
-    t->interrupt_ud = opts->interrupt_ud;
-    t->user_agent = am_strdup(alloc, opts->user_agent != NULL ? opts->user_agent
-                                                              : "appmesh/" APPMESH_VERSION
-                                                                " libcurl/" LIBCURL_VERSION);
-    t->ca_bundle = opts->ca_bundle != NULL ? am_strdup(alloc, opts->ca_bundle) : NULL;
-    t->easy = curl_easy_init();
-    if (t->user_agent == NULL || (opts->ca_bundle != NULL && t->ca_bundle == NULL)) {
-        st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the transport");
-    } else if (t->easy == NULL) {
-        st = am_fail(err, APPMESH_ERR_TRANSPORT, "curl_easy_init failed");
-    } else {
-        st = configure(t, opts, err);
+    st = settings_init(&t->settings, alloc, opts, err);
+    if (st == APPMESH_OK) {
+        st = xfer_init(&t->x, alloc, &t->settings, err);
     }
     if (st != APPMESH_OK) {
         curl_destroy(t);
@@ -369,4 +433,171 @@ void appmesh_transport_destroy(struct appmesh_transport *transport)
     if (transport->vtable != NULL && transport->vtable->destroy != NULL) {
         transport->vtable->destroy(transport->impl);
     }
+}
+
+/* ---- the multi driver ---- */
+
+enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,
+                                 const struct appmesh_transport_curl_options *opts,
+                                 size_t max_transfers, struct am_multi **out,
+                                 struct appmesh_error *err)
+{
+    struct am_multi *m = NULL;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    size_t i = 0;
+
+    *out = NULL;
+    st = appmesh_global_init(err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    m = am_calloc(alloc, sizeof(*m));
+    if (m == NULL) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the multi driver");
+    }
+    m->alloc = alloc;
+    m->slots = am_calloc(alloc, max_transfers * sizeof(*m->slots));
+    m->multi = curl_multi_init();
+    if (m->slots == NULL) {
+        st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the multi driver");
+    } else if (m->multi == NULL) {
+        st = am_fail(err, APPMESH_ERR_TRANSPORT, "curl_multi_init failed");
+    } else {
+        m->slot_count = max_transfers;
+        st = settings_init(&m->settings, alloc, opts, err);
+    }
+    for (i = 0; st == APPMESH_OK && i < max_transfers; i++) {
+        st = xfer_init(&m->slots[i], alloc, &m->settings, err);
+    }
+    if (st == APPMESH_OK) {
+        /* HTTP/2 multiplexing where the server offers it; keep-alive pool shared by all. */
+        curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_transfers);
+    }
+    if (st != APPMESH_OK) {
+        am_multi_destroy(m);
+        return st;
+    }
+    *out = m;
+    return APPMESH_OK;
+}
+
+void am_multi_destroy(struct am_multi *m)
+{
+    size_t i = 0;
+    if (m == NULL) {
+        return;
+    }
+    for (i = 0; i < m->slot_count; i++) {
+        if (m->slots[i].busy) {
+            curl_multi_remove_handle(m->multi, m->slots[i].easy);
+        }
+        xfer_cleanup(&m->slots[i]);
+    }
+    if (m->multi != NULL) {
+        curl_multi_cleanup(m->multi);
+    }
+    settings_cleanup(&m->settings, m->alloc);
+    am_free(m->alloc, m->slots, m->slot_count * sizeof(*m->slots));
+    am_free(m->alloc, m, sizeof(*m));
+}
+
+size_t am_multi_free_slots(const struct am_multi *m)
+{
+    return m->slot_count - m->busy;
+}
+
+enum appmesh_status am_multi_start(struct am_multi *m, const struct appmesh_http_request *req,
+                                   struct appmesh_http_response *resp, void *ud,
+                                   struct appmesh_error *err)
+{
+    struct xfer *x = NULL;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    CURLMcode mc = CURLM_OK;
+    size_t i = 0;
+
+    for (i = 0; i < m->slot_count && x == NULL; i++) {
+        if (!m->slots[i].busy) {
+            x = &m->slots[i];
+        }
+    }
+    if (x == NULL) {
+        return am_fail(err, APPMESH_ERR_INTERNAL, "no free transfer slot");
+    }
+    st = xfer_prepare(x, req, resp, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    mc = curl_multi_add_handle(m->multi, x->easy);
+    if (mc != CURLM_OK) {
+        return am_fail(err, APPMESH_ERR_TRANSPORT, "curl_multi_add_handle: %s",
+                       curl_multi_strerror(mc));
+    }
+    x->ud = ud;
+    x->busy = true;
+    m->busy++;
+    return APPMESH_OK;
+}
+
+enum appmesh_status am_multi_wait(struct am_multi *m, int timeout_ms, struct appmesh_error *err)
+{
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(m->multi, &running);
+
+    if (mc == CURLM_OK && timeout_ms > 0 && running > 0) {
+        long curl_ms = -1;
+        curl_multi_timeout(m->multi, &curl_ms);
+        if (curl_ms >= 0 && curl_ms < timeout_ms) {
+            timeout_ms = (int)curl_ms;
+        }
+        mc = curl_multi_poll(m->multi, NULL, 0, timeout_ms, NULL);
+        if (mc == CURLM_OK) {
+            mc = curl_multi_perform(m->multi, &running);
+        }
+    }
+    if (mc != CURLM_OK) {
+        return am_fail(err, APPMESH_ERR_TRANSPORT, "curl multi: %s", curl_multi_strerror(mc));
+    }
+    return APPMESH_OK;
+}
+
+bool am_multi_next_done(struct am_multi *m, void **ud, enum appmesh_status *st,
+                        struct appmesh_error *err)
+{
+    int left = 0;
+    CURLMsg *msg = NULL;
+
+    while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+        struct xfer *x = NULL;
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        *st = xfer_finish(x, msg->data.result, err);
+        curl_multi_remove_handle(m->multi, x->easy);
+        *ud = x->ud;
+        x->ud = NULL;
+        x->busy = false;
+        m->busy--;
+        return true;
+    }
+    return false;
+}
+
+enum appmesh_status am_multi_fdset(struct am_multi *m, fd_set *r, fd_set *w, fd_set *e,
+                                   int *max_fd, long *timeout_ms, struct appmesh_error *err)
+{
+    CURLMcode mc = curl_multi_fdset(m->multi, r, w, e, max_fd);
+    if (mc == CURLM_OK) {
+        mc = curl_multi_timeout(m->multi, timeout_ms);
+    }
+    if (mc != CURLM_OK) {
+        return am_fail(err, APPMESH_ERR_TRANSPORT, "curl multi: %s", curl_multi_strerror(mc));
+    }
+    return APPMESH_OK;
+}
+
+void am_multi_wakeup(struct am_multi *m)
+{
+    curl_multi_wakeup(m->multi);
 }
