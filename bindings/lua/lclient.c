@@ -78,17 +78,17 @@ static int client_tostring(lua_State *L)
 {
     struct appmesh_client **p = to_client(L, 1);
     const char *region = NULL;
+    const char *endpoint = NULL;
 
     if (*p == NULL) {
         lua_pushliteral(L, "appmesh.Client (closed)");
         return 1;
     }
     region = appmesh_client_region(*p);
-    if (region != NULL && region[0] != '\0') {
-        lua_pushfstring(L, "appmesh.Client (%s, %s)", region, appmesh_client_endpoint(*p));
-    } else {
-        lua_pushfstring(L, "appmesh.Client (%s)", appmesh_client_endpoint(*p));
-    }
+    endpoint = appmesh_client_endpoint(*p);
+    lua_pushfstring(L, "appmesh.Client (%s, %s)",
+                    region != NULL && region[0] != '\0' ? region : "no region",
+                    endpoint != NULL && endpoint[0] != '\0' ? endpoint : "no endpoint");
     return 1;
 }
 
@@ -117,6 +117,9 @@ static int client_index(lua_State *L)
     } else if (strcmp(key, "endpoint") == 0) {
         c = check_open_client(L, 1);
         value = appmesh_client_endpoint(c);
+        if (value != NULL && value[0] == '\0') {
+            value = NULL;
+        }
     } else if (strcmp(key, "credentials_source") == 0) {
         c = check_open_client(L, 1);
         value = appmesh_client_credentials_source(c);

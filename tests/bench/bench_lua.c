@@ -12,7 +12,7 @@
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
 
-#define BATCHES 101
+#define BATCHES   101
 #define PER_BATCH 2000
 
 static double now_ns(void)

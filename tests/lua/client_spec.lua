@@ -88,7 +88,7 @@ describe("appmesh.client", function()
   end)
 
   it("raises for an unknown option name", function()
-    assert.has_error(function() appmesh.client{ regoin = "us-east-1" end,
+    assert.has_error(function() appmesh.client{ regoin = "us-east-1" } end,
       "bad argument #1 to 'client' (unknown option 'regoin')")
     assert.has_error(function() appmesh.client{ [1] = "x" } end)
     assert.has_error(function()

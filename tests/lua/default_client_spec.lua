@@ -73,15 +73,17 @@ describe("appmesh.update_virtual_service", function()
     assert.equal("nil|2|503", out)
   end)
 
-  it("returns nil, err when no region or endpoint is configured", function()
+  it("returns nil, err with EndpointError when no region or endpoint is configured", function()
     local out, ok = helpers.run_child(PARAMS .. [[
       local appmesh = require "appmesh"
-      local c, err = appmesh.default_client()
-      local vs, err2 = appmesh.update_virtual_service(params)
-      io.write(tostring(c), "|", err.code, "|", tostring(vs), "|", err2.code)
+      local c = assert(appmesh.default_client())
+      local vs, err = appmesh.update_virtual_service(params)
+      io.write(tostring(c), "|", tostring(c.region), "|", tostring(c.endpoint), "|",
+        tostring(vs), "|", err.code, "|", err.attempts)
     ]], env(responder.url, { AWS_REGION = false, AWS_ENDPOINT_URL_APP_MESH = false }))
     assert.is_true(ok, out)
-    assert.equal("nil|EndpointError|nil|EndpointError", out)
+    assert.equal("appmesh.Client (no region, no endpoint)|nil|nil|nil|EndpointError|0", out)
+    assert.same({}, responder.log())
   end)
 
   it("returns nil, err with CredentialsError when no credentials are found", function()

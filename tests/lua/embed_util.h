@@ -19,7 +19,7 @@
 struct responder {
     FILE *pipe;
     char url[128];
-    char control[256];
+    char control[320];
     long pid;
 };
 
@@ -65,7 +65,7 @@ static inline int responder_start(struct responder *r)
 
 static inline void responder_stop(struct responder *r)
 {
-    char path[320];
+    char path[400];
     if (r->pid > 0) {
         kill((pid_t)r->pid, SIGTERM);
     }
@@ -100,7 +100,8 @@ static inline lua_State *new_state(void)
 
 /* Run code; on error print it (prefixed with name) and return -1. The chunk's first result,
  * when a string, is copied into out. */
-static inline int run_lua(lua_State *L, const char *name, const char *code, char *out, size_t outsize)
+static inline int
+run_lua(lua_State *L, const char *name, const char *code, char *out, size_t outsize)
 {
     int base = lua_gettop(L);
     int rc = 0;
