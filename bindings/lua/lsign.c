@@ -8,9 +8,9 @@
 #include "internal.h"
 
 static const char *const sign_keys[] = {
-    "method",  "url",         "headers", "body",      "region",
-    "service", "credentials", "time",    "sign_body", "omit_session_token",
-    NULL,
+    "method",         "url",         "headers", "body",      "region",
+    "service",        "credentials", "time",    "sign_body", "omit_session_token",
+    "normalize_path", NULL,
 };
 
 /* The pieces of an absolute http(s) URL the signer needs. */
@@ -105,7 +105,7 @@ static const char *field_string(lua_State *L, int t, const char *key, bool requi
     return lua_tolstring(L, -1, len);
 }
 
-static bool field_boolean(lua_State *L, int t, const char *key)
+static bool field_boolean(lua_State *L, int t, const char *key, bool dflt)
 {
     int type = 0;
 
@@ -116,7 +116,7 @@ static bool field_boolean(lua_State *L, int t, const char *key)
             L, 1,
             lua_pushfstring(L, "field '%s' must be a boolean, got %s", key, lua_typename(L, type)));
     }
-    type = lua_toboolean(L, -1);
+    type = type == LUA_TNIL ? (int)dflt : lua_toboolean(L, -1);
     lua_pop(L, 1);
     return type != 0;
 }
@@ -152,9 +152,61 @@ static bool header_token_char(unsigned char c)
            c != '\\' && c != ']' && c != '{' && c != '}' && c != '"';
 }
 
+/* Raise unless the value at v is a string or a non-empty list of strings. */
+static size_t count_header_values(lua_State *L, int v)
+{
+    lua_Integer n = 0;
+    lua_Integer i = 0;
+
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, v) == LUA_TSTRING) {
+        return 1;
+    }
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, v) == LUA_TTABLE) {
+        n = (lua_Integer)lua_rawlen(L, v);
+        for (i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, v, i) != LUA_TSTRING) {
+                break;
+            }
+            lua_pop(L, 1);
+        }
+        if (n > 0 && i > n) {
+            return (size_t)n;
+        }
+    }
+    luaL_argerror(L, 1,
+                  lua_pushfstring(L,
+                                  "headers must map names to strings or lists of strings, "
+                                  "got %s = %s",
+                                  luaL_typename(L, -2), luaL_typename(L, v)));
+    return 0;
+}
+
+static enum appmesh_status check_header(struct appmesh_header *h, struct appmesh_error *err)
+{
+    size_t k = 0;
+
+    if (h->name_len == 0) {
+        return am_fail_field(err, "headers", "header names must not be empty");
+    }
+    for (k = 0; k < h->name_len; k++) {
+        if (!header_token_char((unsigned char)h->name[k])) {
+            return am_fail_field(err, "headers", "header name '%s' is not a valid token", h->name);
+        }
+    }
+    for (k = 0; k < h->value_len; k++) {
+        unsigned char c = (unsigned char)h->value[k];
+        if (c == '\r' || c == '\n' || c == '\0') {
+            return am_fail_field(err, "headers", "header %s has a CR, LF or NUL in its value",
+                                 h->name);
+        }
+    }
+    return APPMESH_OK;
+}
+
 /*
- * Read the headers table at t into a GC-owned array (pushed on the stack) with one spare slot
- * for Host. Wrong types raise; bad names or values are a validation error.
+ * Read the headers table at t (name -> value, or name -> {value, ...} for a repeated header)
+ * into a GC-owned array (pushed on the stack) with one spare slot for Host. Wrong types
+ * raise; bad names or values are a validation error.
  */
 static enum appmesh_status check_headers(
     lua_State *L, int t, struct appmesh_header **out, size_t *count, struct appmesh_error *err)
@@ -166,13 +218,8 @@ static enum appmesh_status check_headers(
     if (t != 0) {
         lua_pushnil(L);
         while (lua_next(L, t) != 0) {
-            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
-                luaL_argerror(L, 1,
-                              lua_pushfstring(L, "headers must map strings to strings, got %s = %s",
-                                              luaL_typename(L, -2), luaL_typename(L, -1)));
-            }
+            n += count_header_values(L, lua_gettop(L));
             lua_pop(L, 1);
-            n++;
         }
     }
     h = lua_newuserdatauv(L, (n + 1) * sizeof(*h), 0);
@@ -182,31 +229,25 @@ static enum appmesh_status check_headers(
         return APPMESH_OK;
     }
     lua_pushnil(L);
-    while (lua_next(L, t) != 0) { /* key, value; both anchored by the table */
-        size_t k = 0;
-        h[i].name = lua_tolstring(L, -2, &h[i].name_len);
-        h[i].value = lua_tolstring(L, -1, &h[i].value_len);
+    while (lua_next(L, t) != 0) { /* key, value; strings anchored by the table */
+        size_t nv = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
+        size_t j = 0;
+        for (j = 0; j < nv && i < n; j++) {
+            h[i].name = lua_tolstring(L, -2, &h[i].name_len);
+            if (lua_type(L, -1) == LUA_TTABLE) {
+                lua_rawgeti(L, -1, (lua_Integer)j + 1);
+                h[i].value = lua_tolstring(L, -1, &h[i].value_len);
+                lua_pop(L, 1);
+            } else {
+                h[i].value = lua_tolstring(L, -1, &h[i].value_len);
+            }
+            if (check_header(&h[i], err) != APPMESH_OK) {
+                lua_pop(L, 2);
+                return APPMESH_ERR_VALIDATION;
+            }
+            i++;
+        }
         lua_pop(L, 1);
-        for (k = 0; k < h[i].name_len; k++) {
-            if (!header_token_char((unsigned char)h[i].name[k])) {
-                lua_pop(L, 1);
-                return am_fail_field(err, "headers", "header name '%s' is not a valid token",
-                                     h[i].name);
-            }
-        }
-        if (h[i].name_len == 0) {
-            lua_pop(L, 1);
-            return am_fail_field(err, "headers", "header names must not be empty");
-        }
-        for (k = 0; k < h[i].value_len; k++) {
-            unsigned char c = (unsigned char)h[i].value[k];
-            if (c == '\r' || c == '\n' || c == '\0') {
-                lua_pop(L, 1);
-                return am_fail_field(err, "headers", "header %s has a CR, LF or NUL in its value",
-                                     h[i].name);
-            }
-        }
-        i++;
     }
     *count = i;
     return APPMESH_OK;
@@ -305,8 +346,9 @@ int am_lua_sign(lua_State *L)
         }
         params.time = (int64_t)floor(t);
     }
-    params.sign_body = field_boolean(L, 1, "sign_body");
-    params.omit_session_token = field_boolean(L, 1, "omit_session_token");
+    params.sign_body = field_boolean(L, 1, "sign_body", false);
+    params.omit_session_token = field_boolean(L, 1, "omit_session_token", false);
+    params.no_normalize_path = !field_boolean(L, 1, "normalize_path", true);
     if (req.method == NULL) {
         req.method = "GET";
     }
