@@ -29,6 +29,49 @@ static bool authority_char(unsigned char c)
            c == '.' || c == '_' || c == '~' || c == ':' || c == '[' || c == ']';
 }
 
+/* host, [v6] or host:port / [v6]:port with a port of 1 to 5 digits; brackets only around v6. */
+static bool authority_ok(const char *a, size_t n)
+{
+    size_t host_end = n;
+    size_t i = 0;
+
+    if (a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        if (close == NULL || close == a + 1) {
+            return false;
+        }
+        host_end = (size_t)(close - a) + 1;
+        if (host_end < n && a[host_end] != ':') {
+            return false;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            if (a[i] == '[' || a[i] == ']') {
+                return false;
+            }
+            if (a[i] == ':') {
+                host_end = i;
+                break;
+            }
+        }
+        if (host_end == 0) {
+            return false;
+        }
+    }
+    if (host_end == n) {
+        return true;
+    }
+    if (n - host_end - 1 < 1 || n - host_end - 1 > 5) {
+        return false;
+    }
+    for (i = host_end + 1; i < n; i++) {
+        if (a[i] < '0' || a[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Path and query bytes: anything visible (UTF-8 included) except '#'. */
 static bool target_char(unsigned char c)
 {
@@ -60,6 +103,9 @@ parse_url(const char *url, size_t len, struct url_parts *u, struct appmesh_error
     }
     if (i == start) {
         return am_fail_field(err, "url", "url has no host");
+    }
+    if (!authority_ok(url + start, i - start)) {
+        return am_fail_field(err, "url", "url has a malformed host or port");
     }
     u->authority = url + start;
     u->authority_len = i - start;

@@ -156,6 +156,11 @@ describe("appmesh.sign", function()
     "https://example.amazonaws.com/a b",
     "https://example.amazonaws.com/#frag",
     "https://example.amazonaws.com/\n",
+    "https://example.amazonaws.com:port/",
+    "https://example.amazonaws.com:123456/",
+    "https://exa[mple.amazonaws.com/",
+    "https://[::1/",
+    "https://:443/",
   }
   for _, url in ipairs(bad_urls) do
     it("returns nil, err for the url " .. url:gsub("\n", "\\n"), function()
@@ -167,6 +172,15 @@ describe("appmesh.sign", function()
       assert.equal("url", err.field)
     end)
   end
+
+  it("takes IPv6 hosts and ports", function()
+    for _, url in ipairs({ "http://[::1]:8080/x?a=b", "http://127.0.0.1:9000", "https://[::1]/" }) do
+      local args = sign_args(GET_VANILLA.request)
+      args.url = url
+      local headers, err = appmesh.sign(args)
+      assert.is_table(headers, url .. " " .. tostring(err))
+    end
+  end)
 
   it("returns nil, err for a header value with a line break", function()
     local args = sign_args(GET_VANILLA.request)
