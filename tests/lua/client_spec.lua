@@ -41,7 +41,7 @@ describe("appmesh.client", function()
 
   it("accepts every option of the contract", function()
     local c, err = appmesh.client{
-      region = "eu-west-1", endpoint = responder.url, profile = "nothing-here",
+      region = "eu-west-1", endpoint = responder.url, profile = "default",
       credentials = { accessKeyId = helpers.ACCESS_KEY, secretAccessKey = SECRET,
         sessionToken = "token" },
       max_attempts = 5, retry_mode = "adaptive", retry_base_delay = 0.5,
