@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The Lua binding's tests: the busted specs (lua.specs) and the embedding programs in C
-# (lua.threads: two lua_States in two threads; lua.interrupt: the host's interrupt flag).
+# (lua.threads: two lua_States in two threads; lua.interrupt: the host's interrupt flag;
+# lua.oom: allocation failures at every step of a call).
 if(NOT TARGET appmesh_lua OR NOT TARGET appmesh_lua_module)
   return()
 endif()
@@ -50,7 +51,7 @@ add_test(NAME lua.specs
 set_tests_properties(lua.specs PROPERTIES TIMEOUT 300)
 
 find_package(Threads REQUIRED)
-foreach(prog threads interrupt)
+foreach(prog threads interrupt oom)
   add_executable(test_lua_${prog} ${CMAKE_SOURCE_DIR}/tests/lua/test_${prog}.c)
   target_compile_definitions(test_lua_${prog} PRIVATE _POSIX_C_SOURCE=200809L
     APPMESH_PYTHON="${APPMESH_PYTHON}"

@@ -42,7 +42,7 @@ static inline int responder_start(struct responder *r)
 {
     char line[320];
     memset(r, 0, sizeof(*r));
-    r->pipe = popen("env -u LD_PRELOAD " APPMESH_PYTHON " " APPMESH_RESPONDER, "r");
+    r->pipe = popen("exec env -u LD_PRELOAD " APPMESH_PYTHON " " APPMESH_RESPONDER, "r");
     if (r->pipe == NULL) {
         fprintf(stderr, "cannot start the responder\n");
         return -1;
