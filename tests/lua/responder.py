@@ -167,6 +167,15 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = answer
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """Clients that hang up (interrupted calls, closed clients) are not errors here."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--control", help="control directory (made when absent)")
@@ -175,8 +184,7 @@ def main():
     args = parser.parse_args()
     STATE["control"] = args.control or tempfile.mkdtemp(prefix="appmesh-responder-")
     os.makedirs(STATE["control"], exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     print("http://127.0.0.1:%d" % server.server_address[1])
     print("control %s" % STATE["control"])
     print("pid %d" % os.getpid(), flush=True)
