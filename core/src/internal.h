@@ -114,13 +114,18 @@ void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmes
 
 /* ---- endpoint.c ---- */
 struct am_url {
-    struct appmesh_slice scheme; /* "http" | "https" */
+    struct appmesh_slice scheme; /* "http" | "https", lower-case (a static string) */
     struct appmesh_slice host;   /* without brackets for IPv6 */
     struct appmesh_slice authority; /* host[:port] as written: the Host header value */
     struct appmesh_slice path;   /* base path without a trailing '/', may be empty */
     int port;                    /* explicit or the scheme's default */
 };
-/** Split an absolute http(s) URL. Borrowed: out's slices point into url. Errors: ENDPOINT. */
+/**
+ * Split an absolute http(s) URL: scheme (any case), host (a name, IPv4, or [IPv6]), optional
+ * port 1..65535, base path; no user information, query or fragment, only ASCII without spaces.
+ * Borrowed: out's slices (but scheme) point into url. Errors: ENDPOINT naming the URL and what
+ * is wrong (user information is masked).
+ */
 enum appmesh_status am_url_parse(const char *url, struct am_url *out, struct appmesh_error *err);
 struct am_endpoint_params {
     const char *region;   /* required unless endpoint is set */
@@ -128,7 +133,12 @@ struct am_endpoint_params {
     bool use_fips;
     bool use_dualstack;
 };
-/** The App Mesh endpoint URL (no trailing '/'), into url. Errors: ENDPOINT with the reason. */
+/**
+ * The App Mesh endpoint URL (no trailing '/'), replacing url's contents: a custom endpoint as
+ * written (checked by am_url_parse; FIPS or dual-stack with it is an error), else
+ * https://appmesh[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} of the region's partition.
+ * Errors: ENDPOINT with the reason (missing or invalid region, unsupported variant, bad URL).
+ */
 enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p, struct appmesh_buf *url,
                                         struct appmesh_error *err);
 
@@ -139,6 +149,62 @@ struct am_env {
 };
 /** The variable's value, or NULL when unset or empty. */
 const char *am_env_get(const struct am_env *env, const char *name);
+
+/**
+ * The shared config and credentials files, parsed as the AWS CLI reads them: `[profile x]`
+ * (and `[default]`) in config, `[x]` in credentials, `[services x]` sections, `#`/`;` comments
+ * (full-line, or inline after whitespace), `key = value` / `key: value` with keys folded to
+ * lower case, indented sub-section lines under a key with an empty value.
+ */
+struct am_config;
+enum am_config_file {
+    AM_CONFIG_FILE_CONFIG = 0,  /* AWS_CONFIG_FILE, default ~/.aws/config */
+    AM_CONFIG_FILE_CREDENTIALS, /* AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials */
+};
+/**
+ * Read both files (paths from env; "~/" and the defaults use HOME). A missing file is empty.
+ * Owned by caller: *out (am_config_destroy). Errors: CONFIG naming the file (unreadable,
+ * larger than 1 MiB) and the line (malformed, duplicate section or key), NOMEM.
+ */
+enum appmesh_status am_config_load(const struct am_env *env, const struct appmesh_allocator *a,
+                                   struct am_config **out, struct appmesh_error *err);
+/**
+ * Parse texts instead of files (tests, fuzzing); NULL text = that file is absent. Messages
+ * name the files "<config>" and "<credentials>". Owned by caller: *out. Errors: as above.
+ */
+enum appmesh_status am_config_parse(const struct appmesh_allocator *a, const char *config_text,
+                                    size_t config_len, const char *credentials_text,
+                                    size_t credentials_len, struct am_config **out,
+                                    struct appmesh_error *err);
+/** NULL is a no-op. */
+void am_config_destroy(struct am_config *cfg);
+/** The file's path as used in messages (e.g. "/home/u/.aws/config"). Borrowed from cfg. */
+const char *am_config_path(const struct am_config *cfg, enum am_config_file which);
+/** Whether the file has a section for the profile. */
+bool am_config_has_profile(const struct am_config *cfg, enum am_config_file which,
+                           const char *profile);
+/**
+ * A profile's value for key (lower-case) in one file; NULL when the profile or key is absent,
+ * the value is empty, or the key holds a sub-section. Borrowed from cfg.
+ */
+const char *am_config_file_get(const struct am_config *cfg, enum am_config_file which,
+                               const char *profile, const char *key);
+/**
+ * A profile's value for key with the credentials file taking precedence over the config file
+ * (as botocore merges them); *from (nullable) says which file had it. Borrowed from cfg.
+ */
+const char *am_config_get(const struct am_config *cfg, const char *profile, const char *key,
+                          enum am_config_file *from);
+/**
+ * The value of `key` in sub-section `service` of the `[services <name>]` section that the
+ * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.
+ * Errors: CONFIG when the named services section does not exist or `service` is not a
+ * sub-section.
+ */
+enum appmesh_status am_config_service_get(const struct am_config *cfg, const char *profile,
+                                          const char *service, const char *key,
+                                          const char **value, struct appmesh_error *err);
+
 /** Client settings after precedence (explicit > env > profile > default). Strings owned. */
 struct am_settings {
     char *region;        /* NULL when none anywhere */
@@ -152,24 +218,44 @@ struct am_settings {
     bool use_dualstack;
     const struct appmesh_allocator *alloc;
 };
+/**
+ * Resolve every setting: opts (nullable) > environment > profile (both files) > default.
+ * A named profile found in neither file is a CONFIG error ("default" may be absent); a
+ * configured endpoint URL is checked with am_url_parse (ENDPOINT naming where it came from).
+ * Owned by caller: out (am_settings_cleanup); on failure it is left empty. Errors: VALIDATION
+ * with err->field for a bad option, CONFIG naming the variable or profile key, ENDPOINT, NOMEM.
+ */
 enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opts,
                                         const struct am_env *env,
                                         const struct appmesh_allocator *a,
                                         struct am_settings *out, struct appmesh_error *err);
+/** Safe on a zeroed struct and safe twice. */
 void am_settings_cleanup(struct am_settings *s);
 
 /* ---- credentials.c (provider chain and cache) ---- */
 struct am_credentials_chain;
+/**
+ * A chain: explicit, environment, shared credentials file, config file (later: assume role,
+ * web identity, SSO, credential_process, container, IMDS). No file or credential variable is
+ * read before the first am_credentials_chain_get. profile NULL = AWS_PROFILE, else "default";
+ * a profile other than that one (chosen explicitly) skips the environment provider, as the AWS
+ * CLI's --profile does.
+ * Borrowed: explicit_creds (copied). env is copied and used later: its getenv and ud must
+ * outlive the chain. Owned by caller: *out (am_credentials_chain_destroy).
+ * Errors: VALIDATION (explicit credentials without accessKeyId or secretAccessKey), NOMEM.
+ */
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
                                              const struct appmesh_credentials *explicit_creds,
                                              const struct am_env *env, const char *profile,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
+/** Wipes the cached secrets. NULL is a no-op. */
 void am_credentials_chain_destroy(struct am_credentials_chain *chain);
 /**
  * Current credentials (cached; refreshed when near expiry). *view borrows from the chain until
- * the next call; *source names the provider ("explicit", "environment",
- * "shared-credentials-file", ...). Errors: CREDENTIALS, saying every place it looked.
+ * the next call; *source (nullable) names the provider ("explicit", "environment",
+ * "shared-credentials-file", "config-file", ...). Errors: CREDENTIALS, saying every place it
+ * looked (or which half of a key pair is missing), CONFIG (malformed file), NOMEM.
  */
 enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain, double now,
                                              struct appmesh_credentials *view,

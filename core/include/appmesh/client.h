@@ -50,8 +50,8 @@ struct appmesh_client_options {
     bool use_dualstack;    /* also AWS_USE_DUALSTACK_ENDPOINT / profile */
     struct appmesh_transport *transport; /* NULL = libcurl; borrowed, must outlive the client */
     const struct appmesh_clock *clock;   /* NULL = real time; borrowed, must outlive the client */
-    appmesh_getenv_fn *getenv;           /* NULL = getenv(3) */
-    void *getenv_ud;
+    appmesh_getenv_fn *getenv;           /* NULL = getenv(3); called again when credentials */
+    void *getenv_ud;                     /* are looked up: both must outlive the client */
     appmesh_interrupt_fn *interrupt; /* checked during transfers and backoff sleeps */
     void *interrupt_ud;
 };
