@@ -49,7 +49,7 @@ int am_lua_push_error(lua_State *L, const struct appmesh_error *err);
 /**
  * Read UpdateVirtualService params from the table at idx into *in. Raw access only. Strings in
  * *in are borrowed from that table: valid while it stays on the stack and unmodified.
- * Never raises. Errors: APPMESH_ERR_VALIDATION with err->field (unknown or non-string key,
+ * Raises only memory errors (holding no C memory). Errors: APPMESH_ERR_VALIDATION with err->field (unknown or non-string key,
  * wrong type, NUL byte, two providers). Value rules are appmesh_update_..._validate()'s job.
  */
 enum appmesh_status am_lua_check_update_input(lua_State *L,

@@ -39,7 +39,12 @@ set(APPMESH_LUA_CLEAN_ENV
 # the specs take it off again for python3 (see helpers.lua).
 set(APPMESH_LUA_PRELOAD)
 if(APPMESH_SANITIZE)
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+    set(APPMESH_ASAN_RUNTIME libclang_rt.asan-${CMAKE_SYSTEM_PROCESSOR}.so)
+  else()
+    set(APPMESH_ASAN_RUNTIME libasan.so)
+  endif()
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=${APPMESH_ASAN_RUNTIME}
     OUTPUT_VARIABLE APPMESH_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
   set(APPMESH_LUA_PRELOAD LD_PRELOAD=${APPMESH_LIBASAN})
 endif()
