@@ -88,6 +88,29 @@ enum appmesh_status am_drbg_random(struct am_drbg *drbg, void *out, size_t n,
                                    struct appmesh_error *err);
 /** A random (version 4, RFC 4122 variant) UUID, lower-case, 36 characters plus NUL. */
 enum appmesh_status am_uuid4(struct am_drbg *drbg, char out[37], struct appmesh_error *err);
+/**
+ * A reusable SHA-256 / HMAC-SHA-256 context for hot paths (the signer keeps one). Creating it is
+ * the only allocation (mbedTLS's md setup); digests on it allocate nothing. Opaque: the mbedTLS
+ * types stay inside crypto_mbedtls.c. Errors: NOMEM from new, INTERNAL from a failing digest.
+ */
+struct am_sha256_ctx;
+enum appmesh_status am_sha256_ctx_new(const struct appmesh_allocator *a,
+                                      struct am_sha256_ctx **out, struct appmesh_error *err);
+/** Free the context, wiping its state; NULL is a no-op. */
+void am_sha256_ctx_destroy(struct am_sha256_ctx *ctx);
+/** SHA-256 of data on a reusable context. */
+enum appmesh_status am_sha256_ctx_digest(struct am_sha256_ctx *ctx, const void *data, size_t len,
+                                         unsigned char out[32], struct appmesh_error *err);
+/** HMAC-SHA-256 of data under key on a reusable context. */
+enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx, const void *key, size_t keylen,
+                                       const void *data, size_t len, unsigned char out[32],
+                                       struct appmesh_error *err);
+/** Compare two byte strings in time that depends only on the lengths (true when equal). */
+bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* ---- sigv4.c (the public API is appmesh/sigv4.h; this is for tests) ---- */
+/** How many signing keys the signer has derived (cache misses) since it was created. */
+uint64_t am_sigv4_signer_key_derivations(const struct appmesh_sigv4_signer *signer);
 
 /* ---- json.c (model <-> JSON with cJSON) ---- */
 /** The UpdateVirtualService body {"clientToken":...,"spec":{...}}, compact, appended to out. */
