@@ -6,18 +6,6 @@ if(NOT TARGET appmesh_lua OR NOT TARGET appmesh_lua_module)
   return()
 endif()
 
-# Until every core module has landed, programs linking libappmesh cannot link yet.
-set(APPMESH_CORE_COMPLETE ON)
-foreach(m client model sigv4 json config credentials endpoint crypto_mbedtls rest)
-  if(NOT EXISTS ${CMAKE_SOURCE_DIR}/core/src/${m}.c)
-    set(APPMESH_CORE_COMPLETE OFF)
-  endif()
-endforeach()
-if(NOT APPMESH_CORE_COMPLETE)
-  message(STATUS "${CMAKE_CURRENT_LIST_FILE}: core incomplete, Lua binding tests skipped")
-  return()
-endif()
-
 find_program(APPMESH_LUA54 NAMES lua5.4 REQUIRED)
 find_program(APPMESH_BUSTED NAMES busted REQUIRED)
 set(APPMESH_PYTHON /usr/bin/python3)
