@@ -44,11 +44,11 @@ struct appmesh_batch {
     double rate;
     double next_start_at;
     uint64_t next_id;
-    struct queue pending; /* added, not started */
+    struct queue pending;   /* added, not started */
     struct queue running_q; /* transfers in flight (at most `concurrency`) */
-    struct queue backoff; /* started, waiting for ready_at */
-    struct queue done;    /* finished, not taken */
-    size_t active;        /* started and not finished */
+    struct queue backoff;   /* started, waiting for ready_at */
+    struct queue done;      /* finished, not taken */
+    size_t active;          /* started and not finished */
     struct batch_runner *free_runners;
 };
 
@@ -134,7 +134,8 @@ static const char **provider_name(struct appmesh_virtual_service_provider *p)
 }
 
 /* Copy the input's strings into one block owned by the entry. */
-static enum appmesh_status entry_copy_input(struct appmesh_batch *b, struct batch_entry *e,
+static enum appmesh_status entry_copy_input(struct appmesh_batch *b,
+                                            struct batch_entry *e,
                                             const struct appmesh_update_virtual_service_input *in,
                                             struct appmesh_error *err)
 {
@@ -203,7 +204,8 @@ static void runner_free(struct appmesh_batch *b, struct batch_runner *r)
 
 enum appmesh_status appmesh_batch_new(struct appmesh_client *client,
                                       const struct appmesh_batch_options *opts,
-                                      struct appmesh_batch **out, struct appmesh_error *err)
+                                      struct appmesh_batch **out,
+                                      struct appmesh_error *err)
 {
     struct appmesh_batch *b = NULL;
     enum appmesh_status st = APPMESH_OK;
@@ -276,7 +278,9 @@ void appmesh_batch_destroy(struct appmesh_batch *b)
 
 enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
                                              const struct appmesh_update_virtual_service_input *in,
-                                             void *user, uint64_t *id, struct appmesh_error *err)
+                                             void *user,
+                                             uint64_t *id,
+                                             struct appmesh_error *err)
 {
     struct batch_entry *e = NULL;
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -336,7 +340,9 @@ static void finish(struct appmesh_batch *b, struct batch_entry *e)
 }
 
 /* Feed an attempt's outcome to the machine; schedule the retry or finish. */
-static void on_outcome(struct appmesh_batch *b, struct batch_entry *e, enum appmesh_status st,
+static void on_outcome(struct appmesh_batch *b,
+                       struct batch_entry *e,
+                       enum appmesh_status st,
                        const struct appmesh_error *terr)
 {
     struct appmesh_client *c = b->client;
@@ -438,8 +444,8 @@ static bool rate_allows(struct appmesh_batch *b, double now, double *next_due)
         return true;
     }
     if (now >= b->next_start_at) {
-        b->next_start_at = (b->next_start_at > now - 1.0 / b->rate ? b->next_start_at : now) +
-                           1.0 / b->rate;
+        b->next_start_at =
+            (b->next_start_at > now - 1.0 / b->rate ? b->next_start_at : now) + 1.0 / b->rate;
         return true;
     }
     if (b->next_start_at < *next_due) {
@@ -494,8 +500,8 @@ static void collect(struct appmesh_batch *b)
     }
 }
 
-enum appmesh_status appmesh_batch_perform(struct appmesh_batch *b, double max_wait,
-                                          struct appmesh_error *err)
+enum appmesh_status
+appmesh_batch_perform(struct appmesh_batch *b, double max_wait, struct appmesh_error *err)
 {
     struct appmesh_client *c = NULL;
     double now = 0;
@@ -548,8 +554,13 @@ size_t appmesh_batch_pending(const struct appmesh_batch *b)
     return b->pending.len + b->backoff.len + b->running_q.len + b->done.len;
 }
 
-enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *b, fd_set *r, fd_set *w, fd_set *x,
-                                        int *max_fd, double *timeout, struct appmesh_error *err)
+enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *b,
+                                        fd_set *r,
+                                        fd_set *w,
+                                        fd_set *x,
+                                        int *max_fd,
+                                        double *timeout,
+                                        struct appmesh_error *err)
 {
     double now = am_client_now(b->client);
     double due = INFINITY;

@@ -284,7 +284,7 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              struct appmesh_credentials *view,
                                              const char **source, struct appmesh_error *err);
 
-/* ---- retry.c (pure logic: classification, backoff, quota) ---- */
+/* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {
     AM_RETRY_NONE = 0, /* not retryable */
     AM_RETRY_TRANSIENT, /* 500/502/503/504, connection errors, transient codes */
@@ -324,6 +324,56 @@ enum am_retry_decision am_retry_decide(const struct am_retry_policy *p, struct a
                                        double *delay, int *cost);
 /** After a successful attempt: give back last_cost when the call retried, else 1 (capped). */
 void am_retry_on_success(struct am_retry_quota *q, int last_cost);
+
+/*
+ * Adaptive mode = standard mode (am_retry_decide decides retries the same way) + a client-side
+ * rate limiter, as botocore's retries/adaptive.py, bucket.py and throttling.py. Times are
+ * seconds as double from the client's clock; nothing here reads a clock or sleeps.
+ */
+/** The CUBIC send-rate curve (botocore CubicCalculator: beta 0.7, scale constant 0.4). */
+struct am_cubic {
+    double w_max;     /* the rate (>= 0) when the last throttle came */
+    double k;         /* seconds after last_fail at which the curve is back at w_max */
+    double last_fail; /* when the last throttle came */
+};
+/** Start the curve as if a throttle at rate w_max had come at time now. */
+void am_cubic_init(struct am_cubic *c, double w_max, double now);
+/** The rate the curve allows at time now, after a response that was not a throttle. */
+double am_cubic_success(const struct am_cubic *c, double now);
+/** A throttle at time now while sending at rate: restart the curve there; returns 0.7 * rate. */
+double am_cubic_throttle(struct am_cubic *c, double rate, double now);
+/**
+ * One per client, shared by every call of that client (blocking and batch), as botocore keeps
+ * one per client. All state inline, no allocation; not thread-safe (serialize callers). Fields
+ * are read-only outside retry.c (tests and logs may read fill_rate and measured_rate).
+ */
+struct am_rate_limiter {
+    bool enabled; /* false until the first throttle: acquire lets everything through */
+    struct am_cubic cubic;
+    double fill_rate;     /* token bucket: tokens per second, >= 0.5 */
+    double max_capacity;  /* tokens: the rate asked for, at least 1 */
+    double capacity;      /* tokens available (may dip a hair below 0, see retry.c) */
+    double last_refill;   /* when capacity was last brought up to date */
+    double measured_rate; /* responses per second, smoothed (0.8) over 0.5 s buckets */
+    double last_bucket;   /* start of the bucket the rate was last measured in */
+    double count;         /* responses counted since last_bucket */
+    double latest;        /* the latest time seen (clock steps back, non-finite times) */
+};
+/** A fresh limiter as botocore builds it at time now: disabled, fill rate 1, empty bucket. */
+void am_rate_limiter_init(struct am_rate_limiter *rl, double now);
+/**
+ * Before sending each attempt (the first and every retry, after its backoff): 0 = send now (a
+ * token was taken, or the limiter is not enabled yet); > 0 = wait that many seconds (never more
+ * than about 2), then call again with the new time, until it says 0. A wait takes nothing.
+ */
+double am_rate_limiter_acquire(struct am_rate_limiter *rl, double now);
+/**
+ * After each attempt that was sent and ended, whatever the outcome (a 2xx, an error response,
+ * a transport error, a timeout): throttled = am_retry_classify said AM_RETRY_THROTTLING.
+ * Measures the response rate, moves the CUBIC curve, sets the bucket's fill rate; the first
+ * throttle enables the limiter. Not for attempts never sent (preparation errors, interrupts).
+ */
+void am_rate_limiter_update(struct am_rate_limiter *rl, double now, bool throttled);
 
 /* ---- transport_curl.c: the multi driver (many transfers, one connection pool) ---- */
 struct am_multi;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The retry strategy as pure logic: error classification, backoff with jitter, retry quota. */
+/* The retry strategy as pure logic: classification, backoff, retry quota, client rate limiter. */
 #include <math.h>
 #include <string.h>
 
@@ -158,6 +158,10 @@ static double backoff(double base, double max_backoff, int attempt, double rando
  * non-finite base_delay, a max_backoff <= 0 or non-finite) means the defaults; base_delay 0 is
  * kept and retries without waiting. A NULL quota is not enforced. *delay and *cost are 0 unless
  * the answer is GO; either may be NULL.
+ *
+ * Adaptive mode decides retries exactly as standard mode (botocore registers the standard retry
+ * handler for it too), so p->mode is not read here: what adaptive adds is the client rate
+ * limiter below, which every attempt passes before it is sent.
  */
 enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
                                        struct am_retry_quota *q,
@@ -167,7 +171,6 @@ enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
                                        double *delay,
                                        int *cost)
 {
-    enum am_retry_mode mode = AM_RETRY_MODE_STANDARD;
     int max_attempts = DEFAULT_MAX_ATTEMPTS;
     double base = DEFAULT_BASE_DELAY;
     double max_backoff = DEFAULT_MAX_BACKOFF;
@@ -181,7 +184,6 @@ enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
     }
     /* Unset or nonsensical policy fields fall back to the defaults (3 attempts, 1 s, 20 s). */
     if (p != NULL) {
-        mode = p->mode;
         if (p->max_attempts >= 1) {
             max_attempts = p->max_attempts;
         }
@@ -207,19 +209,6 @@ enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
     }
     if (attempt >= max_attempts) {
         return AM_RETRY_STOP_MAX_ATTEMPTS;
-    }
-    switch (mode) {
-        case AM_RETRY_MODE_ADAPTIVE:
-            /*
-             * TODO(#6): client-side rate limiter (CUBIC). Adaptive mode is standard mode plus a
-             * token bucket that every attempt must pass before it is sent, refilled at a rate
-             * that CUBIC lowers on throttling and raises on success (botocore
-             * retries/adaptive.py, bucket.py, throttling.py; vectors in
-             * tests/vectors/retry/adaptive). Until then it decides exactly as standard mode.
-             */
-            break;
-        case AM_RETRY_MODE_STANDARD:
-            break;
     }
     take = kind == AM_RETRY_TIMEOUT ? TIMEOUT_RETRY_COST : RETRY_COST;
     if (q != NULL) {
@@ -247,4 +236,196 @@ void am_retry_on_success(struct am_retry_quota *q, int last_cost)
     if (q->available < q->max) {
         q->available = give < q->max - q->available ? q->available + give : q->max;
     }
+}
+
+/* ======== adaptive mode: the client rate limiter ======== */
+
+/*
+ * botocore retries/throttling.py (CubicCalculator), bucket.py (TokenBucket) and adaptive.py
+ * (RateClocker, ClientRateLimiter) step for step, with the clock passed in. py_min and py_max
+ * keep the argument order of Python's min() and max(), and pow() is what Python's ** calls, so
+ * that the numbers come out as botocore's. Two deliberate differences, both where botocore
+ * would misbehave:
+ *  - A `now` earlier than the latest time seen (the wall clock stepped back) counts as no time
+ *    passing: the stored times move back by the step, so the bucket neither drains nor refills,
+ *    the CUBIC curve goes on from where it was, and the rate measurement counts on in the bucket
+ *    of the earlier time (botocore would drain the bucket below zero, push the curve down by
+ *    0.4 * step^3, and stop measuring, until the clock caught up). A non-finite `now` counts as
+ *    the latest time seen.
+ *  - acquire grants a token that the bucket would hold within ACQUIRE_SLACK, so that a driver
+ *    that waits exactly the time it was told gets its token on the next call despite rounding
+ *    (epoch seconds as a double step by 2.4e-7 s); the bucket keeps that sliver as a debt, so
+ *    the long-run rate is not raised by it.
+ */
+#define CUBIC_BETA        0.7
+#define CUBIC_SCALE       0.4
+#define MIN_FILL_RATE     0.5  /* tokens per second */
+#define MAX_RATE_ADJUST   2.0  /* the fill rate is capped at twice the measured rate */
+#define RATE_SMOOTHING    0.8  /* weight of the newest bucket in the measured rate */
+#define RATE_BUCKET_SCALE 2.0  /* buckets per second: the rate is measured over 0.5 s buckets */
+#define ACQUIRE_SLACK     1e-6 /* seconds */
+
+static double py_min(double a, double b)
+{
+    return b < a ? b : a;
+}
+
+static double py_max(double a, double b)
+{
+    return b > a ? b : a;
+}
+
+/* k: how long after a throttle the curve is back at w_max ((w_max * (1 - beta) / C) ^ 1/3). */
+static double cubic_zero_point(double w_max)
+{
+    return pow(w_max * (1 - CUBIC_BETA) / CUBIC_SCALE, 1.0 / 3.0);
+}
+
+void am_cubic_init(struct am_cubic *c, double w_max, double now)
+{
+    if (c == NULL) {
+        return;
+    }
+    c->w_max = w_max;
+    c->k = cubic_zero_point(w_max);
+    c->last_fail = now;
+}
+
+double am_cubic_success(const struct am_cubic *c, double now)
+{
+    double dt = now - c->last_fail;
+    return CUBIC_SCALE * pow(dt - c->k, 3.0) + c->w_max;
+}
+
+double am_cubic_throttle(struct am_cubic *c, double rate, double now)
+{
+    c->w_max = rate;
+    c->k = cubic_zero_point(rate);
+    c->last_fail = now;
+    return rate * CUBIC_BETA;
+}
+
+/* The 0.5 s bucket that t falls in, by its start. */
+static double rate_bucket(double t)
+{
+    return floor(t * RATE_BUCKET_SCALE) / RATE_BUCKET_SCALE;
+}
+
+/* The time to go by (see above): now itself, unless it is not finite or the clock stepped back. */
+static double observe(struct am_rate_limiter *rl, double now)
+{
+    double step = 0.0;
+
+    if (!isfinite(now)) {
+        return rl->latest;
+    }
+    if (now < rl->latest) {
+        step = now - rl->latest;
+        rl->cubic.last_fail += step;
+        rl->last_refill += step;
+        rl->last_bucket = py_min(rl->last_bucket, rate_bucket(now));
+    }
+    rl->latest = now;
+    return now;
+}
+
+/* RateClocker.record: count one response; when a new bucket starts, fold the count in. */
+static double clocker_record(struct am_rate_limiter *rl, double now)
+{
+    double bucket = rate_bucket(now);
+
+    rl->count += 1.0;
+    if (bucket > rl->last_bucket) {
+        double current = rl->count / (bucket - rl->last_bucket);
+        rl->measured_rate = current * RATE_SMOOTHING + rl->measured_rate * (1 - RATE_SMOOTHING);
+        rl->count = 0.0;
+        rl->last_bucket = bucket;
+    }
+    return rl->measured_rate;
+}
+
+/* TokenBucket._refill: the tokens earned since the last refill, up to the capacity. */
+static void bucket_refill(struct am_rate_limiter *rl, double now)
+{
+    double fill = (now - rl->last_refill) * rl->fill_rate;
+    rl->capacity = py_min(rl->max_capacity, rl->capacity + fill);
+    rl->last_refill = now;
+}
+
+/* The TokenBucket.max_rate setter: settle the tokens earned at the old rate, then change it. */
+static void bucket_set_rate(struct am_rate_limiter *rl, double rate, double now)
+{
+    bucket_refill(rl, now);
+    rl->fill_rate = py_max(rate, MIN_FILL_RATE);
+    rl->max_capacity = rate >= 1.0 ? rate : 1.0;
+    rl->capacity = py_min(rl->capacity, rl->max_capacity);
+}
+
+void am_rate_limiter_init(struct am_rate_limiter *rl, double now)
+{
+    if (rl == NULL) {
+        return;
+    }
+    if (!isfinite(now)) {
+        now = 0.0;
+    }
+    memset(rl, 0, sizeof(*rl));
+    rl->enabled = false;
+    rl->latest = now;
+    /* CubicCalculator(starting_max_rate=0, start_time=now) */
+    am_cubic_init(&rl->cubic, 0.0, now);
+    /* TokenBucket(max_rate=1): fill rate 1, capacity 1, empty, timed from now */
+    rl->fill_rate = 1.0;
+    rl->max_capacity = 1.0;
+    rl->capacity = 0.0;
+    rl->last_refill = now;
+    /* RateClocker: nothing measured yet; botocore starts at whole seconds here */
+    rl->measured_rate = 0.0;
+    rl->last_bucket = floor(now);
+    rl->count = 0.0;
+}
+
+double am_rate_limiter_acquire(struct am_rate_limiter *rl, double now)
+{
+    double wait = 0.0;
+
+    if (rl == NULL) {
+        return 0.0;
+    }
+    now = observe(rl, now);
+    if (!rl->enabled) {
+        return 0.0; /* ClientRateLimiter.on_sending_request acquires only once enabled */
+    }
+    bucket_refill(rl, now);
+    if (rl->capacity >= 1.0) {
+        rl->capacity -= 1.0;
+        return 0.0;
+    }
+    wait = (1.0 - rl->capacity) / rl->fill_rate;
+    if (wait <= ACQUIRE_SLACK) {
+        rl->capacity -= 1.0;
+        return 0.0;
+    }
+    return wait;
+}
+
+void am_rate_limiter_update(struct am_rate_limiter *rl, double now, bool throttled)
+{
+    double measured = 0.0;
+    double new_rate = 0.0;
+
+    if (rl == NULL) {
+        return;
+    }
+    now = observe(rl, now);
+    measured = clocker_record(rl, now);
+    if (!throttled) {
+        new_rate = am_cubic_success(&rl->cubic, now);
+    } else {
+        /* The rate we were sending at: measured, but no more than the bucket allowed. */
+        double rate = rl->enabled ? py_min(measured, rl->fill_rate) : measured;
+        new_rate = am_cubic_throttle(&rl->cubic, rate, now);
+        rl->enabled = true;
+    }
+    bucket_set_rate(rl, py_min(new_rate, MAX_RATE_ADJUST * measured), now);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for retry.c: classification, backoff, quota, and the AWS SDKs' standard-mode vectors. */
+/* Tests for retry.c: classification, backoff, quota, rate limiter, and the AWS SDKs' vectors. */
 #include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
@@ -568,7 +568,7 @@ static int starts_the_quota_full_and_never_negative(void)
     return 0;
 }
 
-static int decides_adaptive_mode_as_standard_for_now(void)
+static int decides_adaptive_retries_as_standard(void)
 {
     struct am_retry_policy p = standard_policy;
     struct am_retry_quota qa, qs;
@@ -587,6 +587,290 @@ static int decides_adaptive_mode_as_standard_for_now(void)
         CHECK_INT_EQ(ca, cs);
         CHECK_INT_EQ(qa.available, qs.available);
     }
+    return 0;
+}
+
+/* ======== adaptive mode: the client rate limiter ======== */
+
+#define CHECK_NEAR(got, want, tol)                                                                 \
+    do {                                                                                           \
+        double gn_ = (got), wn_ = (want);                                                          \
+        if (!(fabs(gn_ - wn_) <= (tol))) {                                                         \
+            fprintf(stderr, "  %s:%d: %s = %.17g, want %.17g\n", __FILE__, __LINE__, #got, gn_,    \
+                    wn_);                                                                          \
+            return 1;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* A success every 0.1 s for the tenths first..last (t = n / 10 + offset). */
+static void tenths_of_successes(struct am_rate_limiter *rl, int first, int last, double offset)
+{
+    int n = 0;
+    for (n = first; n <= last; n++) {
+        am_rate_limiter_update(rl, n / 10.0 + offset, false);
+    }
+}
+
+/* Take every token the bucket holds at time now; the wait the next acquire reports. */
+static double drain(struct am_rate_limiter *rl, double now, int *taken)
+{
+    double wait = 0.0;
+    int n = 0;
+    while (n < 1000) {
+        wait = am_rate_limiter_acquire(rl, now);
+        if (wait > 0.0) {
+            break;
+        }
+        n++;
+    }
+    if (taken != NULL) {
+        *taken = n;
+    }
+    return wait;
+}
+
+/* 10 responses a second from t = 0.1 to 10, then a throttle at 10.05: fill rate 7 (botocore). */
+static void steady_then_throttled(struct am_rate_limiter *rl)
+{
+    am_rate_limiter_init(rl, 0.0);
+    tenths_of_successes(rl, 1, 100, 0.0);
+    am_rate_limiter_update(rl, 10.05, true);
+}
+
+static int lets_everything_through_until_the_first_throttle(void)
+{
+    struct am_rate_limiter rl;
+    int i = 0;
+
+    am_rate_limiter_init(&rl, 100.0);
+    CHECK(!rl.enabled, "a fresh limiter is not enabled");
+    CHECK_DELAY(rl.fill_rate, 1.0);
+    CHECK_DELAY(rl.capacity, 0.0);
+    /* Far more than any bucket would allow, all at once: botocore acquires only once enabled. */
+    for (i = 0; i < 1000; i++) {
+        CHECK_DELAY(am_rate_limiter_acquire(&rl, 100.0), 0.0);
+    }
+    for (i = 1; i <= 300; i++) {
+        am_rate_limiter_update(&rl, 100.0 + i / 100.0, false);
+        CHECK_DELAY(am_rate_limiter_acquire(&rl, 100.0 + i / 100.0), 0.0);
+    }
+    CHECK(!rl.enabled, "successes do not enable the limiter");
+    am_rate_limiter_update(&rl, 103.5, true);
+    CHECK(rl.enabled, "the first throttle enables the limiter");
+    CHECK(drain(&rl, 103.5, NULL) > 0.0, "an enabled limiter makes the next sender wait");
+    return 0;
+}
+
+static int waits_when_the_bucket_is_empty(void)
+{
+    struct am_rate_limiter rl;
+    double wait = 0.0, half = 0.0;
+    int taken = 0;
+
+    steady_then_throttled(&rl);
+    CHECK_NEAR(rl.fill_rate, 7.0, 1e-9);
+    CHECK_NEAR(rl.capacity, 7.0, 1e-9); /* the 20 tokens it held were cut to the new rate */
+    wait = drain(&rl, 10.05, &taken);
+    CHECK_INT_EQ(taken, 7); /* the capacity was cut to the new rate: 7, less a rounding hair */
+    CHECK(wait > 0.0 && wait <= 1.0 / 7.0 + 1e-9, "waits at most one token's time");
+    CHECK_NEAR(wait, (1.0 - rl.capacity) / rl.fill_rate, 1e-12);
+    /* Halfway there: still waiting, for the other half; a wait takes nothing. */
+    half = am_rate_limiter_acquire(&rl, 10.05 + wait / 2.0);
+    CHECK_NEAR(half, wait / 2.0, 1e-9);
+    half = am_rate_limiter_acquire(&rl, 10.05 + wait / 2.0);
+    CHECK_NEAR(half, wait / 2.0, 1e-9);
+    /* Waiting exactly as told is enough; the next sender then waits a whole token's time. */
+    CHECK_DELAY(am_rate_limiter_acquire(&rl, 10.05 + wait), 0.0);
+    CHECK_NEAR(am_rate_limiter_acquire(&rl, 10.05 + wait), 1.0 / 7.0, 1e-6);
+    return 0;
+}
+
+static int lowers_the_fill_rate_on_a_throttle_and_recovers(void)
+{
+    /* Expected fill rates from botocore 1.29 (ClientRateLimiter with a fake clock). */
+    static const struct {
+        int tenth;
+        double fill_rate;
+    } after[] = {
+        {110, 9.648936009659902},  {120, 10.000030849917257}, {130, 10.453284520771994},
+        {140, 13.408697022224112}, {150, 20.0000016384},      {160, 20.000000065536},
+    };
+    struct am_rate_limiter rl;
+    double before = 0.0, prev = 0.0;
+    size_t i = 0;
+    int n = 0;
+
+    am_rate_limiter_init(&rl, 0.0);
+    tenths_of_successes(&rl, 1, 100, 0.0);
+    before = rl.fill_rate;
+    CHECK_NEAR(rl.measured_rate, 10.0, 1e-9);
+    CHECK_NEAR(before, 20.0, 1e-9); /* capped at twice the measured rate */
+    am_rate_limiter_update(&rl, 10.05, true);
+    CHECK_NEAR(rl.fill_rate, 0.7 * rl.measured_rate, 1e-9); /* beta times the rate sent at */
+    prev = rl.fill_rate;
+    for (n = 101; n <= 160; n++) {
+        am_rate_limiter_update(&rl, n / 10.0 + 0.05, false);
+        /* It only grows, until it is held at twice the measured rate (which may dip). */
+        CHECK(rl.fill_rate >= prev || rl.fill_rate == 2.0 * rl.measured_rate,
+              "the fill rate only grows while nothing is throttled");
+        prev = rl.fill_rate;
+        for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+            if (after[i].tenth == n) {
+                CHECK_NEAR(rl.fill_rate, after[i].fill_rate, 1e-9);
+            }
+        }
+    }
+    CHECK_NEAR(rl.fill_rate, before, 1e-6);
+    return 0;
+}
+
+static int never_fills_below_the_minimum_rate(void)
+{
+    struct am_rate_limiter rl;
+    int i = 0;
+
+    /* Throttled from the first response on: nothing measured yet, so the rate asked is 0. */
+    am_rate_limiter_init(&rl, 0.0);
+    am_rate_limiter_update(&rl, 0.1, true);
+    CHECK(rl.enabled, "enabled");
+    CHECK_DELAY(rl.fill_rate, 0.5);
+    CHECK_DELAY(rl.max_capacity, 1.0);
+    for (i = 1; i <= 200; i++) {
+        double now = 0.1 + i * 0.25;
+        double wait = 0.0;
+        am_rate_limiter_update(&rl, now, i % 3 != 0);
+        CHECK(rl.fill_rate >= 0.5, "the fill rate stays at 0.5 or more");
+        CHECK(rl.max_capacity >= 1.0, "the bucket holds at least one token");
+        wait = drain(&rl, now, NULL);
+        CHECK(wait > 0.0 && wait <= 2.0 + 1e-6, "no wait is longer than 1 / 0.5 s");
+    }
+    for (i = 0; i < 20; i++) {
+        am_rate_limiter_update(&rl, 60.0 + i * 2.0, true);
+    }
+    CHECK_DELAY(rl.fill_rate, 0.5);
+    CHECK_NEAR(drain(&rl, 100.0, NULL), 2.0, 1e-6);
+    return 0;
+}
+
+static int bursts_no_more_than_the_rate_after_idling(void)
+{
+    struct am_rate_limiter rl;
+    int taken = 0;
+
+    steady_then_throttled(&rl);
+    /* An hour idle earns no more tokens than the bucket holds: the rate, at least 1. */
+    CHECK(drain(&rl, 3610.0, &taken) > 0.0, "waits once the burst is spent");
+    CHECK_NEAR(rl.max_capacity, 7.0, 1e-9);
+    CHECK_INT_EQ(taken, 7);
+    return 0;
+}
+
+static int takes_the_token_it_promised_at_epoch_times(void)
+{
+    struct am_rate_limiter rl;
+    double now = 1764000000.123; /* epoch seconds: a double steps by 2.4e-7 s here */
+    int i = 0;
+
+    am_rate_limiter_init(&rl, now);
+    for (i = 0; i < 40; i++) {
+        now += 0.05;
+        am_rate_limiter_update(&rl, now, false);
+    }
+    am_rate_limiter_update(&rl, now, true);
+    for (i = 0; i < 500; i++) {
+        double wait = drain(&rl, now, NULL);
+        now += wait; /* a driver that sleeps exactly what it was told */
+        if (am_rate_limiter_acquire(&rl, now) != 0.0) {
+            fprintf(stderr, "  round %d: still told to wait after waiting %.17g s\n", i, wait);
+            return 1;
+        }
+        am_rate_limiter_update(&rl, now, i % 7 == 0);
+    }
+    return 0;
+}
+
+static int treats_a_clock_step_back_as_no_time_passing(void)
+{
+    struct am_rate_limiter rl;
+    double wait = 0.0, rate = 0.0, dt = 0.0;
+
+    am_rate_limiter_init(&rl, 0.0);
+    tenths_of_successes(&rl, 1, 100, 1000.0);
+    am_rate_limiter_update(&rl, 1010.05, true);
+    wait = drain(&rl, 1012.0, NULL);
+    dt = 1012.0 - rl.cubic.last_fail;
+    rate = am_cubic_success(&rl.cubic, 1012.0);
+    /* The wall clock steps back 600 s: the bucket neither drains nor refills in the step. */
+    CHECK_NEAR(am_rate_limiter_acquire(&rl, 412.0), wait, 1e-9);
+    CHECK_NEAR(412.0 - rl.cubic.last_fail, dt, 1e-9);
+    CHECK_NEAR(am_cubic_success(&rl.cubic, 412.0), rate, 1e-9);
+    /* Time goes on from there as usual. */
+    CHECK_DELAY(am_rate_limiter_acquire(&rl, 412.0 + wait), 0.0);
+    am_rate_limiter_update(&rl, 412.5, false);
+    CHECK(rl.fill_rate > 1.0, "CUBIC was not pushed down by the step");
+    CHECK(rl.measured_rate > 1.0, "the measured rate was kept");
+    return 0;
+}
+
+static int takes_a_non_finite_time_as_the_latest_seen(void)
+{
+    struct am_rate_limiter rl;
+    double wait = 0.0, fill = 0.0;
+
+    am_rate_limiter_init(&rl, NAN);
+    CHECK_DELAY(rl.latest, 0.0);
+    steady_then_throttled(&rl);
+    wait = drain(&rl, 10.05, NULL);
+    fill = rl.fill_rate;
+    CHECK_NEAR(am_rate_limiter_acquire(&rl, NAN), wait, 1e-12);
+    CHECK_NEAR(am_rate_limiter_acquire(&rl, INFINITY), wait, 1e-12);
+    am_rate_limiter_update(&rl, -INFINITY, false);
+    CHECK(isfinite(rl.fill_rate) && isfinite(rl.capacity) && isfinite(rl.measured_rate),
+          "the state stays finite");
+    CHECK(rl.fill_rate >= 0.5 && rl.fill_rate <= fill * 2.0, "the fill rate stays sane");
+    CHECK_DELAY(rl.latest, 10.05);
+    return 0;
+}
+
+static int measures_from_the_whole_second_it_started_in(void)
+{
+    struct am_rate_limiter rl;
+
+    /* botocore starts the RateClocker at floor(now), not at the start of the 0.5 s bucket. */
+    am_rate_limiter_init(&rl, 0.7);
+    am_rate_limiter_update(&rl, 0.8, false);
+    CHECK_NEAR(rl.measured_rate, 0.8 * 1 / 0.5, 1e-12); /* one response over [0, 0.5) */
+    am_rate_limiter_update(&rl, 0.9, false);
+    am_rate_limiter_update(&rl, 1.2, false);
+    CHECK_NEAR(rl.measured_rate, 0.8 * 2 / 0.5 + 0.2 * 1.6, 1e-12);
+    return 0;
+}
+
+static int rate_limiter_tolerates_null(void)
+{
+    am_rate_limiter_init(NULL, 0.0);
+    am_rate_limiter_update(NULL, 1.0, true);
+    CHECK_DELAY(am_rate_limiter_acquire(NULL, 1.0), 0.0);
+    am_cubic_init(NULL, 1.0, 0.0);
+    return 0;
+}
+
+static int computes_the_cubic_curve_as_botocore(void)
+{
+    struct am_cubic c;
+
+    /* k = (w_max * (1 - 0.7) / 0.4)^(1/3); at last_fail the curve is at 0.7 * w_max. */
+    am_cubic_init(&c, 10.0, 5.0);
+    CHECK_NEAR(c.k, cbrt(7.5), 1e-12);
+    CHECK_NEAR(am_cubic_success(&c, 5.0), 7.0, 1e-12);
+    CHECK_NEAR(am_cubic_success(&c, 5.0 + c.k), 10.0, 1e-12);
+    CHECK_NEAR(am_cubic_throttle(&c, 20.0, 8.0), 14.0, 1e-12);
+    CHECK_DELAY(c.w_max, 20.0);
+    CHECK_DELAY(c.last_fail, 8.0);
+    CHECK_NEAR(c.k, cbrt(15.0), 1e-12);
+    am_cubic_init(&c, 0.0, 3.0);
+    CHECK_DELAY(c.k, 0.0);
+    CHECK_NEAR(am_cubic_success(&c, 5.0), 0.4 * 8.0, 1e-12);
     return 0;
 }
 
@@ -1185,7 +1469,160 @@ static int run_standard_vector(struct yaml_doc *d)
     return 0;
 }
 
-static int run_vector_file(const char *path)
+/* ======== the AWS SDKs' adaptive-mode vectors ======== */
+
+static const char *const cubic_schema[] = {
+    "given.last_max_rate", "given.last_throttle_time", "cases[].response",
+    "cases[].timestamp",   "cases[].calculated_rate",
+};
+
+static const char *const end_to_end_schema[] = {
+    "cases[].response",
+    "cases[].timestamp",
+    "cases[].measured_tx_rate",
+    "cases[].new_token_bucket_rate",
+};
+
+#define ADAPTIVE_TOLERANCE 5e-7 /* the README's; the end-to-end values are rounded to 1e-6 */
+
+static int
+check_schema(const struct yaml_doc *d, const char *const *schema, size_t n, const char *what)
+{
+    size_t i = 0;
+    for (i = 0; i < d->nentries; i++) {
+        char shape[96];
+        size_t s = 0;
+        yaml_shape(d->entries[i].path, shape, sizeof(shape));
+        for (s = 0; s < n; s++) {
+            if (strcmp(shape, schema[s]) == 0) {
+                break;
+            }
+        }
+        if (s == n) {
+            vec_msg(d, "  %s:%d: %s is not part of the %s schema\n", d->file, d->entries[i].lineno,
+                    d->entries[i].path, what);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* cases[k].response: 1 = throttle, 0 = success, -1 = missing or anything else (said). */
+static int throttle_at(const struct yaml_doc *d, int k)
+{
+    char path[64];
+    const struct yaml_entry *e = NULL;
+
+    snprintf(path, sizeof(path), "cases[%d].response", k);
+    e = yaml_find(d, path);
+    if (e != NULL && strcmp(e->value, "throttle") == 0) {
+        return 1;
+    }
+    if (e != NULL && strcmp(e->value, "success") == 0) {
+        return 0;
+    }
+    vec_msg(d, "  %s: %s must be success or throttle\n", d->file, path);
+    return -1;
+}
+
+/* cases[k].<field>, required. */
+static int case_number(const struct yaml_doc *d, int k, const char *field, double *out)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "cases[%d].%s", k, field);
+    return number_at(d, path, 0.0, true, out);
+}
+
+static int check_close(const struct yaml_doc *d, int k, const char *field, double got, double want)
+{
+    if (!(fabs(got - want) <= ADAPTIVE_TOLERANCE)) {
+        vec_msg(d, "  %s: case %d: %s %.17g, want %.17g\n", d->file, k + 1, field, got, want);
+        return 1;
+    }
+    return 0;
+}
+
+/* The CUBIC calculator alone; a throttle comes at the rate it last calculated. */
+static int run_cubic_vector(struct yaml_doc *d)
+{
+    struct am_cubic c;
+    double max_rate = 0.0, throttle_time = 0.0, rate = 0.0;
+    int k = 0;
+
+    if (check_schema(d, ROWS(cubic_schema), "adaptive/cubic") != 0 ||
+        number_at(d, "given.last_max_rate", 0.0, true, &max_rate) != 0 ||
+        number_at(d, "given.last_throttle_time", 0.0, true, &throttle_time) != 0) {
+        return 1;
+    }
+    am_cubic_init(&c, max_rate, throttle_time);
+    rate = max_rate;
+    for (k = 0;; k++) {
+        char path[64];
+        double t = 0.0, want = 0.0;
+        int throttled = 0;
+
+        snprintf(path, sizeof(path), "cases[%d].response", k);
+        if (yaml_find(d, path) == NULL) {
+            break;
+        }
+        throttled = throttle_at(d, k);
+        if (throttled < 0 || case_number(d, k, "timestamp", &t) != 0 ||
+            case_number(d, k, "calculated_rate", &want) != 0) {
+            return 1;
+        }
+        rate = throttled != 0 ? am_cubic_throttle(&c, rate, t) : am_cubic_success(&c, t);
+        if (check_close(d, k, "calculated_rate", rate, want) != 0) {
+            return 1;
+        }
+    }
+    if (k == 0) {
+        vec_msg(d, "  %s: no cases\n", d->file);
+        return 1;
+    }
+    return 0;
+}
+
+/* The whole limiter, built at time 0, fed one response per case. */
+static int run_end_to_end_vector(struct yaml_doc *d)
+{
+    struct am_rate_limiter rl;
+    int k = 0;
+
+    if (check_schema(d, ROWS(end_to_end_schema), "adaptive/end-to-end") != 0) {
+        return 1;
+    }
+    am_rate_limiter_init(&rl, 0.0);
+    for (k = 0;; k++) {
+        char path[64];
+        double t = 0.0, want_measured = 0.0, want_fill = 0.0;
+        int throttled = 0;
+
+        snprintf(path, sizeof(path), "cases[%d].response", k);
+        if (yaml_find(d, path) == NULL) {
+            break;
+        }
+        throttled = throttle_at(d, k);
+        if (throttled < 0 || case_number(d, k, "timestamp", &t) != 0 ||
+            case_number(d, k, "measured_tx_rate", &want_measured) != 0 ||
+            case_number(d, k, "new_token_bucket_rate", &want_fill) != 0) {
+            return 1;
+        }
+        am_rate_limiter_update(&rl, t, throttled != 0);
+        if (check_close(d, k, "measured_tx_rate", rl.measured_rate, want_measured) != 0 ||
+            check_close(d, k, "new_token_bucket_rate", rl.fill_rate, want_fill) != 0) {
+            return 1;
+        }
+    }
+    if (k == 0) {
+        vec_msg(d, "  %s: no cases\n", d->file);
+        return 1;
+    }
+    return 0;
+}
+
+typedef int(vector_run_fn)(struct yaml_doc *d);
+
+static int run_vector_file(const char *path, vector_run_fn *run)
 {
     size_t len = 0;
     char *buf = test_read_file(path, &len);
@@ -1199,7 +1636,7 @@ static int run_vector_file(const char *path)
     if (yaml_parse(d, path, buf, false) != 0) {
         goto cleanup;
     }
-    rc = run_standard_vector(d);
+    rc = run(d);
 cleanup:
     free(d);
     free(buf);
@@ -1207,7 +1644,7 @@ cleanup:
 }
 
 /* Run an inline case quietly: 0 when it passes. */
-static int run_inline_vector(const char *text)
+static int run_inline_with(vector_run_fn *run, const char *text)
 {
     size_t len = strlen(text);
     char *buf = malloc(len + 1);
@@ -1221,11 +1658,16 @@ static int run_inline_vector(const char *text)
     if (yaml_parse(d, "inline", buf, true) != 0) {
         goto cleanup;
     }
-    rc = run_standard_vector(d);
+    rc = run(d);
 cleanup:
     free(d);
     free(buf);
     return rc;
+}
+
+static int run_inline_vector(const char *text)
+{
+    return run_inline_with(run_standard_vector, text);
 }
 
 #define VECTOR_HEAD "given:\n  max_attempts: 3\n  exponential_base: 1\nresponses:\n"
@@ -1259,6 +1701,57 @@ static int fails_a_vector_whose_expectations_differ(void)
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (run_inline_vector(bad[i]) == 0) {
             fprintf(stderr, "  case %zu passed but should not have:\n%s", i, bad[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#define CUBIC_HEAD "given:\n  last_max_rate: 10\n  last_throttle_time: 5\ncases:\n"
+#define CUBIC_CASE(response, t, rate)                                                              \
+    "  - response: " response "\n    timestamp: " t "\n    calculated_rate: " rate "\n"
+#define E2E_CASE(response, t, measured, fill)                                                      \
+    "  - response: " response "\n    timestamp: " t "\n    measured_tx_rate: " measured            \
+    "\n    new_token_bucket_rate: " fill "\n"
+
+static int fails_an_adaptive_vector_whose_expectations_differ(void)
+{
+    static const char *const bad_cubic[] = {
+        CUBIC_HEAD CUBIC_CASE("success", "5", "7.000001"), /* rate off by 1e-6 */
+        CUBIC_HEAD CUBIC_CASE("success", "6", "7"),        /* wrong time */
+        CUBIC_HEAD CUBIC_CASE("throttled", "5", "7"),      /* unknown response */
+        CUBIC_HEAD CUBIC_CASE("success", "5", "7") CUBIC_CASE("throttle", "6", "7"), /* 0.7 * 7 */
+        CUBIC_HEAD "  - response: success\n    calculated_rate: 7\n", /* no timestamp */
+        CUBIC_HEAD "  - response: success\n    timestamp: 5\n",       /* no rate */
+        "given:\n  last_max_rate: 10\ncases:\n" CUBIC_CASE("success", "5", "7"),
+        CUBIC_HEAD CUBIC_CASE("success", "5", "7") "    delay: 1\n", /* unknown key */
+        CUBIC_HEAD,                                                  /* no cases */
+    };
+    static const char *const bad_e2e[] = {
+        "cases:\n" E2E_CASE("success", "0.6", "1.6", "0.6"),   /* fill rate */
+        "cases:\n" E2E_CASE("success", "0.6", "1.599", "0.5"), /* measured rate */
+        "cases:\n" E2E_CASE("throttle", "0.6", "1.6", "0.5"),  /* 0.7 * 1.6 */
+        "given:\n  last_max_rate: 1\ncases:\n" E2E_CASE("success", "0.6", "1.6", "0.5"),
+        "cases:\n  - response: success\n    timestamp: 0.6\n    measured_tx_rate: 1.6\n",
+    };
+    size_t i = 0;
+
+    CHECK(run_inline_with(run_cubic_vector, CUBIC_HEAD CUBIC_CASE("success", "5", "7")
+                                                CUBIC_CASE("throttle", "6", "4.9")) == 0,
+          "the unmodified cubic case passes");
+    CHECK(run_inline_with(run_end_to_end_vector,
+                          "cases:\n" E2E_CASE("success", "0.6", "1.6", "0.5")
+                              E2E_CASE("throttle", "0.8", "1.6", "1.12")) == 0,
+          "the unmodified end-to-end case passes");
+    for (i = 0; i < sizeof(bad_cubic) / sizeof(bad_cubic[0]); i++) {
+        if (run_inline_with(run_cubic_vector, bad_cubic[i]) == 0) {
+            fprintf(stderr, "  cubic case %zu passed but should not have:\n%s", i, bad_cubic[i]);
+            return 1;
+        }
+    }
+    for (i = 0; i < sizeof(bad_e2e) / sizeof(bad_e2e[0]); i++) {
+        if (run_inline_with(run_end_to_end_vector, bad_e2e[i]) == 0) {
+            fprintf(stderr, "  end-to-end case %zu passed but should not have:\n%s", i, bad_e2e[i]);
             return 1;
         }
     }
@@ -1303,10 +1796,25 @@ static const struct test_case cases[] = {
      treats_attempt_numbers_below_one_as_the_first},
     {"runs_without_a_quota_or_out_pointers", runs_without_a_quota_or_out_pointers},
     {"starts_the_quota_full_and_never_negative", starts_the_quota_full_and_never_negative},
-    {"decides_adaptive_mode_as_standard_for_now", decides_adaptive_mode_as_standard_for_now},
+    {"decides_adaptive_retries_as_standard", decides_adaptive_retries_as_standard},
+    {"lets_everything_through_until_the_first_throttle",
+     lets_everything_through_until_the_first_throttle},
+    {"waits_when_the_bucket_is_empty", waits_when_the_bucket_is_empty},
+    {"lowers_the_fill_rate_on_a_throttle_and_recovers",
+     lowers_the_fill_rate_on_a_throttle_and_recovers},
+    {"never_fills_below_the_minimum_rate", never_fills_below_the_minimum_rate},
+    {"bursts_no_more_than_the_rate_after_idling", bursts_no_more_than_the_rate_after_idling},
+    {"takes_the_token_it_promised_at_epoch_times", takes_the_token_it_promised_at_epoch_times},
+    {"treats_a_clock_step_back_as_no_time_passing", treats_a_clock_step_back_as_no_time_passing},
+    {"takes_a_non_finite_time_as_the_latest_seen", takes_a_non_finite_time_as_the_latest_seen},
+    {"measures_from_the_whole_second_it_started_in", measures_from_the_whole_second_it_started_in},
+    {"rate_limiter_tolerates_null", rate_limiter_tolerates_null},
+    {"computes_the_cubic_curve_as_botocore", computes_the_cubic_curve_as_botocore},
     {"reads_the_yaml_subset_of_the_vectors", reads_the_yaml_subset_of_the_vectors},
     {"refuses_yaml_outside_the_subset", refuses_yaml_outside_the_subset},
     {"fails_a_vector_whose_expectations_differ", fails_a_vector_whose_expectations_differ},
+    {"fails_an_adaptive_vector_whose_expectations_differ",
+     fails_an_adaptive_vector_whose_expectations_differ},
 };
 
 /* Vector folders: run, or list as skipped with the reason our semantics differ. */
@@ -1314,23 +1822,25 @@ struct vector_dir {
     const char *dir;         /* under tests/vectors/retry */
     const char *label;       /* case names are retry.<label>/<file name without .yaml> */
     int expect;              /* number of case files the folder must hold */
+    vector_run_fn *run;      /* how to run one case file */
     const char *skip_reason; /* NULL: run every case */
 };
 
 #define SKIP_2026                                                                                  \
     "2026 revision: retry cost 14 (transient) / 5 (throttling), transient base delay 50 ms, "      \
     "x-amz-retry-after; ours: cost 5 (10 after a timeout), base 1 s"
-#define SKIP_ADAPTIVE "adaptive mode's client rate limiter (CUBIC) is not implemented yet, TODO #6"
 
 static const struct vector_dir vector_dirs[] = {
-    {"standard/integration", "standard", 6, NULL},
-    {"standard-2026/integration", "standard-2026", 12, SKIP_2026},
-    {"standard-2026/long-polling", "standard-2026/long-polling", 5,
+    {"standard/integration", "standard", 6, run_standard_vector, NULL},
+    {"standard-2026/integration", "standard-2026", 12, run_standard_vector, SKIP_2026},
+    {"standard-2026/long-polling", "standard-2026/long-polling", 5, run_standard_vector,
      SKIP_2026 "; App Mesh has no long-polling operations"},
-    {"standard-2026/multi-invocation", "standard-2026/multi-invocation", 1, SKIP_2026},
-    {"standard-2026/multi-threaded", "standard-2026/multi-threaded", 1, SKIP_2026},
-    {"adaptive/cubic", "adaptive/cubic", 2, SKIP_ADAPTIVE},
-    {"adaptive/end-to-end", "adaptive/end-to-end", 1, SKIP_ADAPTIVE},
+    {"standard-2026/multi-invocation", "standard-2026/multi-invocation", 1, run_standard_vector,
+     SKIP_2026},
+    {"standard-2026/multi-threaded", "standard-2026/multi-threaded", 1, run_standard_vector,
+     SKIP_2026},
+    {"adaptive/cubic", "adaptive/cubic", 2, run_cubic_vector, NULL},
+    {"adaptive/end-to-end", "adaptive/end-to-end", 1, run_end_to_end_vector, NULL},
 };
 
 static int yaml_file_filter(const struct dirent *e)
@@ -1382,7 +1892,7 @@ static void run_vector_dir(const struct vector_dir *vd, const char *only, struct
             continue;
         }
         test_alloc_reset();
-        record(t, run_vector_file(path), name);
+        record(t, run_vector_file(path, vd->run), name);
     }
     free(names);
 }

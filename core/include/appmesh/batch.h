@@ -74,8 +74,7 @@ APPMESH_API APPMESH_NODISCARD enum appmesh_status
 appmesh_batch_perform(struct appmesh_batch *batch, double max_wait, struct appmesh_error *err);
 
 /** Take the oldest finished call into *out; false when none is ready. */
-APPMESH_API bool appmesh_batch_take(struct appmesh_batch *batch,
-                                    struct appmesh_batch_result *out);
+APPMESH_API bool appmesh_batch_take(struct appmesh_batch *batch, struct appmesh_batch_result *out);
 
 /** Calls added and not yet taken. */
 APPMESH_API size_t appmesh_batch_pending(const struct appmesh_batch *batch);
@@ -84,13 +83,12 @@ APPMESH_API size_t appmesh_batch_pending(const struct appmesh_batch *batch);
  * For a host's own event loop: add the batch's sockets to the sets and say how long the host
  * may wait at most (seconds; negative = no deadline) before calling appmesh_batch_perform(b, 0).
  */
-APPMESH_API APPMESH_NODISCARD enum appmesh_status
-appmesh_batch_fdset(struct appmesh_batch *batch,
-                    fd_set *read_fds,
-                    fd_set *write_fds,
-                    fd_set *except_fds,
-                    int *max_fd,
-                    double *timeout,
-                    struct appmesh_error *err);
+APPMESH_API APPMESH_NODISCARD enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *batch,
+                                                                      fd_set *read_fds,
+                                                                      fd_set *write_fds,
+                                                                      fd_set *except_fds,
+                                                                      int *max_fd,
+                                                                      double *timeout,
+                                                                      struct appmesh_error *err);
 
 #endif
