@@ -1,0 +1,421 @@
+-- SPDX-License-Identifier: MIT
+-- bulk_update.lua: apply update_virtual_service to many virtual services from a manifest, with
+-- policies, concurrency, a rate limit, a journal for --resume and --rollback, and a report.
+-- A dry run unless --apply.
+do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
+  local dir = tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+  package.path = dir .. "/lib/?.lua;" .. package.path
+end
+
+local cli = require "appmesh.cli"
+local codec = require "appmesh.codec"
+local journal = require "appmesh.journal"
+local manifest = require "appmesh.manifest"
+local plan = require "appmesh.plan"
+local policy = require "appmesh.policy"
+local progress = require "appmesh.progress"
+local report = require "appmesh.report"
+local runner = require "appmesh.runner"
+local selection = require "appmesh.selection"
+
+local NAME = "bulk_update"
+
+local USAGE = [[
+usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--policy FILE]...
+         [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N] [--journal FILE] [--resume]
+         [--report FILE] [--endpoint URL] [--region R] [--progress | --no-progress]
+       appmesh-lua scripts/bulk_update.lua --rollback JOURNAL [--output FILE]
+
+Apply UpdateVirtualService to every entry of MANIFEST (JSON or Lua). Policies are evaluated
+first; denied entries are never sent. Without --apply nothing is changed: a dry run reports
+each valid, allowed entry as planned.
+
+  --apply              send the updates (the default is a dry run)
+  --dry-run            send no update (the default)
+  --policy FILE        a policy file (Lua returning rules); repeatable
+  --policy-arg K=V     a policy argument (V read as JSON when it is JSON); repeatable
+  --concurrency N      requests in flight at once (1-256, default 8)
+  --rate N             at most N requests per second
+  --journal FILE       record each entry as it finishes (default with --apply:
+                       bulk_update-<run id>.journal.jsonl in the current directory)
+  --resume             continue the run in --journal: skip entries it records as updated,
+                       re-send the others with the same clientTokens
+  --report FILE        JSON Lines, one object per entry ("-": stdout)
+  --endpoint URL       App Mesh endpoint (else the environment, as any client)
+  --region R           region (else the environment)
+  --progress           a progress line even when stdout is not a terminal
+  --no-progress        plain lines even on a terminal
+  --rollback JOURNAL   write the manifest that restores the specs JOURNAL's run replaced
+  --output FILE        where --rollback writes (default: stdout)
+  -h, --help           this text
+
+Exit status: 0 every entry updated (or planned, or skipped), 1 an entry failed or was denied,
+2 a usage, manifest or policy error (nothing was sent).
+]]
+
+local FLAGS = {
+  apply = { kind = "boolean" },
+  ["dry-run"] = { kind = "boolean" },
+  policy = { kind = "string", multiple = true },
+  ["policy-arg"] = { kind = "string", multiple = true },
+  concurrency = { kind = "integer", min = 1, max = 256 },
+  rate = { kind = "number" },
+  journal = { kind = "string" },
+  resume = { kind = "boolean" },
+  report = { kind = "string" },
+  endpoint = { kind = "string" },
+  region = { kind = "string" },
+  progress = { kind = "boolean" },
+  ["no-progress"] = { kind = "boolean" },
+  rollback = { kind = "string" },
+  output = { kind = "string" },
+}
+
+local function usage_error(message)
+  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  return 2
+end
+
+local function check_flags(opts)
+  if opts.rollback then
+    if #opts.positional > 0 then
+      return "--rollback takes a journal and no MANIFEST"
+    end
+    for _, other in ipairs({ "apply", "dry_run", "resume", "journal", "report", "policy" }) do
+      if opts[other] then
+        return string.format("--rollback cannot be combined with --%s", other:gsub("_", "-"))
+      end
+    end
+    return nil
+  end
+  if opts.output then
+    return "--output is for --rollback"
+  end
+  if #opts.positional == 0 then
+    return "missing MANIFEST"
+  elseif #opts.positional > 1 then
+    return string.format("unexpected argument '%s' (one MANIFEST)", opts.positional[2])
+  end
+  if opts.apply and opts.dry_run then
+    return "--apply and --dry-run exclude each other"
+  end
+  if opts.resume and not opts.journal then
+    return "--resume needs --journal FILE"
+  end
+  if opts.progress and opts.no_progress then
+    return "--progress and --no-progress exclude each other"
+  end
+  return nil
+end
+
+local function write_rollback(opts)
+  local state, err = journal.read(opts.rollback)
+  if not state then
+    return runner.fail(NAME, err)
+  end
+  local doc = journal.rollback(state)
+  if #doc.updates == 0 then
+    return runner.fail(NAME, string.format("%s: no entry was updated, nothing to roll back",
+      opts.rollback))
+  end
+  local text = manifest.to_json(doc)
+  if opts.output then
+    local f, ferr = io.open(opts.output, "wb")
+    if not f then
+      return runner.fail(NAME, "cannot write " .. tostring(ferr))
+    end
+    f:write(text)
+    f:close()
+    io.stderr:write(string.format("%s: wrote %s: %d entries restore the specs replaced by run %s\n",
+      NAME, opts.output, #doc.updates, state.run_id))
+  else
+    io.stdout:write(text)
+  end
+  return 0
+end
+
+local function main(argv)
+  local opts, perr = cli.parse(argv, FLAGS)
+  if not opts then
+    return usage_error(perr)
+  end
+  if opts.help then
+    io.stdout:write(USAGE)
+    return 0
+  end
+  local ferr = check_flags(opts)
+  if ferr then
+    return usage_error(ferr)
+  end
+  if opts.rollback then
+    return write_rollback(opts)
+  end
+  local apply = opts.apply == true
+  local mode = apply and "apply" or "dry-run"
+  opts.concurrency = opts.concurrency or 8
+
+  -- 1. Everything that can be wrong with the input, before anything is sent.
+  local client, cerr = runner.client(opts)
+  if not client then
+    return runner.fail(NAME, cerr)
+  end
+  local loaded, lerr = runner.load(opts.positional[1], opts, function()
+    return client
+  end)
+  if not loaded then
+    return runner.fail(NAME, lerr)
+  end
+  local m, rules = loaded.manifest, loaded.rules
+
+  local state, j
+  local run_id
+  if opts.resume then
+    if apply then
+      j, state = journal.resume(opts.journal)
+      if not j then
+        return runner.fail(NAME, state)
+      end
+    else
+      local rerr
+      state, rerr = journal.read(opts.journal)
+      if not state then
+        return runner.fail(NAME, rerr)
+      end
+    end
+    run_id = state.run_id
+  else
+    run_id = plan.new_run_id()
+  end
+
+  local items = {}
+  for i, params in ipairs(m.entries) do
+    items[i] = {
+      index = i, params = params, key = manifest.key(params), where = m.where[i],
+      token = plan.client_token(run_id, params),
+    }
+  end
+  local ok, verr = runner.validate(client, items)
+  if not ok then
+    if j then
+      j:close()
+    end
+    return runner.fail(NAME, verr)
+  end
+
+  if apply and not j then
+    local path = opts.journal or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
+    local jerr
+    j, jerr = journal.create(path, run_id, { manifest = m.source })
+    if not j then
+      return runner.fail(NAME, jerr)
+    end
+  end
+  local rep, rerr = report.open(opts.report)
+  if not rep then
+    if j then
+      j:close()
+    end
+    return runner.fail(NAME, rerr)
+  end
+
+  local tty = progress.is_terminal()
+  if opts.progress then
+    tty = true
+  elseif opts.no_progress then
+    tty = false
+  end
+  local prog = progress.new{ total = #items, tty = tty }
+  local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0 }
+  local started = progress.clock()
+
+  local function warn(text)
+    if tty then
+      prog:note(text)
+    else
+      io.stderr:write(text, "\n")
+    end
+  end
+
+  if j then
+    warn(string.format("%s: run %s, journal %s%s", NAME, run_id, j.path,
+      opts.resume and " (resumed)" or ""))
+  end
+
+  -- Record an entry's outcome everywhere: journal, report, progress.
+  local function finish(item, outcome, t)
+    t = t or {}
+    counts[outcome] = counts[outcome] + 1
+    if j and outcome ~= "skipped" and outcome ~= "planned" then
+      j:finish(item.params, {
+        outcome = outcome, clientToken = item.token, version = t.version,
+        requestId = t.requestId, error = t.error, replaced = item.replaced,
+        replacedVersion = item.replaced_version,
+      })
+    end
+    rep:write(item.params, outcome, t)
+    local detail = t.detail
+    if t.error then
+      detail = string.format("%s: %s", t.error.code, t.error.message)
+    end
+    prog:entry(item.key, outcome, detail, t.sent)
+  end
+
+  -- 2. Skip what the journal already records as updated; describe the rest.
+  local pending = {}
+  for _, item in ipairs(items) do
+    local je = state and state.entries[item.key]
+    if je and je.outcome == "updated" then
+      finish(item, "skipped", { detail = "updated in this run before (version "
+        .. tostring(je.version) .. ")" })
+    else
+      item.journaled = je
+      pending[#pending + 1] = item
+    end
+  end
+  runner.describe(client, pending, opts, loaded.cache)
+  local described = {}
+  for _, item in ipairs(pending) do
+    if item.current then
+      local je = item.journaled
+      if je and je.begun and je.replaced ~= nil then
+        -- begun in an earlier attempt of this run: what it replaced is in the journal
+        item.replaced, item.replaced_version = je.replaced, je.replacedVersion
+      else
+        item.replaced = item.current.spec or {}
+        item.replaced_version = item.current.metadata and item.current.metadata.version
+      end
+      described[#described + 1] = item
+    else
+      local e = item.describe_error
+      finish(item, "failed", { error = {
+        code = tostring(e.code), message = "cannot describe the current service: "
+          .. tostring(e.message), retryable = e.retryable == true,
+      } })
+    end
+  end
+
+  -- 3. Policies, for every entry, before any update is sent.
+  local allowed = {}
+  if #rules > 0 then
+    local inventory
+    if policy.needs(rules, "inventory") then
+      local ierr
+      inventory, ierr = selection.inventory(client, runner.meshes(items), loaded.cache, {
+        concurrency = opts.concurrency, rate = opts.rate,
+      })
+      if not inventory then
+        prog:finish()
+        if j then
+          j:close()
+        end
+        return runner.fail(NAME, "policy inventory: " .. ierr)
+      end
+    end
+    local ctx = policy.context{
+      args = loaded.args, mode = mode, entries = m.entries, inventory = inventory,
+    }
+    local verdicts = {}
+    for i, item in ipairs(described) do
+      local current = codec.copy(item.current)
+      current.spec = codec.copy(item.replaced)
+      local verdict, eerr = policy.evaluate(rules, item.params, current, ctx)
+      if not verdict then
+        prog:finish()
+        if j then
+          j:close()
+        end
+        return runner.fail(NAME, eerr .. " (nothing was sent)")
+      end
+      verdicts[i] = verdict
+    end
+    for i, item in ipairs(described) do
+      local verdict = verdicts[i]
+      for _, w in ipairs(verdict.warnings) do
+        warn(string.format("warning: %s: %s: %s", item.key, w.rule, w.message))
+      end
+      if #verdict.denials > 0 then
+        finish(item, "denied", { error = {
+          code = "PolicyDenied", message = policy.summary(verdict.denials),
+        } })
+      else
+        allowed[#allowed + 1] = item
+      end
+    end
+  else
+    allowed = described
+  end
+
+  -- 4. The updates (or, in a dry run, the plan).
+  if not apply then
+    for _, item in ipairs(allowed) do
+      finish(item, "planned", { detail = plan.describe_provider(item.current.spec) .. " -> "
+        .. plan.describe_provider(item.params.spec) })
+    end
+  else
+    local aborted
+    selection.map(allowed, function(item)
+      if aborted then
+        return nil
+      end
+      local params = codec.copy(item.params)
+      params.clientToken = item.token
+      local wok, werr = pcall(j.begin, j, params, {
+        clientToken = item.token, replaced = item.replaced, replacedVersion = item.replaced_version,
+      })
+      if not wok then
+        aborted = aborted or werr
+        return nil
+      end
+      local vs, info = client:update_virtual_service(params)
+      wok, werr = pcall(function()
+        if vs then
+          finish(item, "updated", {
+            version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
+            detail = "version " .. tostring(vs.metadata and vs.metadata.version), sent = true,
+          })
+        else
+          local e = info
+          finish(item, "failed", { error = {
+            code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
+          }, sent = true })
+        end
+      end)
+      if not wok then
+        aborted = aborted or werr
+      end
+      return true
+    end, { concurrency = opts.concurrency, rate = opts.rate })
+    if aborted then
+      prog:finish()
+      j:close()
+      rep:close()
+      io.stderr:write(NAME, ": stopped: ", tostring(aborted), "\n")
+      return 1
+    end
+  end
+
+  prog:finish()
+  if j then
+    j:close()
+  end
+  rep:close()
+  local parts = {}
+  for _, outcome in ipairs(report.OUTCOMES) do
+    if counts[outcome] > 0 or outcome == "failed" then
+      parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
+    end
+  end
+  io.stdout:write(string.format("%s%s of %d entries in %s%s\n",
+    apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "), #items,
+    progress.duration(progress.clock() - started),
+    j and ("; journal " .. j.path) or ""))
+  if not apply and counts.planned > 0 then
+    io.stdout:write("run again with --apply to make these changes\n")
+  end
+  if counts.failed > 0 or counts.denied > 0 then
+    return 1
+  end
+  return 0
+end
+
+os.exit(main(arg))

@@ -1,0 +1,134 @@
+-- SPDX-License-Identifier: MIT
+-- The steps the three scripts share: the client from the environment and flags, the manifest
+-- (with the selection helpers), the policies and their arguments, validation of every entry by
+-- the binding before anything is sent, describing the current services, and policy verdicts.
+local cli = require "appmesh.cli"
+local codec = require "appmesh.codec"
+local manifest = require "appmesh.manifest"
+local policy = require "appmesh.policy"
+local selection = require "appmesh.selection"
+
+local runner = {}
+
+--- Make a client: credentials, region and endpoint from the environment; --endpoint and
+--- --region override.
+-- @treturn userdata|nil client
+-- @treturn string the message on failure
+function runner.client(opts)
+  local ok, appmesh = pcall(require, "appmesh")
+  if not ok then
+    return nil, "cannot load the appmesh module: " .. tostring(appmesh)
+  end
+  local c, err = appmesh.client{ endpoint = opts.endpoint, region = opts.region }
+  if not c then
+    return nil, "cannot make a client: " .. tostring(err)
+  end
+  return c
+end
+
+--- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
+--- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
+-- @treturn table|nil `{ manifest, rules, args, cache }`
+-- @treturn string the message on failure
+function runner.load(path, opts, get_client)
+  local cache = {}
+  local helpers = selection.helpers(get_client, cache, {
+    concurrency = opts.concurrency, rate = opts.rate,
+  })
+  local m, err = manifest.load(path, { helpers = helpers })
+  if not m then
+    return nil, err
+  end
+  local rules, perr = policy.load_all(opts.policy or {})
+  if not rules then
+    return nil, perr
+  end
+  local flag_args, aerr = cli.key_values(opts.policy_arg, "policy-arg")
+  if not flag_args then
+    return nil, aerr
+  end
+  local args = codec.copy(m.policy_args)
+  for k, v in pairs(flag_args) do
+    args[k] = v
+  end
+  return { manifest = m, rules = rules, args = args, cache = cache }
+end
+
+--- Check every entry with the binding's own validation (lengths, UTF-8, token format): the
+--- request each would send is built and signed locally, and nothing is sent. Any failure
+--- stops the run before it starts.
+-- @tparam userdata client
+-- @tparam table items `{ params, where, token }`
+-- @treturn boolean|nil true
+-- @treturn string the message on failure
+function runner.validate(client, items)
+  for _, item in ipairs(items) do
+    local params = codec.copy(item.params)
+    params.clientToken = item.token
+    local req, err = client:update_virtual_service(params, { dry_run = true })
+    if not req then
+      if err.code == "ValidationError" then
+        return nil, string.format("%s: %s", item.where, err.message)
+      end
+      return nil, string.format("cannot prepare the request for %s: %s", item.where, tostring(err))
+    end
+  end
+  return true
+end
+
+--- Describe the current state of each item (concurrently, through the scheduler), filling
+--- `item.current`, or `item.describe_error` when it cannot be described.
+function runner.describe(client, items, opts, cache)
+  local todo = {}
+  for _, item in ipairs(items) do
+    local cached = cache and cache[item.key]
+    if cached then
+      item.current = cached
+    else
+      todo[#todo + 1] = item
+    end
+  end
+  selection.map(todo, function(item)
+    local vs, err = client:describe_virtual_service{
+      meshName = item.params.meshName,
+      virtualServiceName = item.params.virtualServiceName,
+      meshOwner = item.params.meshOwner,
+    }
+    if vs then
+      item.current = vs
+    else
+      item.describe_error = err
+    end
+    return true
+  end, { concurrency = opts.concurrency, rate = opts.rate })
+  for _, item in ipairs(todo) do
+    if not item.current and not item.describe_error then
+      item.describe_error = { code = "InternalError", message = "the describe task did not finish" }
+    end
+  end
+end
+
+--- The meshes (name -> meshOwner or false) of a list of items.
+function runner.meshes(items)
+  local meshes = {}
+  for _, item in ipairs(items) do
+    meshes[item.params.meshName] = item.params.meshOwner or false
+  end
+  return meshes
+end
+
+--- A one-line description of an error table ({code, message}).
+function runner.error_text(err)
+  if type(err) ~= "table" then
+    return tostring(err)
+  end
+  return string.format("%s: %s", tostring(err.code), tostring(err.message))
+end
+
+--- Print "NAME: message" on stderr and return 2 (the usage / input error exit status).
+function runner.fail(name, message)
+  io.stderr:write(name, ": ", message, "\n")
+  return 2
+end
+
+return runner
