@@ -110,10 +110,13 @@ DEFAULT_CONFIG = {
     "webIdentityTokens": None,
 }
 
+METADATA_KEYS = {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"}
 CLIENT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z0-9-]{1,64}$")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$")
+ROLE_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$"
+)
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
@@ -136,6 +139,15 @@ class SetupError(Exception):
 
 def bad_request(message):
     return ApiError(400, "BadRequestException", message)
+
+
+def method_not_allowed(allowed):
+    return ApiError(405, "MethodNotAllowed", "Method not allowed", headers=[("Allow", allowed)])
+
+
+def too_large():
+    message = "The request body is larger than %d bytes" % MAX_BODY
+    return ApiError(413, "RequestEntityTooLargeException", message, close=True)
 
 
 def not_found(message):
@@ -230,13 +242,31 @@ def split_query(query):
 # --------------------------------------------------------------------------------------------
 
 
+def _check_bounds(meta, value, measure, path, what):
+    """App Mesh's min/max constraints; what is "length" (strings, lists) or "value" (numbers)."""
+    if "min" in meta and measure < meta["min"]:
+        rule = "Member must have %s greater than or equal to %d" % (what, meta["min"])
+        raise constraint(value, path, rule)
+    if "max" in meta and measure > meta["max"]:
+        rule = "Member must have %s less than or equal to %d" % (what, meta["max"])
+        raise constraint(value, path, rule)
+
+
+def _expected(what, path, value):
+    return bad_request("Expected %s at '%s', got %s" % (what, path, json_type(value)))
+
+
+def _is_number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
 def validate(shape, value, path):
     """Check a JSON value against a botocore shape; raise BadRequestException naming the path."""
     kind = shape.type_name
     meta = shape.metadata
     if kind == "structure":
         if not isinstance(value, dict):
-            raise bad_request("Expected an object at '%s', got %s" % (path, json_type(value)))
+            raise _expected("an object", path, value)
         members = shape.members
         for key in value:
             if key not in members:
@@ -248,29 +278,23 @@ def validate(shape, value, path):
         for key in present:
             validate(members[key], value[key], join_path(path, key))
         if meta.get("union") and len(present) != 1:
+            found = (": " + ", ".join(present)) if present else ""
             raise bad_request(
                 "Exactly one member of '%s' must be set (one of %s), found %d%s"
-                % (
-                    path,
-                    ", ".join(members),
-                    len(present),
-                    (": " + ", ".join(present)) if present else "",
-                )
+                % (path, ", ".join(members), len(present), found)
             )
     elif kind == "list":
         if not isinstance(value, list):
-            raise bad_request("Expected an array at '%s', got %s" % (path, json_type(value)))
-        if "min" in meta and len(value) < meta["min"]:
-            raise constraint(value, path, "Member must have length greater than or equal to %d" % meta["min"])
-        if "max" in meta and len(value) > meta["max"]:
-            raise constraint(value, path, "Member must have length less than or equal to %d" % meta["max"])
+            raise _expected("an array", path, value)
+        _check_bounds(meta, value, len(value), path, "length")
         for i, item in enumerate(value):
+            where = "%s[%d]" % (path, i)
             if item is None:
-                raise constraint(None, "%s[%d]" % (path, i), "Member must not be null")
-            validate(shape.member, item, "%s[%d]" % (path, i))
+                raise constraint(None, where, "Member must not be null")
+            validate(shape.member, item, where)
     elif kind == "map":
         if not isinstance(value, dict):
-            raise bad_request("Expected an object at '%s', got %s" % (path, json_type(value)))
+            raise _expected("an object", path, value)
         for key, item in value.items():
             validate(shape.key, key, "%s.%s(key)" % (path, key))
             if item is None:
@@ -278,37 +302,33 @@ def validate(shape, value, path):
             validate(shape.value, item, "%s.%s" % (path, key))
     elif kind == "string":
         if not isinstance(value, str):
-            raise bad_request("Expected a string at '%s', got %s" % (path, json_type(value)))
+            raise _expected("a string", path, value)
         if SURROGATE_RE.search(value):
             raise bad_request("The string at '%s' is not valid Unicode (lone surrogate)" % path)
-        if "min" in meta and len(value) < meta["min"]:
-            raise constraint(value, path, "Member must have length greater than or equal to %d" % meta["min"])
-        if "max" in meta and len(value) > meta["max"]:
-            raise constraint(value, path, "Member must have length less than or equal to %d" % meta["max"])
+        _check_bounds(meta, value, len(value), path, "length")
         enum = meta.get("enum")
         if enum and value not in enum:
-            raise constraint(value, path, "Member must satisfy enum value set: [%s]" % ", ".join(enum))
+            rule = "Member must satisfy enum value set: [%s]" % ", ".join(enum)
+            raise constraint(value, path, rule)
         if "pattern" in meta and not re.search(meta["pattern"], value):
-            raise constraint(value, path, "Member must satisfy regular expression pattern: %s" % meta["pattern"])
+            rule = "Member must satisfy regular expression pattern: %s" % meta["pattern"]
+            raise constraint(value, path, rule)
     elif kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad_request("Expected an integer at '%s', got %s" % (path, json_type(value)))
-        if "min" in meta and value < meta["min"]:
-            raise constraint(value, path, "Member must have value greater than or equal to %d" % meta["min"])
-        if "max" in meta and value > meta["max"]:
-            raise constraint(value, path, "Member must have value less than or equal to %d" % meta["max"])
+            raise _expected("an integer", path, value)
+        _check_bounds(meta, value, value, path, "value")
     elif kind in ("double", "float"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad_request("Expected a number at '%s', got %s" % (path, json_type(value)))
+        if not _is_number(value):
+            raise _expected("a number", path, value)
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise bad_request("Expected a boolean at '%s', got %s" % (path, json_type(value)))
+            raise _expected("a boolean", path, value)
     elif kind == "timestamp":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad_request("Expected epoch seconds at '%s', got %s" % (path, json_type(value)))
+        if not _is_number(value):
+            raise _expected("epoch seconds", path, value)
     elif kind == "blob":
         if not isinstance(value, str):
-            raise bad_request("Expected base64 text at '%s', got %s" % (path, json_type(value)))
+            raise _expected("base64 text", path, value)
     else:  # pragma: no cover - App Mesh uses none of the other types
         raise bad_request("The emulator cannot check the type %s at '%s'" % (kind, path))
 
@@ -361,7 +381,8 @@ class AppMeshModel:
                 "Method %s is not allowed on %s (allowed: %s)" % (method, path, methods),
                 headers=[("Allow", methods)],
             )
-        raise ApiError(404, "UnknownOperationException", "No App Mesh operation matches %s %s" % (method, path))
+        message = "No App Mesh operation matches %s %s" % (method, path)
+        raise ApiError(404, "UnknownOperationException", message)
 
     def parse_input(self, name, labels, query_pairs, body):
         """Decode labels, query and JSON body into the operation's validated input parameters."""
@@ -378,7 +399,7 @@ class AppMeshModel:
                 try:
                     value = urllib.parse.unquote(labels[wire], errors="strict")
                 except UnicodeDecodeError:
-                    raise bad_request("The path label '%s' is not valid UTF-8 once percent-decoded" % wire)
+                    raise bad_request("The path label '%s' is not UTF-8 once decoded" % wire)
                 validate(mshape, value, wire)
                 params[member] = value
             elif location == "querystring":
@@ -387,7 +408,8 @@ class AppMeshModel:
                 value = query[wire]
                 if mshape.type_name in ("integer", "long"):
                     if not re.fullmatch(r"-?[0-9]{1,18}", value):
-                        raise bad_request("Value '%s' at '%s' is not a valid integer" % (shorten(value), wire))
+                        message = "Value '%s' at '%s' is not a valid integer"
+                        raise bad_request(message % (shorten(value), wire))
                     value = int(value)
                 validate(mshape, value, wire)
                 params[member] = value
@@ -409,9 +431,8 @@ class AppMeshModel:
             params["__body__"] = {k: v for k, v in doc.items() if v is not None}
         token = params.get("clientToken")
         if token is not None and not CLIENT_TOKEN_RE.match(token):
-            raise constraint(
-                token, "clientToken", "Member must be 1 to 36 letters, digits, hyphens or underscores"
-            )
+            rule = "Member must be 1 to 36 letters, digits, hyphens or underscores"
+            raise constraint(token, "clientToken", rule)
         return params
 
     def output_body(self, name, result):
@@ -546,16 +567,18 @@ class State:
             meta = obj.get("metadata")
             if meta is None:
                 return None
-            check_keys(meta, path + ".metadata", {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"})
+            path += ".metadata"
+            check_keys(meta, path, METADATA_KEYS)
             for key in ("createdAt", "lastUpdatedAt"):
-                if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], (int, float))):
-                    fail(path + ".metadata." + key, "expected epoch seconds")
-            if "version" in meta and (isinstance(meta["version"], bool) or not isinstance(meta["version"], int) or meta["version"] < 1):
-                fail(path + ".metadata.version", "expected an integer >= 1")
-            if "uid" in meta and not isinstance(meta["uid"], str):
-                fail(path + ".metadata.uid", "expected a string")
-            if "resourceOwner" in meta and not (isinstance(meta["resourceOwner"], str) and ACCOUNT_RE.match(meta["resourceOwner"])):
-                fail(path + ".metadata.resourceOwner", "expected a 12-digit account id")
+                if key in meta and not _is_number(meta[key]):
+                    fail(path + "." + key, "expected epoch seconds")
+            version = meta.get("version", 1)
+            if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+                fail(path + ".version", "expected an integer >= 1")
+            if not isinstance(meta.get("uid", ""), str):
+                fail(path + ".uid", "expected a string")
+            if not is_account(meta.get("resourceOwner", DEFAULT_ACCOUNT)):
+                fail(path + ".resourceOwner", "expected a 12-digit account id")
             return meta
 
         def check_status(obj, path):
@@ -569,6 +592,9 @@ class State:
                 validate(model.shape(shape_name), spec, "spec")
             except ApiError as e:
                 fail(path, e.message)
+
+        def is_account(value):
+            return isinstance(value, str) and ACCOUNT_RE.match(value) is not None
 
         def check_name(value, path, limit=255):
             if not isinstance(value, str) or not 1 <= len(value) <= limit:
@@ -589,7 +615,7 @@ class State:
                 if not isinstance(key.get(field), str) or not key.get(field):
                     fail(path + "." + field, "expected a non-empty string")
             account = key.get("account", DEFAULT_ACCOUNT)
-            if not isinstance(account, str) or not ACCOUNT_RE.match(account):
+            if not is_account(account):
                 fail(path + ".account", "expected a 12-digit account id")
             keys.append((key["accessKeyId"], key["secretAccessKey"], account))
         raw_meshes = doc.get("meshes", [])
@@ -606,17 +632,18 @@ class State:
             if name in meshes:
                 fail(path + ".meshName", "mesh '%s' appears twice" % name)
             owner = raw.get("owner", DEFAULT_ACCOUNT)
-            if not isinstance(owner, str) or not ACCOUNT_RE.match(owner):
+            if not is_account(owner):
                 fail(path + ".owner", "expected a 12-digit account id")
             mesh_region = raw.get("region", region)
             if not isinstance(mesh_region, str) or not REGION_RE.match(mesh_region):
                 fail(path + ".region", "expected a region name")
             shared = raw.get("sharedWith", [])
-            if not isinstance(shared, list) or not all(isinstance(a, str) and ACCOUNT_RE.match(a) for a in shared):
+            if not isinstance(shared, list) or not all(is_account(a) for a in shared):
                 fail(path + ".sharedWith", "expected an array of 12-digit account ids")
             spec = raw.get("spec", _default_mesh_spec())
             check_spec("MeshSpec", spec, path + ".spec")
-            mesh = Mesh(name, spec, owner, mesh_region, shared, now, check_meta(raw, path), check_status(raw, path))
+            meta, status = check_meta(raw, path), check_status(raw, path)
+            mesh = Mesh(name, spec, owner, mesh_region, shared, now, meta, status)
             for kind, (name_key, spec_shape, list_key, words) in KINDS.items():
                 items = raw.get(list_key, [])
                 if not isinstance(items, list):
@@ -631,12 +658,12 @@ class State:
                         check_name(item.get(name_key), ipath + "." + name_key)
                     rname = item[name_key]
                     if rname in mesh.children[kind]:
-                        fail(ipath + "." + name_key, "%s '%s' appears twice" % (words.lower(), rname))
+                        fail(ipath + "." + name_key, "%s '%s' appears twice" % (words, rname))
                     rspec = item.get("spec", {})
                     check_spec(spec_shape, rspec, ipath + ".spec")
-                    mesh.children[kind][rname] = Record(
-                        kind, rname, rspec, owner, now, check_meta(item, ipath), check_status(item, ipath)
-                    )
+                    meta, status = check_meta(item, ipath), check_status(item, ipath)
+                    rec = Record(kind, rname, rspec, owner, now, meta, status)
+                    mesh.children[kind][rname] = rec
             for j, item in enumerate(raw.get("virtualServices", [])):
                 rec = mesh.children["virtualService"][item["virtualServiceName"]]
                 try:
@@ -696,11 +723,8 @@ class State:
                 # Without meshOwner, App Mesh looks the mesh up in the caller's own account.
                 raise not_found("Mesh %s not found in account %s" % (name, ident.account))
             if ident.account not in mesh.shared_with:
-                raise ApiError(
-                    403,
-                    "ForbiddenException",
-                    "Mesh %s (owner %s) is not shared with account %s" % (name, owner, ident.account),
-                )
+                message = "Mesh %s (owner %s) is not shared with account %s"
+                raise ApiError(403, "ForbiddenException", message % (name, owner, ident.account))
         return mesh
 
     def _child(self, mesh, kind, name):
@@ -717,7 +741,8 @@ class State:
                 self._child(mesh, kind, ref[KINDS[kind][0]])
 
     def _replay(self, operation, ident, mesh_name, name, params):
-        """Idempotency: the stored result for a reused token, 409 if the request differs, else None."""
+        """Idempotency: (stored result, None) for a reused token, 409 if the request differs,
+        (None, memo) for a new token, (None, None) without one."""
         token = params.get("clientToken")
         if token is None:
             return None, None
@@ -863,7 +888,8 @@ class State:
                 return doc["after"]
         except (ValueError, KeyError, TypeError, binascii.Error):
             pass
-        raise bad_request("The nextToken '%s' is not valid for mesh %s" % (shorten(token, 40), mesh_name))
+        message = "The nextToken '%s' is not valid for mesh %s" % (shorten(token, 40), mesh_name)
+        raise bad_request(message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -874,7 +900,8 @@ class State:
 class Key:
     __slots__ = ("access_key", "secret", "account", "token", "expires", "arn", "source", "issued")
 
-    def __init__(self, access_key, secret, account, source, token=None, expires=None, arn=None, issued=None):
+    def __init__(self, access_key, secret, account, source, token=None, expires=None, arn=None,
+                 issued=None):
         self.access_key = access_key
         self.secret = secret
         self.account = account
@@ -885,7 +912,12 @@ class Key:
         self.issued = issued
 
     def describe(self, now):
-        out = {"accessKeyId": self.access_key, "account": self.account, "source": self.source, "arn": self.arn}
+        out = {
+            "accessKeyId": self.access_key,
+            "account": self.account,
+            "source": self.source,
+            "arn": self.arn,
+        }
         if self.expires is not None:
             out["expiration"] = iso8601(self.expires)
             out["expired"] = now >= self.expires
@@ -914,7 +946,7 @@ class KeyStore:
         akid = "ASIA" + "".join(secrets.choice(BASE32) for _ in range(16))
         secret = base64.b64encode(secrets.token_bytes(30)).decode("ascii")
         token = base64.b64encode(secrets.token_bytes(240)).decode("ascii")
-        key = Key(akid, secret, account, source, token=token, expires=now + ttl, arn=arn, issued=now)
+        key = Key(akid, secret, account, source, token, now + ttl, arn, now)
         with self.lock:
             self.keys[akid] = key
         return key
@@ -984,86 +1016,98 @@ class SigV4Verifier:
         match = re.search(r"Credential=([^/,\s]+)/", auth)
         return match.group(1) if match else None
 
-    def fail(self, ctx, service, kind, message):
+    @staticmethod
+    def deny(service, kind, message):
         status, code = AUTH_CODES[kind][0 if service == "appmesh" else 1]
         return ApiError(status, code, message)
 
     def verify(self, ctx, service):
+        """Return the caller's Identity, or raise the error AWS would answer."""
+
+        def deny(kind, message):
+            return self.deny(service, kind, message)
+
         emu = self.emu
         headers = ctx.headers
         auth = headers.get("Authorization")
         if not auth:
             if any(k == "X-Amz-Signature" for k, _ in ctx.query_pairs):
-                raise self.fail(ctx, service, "incomplete", "The emulator does not accept presigned (query string) requests")
-            raise self.fail(ctx, service, "missing", "Missing Authentication Token")
+                raise deny("incomplete", "The emulator does not accept presigned (query) requests")
+            raise deny("missing", "Missing Authentication Token")
         scheme, _, rest = auth.strip().partition(" ")
         if scheme != "AWS4-HMAC-SHA256":
-            raise self.fail(ctx, service, "incomplete", "Unsupported authorization scheme '%s'; expected AWS4-HMAC-SHA256" % shorten(scheme, 32))
+            message = "Unsupported authorization scheme '%s'; expected AWS4-HMAC-SHA256"
+            raise deny("incomplete", message % shorten(scheme, 32))
         parts = {}
         for item in rest.split(","):
             name, _, value = item.strip().partition("=")
             parts[name.strip()] = value.strip()
         for needed in ("Credential", "SignedHeaders", "Signature"):
             if not parts.get(needed):
-                raise self.fail(ctx, service, "incomplete", "Authorization header requires '%s' parameter" % needed)
+                raise deny("incomplete", "Authorization header requires '%s' parameter" % needed)
         scope = parts["Credential"].split("/")
         if len(scope) != 5:
-            raise self.fail(
-                ctx, service, "incomplete",
-                "Credential should have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/aws4_request",
+            raise deny(
+                "incomplete",
+                "Credential should have exactly 5 slash-delimited elements, "
+                "e.g. keyid/date/region/service/aws4_request",
             )
         access_key, scope_date, region, scope_service, terminator = scope
         ctx.access_key = access_key
         ctx.region = region
         amz_date = headers.get("X-Amz-Date")
         if not amz_date:
-            raise self.fail(ctx, service, "incomplete", "Authorization header requires existence of a 'X-Amz-Date' header")
+            raise deny("incomplete", "Authorization header requires a 'X-Amz-Date' header")
         try:
-            signed_at = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+            parsed = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
         except ValueError:
-            raise self.fail(ctx, service, "incomplete", "X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z', got '%s'" % shorten(amz_date, 32))
+            message = "X-Amz-Date must be in ISO8601 basic format yyyyMMdd'T'HHmmss'Z', not '%s'"
+            raise deny("incomplete", message % shorten(amz_date, 32))
+        signed_at = parsed.replace(tzinfo=datetime.timezone.utc).timestamp()
         if scope_date != amz_date[:8]:
-            raise self.fail(
-                ctx, service, "signature",
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s'"
-                % (shorten(scope_date, 16), amz_date[:8]),
+            message = (
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                "date from HTTP: '%s' != '%s'" % (shorten(scope_date, 16), amz_date[:8])
             )
+            raise deny("signature", message)
         if scope_service != service:
-            raise self.fail(ctx, service, "signature", "Credential should be scoped to correct service: '%s'." % service)
+            message = "Credential should be scoped to correct service: '%s'." % service
+            raise deny("signature", message)
         if not REGION_RE.match(region):
-            raise self.fail(ctx, service, "signature", "Credential should be scoped to a valid region.")
+            raise deny("signature", "Credential should be scoped to a valid region.")
         if terminator != "aws4_request":
-            raise self.fail(ctx, service, "signature", "Credential should be scoped with a valid terminator: 'aws4_request'.")
+            message = "Credential should be scoped with a valid terminator: 'aws4_request'."
+            raise deny("signature", message)
         signed = parts["SignedHeaders"].split(";")
         if "host" not in signed:
-            raise self.fail(ctx, service, "signature", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+            message = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+            raise deny("signature", message)
+        invalid_token = "The security token included in the request is invalid."
         key = emu.keys.get(access_key)
         if key is None:
-            raise self.fail(ctx, service, "unknown-key", "The security token included in the request is invalid.")
+            raise deny("unknown-key", invalid_token)
         now = emu.now()
         skew = emu.config["maxSkew"]
         minutes = "%g min." % (skew / 60.0)
         if now - signed_at > skew:
-            raise self.fail(
-                ctx, service, "signature",
-                "Signature expired: %s is now earlier than %s (%s - %s)"
-                % (amz_date, amz_timestamp(now - skew), amz_timestamp(now), minutes),
-            )
+            message = "Signature expired: %s is now earlier than %s (%s - %s)"
+            args = (amz_date, amz_timestamp(now - skew), amz_timestamp(now), minutes)
+            raise deny("signature", message % args)
         if signed_at - now > skew:
-            raise self.fail(
-                ctx, service, "signature",
-                "Signature not yet current: %s is still later than %s (%s + %s)"
-                % (amz_date, amz_timestamp(now + skew), amz_timestamp(now), minutes),
-            )
+            message = "Signature not yet current: %s is still later than %s (%s + %s)"
+            args = (amz_date, amz_timestamp(now + skew), amz_timestamp(now), minutes)
+            raise deny("signature", message % args)
         token = headers.get("X-Amz-Security-Token")
         if key.token is None:
             if token is not None:
-                raise self.fail(ctx, service, "unknown-key", "The security token included in the request is invalid.")
+                raise deny("unknown-key", invalid_token)
         else:
-            if token is None or not hmac.compare_digest(token.encode("utf-8", "replace"), key.token.encode("ascii")):
-                raise self.fail(ctx, service, "unknown-key", "The security token included in the request is invalid.")
+            given = (token or "").encode("utf-8", "replace")
+            if token is None or not hmac.compare_digest(given, key.token.encode("ascii")):
+                raise deny("unknown-key", invalid_token)
             if now >= key.expires:
-                raise self.fail(ctx, service, "expired-token", "The security token included in the request is expired")
+                message = "The security token included in the request is expired"
+                raise deny("expired-token", message)
         # Ask botocore for the signature it would have made for exactly this request.
         query = "&".join(
             "%s=%s" % (urllib.parse.quote(k, safe="-_.~"), urllib.parse.quote(v, safe="-_.~"))
@@ -1071,30 +1115,35 @@ class SigV4Verifier:
         )
         url = "http://emulator" + ctx.path + ("?" + query if query else "")
         request = botocore.awsrequest.AWSRequest(
-            method=ctx.method, url=url, headers=dict(ctx.headers.items()), data=ctx.body
+            method=ctx.method, url=url, headers=dict(headers.items()), data=ctx.body
         )
         request.context["timestamp"] = amz_date
         signer = _ClaimedHeadersSigner(
             botocore.credentials.Credentials(key.access_key, key.secret, key.token),
-            service, region, set(signed), list(ctx.headers.items()),
+            service,
+            region,
+            set(signed),
+            list(headers.items()),
         )
         canonical = signer.canonical_request(request)
         string_to_sign = signer.string_to_sign(request, canonical)
-        expected = signer.signature(string_to_sign, request)
-        if not hmac.compare_digest(expected, parts["Signature"]):
+        expected = signer.signature(string_to_sign, request).encode("ascii")
+        if not hmac.compare_digest(expected, parts["Signature"].encode("utf-8", "replace")):
             redacted = canonical
             if key.token:
                 redacted = redacted.replace(key.token, "<redacted>")
             ctx.signature_debug = {"canonicalRequest": redacted, "stringToSign": string_to_sign}
-            raise self.fail(
-                ctx, service, "signature",
+            raise deny(
+                "signature",
                 "The request signature we calculated does not match the signature you provided. "
-                "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+                "Check your AWS Secret Access Key and signing method. "
+                "Consult the service documentation for details.",
             )
         claimed = headers.get("X-Amz-Content-SHA256")
         if claimed and claimed != "UNSIGNED-PAYLOAD" and not claimed.startswith("STREAMING-"):
             if claimed != hashlib.sha256(ctx.body).hexdigest():
-                raise self.fail(ctx, service, "signature", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+                message = "The provided 'x-amz-content-sha256' header does not match the body."
+                raise deny("signature", message)
         return Identity(key, region)
 
 
@@ -1104,7 +1153,9 @@ class SigV4Verifier:
 
 FAULT_KINDS = ("error", "throttle", "drop", "delay", "truncate", "garbage", "slow_body")
 FAULT_TARGETS = ("appmesh", "sts", "imds", "container", "any")
-FAULT_COMMON = {"kind", "count", "skip", "probability", "target", "operation", "method", "pathPrefix", "phase"}
+FAULT_COMMON = {
+    "kind", "count", "skip", "probability", "target", "operation", "method", "pathPrefix", "phase",
+}
 FAULT_EXTRA = {
     "error": {"status", "code", "message", "body"},
     "throttle": {"rate", "burst", "status", "code", "message"},
@@ -1126,11 +1177,14 @@ class Fault:
         if kind == "slow-body":
             kind = "slow_body"
         if kind not in FAULT_KINDS:
-            raise ValueError("fault kind must be one of %s, not %r" % (", ".join(FAULT_KINDS), kind))
+            kinds = ", ".join(FAULT_KINDS)
+            raise ValueError("fault kind must be one of %s, not %r" % (kinds, kind))
         allowed = FAULT_COMMON | FAULT_EXTRA[kind]
         for key in spec:
             if key not in allowed:
-                raise ValueError("unknown key '%s' for a %s fault (allowed: %s)" % (key, kind, ", ".join(sorted(allowed))))
+                names = ", ".join(sorted(allowed))
+                message = "unknown key '%s' for a %s fault (allowed: %s)"
+                raise ValueError(message % (key, kind, names))
         self.id = fid
         self.kind = kind
         self.spec = dict(spec, kind=kind)
@@ -1139,8 +1193,9 @@ class Fault:
             value = spec.get(name, default)
             if value is None:
                 return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-                raise ValueError("fault field '%s' must be %s" % (name, "an integer" if integer else "a number"))
+            if not _is_number(value) or (integer and not isinstance(value, int)):
+                what = "an integer" if integer else "a number"
+                raise ValueError("fault field '%s' must be %s" % (name, what))
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError("fault field '%s' must be between %s and %s" % (name, low, high))
             return value
@@ -1150,7 +1205,8 @@ class Fault:
             if value is None:
                 return None
             if not isinstance(value, str) or (choices and value not in choices):
-                raise ValueError("fault field '%s' must be %s" % (name, ("one of " + ", ".join(choices)) if choices else "a string"))
+                what = ("one of " + ", ".join(choices)) if choices else "a string"
+                raise ValueError("fault field '%s' must be %s" % (name, what))
             return value
 
         self.remaining = number("count", None, 1, None, True)
@@ -1163,10 +1219,11 @@ class Fault:
         default_phase = "after" if kind in ("truncate", "slow_body") else "before"
         self.phase = text("phase", default_phase, ("before", "after"))
         if kind == "throttle" and self.phase != "before":
-            raise ValueError("a throttle fault acts before the request is processed (phase 'before')")
+            raise ValueError("a throttle fault acts before the request is processed (phase before)")
         if kind in ("truncate", "slow_body") and self.phase != "after":
             raise ValueError("a %s fault acts on the real response (phase 'after')" % kind)
-        self.status = number("status", 200 if kind == "garbage" else (429 if kind == "throttle" else 500), 100, 599, True)
+        default_status = {"garbage": 200, "throttle": 429}.get(kind, 500)
+        self.status = number("status", default_status, 100, 599, True)
         self.code = text("code")
         self.message = text("message")
         self.body = text("body")
@@ -1207,7 +1264,15 @@ class Fault:
 
     def to_json(self):
         out = dict(self.spec)
-        out.update({"id": self.id, "hits": self.hits, "remaining": self.remaining, "phase": self.phase, "target": self.target})
+        out.update(
+            {
+                "id": self.id,
+                "hits": self.hits,
+                "remaining": self.remaining,
+                "phase": self.phase,
+                "target": self.target,
+            }
+        )
         return out
 
     def summary(self):
@@ -1304,7 +1369,8 @@ class RequestLog:
 
 
 class Response:
-    def __init__(self, status, body=b"", content_type=None, headers=None, error_code=None, close=False):
+    def __init__(self, status, body=b"", content_type=None, headers=None, error_code=None,
+                 close=False):
         self.status = status
         self.body = body
         self.headers = list(headers or [])
@@ -1326,7 +1392,8 @@ def text_response(status, text, content_type="text/plain", error_code=None):
 def sts_xml(action, result_xml, request_id):
     body = (
         '<%sResponse xmlns="%s">\n  <%sResult>\n%s  </%sResult>\n'
-        "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n</%sResponse>\n"
+        "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+        "</%sResponse>\n"
         % (action, STS_NAMESPACE, action, result_xml, action, request_id, action)
     )
     return Response(200, body.encode("utf-8"), "text/xml")
@@ -1380,7 +1447,7 @@ class Context:
         self.close = False
 
     def record(self, log):
-        """Add the log entry once; done before the last bytes go out, so a client sees it at once."""
+        """Add the log entry once, before the last bytes go out, so a client sees it at once."""
         if self.logged and not self.recorded:
             self.recorded = True
             log.add(self.entry())
@@ -1450,7 +1517,8 @@ class Emulator:
             self.load_state(doc, args.state)
             self.initial_doc = doc
         elif args.state and not args.save:
-            raise SetupError("%s: the state file does not exist (use --save to start empty and create it)" % args.state)
+            message = "the state file does not exist (use --save to start empty and create it)"
+            raise SetupError("%s: %s" % (args.state, message))
         self.initial_faults = [self._flag_fault(text) for text in args.fault]
         if args.throttle:
             self.initial_faults.append(self._throttle_flag(args.throttle))
@@ -1512,7 +1580,10 @@ class Emulator:
         self.keys.remove_source("state")
         for akid, secret, account in keys:
             self.keys.add(akid, secret, account, "state")
-        self.state_keys = [{"accessKeyId": a, "secretAccessKey": s, "account": c} for a, s, c in keys]
+        self.state_keys = [
+            {"accessKeyId": akid, "secretAccessKey": secret, "account": account}
+            for akid, secret, account in keys
+        ]
 
     def state_changed(self):
         if self.save_path is None:
@@ -1535,7 +1606,8 @@ class Emulator:
     def appmesh_error(self, err):
         code = err.code
         header = code + (ERROR_TYPE_SUFFIX if self.config["errorTypeSuffix"] else "")
-        resp = json_response(err.status, {"message": err.message}, [("x-amzn-ErrorType", header)] + err.headers)
+        headers = [("x-amzn-ErrorType", header)] + err.headers
+        resp = json_response(err.status, {"message": err.message}, headers)
         resp.error_code = code
         resp.close = err.close
         return resp
@@ -1547,7 +1619,9 @@ class Emulator:
             "    <Message>%s</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n"
             % (STS_NAMESPACE, kind, xml_escape(err.code), xml_escape(err.message), request_id)
         )
-        return Response(err.status, body.encode("utf-8"), "text/xml", err.headers, error_code=err.code, close=err.close)
+        return Response(
+            err.status, body.encode("utf-8"), "text/xml", err.headers, err.code, err.close
+        )
 
     def error_for(self, target, err, request_id):
         if target == "sts":
@@ -1562,7 +1636,9 @@ class Emulator:
     def fault_response(self, ctx, fault):
         target = ctx.target
         if fault.kind == "garbage":
-            body = fault.body.encode("utf-8") if fault.body is not None else b"\x00\xff<html>garbage, not JSON {{{"
+            body = b"\x00\xff<html>garbage, not JSON {{{"
+            if fault.body is not None:
+                body = fault.body.encode("utf-8")
             return Response(fault.status, body, "application/json", error_code="(garbage)")
         status = fault.status
         if fault.kind == "throttle" and target == "sts" and "status" not in fault.spec:
@@ -1572,7 +1648,10 @@ class Emulator:
         if target == "appmesh" and fault.code is None and status in (502, 504):
             # What a load balancer in front of the service says: HTML, no x-amzn-ErrorType.
             reason = {502: "502 Bad Gateway", 504: "504 Gateway Time-out"}[status]
-            html = "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n</body>\r\n</html>\r\n" % (reason, reason)
+            html = (
+                "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n"
+                "<center><h1>%s</h1></center>\r\n</body>\r\n</html>\r\n" % (reason, reason)
+            )
             return Response(status, html.encode("ascii"), "text/html", error_code=None)
         if fault.kind == "throttle":
             code = fault.code or ("Throttling" if target == "sts" else "TooManyRequestsException")
@@ -1633,15 +1712,14 @@ class Emulator:
             return sts_xml("GetCallerIdentity", result, ctx.request_id)
         if not action:
             raise ApiError(400, "MissingAction", "The request must contain the parameter Action")
-        raise ApiError(400, "InvalidAction", "Could not find operation %s for version 2011-06-15" % shorten(action, 40))
+        message = "Could not find operation %s for version 2011-06-15" % shorten(action, 40)
+        raise ApiError(400, "InvalidAction", message)
 
     def _sts_assume(self, ctx, params, ident, web_identity):
         def validation(value, field, rule):
             shown = "null" if value is None else "'%s'" % shorten(value)
-            return ApiError(
-                400, "ValidationError",
-                "1 validation error detected: Value %s at '%s' failed to satisfy constraint: %s" % (shown, field, rule),
-            )
+            message = "1 validation error detected: Value %s at '%s' failed to satisfy constraint: "
+            return ApiError(400, "ValidationError", message % (shown, field) + rule)
 
         role_arn = params.get("RoleArn")
         session = params.get("RoleSessionName")
@@ -1651,13 +1729,16 @@ class Emulator:
             raise validation(None, "roleSessionName", "Member must not be null")
         match = ROLE_ARN_RE.match(role_arn)
         if not match:
-            raise validation(role_arn, "roleArn", "Member must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+            rule = "Member must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            raise validation(role_arn, "roleArn", rule)
         if not SESSION_NAME_RE.match(session):
-            raise validation(session, "roleSessionName", "Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}")
+            rule = "Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}"
+            raise validation(session, "roleSessionName", rule)
         duration = params.get("DurationSeconds")
         if duration is not None:
             if not re.fullmatch(r"[0-9]{1,6}", duration) or not 900 <= int(duration) <= 43200:
-                raise validation(duration, "durationSeconds", "Member must have value between 900 and 43200")
+                rule = "Member must have value between 900 and 43200"
+                raise validation(duration, "durationSeconds", rule)
             duration = int(duration)
         account, role_name = match.group(1), match.group(2)
         extra = ""
@@ -1667,7 +1748,8 @@ class Emulator:
                 raise validation(None, "webIdentityToken", "Member must not be null")
             allowed = self.config["webIdentityTokens"]
             if allowed is not None and token not in allowed:
-                raise ApiError(400, "InvalidIdentityToken", "The web identity token is not one the emulator accepts")
+                message = "The web identity token is not one the emulator accepts"
+                raise ApiError(400, "InvalidIdentityToken", message)
             claims = self._jwt_claims(token)
             extra = (
                 "    <SubjectFromWebIdentityToken>%s</SubjectFromWebIdentityToken>\n"
@@ -1680,12 +1762,20 @@ class Emulator:
             )
         assumed_arn = "arn:aws:sts::%s:assumed-role/%s/%s" % (account, role_name, session)
         now = self.now()
-        key = self.keys.issue(account, assumed_arn, self.credential_ttl(duration), "sts:" + ctx.operation, now)
+        ttl = self.credential_ttl(duration)
+        key = self.keys.issue(account, assumed_arn, ttl, "sts:" + ctx.operation, now)
         role_id = "AROA" + hashlib.sha256(role_arn.encode("utf-8")).hexdigest()[:17].upper()
         result = (
-            "    <Credentials>\n      <AccessKeyId>%s</AccessKeyId>\n      <SecretAccessKey>%s</SecretAccessKey>\n"
-            "      <SessionToken>%s</SessionToken>\n      <Expiration>%s</Expiration>\n    </Credentials>\n"
-            "    <AssumedRoleUser>\n      <Arn>%s</Arn>\n      <AssumedRoleId>%s:%s</AssumedRoleId>\n    </AssumedRoleUser>\n"
+            "    <Credentials>\n"
+            "      <AccessKeyId>%s</AccessKeyId>\n"
+            "      <SecretAccessKey>%s</SecretAccessKey>\n"
+            "      <SessionToken>%s</SessionToken>\n"
+            "      <Expiration>%s</Expiration>\n"
+            "    </Credentials>\n"
+            "    <AssumedRoleUser>\n"
+            "      <Arn>%s</Arn>\n"
+            "      <AssumedRoleId>%s:%s</AssumedRoleId>\n"
+            "    </AssumedRoleUser>\n"
             "    <PackedPolicySize>6</PackedPolicySize>\n%s"
             % (
                 key.access_key, key.secret, key.token, iso8601(key.expires),
@@ -1723,14 +1813,16 @@ class Emulator:
     def handle_imds(self, ctx):
         path = ctx.path
         if ctx.headers.get("X-Forwarded-For") is not None:
-            raise ApiError(403, "Forbidden", "Forbidden: IMDS refuses requests with X-Forwarded-For")
+            message = "Forbidden: IMDS refuses requests with X-Forwarded-For"
+            raise ApiError(403, "Forbidden", message)
         now = time.monotonic()
         if path == "/latest/api/token":
             if ctx.method != "PUT":
-                raise ApiError(405, "MethodNotAllowed", "Use PUT to get a token", headers=[("Allow", "PUT")])
-            ttl = ctx.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
-            if ttl is None or not re.fullmatch(r"[0-9]{1,5}", ttl.strip()) or not 1 <= int(ttl) <= 21600:
-                raise ApiError(400, "BadRequest", "X-aws-ec2-metadata-token-ttl-seconds must be an integer from 1 to 21600")
+                raise method_not_allowed("PUT")
+            ttl = (ctx.headers.get("X-aws-ec2-metadata-token-ttl-seconds") or "").strip()
+            if not re.fullmatch(r"[0-9]{1,5}", ttl) or not 1 <= int(ttl) <= 21600:
+                message = "X-aws-ec2-metadata-token-ttl-seconds must be an integer from 1 to 21600"
+                raise ApiError(400, "BadRequest", message)
             token = base64.urlsafe_b64encode(secrets.token_bytes(42)).decode("ascii")
             with self.misc_lock:
                 self.imds_tokens = {t: e for t, e in self.imds_tokens.items() if e > now}
@@ -1739,16 +1831,18 @@ class Emulator:
             resp.headers.append(("X-aws-ec2-metadata-token-ttl-seconds", str(int(ttl))))
             return resp
         if ctx.method not in ("GET", "HEAD"):
-            raise ApiError(405, "MethodNotAllowed", "Method not allowed", headers=[("Allow", "GET")])
+            raise method_not_allowed("GET")
         token = ctx.headers.get("X-aws-ec2-metadata-token")
         if token is None:
             if not self.config["imdsAllowV1"]:
-                raise ApiError(401, "Unauthorized", "Unauthorized: IMDSv2 requires an X-aws-ec2-metadata-token header")
+                message = "Unauthorized: IMDSv2 needs an X-aws-ec2-metadata-token header"
+                raise ApiError(401, "Unauthorized", message)
         else:
             with self.misc_lock:
                 expires = self.imds_tokens.get(token)
             if expires is None or expires <= now:
-                raise ApiError(401, "Unauthorized", "Unauthorized: the metadata token is invalid or expired")
+                message = "Unauthorized: the metadata token is invalid or expired"
+                raise ApiError(401, "Unauthorized", message)
         role = self.config["imdsRole"]
         region = self.state.region
         base = "/latest/meta-data/iam/security-credentials"
@@ -1766,26 +1860,34 @@ class Emulator:
                 "Expiration": iso8601(key.expires),
             }
             return Response(200, json.dumps(doc, indent=2).encode("utf-8"), "text/plain")
-        if path == "/latest/meta-data/placement/region":
+        placement = "/latest/meta-data/placement/"
+        if path == placement + "region":
             return text_response(200, region)
-        if path in ("/latest/meta-data/placement/availability-zone", "/latest/meta-data/placement/availability-zone/"):
+        if path in (placement + "availability-zone", placement + "availability-zone/"):
             return text_response(200, region + "a")
         if path == "/latest/dynamic/instance-identity/document":
-            doc = {"accountId": self.config["roleAccount"], "region": region, "availabilityZone": region + "a",
-                   "instanceId": "i-0123456789abcdef0", "instanceType": "t3.micro"}
+            doc = {
+                "accountId": self.config["roleAccount"],
+                "region": region,
+                "availabilityZone": region + "a",
+                "instanceId": "i-0123456789abcdef0",
+                "instanceType": "t3.micro",
+            }
             return Response(200, json.dumps(doc, indent=2).encode("utf-8"), "text/plain")
         raise ApiError(404, "NotFound", "Not Found")
 
     def handle_container(self, ctx):
         if ctx.method not in ("GET", "HEAD"):
-            raise ApiError(405, "MethodNotAllowed", "Method not allowed", headers=[("Allow", "GET")])
+            raise method_not_allowed("GET")
         expected = self.config["containerAuthToken"]
         if expected is not None:
             given = ctx.headers.get("Authorization")
             if given is None:
-                raise ApiError(401, "Unauthorized", "The container credentials endpoint requires an Authorization header")
+                message = "The container credentials endpoint needs an Authorization header"
+                raise ApiError(401, "Unauthorized", message)
             if not hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8")):
-                raise ApiError(403, "Forbidden", "The Authorization token does not match the configured container token")
+                message = "The Authorization header is not the configured container token"
+                raise ApiError(403, "Forbidden", message)
         key = self._role_credentials("container")
         doc = {
             "AccessKeyId": key.access_key,
@@ -1819,18 +1921,15 @@ class Emulator:
         name = ctx.path[len(CONTROL_PREFIX):]
         methods = sorted(m for (m, n) in self.CONTROL if n == name)
         if not methods:
-            raise ApiError(
-                404, "UnknownOperationException",
-                "No control operation %s; the control endpoint has %s"
-                % (ctx.path, ", ".join(sorted(set(CONTROL_PREFIX + n for _, n in self.CONTROL)))),
-            )
+            known = ", ".join(sorted(set(CONTROL_PREFIX + n for _, n in self.CONTROL)))
+            message = "No control operation %s; the control endpoint has %s" % (ctx.path, known)
+            raise ApiError(404, "UnknownOperationException", message)
         handler = self.CONTROL.get((ctx.method, name))
         if handler is None:
-            raise ApiError(
-                405, "UnknownOperationException",
-                "Method %s is not allowed on %s (allowed: %s)" % (ctx.method, ctx.path, ", ".join(methods)),
-                headers=[("Allow", ", ".join(methods))],
-            )
+            allowed = ", ".join(methods)
+            message = "Method %s is not allowed on %s (allowed: %s)"
+            message %= (ctx.method, ctx.path, allowed)
+            raise ApiError(405, "UnknownOperationException", message, [("Allow", allowed)])
         body = None
         if ctx.method == "POST":
             body = self._control_body(ctx.body)
@@ -1855,7 +1954,9 @@ class Emulator:
             "startedAt": epoch(self.started),
             "region": self.state.region,
             "controlPrefix": CONTROL_PREFIX,
-            "accessKeys": sorted(k["accessKeyId"] for k in self.keys.listing(self.now()) if "expiration" not in k),
+            "accessKeys": sorted(
+                k["accessKeyId"] for k in self.keys.listing(self.now()) if "expiration" not in k
+            ),
             "connections": self.connection_count,
             "tlsHandshakeFailures": self.tls_failures,
             "implemented": sorted(IMPLEMENTED),
@@ -1899,7 +2000,8 @@ class Emulator:
         if isinstance(body, dict) and "faults" in body:
             unknown = set(body) - {"faults", "replace"}
             if unknown:
-                raise bad_request("Unknown key(s) %s; expected 'faults' and 'replace'" % ", ".join(sorted(unknown)))
+                names = ", ".join(sorted(unknown))
+                raise bad_request("Unknown key(s) %s; expected 'faults' and 'replace'" % names)
             replace = body.get("replace", False)
             if not isinstance(replace, bool):
                 raise bad_request("'replace' must be a boolean")
@@ -1909,7 +2011,10 @@ class Emulator:
         elif isinstance(body, dict):
             specs = [body]
         else:
-            raise bad_request("POST /_emulator/faults takes a fault object, a list of them, or {\"faults\": [...], \"replace\": bool}")
+            raise bad_request(
+                "POST /_emulator/faults takes a fault object, a list of them, "
+                'or {"faults": [...], "replace": bool}'
+            )
         if not isinstance(specs, list):
             raise bad_request("'faults' must be a list")
         try:
@@ -1932,7 +2037,8 @@ class Emulator:
             if key == "seed":
                 continue
             if key not in DEFAULT_CONFIG:
-                raise bad_request("Unknown setting '%s' (settings: %s, seed)" % (key, ", ".join(sorted(DEFAULT_CONFIG))))
+                names = ", ".join(sorted(DEFAULT_CONFIG))
+                raise bad_request("Unknown setting '%s' (settings: %s, seed)" % (key, names))
             new[key] = self._check_setting(key, value)
         if "seed" in body:
             if isinstance(body["seed"], bool) or not isinstance(body["seed"], int):
@@ -1943,26 +2049,22 @@ class Emulator:
 
     @staticmethod
     def _check_setting(key, value):
-        def is_number(v):
-            return not isinstance(v, bool) and isinstance(v, (int, float))
-
-        if key == "clockOffset" and is_number(value):
-            return float(value)
-        if key == "maxSkew" and is_number(value) and value > 0:
-            return value
-        if key == "credentialTtl" and (value is None or (is_number(value) and value > 0)):
-            return value
-        if key in ("containerAuthToken",) and (value is None or (isinstance(value, str) and value)):
-            return value
-        if key == "imdsRole" and isinstance(value, str) and re.fullmatch(r"[\w+=,.@-]{1,64}", value):
-            return value
-        if key in ("imdsAllowV1", "errorTypeSuffix") and isinstance(value, bool):
-            return value
-        if key == "roleAccount" and isinstance(value, str) and ACCOUNT_RE.match(value):
-            return value
-        if key == "webIdentityTokens" and (value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value))):
-            return value
-        raise bad_request("Bad value for setting '%s': %s" % (key, shorten(value)))
+        text = isinstance(value, str) and value != ""
+        checks = {
+            "clockOffset": _is_number(value),
+            "maxSkew": _is_number(value) and value > 0,
+            "credentialTtl": value is None or (_is_number(value) and value > 0),
+            "containerAuthToken": value is None or text,
+            "imdsRole": text and re.fullmatch(r"[\w+=,.@-]{1,64}", value) is not None,
+            "imdsAllowV1": isinstance(value, bool),
+            "errorTypeSuffix": isinstance(value, bool),
+            "roleAccount": text and ACCOUNT_RE.match(value) is not None,
+            "webIdentityTokens": value is None
+            or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
+        }
+        if not checks[key]:
+            raise bad_request("Bad value for setting '%s': %s" % (key, shorten(value)))
+        return float(value) if key == "clockOffset" else value
 
     def c_credentials(self, ctx, body):
         return {"credentials": self.keys.listing(self.now())}
@@ -2026,7 +2128,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.dropped = False
         tls = self.server.ssl_context
         if tls is not None:
-            self.request = tls.wrap_socket(self.request, server_side=True, do_handshake_on_connect=False)
+            self.request = tls.wrap_socket(
+                self.request, server_side=True, do_handshake_on_connect=False
+            )
         super().setup()
 
     def handle(self):
@@ -2062,7 +2166,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.server_version
 
     def date_time_string(self, timestamp=None):
-        return email.utils.formatdate(self.emu.now() if timestamp is None else timestamp, usegmt=True)
+        when = self.emu.now() if timestamp is None else timestamp
+        return email.utils.formatdate(when, usegmt=True)
 
     # -- errors the base class raises (bad request line, unknown method, ...) --------------
 
@@ -2101,12 +2206,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
         except Exception:  # an emulator bug: answer 500 and keep serving
-            sys.stderr.write("appmesh_emulator: internal error on %s %s\n%s" % (self.command, self.path, traceback.format_exc()))
+            sys.stderr.write(
+                "appmesh_emulator: internal error on %s %s\n%s"
+                % (self.command, self.path, traceback.format_exc())
+            )
             self.close_connection = True
             if ctx.status is None and not self.dropped:
                 ctx.note = "internal error"
                 try:
-                    self._send(ctx, self.emu.appmesh_error(ApiError(500, "InternalFailure", "The emulator failed; see its stderr")))
+                    err = ApiError(500, "InternalFailure", "The emulator failed; see its stderr")
+                    self._send(ctx, self.emu.appmesh_error(err))
                 except OSError:
                     pass
         finally:
@@ -2118,19 +2227,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         te = (self.headers.get("Transfer-Encoding") or "").lower()
         if te:
             if te != "chunked":
-                raise ApiError(501, "BadRequestException", "Unsupported Transfer-Encoding %s" % shorten(te, 32), close=True)
+                message = "Unsupported Transfer-Encoding %s" % shorten(te, 32)
+                raise ApiError(501, "BadRequestException", message, close=True)
             return self._read_chunked()
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
         if not length.strip().isdigit():
-            raise ApiError(400, "BadRequestException", "Invalid Content-Length %s" % shorten(length, 32), close=True)
+            message = "Invalid Content-Length %s" % shorten(length, 32)
+            raise ApiError(400, "BadRequestException", message, close=True)
         n = int(length)
         if n > MAX_BODY:
-            raise ApiError(413, "RequestEntityTooLargeException", "The request body is larger than %d bytes" % MAX_BODY, close=True)
+            raise too_large()
         body = self.rfile.read(n)
         if len(body) != n:
-            raise ApiError(400, "BadRequestException", "The request body ended after %d of %d bytes" % (len(body), n), close=True)
+            message = "The request body ended after %d of %d bytes" % (len(body), n)
+            raise ApiError(400, "BadRequestException", message, close=True)
         return body
 
     def _read_chunked(self):
@@ -2149,7 +2261,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if trailer in (b"\r\n", b"\n", b""):
                         return bytes(body)
             if len(body) + size > MAX_BODY:
-                raise ApiError(413, "RequestEntityTooLargeException", "The request body is larger than %d bytes" % MAX_BODY, close=True)
+                raise too_large()
             chunk = self.rfile.read(size)
             if len(chunk) != size or self.rfile.read(2) not in (b"\r\n",):
                 raise ApiError(400, "BadRequestException", "Truncated chunked body", close=True)
@@ -2172,7 +2284,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             ctx.body = self._read_body()
         except ApiError as e:
-            self._send(ctx, emu.error_for(ctx.target if ctx.target != "control" else "appmesh", e, ctx.request_id))
+            target = "appmesh" if ctx.target == "control" else ctx.target
+            self._send(ctx, emu.error_for(target, e, ctx.request_id))
             return
         ctx.access_key = SigV4Verifier.claimed_access_key(self.headers)
         if ctx.target == "control":
@@ -2246,7 +2359,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return emu.handle_imds(ctx)
             return emu.handle_container(ctx)
         except ApiError as e:
-            return emu.error_for("appmesh" if ctx.target == "control" else ctx.target, e, ctx.request_id)
+            target = "appmesh" if ctx.target == "control" else ctx.target
+            return emu.error_for(target, e, ctx.request_id)
 
     def _drop(self, fault):
         self.dropped = True
@@ -2314,7 +2428,10 @@ class Server(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         if self.emulator.args.verbose:
-            sys.stderr.write("appmesh_emulator: connection error from %s\n%s" % (client_address, traceback.format_exc()))
+            sys.stderr.write(
+                "appmesh_emulator: connection error from %s\n%s"
+                % (client_address, traceback.format_exc())
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -2326,7 +2443,9 @@ def make_tls(directory):
     """Create ca.pem, server.pem and server.key in directory; return (SSLContext, CA path)."""
 
     def run(*argv):
-        result = subprocess.run(["openssl"] + list(argv), cwd=directory, capture_output=True, text=True)
+        result = subprocess.run(
+            ["openssl"] + list(argv), cwd=directory, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise SetupError("openssl %s failed: %s" % (argv[0], result.stderr.strip()))
 
@@ -2344,9 +2463,12 @@ def make_tls(directory):
             "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n"
         )
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-set_serial", "0x%s" % secrets.token_hex(8), "-days", "7", "-out", "server.pem", "-extfile", "server.ext")
+        "-set_serial", "0x%s" % secrets.token_hex(8), "-days", "7", "-out", "server.pem",
+        "-extfile", "server.ext")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(os.path.join(directory, "server.pem"), os.path.join(directory, "server.key"))
+    context.load_cert_chain(
+        os.path.join(directory, "server.pem"), os.path.join(directory, "server.key")
+    )
     return context, os.path.join(directory, "ca.pem")
 
 
@@ -2360,23 +2482,30 @@ def parse_args(argv):
         prog="appmesh_emulator.py",
         description="A local AWS App Mesh emulator for tests (see tests/emulator/README.md).",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
-    p.add_argument("--state", metavar="FILE", help="JSON state file to load (meshes, nodes, routers, services, keys)")
-    p.add_argument("--save", action="store_true", help="write every change back to the --state file")
-    p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA and certificate made at start")
-    p.add_argument("--key", action="append", default=[], metavar="AKID:SECRET[:ACCOUNT]", help="add a known access key")
-    p.add_argument("--fault", action="append", default=[], metavar="JSON", help="install a fault rule at start")
-    p.add_argument("--throttle", metavar="RATE[:BURST]", help="token-bucket throttling of App Mesh requests")
-    p.add_argument("--seed", type=int, default=None, help="seed for probabilistic faults")
-    p.add_argument("--credential-ttl", type=float, default=None, metavar="SECONDS", help="lifetime of issued temporary credentials")
-    p.add_argument("--container-token", default=None, metavar="TOKEN", help="Authorization token the container endpoint wants ('' for none)")
-    p.add_argument("--imds-role", default=None, metavar="NAME", help="role name IMDS reports")
-    p.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS", help="shift the emulator's clock")
-    p.add_argument("--max-skew", type=float, default=900.0, metavar="SECONDS", help="allowed SigV4 clock skew (default 900)")
-    p.add_argument("--no-error-type-suffix", action="store_true", help="send x-amzn-ErrorType without the ':http://internal...' suffix")
-    p.add_argument("--verbose", action="store_true", help="log every request line to stderr")
-    p.add_argument("--version", action="version", version="appmesh_emulator " + VERSION)
+    add = p.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    add("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
+    add("--state", metavar="FILE", help="JSON state file: meshes, nodes, routers, services, keys")
+    add("--save", action="store_true", help="write every change back to the --state file")
+    add("--tls", action="store_true", help="serve HTTPS with a CA and certificate made at start")
+    add("--key", action="append", default=[], metavar="AKID:SECRET[:ACCOUNT]",
+        help="add a known access key")
+    add("--fault", action="append", default=[], metavar="JSON", help="install a fault at start")
+    add("--throttle", metavar="RATE[:BURST]", help="token-bucket throttling of App Mesh requests")
+    add("--seed", type=int, default=None, help="seed for probabilistic faults")
+    add("--credential-ttl", type=float, default=None, metavar="SECONDS",
+        help="lifetime of issued temporary credentials")
+    add("--container-token", default=None, metavar="TOKEN",
+        help="the Authorization value the container endpoint wants ('' for no check)")
+    add("--imds-role", default=None, metavar="NAME", help="role name IMDS reports")
+    add("--clock-offset", type=float, default=0.0, metavar="SECONDS",
+        help="shift the emulator's clock")
+    add("--max-skew", type=float, default=900.0, metavar="SECONDS",
+        help="allowed SigV4 clock skew (default 900)")
+    add("--no-error-type-suffix", action="store_true",
+        help="send x-amzn-ErrorType without the ':http://internal...' suffix")
+    add("--verbose", action="store_true", help="log every request line to stderr")
+    add("--version", action="version", version="appmesh_emulator " + VERSION)
     args = p.parse_args(argv)
     if args.save and not args.state:
         p.error("--save needs --state FILE")
@@ -2397,7 +2526,8 @@ def main(argv=None):
         try:
             server = Server((args.host, args.port), emu, context)
         except OSError as e:
-            raise SetupError("cannot listen on %s port %d: %s" % (args.host, args.port, e.strerror or e))
+            reason = e.strerror or e
+            raise SetupError("cannot listen on %s port %d: %s" % (args.host, args.port, reason))
     except SetupError as e:
         sys.stderr.write("appmesh_emulator: %s\n" % e)
         if tls_dir:
@@ -2414,7 +2544,9 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="serve", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="serve", daemon=True
+    )
     thread.start()
     try:
         sys.stdout.write(emu.url + "\n")
