@@ -1381,7 +1381,8 @@ class Response:
 
 
 def json_response(status, obj, headers=None):
-    body = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+    # Raw UTF-8 rather than \u escapes, as AWS sends it (state never holds lone surrogates).
+    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return Response(status, body, "application/json", headers)
 
 

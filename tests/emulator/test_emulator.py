@@ -344,9 +344,11 @@ class VirtualServiceApiTest(EmulatorTestCase):
         self.assertEqual(got, ("ConflictException", 409))
 
     def test_names_with_reserved_characters_round_trip_through_the_path(self):
-        name = "svc with space/slash+plus%percent.ü"
+        name = "svc with space/slash+plus%percent.ü✓"
         self.mesh.create_virtual_service(meshName=MESH, virtualServiceName=name, spec=NODE)
         self.assertEqual(self.describe(name)["virtualServiceName"], name)
+        _, _, raw = send_signed("GET", vs_path(name))
+        self.assertIn(name.encode("utf-8"), raw)
 
     def test_delete_virtual_service_marks_it_deleted_and_forgets_it(self):
         deleted = self.mesh.delete_virtual_service(meshName=MESH, virtualServiceName=RED)
@@ -716,6 +718,27 @@ class AuthTest(EmulatorTestCase):
         lie = {"X-Amz-Content-SHA256": "0" * 64}
         path, headers, _ = signed("PUT", vs_path(), body, headers=lie)
         self.assertAppMeshError(send("PUT", path, body, headers), 403, "InvalidSignatureException")
+
+    @unittest.skipUnless(shutil.which("curl"), "needs the curl command")
+    def test_curls_own_sigv4_signer_is_accepted(self):
+        # A second, independent signer. curl 7.88 signs the query as sent, so send it canonical.
+        def curl(*args):
+            argv = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
+                    "aws:amz:eu-west-1:appmesh", "--user", "%s:%s" % (AKID, SECRET), *args]
+            return subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout
+
+        if "aws-sigv4" not in subprocess.run(["curl", "--help", "all"], capture_output=True,
+                                             text=True, timeout=20).stdout:
+            self.skipTest("this curl has no --aws-sigv4")
+        body = json.dumps({"spec": ROUTER})
+        url = MAIN.url + vs_path() + "?meshOwner=" + ACCOUNT
+        self.assertEqual(curl("-X", "PUT", "-H", "Content-Type: application/json", "-d", body, url),
+                         "200")
+        query = "?limit=2&nextToken=%s" % urllib.parse.quote(
+            self.mesh.list_virtual_services(meshName=MESH, limit=1)["nextToken"], safe=""
+        )
+        self.assertEqual(curl(MAIN.url + MESH_PATH + "/virtualServices" + query), "200")
+        self.assertEqual(self.version_of(), 2)
 
     def test_any_region_in_the_scope_is_accepted(self):
         eu = client(region="eu-west-1")
