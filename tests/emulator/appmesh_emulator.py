@@ -111,6 +111,7 @@ DEFAULT_CONFIG = {
 }
 
 METADATA_KEYS = {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"}
+DECIMAL_RE = re.compile(r"^\s*[0-9]{1,12}\s*$")
 CLIENT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -2193,7 +2194,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_expect_100(self):
         length = self.headers.get("Content-Length")
-        if length is not None and length.strip().isdigit() and int(length) > MAX_BODY:
+        if length is not None and DECIMAL_RE.match(length) and int(length) > MAX_BODY:
             self.send_error(413, "The request body is larger than %d bytes" % MAX_BODY)
             return False
         return super().handle_expect_100()
@@ -2234,7 +2235,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
-        if not length.strip().isdigit():
+        if not DECIMAL_RE.match(length):
             message = "Invalid Content-Length %s" % shorten(length, 32)
             raise ApiError(400, "BadRequestException", message, close=True)
         n = int(length)
@@ -2252,10 +2253,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             line = self.rfile.readline(1024)
             if not line.endswith(b"\n"):
                 raise ApiError(400, "BadRequestException", "Malformed chunked body", close=True)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
+            size = line.split(b";", 1)[0].strip()
+            if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size):
                 raise ApiError(400, "BadRequestException", "Malformed chunk size", close=True)
+            size = int(size, 16)
             if size == 0:
                 while True:
                     trailer = self.rfile.readline(1024)

@@ -1036,6 +1036,23 @@ class ProtocolTest(EmulatorTestCase):
         self.assertIn("message", json.loads(body))
         self.assertEqual(send_signed("GET", vs_path())[0], 200)
 
+    def test_bad_framing_is_answered_and_the_connection_closed(self):
+        head = b"PUT " + vs_path().encode() + b" HTTP/1.1\r\nHost: h\r\n"
+        cases = (
+            (b"Content-Length: \xb2\r\n\r\n", b"400", b"Content-Length"),
+            (b"Content-Length: 10\r\n\r\nabc", b"400", b"ended after 3 of 10"),
+            (b"Transfer-Encoding: chunked\r\n\r\n-5\r\nabc", b"400", b"chunk size"),
+            (b"Transfer-Encoding: chunked\r\n\r\n5\r\nab", b"400", b"Truncated"),
+            (b"Transfer-Encoding: gzip\r\n\r\n", b"501", b"Transfer-Encoding"),
+        )
+        for rest, status, needle in cases:
+            with self.subTest(request=rest):
+                reply = self.raw_exchange(head + rest)
+                self.assertTrue(reply.startswith(b"HTTP/1.1 " + status), reply)
+                self.assertIn(b"Connection: close", reply)
+                self.assertIn(needle, reply)
+        self.assertEqual(send_signed("GET", vs_path())[0], 200)
+
     def test_binary_noise_does_not_break_the_server(self):
         payloads = (
             os.urandom(512),
