@@ -27,3 +27,14 @@ add_test(NAME host.install
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 # The test programs need the executables built; ctest does not build them itself.
 set_tests_properties(host.cli host.repl host.install PROPERTIES TIMEOUT 300)
+
+# appmesh-scm-1.rockspec through `luarocks make` into a temporary tree (offline), when the
+# luarocks package is installed.
+find_program(APPMESH_LUAROCKS luarocks)
+if(APPMESH_LUAROCKS)
+  add_test(NAME host.luarocks
+    COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/lua/host_luarocks_test.py
+      --source-dir ${CMAKE_SOURCE_DIR} --luarocks ${APPMESH_LUAROCKS}
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  set_tests_properties(host.luarocks PROPERTIES TIMEOUT 1800)
+endif()
