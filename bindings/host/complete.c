@@ -142,6 +142,10 @@ static int complete_impl(lua_State *L)
         /* Walk a.b.c (":" only before the last part): each step a raw field read. */
         const char *p = word;
         const char *end = part - 1;
+        if (end == word) { /* ".x" or ":x": a field of something that is not a name */
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
         while (p < end) {
             const char *q = p;
             while (q < end && *q != '.' && *q != ':') {

@@ -18,6 +18,7 @@
 #    include <langinfo.h>
 #    include <limits.h>
 #    include <locale.h>
+#    include <sys/select.h>
 #    include <sys/stat.h>
 #    include <wchar.h>
 #endif
@@ -60,6 +61,41 @@ static char *el_prompt(EditLine *el)
 }
 
 /*
+ * Wait until stdin is readable or Ctrl-C is pressed. SIGINT stays blocked except inside
+ * pselect(), so a Ctrl-C that comes before the wait (libedit prints the prompt before it sets
+ * the terminal up) is not lost. Returns 1 when readable, 0 on Ctrl-C, -1 on error.
+ */
+static int wait_input(void)
+{
+    sigset_t block;
+    sigset_t orig;
+    int result = -1;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    for (;;) {
+        fd_set fds;
+        int n;
+        if (host_interrupt_pending()) {
+            result = 0;
+            break;
+        }
+        FD_ZERO(&fds);
+        FD_SET(STDIN_FILENO, &fds);
+        n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &orig);
+        if (n > 0) {
+            result = 1;
+            break;
+        }
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return result;
+}
+
+/*
  * libedit's character reader, replaced so that Ctrl-C ends the read at once (the built-in one
  * retries an interrupted read()). Decodes the locale's multibyte characters.
  */
@@ -71,17 +107,23 @@ static int el_read_char(EditLine *el, wchar_t *wc)
         char c;
         size_t r;
         ssize_t got;
+        int ready;
         if (s_resized) {
             s_resized = 0;
             el_resize(el);
+        }
+        ready = wait_input();
+        if (ready <= 0) {
+            errno = EINTR;
+            return -1; /* Ctrl-C (or a broken stdin): el_gets returns NULL */
         }
         got = read(STDIN_FILENO, &c, 1);
         if (got == 0) {
             return 0; /* end of input */
         }
         if (got < 0) {
-            if (errno == EINTR && !host_interrupt_pending()) {
-                continue; /* another signal: keep reading */
+            if (errno == EINTR || errno == EAGAIN) {
+                continue;
             }
             return -1;
         }
@@ -91,7 +133,6 @@ static int el_read_char(EditLine *el, wchar_t *wc)
         }
         if (r == (size_t)-1) {
             *wc = (wchar_t)(unsigned char)c; /* not valid here: pass the byte on */
-            return 1;
         }
         return 1;
     }
@@ -160,6 +201,10 @@ static unsigned char el_complete(EditLine *el, int ch)
         start--;
     }
     len = (size_t)(li->cursor - start);
+    if (len == 0) {
+        el_insertstr(el, "  "); /* nothing to complete: indent, as Python's REPL does */
+        return CC_REFRESH;
+    }
     host_complete(L, start, len); /* list */
     n = (int)lua_rawlen(L, -1);
     if (n == 0) {

@@ -75,7 +75,22 @@ class Session:
                     f"no {pattern!r} in REPL output after {DEADLINE}s; since the last match:\n"
                     f"{self.output[self.pos:].decode(errors='replace')}")
 
-    def send(self, text):
+    def editing(self):
+        """Whether libedit has the terminal (canonical mode off): it is waiting for keys."""
+        return not termios.tcgetattr(self.fd)[3] & termios.ICANON
+
+    def send(self, text, to_editor=True):
+        """Type text. By default first wait until the line editor reads the terminal: libedit
+        prints the prompt before it switches the terminal to raw mode, and a Ctrl-D typed in
+        that gap is taken by the terminal, not the REPL. to_editor=False types at once (a
+        Ctrl-C while code runs)."""
+        if to_editor:
+            end = time.monotonic() + DEADLINE
+            while not self.editing():
+                if time.monotonic() > end:
+                    raise AssertionError("the REPL never started reading keys:\n" +
+                                         self.output.decode(errors="replace"))
+                self._read(0.01)
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
     def line(self, text):
@@ -170,6 +185,25 @@ class Repl(unittest.TestCase):
         s.line("")
         s.expect(r"\n7\n> ")
 
+    def test_completes_a_method_through_the_metatable(self):
+        s = self.session
+        s.line("str = 'abc'")
+        self.prompt()
+        s.send("str:up\t")  # string methods come from the string metatable's __index
+        s.expect("per")
+        s.line("()")
+        s.expect(r'\n"ABC"\n> ')
+
+    def test_tab_at_the_start_of_a_line_indents(self):
+        s = self.session
+        s.line("function h()")
+        s.expect(r"\n>> ")
+        s.send("\t")
+        s.line("return 3 end")
+        self.prompt()
+        s.line("h()")
+        s.expect(r"\n3\n> ")
+
     def test_lists_completions_when_ambiguous(self):
         s = self.session
         s.line("t = {alpha = 1, alps = 2, beta = 3}")
@@ -211,7 +245,7 @@ class Repl(unittest.TestCase):
         s = self.session
         s.line("print('loop' .. 'ing') while true do end")
         s.expect(r"\nlooping\n")
-        s.send("\x03")
+        s.send("\x03", to_editor=False)
         s.expect(r"interrupted!")
         self.prompt()
         s.line("1+1")
@@ -220,6 +254,13 @@ class Repl(unittest.TestCase):
     def test_ctrl_c_at_an_empty_prompt_gives_a_new_prompt(self):
         s = self.session
         s.send("\x03")
+        self.prompt()
+        s.line("1+1")
+        s.expect(r"\n2\n> ")
+
+    def test_ctrl_c_typed_as_the_prompt_appears_is_not_lost(self):
+        s = self.session
+        s.send("\x03", to_editor=False)  # maybe before libedit has set up the terminal
         self.prompt()
         s.line("1+1")
         s.expect(r"\n2\n> ")
@@ -308,7 +349,7 @@ class ReplInterruptsACall(unittest.TestCase):
         s.line("c:update_virtual_service{meshName = 'm', virtualServiceName = 's', "
                "spec = {provider = {virtualNode = {virtualNodeName = 'n'}}}}")
         self.assertTrue(self.server.accepted.wait(DEADLINE), "the client never connected")
-        s.send("\x03")
+        s.send("\x03", to_editor=False)
         s.expect(r"(?i)interrupted")
         s.expect(r"\n> ")
         self.assertNotIn(EXAMPLE_KEY.encode(), s.output)
