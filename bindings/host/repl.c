@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -18,7 +19,6 @@
 #    include <langinfo.h>
 #    include <limits.h>
 #    include <locale.h>
-#    include <sys/select.h>
 #    include <sys/stat.h>
 #    include <wchar.h>
 #endif
@@ -26,7 +26,7 @@
 #define PROMPT         "> "
 #define PROMPT2        ">> "
 #define EOFMARK        "<eof>"
-#define MAX_INPUT_LINE 512 /* fgets chunk; longer lines are read in several chunks */
+#define MAX_INPUT_LINE 512 /* read chunk; longer lines are read in several chunks */
 #define HISTORY_FILE   ".appmesh_history"
 #define HISTORY_SIZE   1000
 #define LIST_WIDTH     80 /* columns when listing completions */
@@ -42,23 +42,6 @@ struct repl {
     char history_path[PATH_MAX]; /* "" when there is no history file */
 #endif
 };
-
-#ifdef APPMESH_WITH_LIBEDIT
-
-static volatile sig_atomic_t s_resized = 0; /* SIGWINCH seen: libedit must re-read the size */
-
-static void note_resize(int sig)
-{
-    (void)sig;
-    s_resized = 1;
-}
-
-static char *el_prompt(EditLine *el)
-{
-    struct repl *r = NULL;
-    el_get(el, EL_CLIENTDATA, &r);
-    return (char *)(r != NULL && r->prompt != NULL ? r->prompt : PROMPT);
-}
 
 /*
  * Wait until stdin is readable or Ctrl-C is pressed. SIGINT stays blocked except inside
@@ -93,6 +76,23 @@ static int wait_input(void)
     }
     sigprocmask(SIG_SETMASK, &orig, NULL);
     return result;
+}
+
+#ifdef APPMESH_WITH_LIBEDIT
+
+static volatile sig_atomic_t s_resized = 0; /* SIGWINCH seen: libedit must re-read the size */
+
+static void note_resize(int sig)
+{
+    (void)sig;
+    s_resized = 1;
+}
+
+static char *el_prompt(EditLine *el)
+{
+    struct repl *r = NULL;
+    el_get(el, EL_CLIENTDATA, &r);
+    return (char *)(r != NULL && r->prompt != NULL ? r->prompt : PROMPT);
 }
 
 /*
@@ -372,7 +372,7 @@ static void save_line(struct repl *r, const char *line)
     }
 }
 
-#else /* no libedit: plain fgets, no history */
+#else /* no libedit: plain reads, no history */
 
 static void editing_start(struct repl *r)
 {
@@ -392,36 +392,52 @@ static void save_line(struct repl *r, const char *line)
 
 #endif
 
-/* Read a line with fgets (any length: chunks are joined) and push it. */
+/*
+ * Read a line without libedit and push it. Byte by byte from the descriptor, so nothing is
+ * read ahead of what io.read() in the session may want, and Ctrl-C is seen even when it comes
+ * before the read starts.
+ */
 static enum read_result read_plain(struct repl *r, const char *prompt)
 {
     char buffer[MAX_INPUT_LINE];
+    size_t len = 0;
     int parts = 0;
+    int newline = 0;
     fputs(prompt, stdout);
     fflush(stdout);
-    for (;;) {
-        size_t len;
-        if (fgets(buffer, sizeof buffer, stdin) == NULL) {
-            if (ferror(stdin) && host_take_interrupt()) {
-                clearerr(stdin);
-                lua_pop(r->L, parts);
-                return READ_INTERRUPT;
-            }
-            if (parts > 0) {
-                break; /* a last line without a newline */
-            }
-            return READ_EOF;
+    while (!newline) {
+        ssize_t got;
+        int ready = wait_input();
+        if (ready == 0) {
+            host_take_interrupt();
+            lua_pop(r->L, parts);
+            return READ_INTERRUPT;
         }
-        len = strlen(buffer);
+        got = ready < 0 ? -1 : read(STDIN_FILENO, buffer + len, 1);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (got <= 0) {
+            if (parts == 0 && len == 0) {
+                return READ_EOF;
+            }
+            break; /* a last line without a newline */
+        }
+        newline = buffer[len] == '\n';
+        len++;
+        if (len == sizeof buffer || newline) {
+            lua_pushlstring(r->L, buffer, len);
+            len = 0;
+            parts++;
+            if (parts >= LUA_MINSTACK - 2) {
+                lua_concat(r->L, parts);
+                parts = 1;
+            }
+        }
+    }
+    if (len > 0) {
         lua_pushlstring(r->L, buffer, len);
         parts++;
-        if (parts >= LUA_MINSTACK - 2) {
-            lua_concat(r->L, parts);
-            parts = 1;
-        }
-        if (len > 0 && buffer[len - 1] == '\n') {
-            break;
-        }
     }
     lua_concat(r->L, parts);
     return READ_OK;

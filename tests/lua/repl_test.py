@@ -76,8 +76,9 @@ class Session:
                     f"{self.output[self.pos:].decode(errors='replace')}")
 
     def editing(self):
-        """Whether libedit has the terminal (canonical mode off): it is waiting for keys."""
-        return not termios.tcgetattr(self.fd)[3] & termios.ICANON
+        """Whether libedit has the terminal (canonical mode off): it is waiting for keys.
+        Without libedit the terminal stays in canonical mode and buffers what is typed."""
+        return ARGS.no_libedit or not termios.tcgetattr(self.fd)[3] & termios.ICANON
 
     def send(self, text, to_editor=True):
         """Type text. By default first wait until the line editor reads the terminal: libedit
@@ -117,6 +118,17 @@ class Session:
                 pass
             os.close(self.fd)
             self.status = -1
+
+
+def needs_libedit(test):
+    """Line editing, completion and history exist only in a build with libedit."""
+    def run(self):
+        if ARGS.no_libedit:
+            self.skipTest("built without libedit (APPMESH_WITH_LIBEDIT=OFF)")
+        return test(self)
+    run.__name__ = test.__name__
+    run.__doc__ = test.__doc__
+    return run
 
 
 class Repl(unittest.TestCase):
@@ -160,6 +172,7 @@ class Repl(unittest.TestCase):
         self.session.line("{a = {b = {1, 2}}, s = 'q'}")
         self.session.expect(r'\n\{ a = \{ b = \{ 1, 2 \} \}, s = "q" \}\n> ')
 
+    @needs_libedit
     def test_completes_a_table_field(self):
         s = self.session
         s.line("mytab = {alpha = 41}")
@@ -169,6 +182,7 @@ class Repl(unittest.TestCase):
         s.line("+1")
         s.expect(r"\n42\n> ")
 
+    @needs_libedit
     def test_completes_a_field_of_the_appmesh_module(self):
         s = self.session
         s.send("type(appmesh.cl\t")
@@ -176,6 +190,7 @@ class Repl(unittest.TestCase):
         s.line(")")
         s.expect(r'\n"function"\n> ')
 
+    @needs_libedit
     def test_completes_a_global_name(self):
         s = self.session
         s.line("unique_global_name = 7")
@@ -185,6 +200,7 @@ class Repl(unittest.TestCase):
         s.line("")
         s.expect(r"\n7\n> ")
 
+    @needs_libedit
     def test_completes_a_method_through_the_metatable(self):
         s = self.session
         s.line("str = 'abc'")
@@ -194,6 +210,7 @@ class Repl(unittest.TestCase):
         s.line("()")
         s.expect(r'\n"ABC"\n> ')
 
+    @needs_libedit
     def test_tab_at_the_start_of_a_line_indents(self):
         s = self.session
         s.line("function h()")
@@ -204,6 +221,7 @@ class Repl(unittest.TestCase):
         s.line("h()")
         s.expect(r"\n3\n> ")
 
+    @needs_libedit
     def test_lists_completions_when_ambiguous(self):
         s = self.session
         s.line("t = {alpha = 1, alps = 2, beta = 3}")
@@ -215,6 +233,7 @@ class Repl(unittest.TestCase):
         s.line("s")
         s.expect(r"\n2\n> ")
 
+    @needs_libedit
     def test_writes_the_history_file(self):
         s = self.session
         s.line("historymarker=1")
@@ -226,6 +245,7 @@ class Repl(unittest.TestCase):
             self.assertIn("historymarker=1\n", f.read())
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
 
+    @needs_libedit
     def test_reads_history_from_the_last_session(self):
         s = self.session
         s.line("recalled=5")
@@ -364,6 +384,7 @@ def main():
     parser.add_argument("--source-dir")
     parser.add_argument("--binary-dir")
     parser.add_argument("--sanitize", action="store_true")
+    parser.add_argument("--no-libedit", action="store_true")
     ARGS, rest = parser.parse_known_args()
     ARGS.exe = os.path.abspath(ARGS.exe)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
