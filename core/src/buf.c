@@ -44,8 +44,8 @@ enum appmesh_status am_buf_reserve(struct appmesh_buf *b, size_t extra, struct a
     return APPMESH_OK;
 }
 
-enum appmesh_status am_buf_append(struct appmesh_buf *b, const void *p, size_t n,
-                                  struct appmesh_error *err)
+enum appmesh_status
+am_buf_append(struct appmesh_buf *b, const void *p, size_t n, struct appmesh_error *err)
 {
     enum appmesh_status st = am_buf_reserve(b, n, err);
     if (st != APPMESH_OK) {
@@ -59,8 +59,8 @@ enum appmesh_status am_buf_append(struct appmesh_buf *b, const void *p, size_t n
     return APPMESH_OK;
 }
 
-enum appmesh_status am_buf_append_str(struct appmesh_buf *b, const char *s,
-                                      struct appmesh_error *err)
+enum appmesh_status
+am_buf_append_str(struct appmesh_buf *b, const char *s, struct appmesh_error *err)
 {
     return am_buf_append(b, s, strlen(s), err);
 }
@@ -70,8 +70,8 @@ enum appmesh_status am_buf_append_char(struct appmesh_buf *b, char c, struct app
     return am_buf_append(b, &c, 1, err);
 }
 
-enum appmesh_status am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err,
-                                  const char *fmt, ...)
+enum appmesh_status
+am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err, const char *fmt, ...)
 {
     enum appmesh_status st = APPMESH_OK;
     va_list ap;

@@ -124,8 +124,7 @@ static void vfail(struct appmesh_error *err, enum appmesh_status st, const char 
     am_copy_text(err->message, sizeof(err->message), tmp, len);
 }
 
-enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt,
-                            ...)
+enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt, ...)
 {
     va_list ap;
     if (err == NULL || err->status != APPMESH_OK) {
@@ -137,8 +136,8 @@ enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, c
     return st;
 }
 
-enum appmesh_status am_fail_field(struct appmesh_error *err, const char *field, const char *fmt,
-                                  ...)
+enum appmesh_status
+am_fail_field(struct appmesh_error *err, const char *field, const char *fmt, ...)
 {
     va_list ap;
     if (err == NULL || err->status != APPMESH_OK) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/select.h>
 
 #include "appmesh/appmesh.h"
 
@@ -87,6 +88,29 @@ enum appmesh_status am_drbg_random(struct am_drbg *drbg, void *out, size_t n,
                                    struct appmesh_error *err);
 /** A random (version 4, RFC 4122 variant) UUID, lower-case, 36 characters plus NUL. */
 enum appmesh_status am_uuid4(struct am_drbg *drbg, char out[37], struct appmesh_error *err);
+/**
+ * A reusable SHA-256 / HMAC-SHA-256 context for hot paths (the signer keeps one). Creating it is
+ * the only allocation (mbedTLS's md setup); digests on it allocate nothing. Opaque: the mbedTLS
+ * types stay inside crypto_mbedtls.c. Errors: NOMEM from new, INTERNAL from a failing digest.
+ */
+struct am_sha256_ctx;
+enum appmesh_status am_sha256_ctx_new(const struct appmesh_allocator *a,
+                                      struct am_sha256_ctx **out, struct appmesh_error *err);
+/** Free the context, wiping its state; NULL is a no-op. */
+void am_sha256_ctx_destroy(struct am_sha256_ctx *ctx);
+/** SHA-256 of data on a reusable context. */
+enum appmesh_status am_sha256_ctx_digest(struct am_sha256_ctx *ctx, const void *data, size_t len,
+                                         unsigned char out[32], struct appmesh_error *err);
+/** HMAC-SHA-256 of data under key on a reusable context. */
+enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx, const void *key, size_t keylen,
+                                       const void *data, size_t len, unsigned char out[32],
+                                       struct appmesh_error *err);
+/** Compare two byte strings in time that depends only on the lengths (true when equal). */
+bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* ---- sigv4.c (the public API is appmesh/sigv4.h; this is for tests) ---- */
+/** How many signing keys the signer has derived (cache misses) since it was created. */
+uint64_t am_sigv4_signer_key_derivations(const struct appmesh_sigv4_signer *signer);
 
 /* ---- json.c (model <-> JSON with cJSON) ---- */
 /** The UpdateVirtualService body {"clientToken":...,"spec":{...}}, compact, appended to out. */
@@ -113,13 +137,18 @@ void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmes
 
 /* ---- endpoint.c ---- */
 struct am_url {
-    struct appmesh_slice scheme; /* "http" | "https" */
+    struct appmesh_slice scheme; /* "http" | "https", lower-case (a static string) */
     struct appmesh_slice host;   /* without brackets for IPv6 */
     struct appmesh_slice authority; /* host[:port] as written: the Host header value */
     struct appmesh_slice path;   /* base path without a trailing '/', may be empty */
     int port;                    /* explicit or the scheme's default */
 };
-/** Split an absolute http(s) URL. Borrowed: out's slices point into url. Errors: ENDPOINT. */
+/**
+ * Split an absolute http(s) URL: scheme (any case), host (a name, IPv4, or [IPv6]), optional
+ * port 1..65535, base path; no user information, query or fragment, only ASCII without spaces.
+ * Borrowed: out's slices (but scheme) point into url. Errors: ENDPOINT naming the URL and what
+ * is wrong (user information is masked).
+ */
 enum appmesh_status am_url_parse(const char *url, struct am_url *out, struct appmesh_error *err);
 struct am_endpoint_params {
     const char *region;   /* required unless endpoint is set */
@@ -127,7 +156,12 @@ struct am_endpoint_params {
     bool use_fips;
     bool use_dualstack;
 };
-/** The App Mesh endpoint URL (no trailing '/'), into url. Errors: ENDPOINT with the reason. */
+/**
+ * The App Mesh endpoint URL (no trailing '/'), replacing url's contents: a custom endpoint as
+ * written (checked by am_url_parse; FIPS or dual-stack with it is an error), else
+ * https://appmesh[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} of the region's partition.
+ * Errors: ENDPOINT with the reason (missing or invalid region, unsupported variant, bad URL).
+ */
 enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p, struct appmesh_buf *url,
                                         struct appmesh_error *err);
 
@@ -138,6 +172,62 @@ struct am_env {
 };
 /** The variable's value, or NULL when unset or empty. */
 const char *am_env_get(const struct am_env *env, const char *name);
+
+/**
+ * The shared config and credentials files, parsed as the AWS CLI reads them: `[profile x]`
+ * (and `[default]`) in config, `[x]` in credentials, `[services x]` sections, `#`/`;` comments
+ * (full-line, or inline after whitespace), `key = value` / `key: value` with keys folded to
+ * lower case, indented sub-section lines under a key with an empty value.
+ */
+struct am_config;
+enum am_config_file {
+    AM_CONFIG_FILE_CONFIG = 0,  /* AWS_CONFIG_FILE, default ~/.aws/config */
+    AM_CONFIG_FILE_CREDENTIALS, /* AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials */
+};
+/**
+ * Read both files (paths from env; "~/" and the defaults use HOME). A missing file is empty.
+ * Owned by caller: *out (am_config_destroy). Errors: CONFIG naming the file (unreadable,
+ * larger than 1 MiB) and the line (malformed, duplicate section or key), NOMEM.
+ */
+enum appmesh_status am_config_load(const struct am_env *env, const struct appmesh_allocator *a,
+                                   struct am_config **out, struct appmesh_error *err);
+/**
+ * Parse texts instead of files (tests, fuzzing); NULL text = that file is absent. Messages
+ * name the files "<config>" and "<credentials>". Owned by caller: *out. Errors: as above.
+ */
+enum appmesh_status am_config_parse(const struct appmesh_allocator *a, const char *config_text,
+                                    size_t config_len, const char *credentials_text,
+                                    size_t credentials_len, struct am_config **out,
+                                    struct appmesh_error *err);
+/** NULL is a no-op. */
+void am_config_destroy(struct am_config *cfg);
+/** The file's path as used in messages (e.g. "/home/u/.aws/config"). Borrowed from cfg. */
+const char *am_config_path(const struct am_config *cfg, enum am_config_file which);
+/** Whether the file has a section for the profile. */
+bool am_config_has_profile(const struct am_config *cfg, enum am_config_file which,
+                           const char *profile);
+/**
+ * A profile's value for key (lower-case) in one file; NULL when the profile or key is absent,
+ * the value is empty, or the key holds a sub-section. Borrowed from cfg.
+ */
+const char *am_config_file_get(const struct am_config *cfg, enum am_config_file which,
+                               const char *profile, const char *key);
+/**
+ * A profile's value for key with the credentials file taking precedence over the config file
+ * (as botocore merges them); *from (nullable) says which file had it. Borrowed from cfg.
+ */
+const char *am_config_get(const struct am_config *cfg, const char *profile, const char *key,
+                          enum am_config_file *from);
+/**
+ * The value of `key` in sub-section `service` of the `[services <name>]` section that the
+ * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.
+ * Errors: CONFIG when the named services section does not exist or `service` is not a
+ * sub-section.
+ */
+enum appmesh_status am_config_service_get(const struct am_config *cfg, const char *profile,
+                                          const char *service, const char *key,
+                                          const char **value, struct appmesh_error *err);
+
 /** Client settings after precedence (explicit > env > profile > default). Strings owned. */
 struct am_settings {
     char *region;        /* NULL when none anywhere */
@@ -151,30 +241,50 @@ struct am_settings {
     bool use_dualstack;
     const struct appmesh_allocator *alloc;
 };
+/**
+ * Resolve every setting: opts (nullable) > environment > profile (both files) > default.
+ * A named profile found in neither file is a CONFIG error ("default" may be absent); a
+ * configured endpoint URL is checked with am_url_parse (ENDPOINT naming where it came from).
+ * Owned by caller: out (am_settings_cleanup); on failure it is left empty. Errors: VALIDATION
+ * with err->field for a bad option, CONFIG naming the variable or profile key, ENDPOINT, NOMEM.
+ */
 enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opts,
                                         const struct am_env *env,
                                         const struct appmesh_allocator *a,
                                         struct am_settings *out, struct appmesh_error *err);
+/** Safe on a zeroed struct and safe twice. */
 void am_settings_cleanup(struct am_settings *s);
 
 /* ---- credentials.c (provider chain and cache) ---- */
 struct am_credentials_chain;
+/**
+ * A chain: explicit, environment, shared credentials file, config file (later: assume role,
+ * web identity, SSO, credential_process, container, IMDS). No file or credential variable is
+ * read before the first am_credentials_chain_get. profile NULL = AWS_PROFILE, else "default";
+ * a profile other than that one (chosen explicitly) skips the environment provider, as the AWS
+ * CLI's --profile does.
+ * Borrowed: explicit_creds (copied). env is copied and used later: its getenv and ud must
+ * outlive the chain. Owned by caller: *out (am_credentials_chain_destroy).
+ * Errors: VALIDATION (explicit credentials without accessKeyId or secretAccessKey), NOMEM.
+ */
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
                                              const struct appmesh_credentials *explicit_creds,
                                              const struct am_env *env, const char *profile,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
+/** Wipes the cached secrets. NULL is a no-op. */
 void am_credentials_chain_destroy(struct am_credentials_chain *chain);
 /**
  * Current credentials (cached; refreshed when near expiry). *view borrows from the chain until
- * the next call; *source names the provider ("explicit", "environment",
- * "shared-credentials-file", ...). Errors: CREDENTIALS, saying every place it looked.
+ * the next call; *source (nullable) names the provider ("explicit", "environment",
+ * "shared-credentials-file", "config-file", ...). Errors: CREDENTIALS, saying every place it
+ * looked (or which half of a key pair is missing), CONFIG (malformed file), NOMEM.
  */
 enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain, double now,
                                              struct appmesh_credentials *view,
                                              const char **source, struct appmesh_error *err);
 
-/* ---- retry.c (pure logic: classification, backoff, quota) ---- */
+/* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {
     AM_RETRY_NONE = 0, /* not retryable */
     AM_RETRY_TRANSIENT, /* 500/502/503/504, connection errors, transient codes */
@@ -214,5 +324,79 @@ enum am_retry_decision am_retry_decide(const struct am_retry_policy *p, struct a
                                        double *delay, int *cost);
 /** After a successful attempt: give back last_cost when the call retried, else 1 (capped). */
 void am_retry_on_success(struct am_retry_quota *q, int last_cost);
+
+/*
+ * Adaptive mode = standard mode (am_retry_decide decides retries the same way) + a client-side
+ * rate limiter, as botocore's retries/adaptive.py, bucket.py and throttling.py. Times are
+ * seconds as double from the client's clock; nothing here reads a clock or sleeps.
+ */
+/** The CUBIC send-rate curve (botocore CubicCalculator: beta 0.7, scale constant 0.4). */
+struct am_cubic {
+    double w_max;     /* the rate (>= 0) when the last throttle came */
+    double k;         /* seconds after last_fail at which the curve is back at w_max */
+    double last_fail; /* when the last throttle came */
+};
+/** Start the curve as if a throttle at rate w_max had come at time now. */
+void am_cubic_init(struct am_cubic *c, double w_max, double now);
+/** The rate the curve allows at time now, after a response that was not a throttle. */
+double am_cubic_success(const struct am_cubic *c, double now);
+/** A throttle at time now while sending at rate: restart the curve there; returns 0.7 * rate. */
+double am_cubic_throttle(struct am_cubic *c, double rate, double now);
+/**
+ * One per client, shared by every call of that client (blocking and batch), as botocore keeps
+ * one per client. All state inline, no allocation; not thread-safe (serialize callers). Fields
+ * are read-only outside retry.c (tests and logs may read fill_rate and measured_rate).
+ */
+struct am_rate_limiter {
+    bool enabled; /* false until the first throttle: acquire lets everything through */
+    struct am_cubic cubic;
+    double fill_rate;     /* token bucket: tokens per second, >= 0.5 */
+    double max_capacity;  /* tokens: the rate asked for, at least 1 */
+    double capacity;      /* tokens available (may dip a hair below 0, see retry.c) */
+    double last_refill;   /* when capacity was last brought up to date */
+    double measured_rate; /* responses per second, smoothed (0.8) over 0.5 s buckets */
+    double last_bucket;   /* start of the bucket the rate was last measured in */
+    double count;         /* responses counted since last_bucket */
+    double latest;        /* the latest time seen (clock steps back, non-finite times) */
+};
+/** A fresh limiter as botocore builds it at time now: disabled, fill rate 1, empty bucket. */
+void am_rate_limiter_init(struct am_rate_limiter *rl, double now);
+/**
+ * Before sending each attempt (the first and every retry, after its backoff): 0 = send now (a
+ * token was taken, or the limiter is not enabled yet); > 0 = wait that many seconds (never more
+ * than about 2), then call again with the new time, until it says 0. A wait takes nothing.
+ */
+double am_rate_limiter_acquire(struct am_rate_limiter *rl, double now);
+/**
+ * After each attempt that was sent and ended, whatever the outcome (a 2xx, an error response,
+ * a transport error, a timeout): throttled = am_retry_classify said AM_RETRY_THROTTLING.
+ * Measures the response rate, moves the CUBIC curve, sets the bucket's fill rate; the first
+ * throttle enables the limiter. Not for attempts never sent (preparation errors, interrupts).
+ */
+void am_rate_limiter_update(struct am_rate_limiter *rl, double now, bool throttled);
+
+/* ---- transport_curl.c: the multi driver (many transfers, one connection pool) ---- */
+struct am_multi;
+/** A multi handle with up to max_transfers transfers at once (one easy handle each). */
+enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,
+                                 const struct appmesh_transport_curl_options *opts,
+                                 size_t max_transfers, struct am_multi **out,
+                                 struct appmesh_error *err);
+void am_multi_destroy(struct am_multi *m);
+size_t am_multi_free_slots(const struct am_multi *m);
+/** Start req (borrowed until it finishes) with its response into resp; ud comes back when done. */
+enum appmesh_status am_multi_start(struct am_multi *m, const struct appmesh_http_request *req,
+                                   struct appmesh_http_response *resp, void *ud,
+                                   struct appmesh_error *err);
+/** Make progress, waiting up to timeout_ms for network activity (0 = don't wait). */
+enum appmesh_status am_multi_wait(struct am_multi *m, int timeout_ms, struct appmesh_error *err);
+/** Take one finished transfer: its ud and outcome (as a blocking send would report it). */
+bool am_multi_next_done(struct am_multi *m, void **ud, enum appmesh_status *st,
+                        struct appmesh_error *err);
+/** For host event loops: the sockets to watch and how long to wait at most (-1 = no timer). */
+enum appmesh_status am_multi_fdset(struct am_multi *m, fd_set *r, fd_set *w, fd_set *e,
+                                   int *max_fd, long *timeout_ms, struct appmesh_error *err);
+/** Wake a thread blocked in am_multi_wait (thread-safe). */
+void am_multi_wakeup(struct am_multi *m);
 
 #endif

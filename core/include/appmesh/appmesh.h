@@ -4,6 +4,7 @@
 #define APPMESH_H
 
 #include "appmesh/alloc.h"
+#include "appmesh/batch.h"
 #include "appmesh/buf.h"
 #include "appmesh/client.h"
 #include "appmesh/common.h"

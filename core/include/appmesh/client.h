@@ -39,20 +39,20 @@ struct appmesh_client_options {
     const char *endpoint; /* else AWS_ENDPOINT_URL_APP_MESH, AWS_ENDPOINT_URL, profile, resolved */
     const char *profile;  /* else AWS_PROFILE, else "default" */
     const struct appmesh_credentials *credentials; /* else the provider chain */
-    int max_attempts;         /* 0 = AWS_MAX_ATTEMPTS, profile, 3 */
-    const char *retry_mode;   /* NULL = AWS_RETRY_MODE, profile, "standard" */
-    double retry_base_delay;  /* seconds; 0 = 1.0 */
-    double connect_timeout;   /* seconds; 0 = 5 */
-    double timeout;           /* seconds for one attempt; 0 = 30 */
-    const char *ca_bundle;    /* else AWS_CA_BUNDLE, profile ca_bundle, system store */
-    bool no_verify_tls;       /* true turns TLS verification off */
-    bool use_fips;            /* also AWS_USE_FIPS_ENDPOINT / profile use_fips_endpoint */
-    bool use_dualstack;       /* also AWS_USE_DUALSTACK_ENDPOINT / profile */
+    int max_attempts;                              /* 0 = AWS_MAX_ATTEMPTS, profile, 3 */
+    const char *retry_mode;                        /* NULL = AWS_RETRY_MODE, profile, "standard" */
+    double retry_base_delay;                       /* seconds; 0 = 1.0 */
+    double connect_timeout;                        /* seconds; 0 = 5 */
+    double timeout;                                /* seconds for one attempt; 0 = 30 */
+    const char *ca_bundle; /* else AWS_CA_BUNDLE, profile ca_bundle, system store */
+    bool no_verify_tls;    /* true turns TLS verification off */
+    bool use_fips;         /* also AWS_USE_FIPS_ENDPOINT / profile use_fips_endpoint */
+    bool use_dualstack;    /* also AWS_USE_DUALSTACK_ENDPOINT / profile */
     struct appmesh_transport *transport; /* NULL = libcurl; borrowed, must outlive the client */
     const struct appmesh_clock *clock;   /* NULL = real time; borrowed, must outlive the client */
-    appmesh_getenv_fn *getenv;           /* NULL = getenv(3) */
-    void *getenv_ud;
-    appmesh_interrupt_fn *interrupt;     /* checked during transfers and backoff sleeps */
+    appmesh_getenv_fn *getenv;           /* NULL = getenv(3); called again when credentials */
+    void *getenv_ud;                     /* are looked up: both must outlive the client */
+    appmesh_interrupt_fn *interrupt; /* checked during transfers and backoff sleeps */
     void *interrupt_ud;
 };
 
@@ -61,10 +61,10 @@ struct appmesh_client;
 
 /** What a finished call did (filled on success and on failure). */
 struct appmesh_call_info {
-    int http_status;      /* of the last response; 0 = none */
-    int attempts;         /* requests sent */
-    char request_id[64];  /* x-amzn-RequestId of the last response */
-    char client_token[40];/* the idempotency token sent on every attempt */
+    int http_status;       /* of the last response; 0 = none */
+    int attempts;          /* requests sent */
+    char request_id[64];   /* x-amzn-RequestId of the last response */
+    char client_token[40]; /* the idempotency token sent on every attempt */
 };
 
 /** A request that would be sent, with the signature and session token redacted. */

@@ -4,8 +4,8 @@
 #define APPMESH_COMMON_H
 
 #if defined(__GNUC__) || defined(__clang__)
-#    define APPMESH_API        __attribute__((visibility("default")))
-#    define APPMESH_NODISCARD  __attribute__((warn_unused_result))
+#    define APPMESH_API          __attribute__((visibility("default")))
+#    define APPMESH_NODISCARD    __attribute__((warn_unused_result))
 #    define APPMESH_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #    define APPMESH_API

@@ -12,18 +12,18 @@ enum appmesh_status {
     APPMESH_OK = 0,
     APPMESH_ERR_INVALID_ARGUMENT, /* caller bug: NULL where an object is needed, bad enum */
     APPMESH_ERR_NOMEM,
-    APPMESH_ERR_VALIDATION,       /* input breaks an App Mesh constraint; err->field is set */
-    APPMESH_ERR_JSON,             /* JSON that could not be built or read */
-    APPMESH_ERR_TRANSPORT,        /* DNS, connect, TLS, reset (curl) */
-    APPMESH_ERR_THROTTLED,        /* 429 / ThrottlingException / TooManyRequestsException */
-    APPMESH_ERR_SERVICE,          /* any other error response; err->aws_code is set */
+    APPMESH_ERR_VALIDATION, /* input breaks an App Mesh constraint; err->field is set */
+    APPMESH_ERR_JSON,       /* JSON that could not be built or read */
+    APPMESH_ERR_TRANSPORT,  /* DNS, connect, TLS, reset (curl) */
+    APPMESH_ERR_THROTTLED,  /* 429 / ThrottlingException / TooManyRequestsException */
+    APPMESH_ERR_SERVICE,    /* any other error response; err->aws_code is set */
     APPMESH_ERR_INTERNAL,
-    APPMESH_ERR_CREDENTIALS,      /* no usable credentials, or a provider failed */
-    APPMESH_ERR_ENDPOINT,         /* no endpoint could be resolved, or a bad endpoint URL */
-    APPMESH_ERR_TIMEOUT,          /* connect or total timeout */
-    APPMESH_ERR_RESPONSE,         /* a response that could not be read (garbage, truncated, too big) */
-    APPMESH_ERR_INTERRUPTED,      /* the caller's interrupt hook asked to stop */
-    APPMESH_ERR_CONFIG,           /* an unreadable or malformed config/credentials file or option */
+    APPMESH_ERR_CREDENTIALS, /* no usable credentials, or a provider failed */
+    APPMESH_ERR_ENDPOINT,    /* no endpoint could be resolved, or a bad endpoint URL */
+    APPMESH_ERR_TIMEOUT,     /* connect or total timeout */
+    APPMESH_ERR_RESPONSE,    /* a response that could not be read (garbage, truncated, too big) */
+    APPMESH_ERR_INTERRUPTED, /* the caller's interrupt hook asked to stop */
+    APPMESH_ERR_CONFIG,      /* an unreadable or malformed config/credentials file or option */
 };
 
 /**

@@ -12,8 +12,8 @@
 
 /** Which member of the VirtualServiceProvider union is set. */
 enum appmesh_provider_kind {
-    APPMESH_PROVIDER_NONE = 0,     /* no provider (absent, or an empty provider object) */
-    APPMESH_PROVIDER_VIRTUAL_NODE, /* provider.virtualNode.virtualNodeName */
+    APPMESH_PROVIDER_NONE = 0,       /* no provider (absent, or an empty provider object) */
+    APPMESH_PROVIDER_VIRTUAL_NODE,   /* provider.virtualNode.virtualNodeName */
     APPMESH_PROVIDER_VIRTUAL_ROUTER, /* provider.virtualRouter.virtualRouterName */
 };
 

@@ -33,12 +33,12 @@ struct appmesh_sigv4_request {
 struct appmesh_sigv4_params {
     const char *region;
     const char *service;
-    int64_t time;              /* signing time, epoch seconds (UTC) */
-    bool no_double_encode;     /* S3 only: encode the path once instead of twice */
-    bool no_normalize_path;    /* S3 only: keep dot segments and repeated slashes */
-    bool sign_body;            /* add and sign x-amz-content-sha256 */
-    bool omit_session_token;   /* add X-Amz-Security-Token after signing, outside SignedHeaders */
-    int64_t expires;           /* query signing only: X-Amz-Expires in seconds (1..604800) */
+    int64_t time;            /* signing time, epoch seconds (UTC) */
+    bool no_double_encode;   /* S3 only: encode the path once instead of twice */
+    bool no_normalize_path;  /* S3 only: keep dot segments and repeated slashes */
+    bool sign_body;          /* add and sign x-amz-content-sha256 */
+    bool omit_session_token; /* add X-Amz-Security-Token after signing, outside SignedHeaders */
+    int64_t expires;         /* query signing only: X-Amz-Expires in seconds (1..604800) */
 };
 
 /**
@@ -48,12 +48,12 @@ struct appmesh_sigv4_params {
  * buffers are grown once and kept; release with appmesh_sigv4_result_cleanup(), which wipes them.
  */
 struct appmesh_sigv4_result {
-    char amz_date[17];                 /* "20150830T123600Z" */
-    char signature[65];                /* hex; secret-equivalent: never log it */
-    char content_sha256[65];           /* hex SHA-256 of the body */
-    struct appmesh_buf authorization;  /* header signing: the Authorization value */
-    struct appmesh_buf query;          /* query signing: the full signed query string */
-    struct appmesh_buf signed_headers; /* "host;x-amz-date" */
+    char amz_date[17];                    /* "20150830T123600Z" */
+    char signature[65];                   /* hex; secret-equivalent: never log it */
+    char content_sha256[65];              /* hex SHA-256 of the body */
+    struct appmesh_buf authorization;     /* header signing: the Authorization value */
+    struct appmesh_buf query;             /* query signing: the full signed query string */
+    struct appmesh_buf signed_headers;    /* "host;x-amz-date" */
     struct appmesh_buf canonical_request; /* filled only when keep_intermediate is set */
     struct appmesh_buf string_to_sign;    /* filled only when keep_intermediate is set */
     bool keep_intermediate;

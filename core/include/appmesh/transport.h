@@ -16,7 +16,8 @@
  * any HTTP status is APPMESH_OK; a failure to get one is APPMESH_ERR_TRANSPORT (DNS, connect,
  * TLS, reset), APPMESH_ERR_TIMEOUT, APPMESH_ERR_RESPONSE (body over the cap, truncated) or
  * APPMESH_ERR_INTERRUPTED, with err->message saying what happened.
- * destroy(): release impl. Tests supply their own vtable with canned responses.
+ * destroy(): release impl and, when it owns it, the transport record itself.
+ * Tests supply their own vtable with canned responses.
  */
 struct appmesh_transport_vtable {
     enum appmesh_status (*send)(void *impl,

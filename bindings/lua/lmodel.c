@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/* The one converter between Lua tables (App Mesh wire names) and the C virtual-service model. */
+#include <stdio.h>
+#include <string.h>
+
+#include "appmesh_lua_internal.h"
+#include "internal.h"
+
+/* The keys each table of UpdateVirtualService params may hold. */
+static const char *const top_keys[] = {
+    "meshName", "virtualServiceName", "meshOwner", "clientToken", "spec", NULL,
+};
+static const char *const spec_keys[] = {"provider", NULL};
+static const char *const provider_keys[] = {"virtualNode", "virtualRouter", NULL};
+static const char *const node_keys[] = {"virtualNodeName", NULL};
+static const char *const router_keys[] = {"virtualRouterName", NULL};
+
+/* Longest piece of a bad key quoted in a path; the rest becomes "...". */
+#define KEY_SHOWN 40
+
+static bool is_known_key(lua_State *L, int k, const char *const *known)
+{
+    size_t len = 0;
+    const char *s = NULL;
+    size_t i = 0;
+
+    if (lua_type(L, k) != LUA_TSTRING) {
+        return false;
+    }
+    s = lua_tolstring(L, k, &len);
+    for (i = 0; known[i] != NULL; i++) {
+        if (strlen(known[i]) == len && memcmp(known[i], s, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Which bad key to report when there are several, so the message does not depend on hash
+ * order: numbers first (smallest), then other non-strings (first seen), then the smallest
+ * string. True when the key at a should replace the one at b (b may be nil). */
+static bool key_precedes(lua_State *L, int a, int b)
+{
+    int ta = lua_type(L, a);
+    int tb = lua_type(L, b);
+    int ra = ta == LUA_TNUMBER ? 0 : (ta == LUA_TSTRING ? 2 : 1);
+    int rb = tb == LUA_TNUMBER ? 0 : (tb == LUA_TSTRING ? 2 : 1);
+    size_t la = 0;
+    size_t lb = 0;
+    const char *sa = NULL;
+    const char *sb = NULL;
+    int c = 0;
+
+    if (tb == LUA_TNIL) {
+        return true;
+    }
+    if (ra != rb) {
+        return ra < rb;
+    }
+    if (ra == 0) {
+        return lua_compare(L, a, b, LUA_OPLT) != 0;
+    }
+    if (ra == 1) {
+        return false;
+    }
+    sa = lua_tolstring(L, a, &la);
+    sb = lua_tolstring(L, b, &lb);
+    c = memcmp(sa, sb, la < lb ? la : lb);
+    return c < 0 || (c == 0 && la < lb);
+}
+
+/* prefix + the key at k as a path component: ".name" (bytes outside printable ASCII as \xNN,
+ * long names cut) or "[1]", "[true]", "[table]" for keys that are not strings. */
+static void key_path(lua_State *L, int k, const char *prefix, char *out, size_t outsize)
+{
+    size_t n = 0;
+
+    n = (size_t)snprintf(out, outsize, "%s", prefix);
+    if (n >= outsize) {
+        return;
+    }
+    if (lua_type(L, k) == LUA_TSTRING) {
+        size_t len = 0;
+        const unsigned char *s = (const unsigned char *)lua_tolstring(L, k, &len);
+        size_t shown = 0;
+        size_t i = 0;
+        if (prefix[0] != '\0' && n + 1 < outsize) {
+            out[n++] = '.';
+            out[n] = '\0';
+        }
+        for (i = 0; i < len && n + 5 < outsize; i++) {
+            if (shown >= KEY_SHOWN) {
+                snprintf(out + n, outsize - n, "...");
+                return;
+            }
+            if (s[i] > 0x20 && s[i] < 0x7f) {
+                out[n++] = (char)s[i];
+                out[n] = '\0';
+            } else {
+                n += (size_t)snprintf(out + n, outsize - n, "\\x%02X", s[i]);
+            }
+            shown++;
+        }
+    } else if (lua_isinteger(L, k)) {
+        snprintf(out + n, outsize - n, "[%lld]", (long long)lua_tointeger(L, k));
+    } else if (lua_type(L, k) == LUA_TNUMBER) {
+        snprintf(out + n, outsize - n, "[%.14g]", (double)lua_tonumber(L, k));
+    } else if (lua_type(L, k) == LUA_TBOOLEAN) {
+        snprintf(out + n, outsize - n, "[%s]", lua_toboolean(L, k) ? "true" : "false");
+    } else {
+        snprintf(out + n, outsize - n, "[%s]", luaL_typename(L, k));
+    }
+}
+
+/* Fail on any key of the table at t that is not in known (raw traversal). */
+static enum appmesh_status check_keys(
+    lua_State *L, int t, const char *prefix, const char *const *known, struct appmesh_error *err)
+{
+    int base = lua_gettop(L);
+    char path[sizeof(err->field)];
+
+    lua_pushnil(L); /* best */
+    lua_pushnil(L); /* best, key */
+    while (lua_next(L, t) != 0) {
+        lua_pop(L, 1); /* best, key */
+        if (!is_known_key(L, -1, known) && key_precedes(L, -1, base + 1)) {
+            lua_copy(L, -1, base + 1);
+        }
+    }
+    if (lua_isnil(L, base + 1)) {
+        lua_settop(L, base);
+        return APPMESH_OK;
+    }
+    key_path(L, base + 1, prefix, path, sizeof(path));
+    if (lua_type(L, base + 1) == LUA_TSTRING) {
+        am_fail_field(err, path, "unknown parameter %s", path);
+    } else {
+        am_fail_field(err, path, "%s: parameter names must be strings, got %s", path,
+                      luaL_typename(L, base + 1));
+    }
+    lua_settop(L, base);
+    return APPMESH_ERR_VALIDATION;
+}
+
+/* Push t[key] (raw) and return its type. */
+static int raw_field(lua_State *L, int t, const char *key)
+{
+    lua_pushstring(L, key);
+    return lua_rawget(L, t);
+}
+
+/* t[key] as a borrowed C string (NULL when absent); leaves the stack as it was. */
+static enum appmesh_status get_string(lua_State *L,
+                                      int t,
+                                      const char *key,
+                                      const char *path,
+                                      const char **out,
+                                      struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    int type = raw_field(L, t, key);
+    size_t len = 0;
+    const char *s = NULL;
+
+    *out = NULL;
+    if (type == LUA_TNIL) {
+        goto cleanup;
+    }
+    if (type != LUA_TSTRING) {
+        st = am_fail_field(err, path, "%s must be a string, got %s", path, lua_typename(L, type));
+        goto cleanup;
+    }
+    s = lua_tolstring(L, -1, &len);
+    if (memchr(s, '\0', len) != NULL) {
+        st = am_fail_field(err, path, "%s must not contain a NUL byte", path);
+        goto cleanup;
+    }
+    *out = s; /* still referenced by the table after the pop */
+cleanup:
+    lua_pop(L, 1);
+    return st;
+}
+
+/* Push t[key] (raw); absent is fine, anything but a table is a type error. */
+static enum appmesh_status get_table(lua_State *L,
+                                     int t,
+                                     const char *key,
+                                     const char *path,
+                                     bool *present,
+                                     struct appmesh_error *err)
+{
+    int type = raw_field(L, t, key);
+
+    *present = type == LUA_TTABLE;
+    if (type != LUA_TNIL && type != LUA_TTABLE) {
+        return am_fail_field(err, path, "%s must be a table, got %s", path, lua_typename(L, type));
+    }
+    return APPMESH_OK;
+}
+
+static enum appmesh_status check_provider(lua_State *L,
+                                          int p,
+                                          struct appmesh_virtual_service_provider *out,
+                                          struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    bool has_node = false;
+    bool has_router = false;
+    int node = p + 1;
+    int router = p + 2;
+
+    st = check_keys(L, p, "spec.provider", provider_keys, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    st = get_table(L, p, "virtualNode", "spec.provider.virtualNode", &has_node, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    st = get_table(L, p, "virtualRouter", "spec.provider.virtualRouter", &has_router, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (has_node && has_router) {
+        return am_fail_field(err, "spec.provider",
+                             "spec.provider must have at most one of virtualNode and "
+                             "virtualRouter, got both");
+    }
+    if (has_node) {
+        out->kind = APPMESH_PROVIDER_VIRTUAL_NODE;
+        st = check_keys(L, node, "spec.provider.virtualNode", node_keys, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+        return get_string(L, node, "virtualNodeName", "spec.provider.virtualNode.virtualNodeName",
+                          &out->u.virtual_node.virtual_node_name, err);
+    }
+    if (has_router) {
+        out->kind = APPMESH_PROVIDER_VIRTUAL_ROUTER;
+        st = check_keys(L, router, "spec.provider.virtualRouter", router_keys, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+        return get_string(L, router, "virtualRouterName",
+                          "spec.provider.virtualRouter.virtualRouterName",
+                          &out->u.virtual_router.virtual_router_name, err);
+    }
+    out->kind = APPMESH_PROVIDER_NONE;
+    return APPMESH_OK;
+}
+
+enum appmesh_status am_lua_check_update_input(lua_State *L,
+                                              int idx,
+                                              struct appmesh_update_virtual_service_input *in,
+                                              struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    int t = lua_absindex(L, idx);
+    int top = lua_gettop(L);
+    bool present = false;
+
+    memset(in, 0, sizeof(*in));
+    if (!lua_checkstack(L, 10)) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    st = check_keys(L, t, "", top_keys, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_string(L, t, "meshName", "meshName", &in->mesh_name, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_string(L, t, "virtualServiceName", "virtualServiceName", &in->virtual_service_name,
+                    err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_string(L, t, "meshOwner", "meshOwner", &in->mesh_owner, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_string(L, t, "clientToken", "clientToken", &in->client_token, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_table(L, t, "spec", "spec", &present, err); /* spec at top + 1 */
+    if (st != APPMESH_OK || !present) {
+        goto cleanup;
+    }
+    in->has_spec = true;
+    st = check_keys(L, top + 1, "spec", spec_keys, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = get_table(L, top + 1, "provider", "spec.provider", &present, err); /* at top + 2 */
+    if (st != APPMESH_OK || !present) {
+        goto cleanup;
+    }
+    st = check_provider(L, top + 2, &in->spec.provider, err);
+cleanup:
+    lua_settop(L, top);
+    return st;
+}
+
+static void set_string(lua_State *L, const char *key, const char *value)
+{
+    if (value != NULL) {
+        lua_pushstring(L, value);
+        lua_setfield(L, -2, key);
+    }
+}
+
+static void push_spec(lua_State *L, const struct appmesh_virtual_service_spec *spec)
+{
+    const struct appmesh_virtual_service_provider *p = &spec->provider;
+
+    lua_createtable(L, 0, 1); /* spec */
+    if (p->kind == APPMESH_PROVIDER_VIRTUAL_NODE) {
+        lua_createtable(L, 0, 1); /* spec, provider */
+        lua_createtable(L, 0, 1); /* spec, provider, node */
+        set_string(L, "virtualNodeName", p->u.virtual_node.virtual_node_name);
+        lua_setfield(L, -2, "virtualNode"); /* spec, provider */
+        lua_setfield(L, -2, "provider");    /* spec */
+    } else if (p->kind == APPMESH_PROVIDER_VIRTUAL_ROUTER) {
+        lua_createtable(L, 0, 1); /* spec, provider */
+        lua_createtable(L, 0, 1); /* spec, provider, router */
+        set_string(L, "virtualRouterName", p->u.virtual_router.virtual_router_name);
+        lua_setfield(L, -2, "virtualRouter"); /* spec, provider */
+        lua_setfield(L, -2, "provider");      /* spec */
+    }
+}
+
+static void push_metadata(lua_State *L, const struct appmesh_resource_metadata *m)
+{
+    lua_createtable(L, 0, 7); /* metadata */
+    set_string(L, "arn", m->arn);
+    if (m->has_created_at) {
+        lua_pushnumber(L, (lua_Number)m->created_at);
+        lua_setfield(L, -2, "createdAt");
+    }
+    if (m->has_last_updated_at) {
+        lua_pushnumber(L, (lua_Number)m->last_updated_at);
+        lua_setfield(L, -2, "lastUpdatedAt");
+    }
+    set_string(L, "meshOwner", m->mesh_owner);
+    set_string(L, "resourceOwner", m->resource_owner);
+    set_string(L, "uid", m->uid);
+    if (m->has_version) {
+        lua_pushinteger(L, (lua_Integer)m->version);
+        lua_setfield(L, -2, "version");
+    }
+}
+
+void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_service_data *vs)
+{
+    const struct appmesh_resource_metadata *m = &vs->metadata;
+    const char *status = NULL;
+
+    lua_createtable(L, 0, 5); /* vs */
+    set_string(L, "meshName", vs->mesh_name);
+    set_string(L, "virtualServiceName", vs->virtual_service_name);
+    if (vs->has_spec) {
+        push_spec(L, &vs->spec); /* vs, spec */
+        lua_setfield(L, -2, "spec");
+    }
+    status = vs->status.raw != NULL ? vs->status.raw : appmesh_status_code_name(vs->status.code);
+    if (status != NULL) {
+        lua_createtable(L, 0, 1); /* vs, status */
+        set_string(L, "status", status);
+        lua_setfield(L, -2, "status");
+    }
+    if (m->arn != NULL || m->mesh_owner != NULL || m->resource_owner != NULL || m->uid != NULL ||
+        m->has_created_at || m->has_last_updated_at || m->has_version) {
+        push_metadata(L, m); /* vs, metadata */
+        lua_setfield(L, -2, "metadata");
+    }
+}

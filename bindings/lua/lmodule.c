@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* luaopen_appmesh: the module table, _VERSION, and the per-state data (no C globals). */
+#include <string.h>
+
+#include "appmesh_lua.h"
+#include "appmesh_lua_internal.h"
+
+#define AM_LUA_STATE_MT "appmesh.state_mt"
+
+static int state_gc(lua_State *L)
+{
+    struct am_lua_state *S = luaL_checkudata(L, 1, AM_LUA_STATE_MT);
+    appmesh_sigv4_result_cleanup(&S->sign_result);
+    appmesh_sigv4_signer_destroy(S->signer);
+    S->signer = NULL;
+    return 0;
+}
+
+struct am_lua_state *am_lua_state(lua_State *L)
+{
+    struct am_lua_state *S = NULL;
+
+    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_STATE_KEY) == LUA_TUSERDATA) { /* S */
+        S = lua_touserdata(L, -1);
+        lua_pop(L, 1); /* -- (the registry keeps it) */
+        return S;
+    }
+    lua_pop(L, 1);
+    S = lua_newuserdatauv(L, sizeof(*S), 0); /* S */
+    memset(S, 0, sizeof(*S));
+    S->alloc.fn = lua_getallocf(L, &S->alloc.ud);
+    if (luaL_newmetatable(L, AM_LUA_STATE_MT)) { /* S, mt */
+        lua_pushcfunction(L, state_gc);          /* S, mt, f */
+        lua_setfield(L, -2, "__gc");             /* S, mt */
+    }
+    lua_setmetatable(L, -2);                              /* S */
+    lua_setfield(L, LUA_REGISTRYINDEX, AM_LUA_STATE_KEY); /* -- */
+    return S;
+}
+
+bool am_lua_interrupted(void *ud)
+{
+    const struct am_lua_state *S = ud;
+    return S != NULL && S->interrupt_flag != NULL && *S->interrupt_flag != 0;
+}
+
+void appmesh_lua_set_interrupt_flag(lua_State *L, volatile sig_atomic_t *flag)
+{
+    am_lua_state(L)->interrupt_flag = flag;
+}
+
+int luaopen_appmesh(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {
+        {"client", am_lua_client_new},
+        {"default_client", am_lua_default_client},
+        {"update_virtual_service", am_lua_default_update_virtual_service},
+        {"sign", am_lua_sign},
+        {NULL, NULL},
+    };
+    struct appmesh_error err = {0};
+
+    luaL_checkversion(L);
+    if (appmesh_global_init(&err) != APPMESH_OK) {
+        return luaL_error(L, "appmesh: cannot initialise: %s", err.message);
+    }
+    am_lua_state(L);
+    am_lua_error_open(L);
+    am_lua_client_open(L);
+    luaL_newlib(L, funcs); /* M */
+    lua_pushliteral(L, "appmesh " APPMESH_VERSION);
+    lua_setfield(L, -2, "_VERSION");
+    luaL_getmetatable(L, AM_LUA_ERROR_MT); /* M, Error */
+    lua_setfield(L, -2, "Error");          /* M */
+    return 1;
+}

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/* The sans-I/O call state machine: request building, per-attempt signing, retry decisions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "operation.h"
+
+#define SIGNING_NAME "appmesh"
+#define API_VERSION  "v20190125"
+/* Room for the request and response bodies: App Mesh answers are small. */
+#define MAX_REQUEST_BODY (1024 * 1024)
+
+void am_call_init(struct am_call *call, struct appmesh_client *client)
+{
+    memset(call, 0, sizeof(*call));
+    call->client = client;
+    am_buf_init(&call->path, client->alloc, 0);
+    am_buf_init(&call->query, client->alloc, 0);
+    am_buf_init(&call->url, client->alloc, 0);
+    am_buf_init(&call->body, client->alloc, MAX_REQUEST_BODY);
+    am_buf_init(&call->preview, client->alloc, 0);
+    am_buf_init(&call->sig.authorization, client->alloc, 0);
+    am_buf_init(&call->sig.query, client->alloc, 0);
+    am_buf_init(&call->sig.signed_headers, client->alloc, 0);
+    am_buf_init(&call->sig.canonical_request, client->alloc, 0);
+    am_buf_init(&call->sig.string_to_sign, client->alloc, 0);
+}
+
+void am_call_cleanup(struct am_call *call)
+{
+    appmesh_buf_cleanup(&call->path);
+    appmesh_buf_cleanup(&call->query);
+    appmesh_buf_cleanup(&call->url);
+    appmesh_buf_cleanup(&call->body);
+    appmesh_buf_cleanup(&call->preview);
+    appmesh_sigv4_result_cleanup(&call->sig);
+    am_zeroize(call->headers, sizeof(call->headers));
+    call->header_count = 0;
+}
+
+/* Reset per-call state, keeping the buffers' memory. */
+static void call_reset(struct am_call *call)
+{
+    am_buf_reset(&call->path);
+    am_buf_reset(&call->query);
+    am_buf_reset(&call->url);
+    am_buf_reset(&call->body);
+    call->header_count = 0;
+    call->attempt = 0;
+    call->last_cost = 0;
+    call->delay = 0;
+    call->http_status = 0;
+    call->request_id[0] = '\0';
+    call->client_token[0] = '\0';
+    call->invocation_id[0] = '\0';
+    call->result = APPMESH_ERR_INTERNAL;
+    memset(&call->err, 0, sizeof(call->err));
+    memset(&call->http, 0, sizeof(call->http));
+}
+
+static enum appmesh_status
+append_label(struct appmesh_buf *path, const char *label, struct appmesh_error *err)
+{
+    return am_rest_append_label(path, label, strlen(label), err);
+}
+
+static enum appmesh_status build_url(struct am_call *call, struct appmesh_error *err)
+{
+    struct appmesh_client *c = call->client;
+    enum appmesh_status st = APPMESH_OK;
+
+    /* scheme://authority, then the path, which already starts with the endpoint's base path. */
+    st = am_buf_append(&call->url, c->url.scheme.ptr, c->url.scheme.len, err);
+    if (st == APPMESH_OK) {
+        st = am_buf_append_str(&call->url, "://", err);
+    }
+    if (st == APPMESH_OK) {
+        st = am_buf_append(&call->url, c->url.authority.ptr, c->url.authority.len, err);
+    }
+    if (st == APPMESH_OK) {
+        st = am_buf_append(&call->url, call->path.ptr, call->path.len, err);
+    }
+    if (st == APPMESH_OK && call->query.len > 0) {
+        st = am_buf_append_char(&call->url, '?', err);
+        if (st == APPMESH_OK) {
+            st = am_buf_append(&call->url, call->query.ptr, call->query.len, err);
+        }
+    }
+    return st;
+}
+
+static enum appmesh_status parse_virtual_service_data(const char *body,
+                                                      size_t len,
+                                                      const struct appmesh_allocator *a,
+                                                      void *out,
+                                                      struct appmesh_error *err)
+{
+    return am_json_read_virtual_service_data(body, len, a, out, err);
+}
+
+enum appmesh_status am_call_start_update(struct am_call *call,
+                                         const struct appmesh_update_virtual_service_input *in,
+                                         struct appmesh_virtual_service_data *out,
+                                         struct appmesh_error *err)
+{
+    struct appmesh_client *c = call->client;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    call_reset(call);
+    call->method = "PUT";
+    call->operation = "UpdateVirtualService";
+    call->parse = parse_virtual_service_data;
+    call->out = out;
+
+    st = appmesh_update_virtual_service_input_validate(in, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (in->client_token != NULL) {
+        am_copy_text(call->client_token, sizeof(call->client_token), in->client_token,
+                     strlen(in->client_token));
+    } else {
+        st = am_uuid4(c->drbg, call->client_token, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+    }
+    st = am_uuid4(c->drbg, call->invocation_id, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    /* PUT /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
+    st = am_buf_append(&call->path, c->url.path.ptr, c->url.path.len, err);
+    if (st == APPMESH_OK) {
+        st = am_buf_append_str(&call->path, "/" API_VERSION "/meshes/", err);
+    }
+    if (st == APPMESH_OK) {
+        st = append_label(&call->path, in->mesh_name, err);
+    }
+    if (st == APPMESH_OK) {
+        st = am_buf_append_str(&call->path, "/virtualServices/", err);
+    }
+    if (st == APPMESH_OK) {
+        st = append_label(&call->path, in->virtual_service_name, err);
+    }
+    if (st == APPMESH_OK && in->mesh_owner != NULL) {
+        st = am_buf_append_str(&call->query, "meshOwner=", err);
+        if (st == APPMESH_OK) {
+            st = append_label(&call->query, in->mesh_owner, err);
+        }
+    }
+    if (st == APPMESH_OK) {
+        st = am_json_write_update_body(&call->body, call->client_token, &in->spec, err);
+    }
+    return st;
+}
+
+static void add_header(struct am_call *call, const char *name, const char *value, size_t len)
+{
+    struct appmesh_header *h = &call->headers[call->header_count++];
+    h->name = name;
+    h->name_len = strlen(name);
+    h->value = value;
+    h->value_len = len;
+}
+
+enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh_error *err)
+{
+    struct appmesh_client *c = call->client;
+    struct appmesh_credentials creds = {0};
+    struct appmesh_sigv4_params params = {0};
+    struct appmesh_sigv4_request sreq = {0};
+    const char *source = NULL;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    size_t signed_count = 0;
+
+    if (c->endpoint.len == 0) {
+        return am_fail(err, APPMESH_ERR_ENDPOINT, "%s", c->endpoint_err.message);
+    }
+    if (c->settings.region == NULL) {
+        return am_fail(err, APPMESH_ERR_ENDPOINT,
+                       "no region configured: set region, AWS_REGION or AWS_DEFAULT_REGION, or "
+                       "region in the profile");
+    }
+    if (call->url.len == 0) {
+        st = build_url(call, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+    }
+    st = am_credentials_chain_get(c->credentials, am_client_now(c), &creds, &source, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    c->credentials_source = source;
+    call->attempt++;
+    snprintf(call->sdk_request, sizeof(call->sdk_request), "attempt=%d; max=%d", call->attempt,
+             c->policy.max_attempts);
+
+    /* The signed headers first (host, content-type), then those sent unsigned. */
+    call->header_count = 0;
+    add_header(call, "Host", c->url.authority.ptr, c->url.authority.len);
+    add_header(call, "Content-Type", "application/json", 16);
+    signed_count = call->header_count;
+
+    params.region = c->settings.region;
+    params.service = SIGNING_NAME;
+    params.time = (int64_t)am_client_now(c);
+    sreq.method = call->method;
+    sreq.path = am_buf_cstr(&call->path);
+    sreq.query = am_buf_cstr(&call->query);
+    sreq.headers = call->headers;
+    sreq.header_count = signed_count;
+    sreq.body = am_buf_cstr(&call->body);
+    sreq.body_len = call->body.len;
+    st = appmesh_sigv4_sign_headers(c->signer, &sreq, &creds, &params, &call->sig, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    add_header(call, "X-Amz-Date", call->sig.amz_date, strlen(call->sig.amz_date));
+    if (creds.session_token != NULL) {
+        add_header(call, "X-Amz-Security-Token", creds.session_token, strlen(creds.session_token));
+    }
+    add_header(call, "Authorization", call->sig.authorization.ptr, call->sig.authorization.len);
+    add_header(call, "amz-sdk-invocation-id", call->invocation_id, strlen(call->invocation_id));
+    add_header(call, "amz-sdk-request", call->sdk_request, strlen(call->sdk_request));
+
+    call->http.method = call->method;
+    call->http.url = call->url.ptr;
+    call->http.headers = call->headers;
+    call->http.header_count = call->header_count;
+    call->http.body = am_buf_cstr(&call->body);
+    call->http.body_len = call->body.len;
+    return APPMESH_OK;
+}
+
+double am_call_send_wait(struct am_call *call)
+{
+    struct appmesh_client *c = call->client;
+    if (c->policy.mode != AM_RETRY_MODE_ADAPTIVE) {
+        return 0;
+    }
+    return am_rate_limiter_acquire(&c->limiter, am_client_now(c));
+}
+
+/* Adaptive mode learns the sustainable rate from every attempt that got an answer. */
+static void feed_rate_limiter(struct am_call *call, bool throttled)
+{
+    struct appmesh_client *c = call->client;
+    if (c->policy.mode == AM_RETRY_MODE_ADAPTIVE) {
+        am_rate_limiter_update(&c->limiter, am_client_now(c), throttled);
+    }
+}
+
+/* Decide between another attempt and giving up, for a failed attempt described by call->err. */
+static enum am_call_next decide(struct am_call *call)
+{
+    struct appmesh_client *c = call->client;
+    enum am_retry_kind kind = am_retry_classify(&call->err);
+    enum am_retry_decision d = AM_RETRY_STOP_NOT_RETRYABLE;
+    double delay = 0;
+    int cost = 0;
+
+    feed_rate_limiter(call, kind == AM_RETRY_THROTTLING);
+    d = am_retry_decide(&c->policy, &c->quota, call->attempt, kind, am_client_random(c), &delay,
+                        &cost);
+    call->err.attempts = call->attempt;
+    if (d == AM_RETRY_GO) {
+        call->delay = delay;
+        call->last_cost = cost;
+        return AM_CALL_RETRY;
+    }
+    call->result = call->err.status;
+    if (d == AM_RETRY_STOP_QUOTA) {
+        size_t n = strlen(call->err.message);
+        snprintf(call->err.message + n, sizeof(call->err.message) - n,
+                 " (not retried: retry quota exhausted)");
+    }
+    return AM_CALL_DONE;
+}
+
+enum am_call_next am_call_on_response(struct am_call *call,
+                                      const struct appmesh_http_response *resp)
+{
+    struct appmesh_client *c = call->client;
+    struct appmesh_slice rid = {0};
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    call->http_status = resp->status;
+    call->request_id[0] = '\0';
+    if (appmesh_http_response_header(resp, "x-amzn-RequestId", &rid)) {
+        am_copy_text(call->request_id, sizeof(call->request_id), rid.ptr, rid.len);
+    }
+    memset(&call->err, 0, sizeof(call->err));
+    if (resp->status >= 200 && resp->status < 300) {
+        feed_rate_limiter(call, false);
+        st = call->parse(am_buf_cstr(&resp->body), resp->body.len, c->alloc, call->out, &call->err);
+        if (st == APPMESH_OK) {
+            am_retry_on_success(&c->quota, call->last_cost);
+            call->result = APPMESH_OK;
+            return AM_CALL_DONE;
+        }
+        /* A 2xx we cannot read: not retried (the change may have been made). */
+        call->err.http_status = resp->status;
+        am_copy_text(call->err.request_id, sizeof(call->err.request_id), call->request_id,
+                     strlen(call->request_id));
+        call->err.attempts = call->attempt;
+        call->result = st;
+        return AM_CALL_DONE;
+    }
+    am_rest_parse_error(resp, &call->err);
+    return decide(call);
+}
+
+enum am_call_next am_call_on_transport_error(struct am_call *call, const struct appmesh_error *terr)
+{
+    call->http_status = 0;
+    call->request_id[0] = '\0';
+    call->err = *terr;
+    call->err.http_status = 0;
+    if (call->err.status == APPMESH_ERR_INTERRUPTED) {
+        call->err.attempts = call->attempt;
+        call->result = APPMESH_ERR_INTERRUPTED;
+        return AM_CALL_DONE;
+    }
+    return decide(call);
+}
+
+enum am_call_next am_call_fail(struct am_call *call, const struct appmesh_error *perr)
+{
+    call->err = *perr;
+    call->err.attempts = call->attempt;
+    call->result = perr->status;
+    return AM_CALL_DONE;
+}

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: MIT */
+/* Client tests: the whole call path over a canned transport and an injected clock (no I/O). */
+#include "operation.h"
+#include "rig.h"
+
+static const char *find_header(const struct sent *s, const char *name, char *out, size_t outsz)
+{
+    const char *p = s->headers;
+    size_t n = strlen(name);
+    while (*p != '\0') {
+        const char *eol = strchr(p, '\n');
+        if (strncmp(p, name, n) == 0 && p[n] == ':') {
+            snprintf(out, outsz, "%.*s", (int)(eol - p - n - 2), p + n + 2);
+            return out;
+        }
+        p = eol + 1;
+    }
+    return NULL;
+}
+
+static int updates_a_service_and_parses_the_result(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, "x-amzn-RequestId: req-1\r\nContent-Type: application/json\r\n", OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+    char v[256];
+
+    in.mesh_owner = "123456789012";
+    in.client_token = "token-1";
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(r.fake.sent_count, 1);
+    CHECK_STR_EQ(r.fake.sent[0].method, "PUT");
+    CHECK_STR_EQ(r.fake.sent[0].url, "http://127.0.0.1:9000/v20190125/meshes/ecs-mesh/"
+                                     "virtualServices/colorgateway.default.svc.cluster.local"
+                                     "?meshOwner=123456789012");
+    CHECK_STR_EQ(r.fake.sent[0].body,
+                 "{\"clientToken\":\"token-1\",\"spec\":{\"provider\":{\"virtualNode\":{"
+                 "\"virtualNodeName\":\"colorgateway-vn\"}}}}");
+    CHECK_STR_EQ(find_header(&r.fake.sent[0], "Host", v, sizeof(v)), "127.0.0.1:9000");
+    CHECK_STR_EQ(find_header(&r.fake.sent[0], "Content-Type", v, sizeof(v)), "application/json");
+    CHECK_STR_EQ(find_header(&r.fake.sent[0], "X-Amz-Date", v, sizeof(v)), "20150830T123600Z");
+    CHECK_STR_EQ(find_header(&r.fake.sent[0], "amz-sdk-request", v, sizeof(v)), "attempt=1; max=3");
+    CHECK(find_header(&r.fake.sent[0], "Authorization", v, sizeof(v)) != NULL, "signed");
+    {
+        static const char want[] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/"
+                                   "appmesh/aws4_request, SignedHeaders=content-type;host;"
+                                   "x-amz-date, Signature=";
+        CHECK(strncmp(v, want, sizeof(want) - 1) == 0, v);
+        CHECK_INT_EQ(strlen(v), sizeof(want) - 1 + 64);
+    }
+    CHECK(find_header(&r.fake.sent[0], "amz-sdk-invocation-id", v, sizeof(v)) != NULL, "id");
+    CHECK_INT_EQ(strlen(v), 36);
+    CHECK(find_header(&r.fake.sent[0], "X-Amz-Security-Token", v, sizeof(v)) == NULL, "no token");
+
+    CHECK_STR_EQ(out.mesh_name, "ecs-mesh");
+    CHECK_INT_EQ(out.spec.provider.kind, APPMESH_PROVIDER_VIRTUAL_NODE);
+    CHECK_STR_EQ(out.spec.provider.u.virtual_node.virtual_node_name, "colorgateway-vn");
+    CHECK_INT_EQ(out.status.code, APPMESH_STATUS_ACTIVE);
+    CHECK_INT_EQ(out.metadata.version, 2);
+    CHECK(out.metadata.last_updated_at == 1563820000.5, "fractional timestamp kept");
+    CHECK_INT_EQ(info.http_status, 200);
+    CHECK_INT_EQ(info.attempts, 1);
+    CHECK_STR_EQ(info.request_id, "req-1");
+    CHECK_STR_EQ(info.client_token, "token-1");
+    CHECK_STR_EQ(appmesh_client_credentials_source(r.client), "explicit");
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int keeps_one_generated_token_across_retries(void)
+{
+    static const struct canned script[] = {
+        {500, APPMESH_OK, "x-amzn-ErrorType: InternalServerErrorException\r\n",
+         "{\"message\":\"boom\"}"},
+        {503, APPMESH_OK, "x-amzn-ErrorType: ServiceUnavailableException\r\n",
+         "{\"message\":\"busy\"}"},
+        {200, APPMESH_OK, "x-amzn-RequestId: req-3\r\n", OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+    char token0[64], v[256], inv0[64];
+    int i = 0;
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(r.fake.sent_count, 3);
+    CHECK_INT_EQ(info.attempts, 3);
+    CHECK_INT_EQ(strlen(info.client_token), 36);
+    CHECK(info.client_token[14] == '4', "UUID version 4");
+    snprintf(token0, sizeof(token0), "%s", info.client_token);
+    find_header(&r.fake.sent[0], "amz-sdk-invocation-id", inv0, sizeof(inv0));
+    for (i = 0; i < 3; i++) {
+        char want[64];
+        CHECK(strstr(r.fake.sent[i].body, token0) != NULL, "same clientToken on every attempt");
+        CHECK_STR_EQ(r.fake.sent[i].body, r.fake.sent[0].body);
+        snprintf(want, sizeof(want), "attempt=%d; max=3", i + 1);
+        CHECK_STR_EQ(find_header(&r.fake.sent[i], "amz-sdk-request", v, sizeof(v)), want);
+        CHECK_STR_EQ(find_header(&r.fake.sent[i], "amz-sdk-invocation-id", v, sizeof(v)), inv0);
+    }
+    /* Each attempt is signed afresh: the clock moved by the backoff, so the date differs. */
+    CHECK_INT_EQ(r.clock_state.sleeps, 2);
+    CHECK(r.clock_state.slept[0] == 0.5 && r.clock_state.slept[1] == 1.0, "backoff r*b*2^(n-1)");
+    appmesh_virtual_service_data_cleanup(&out);
+    /* A second call makes a new token. */
+    r.fake.next = 2;
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK(strcmp(info.client_token, token0) != 0, "a new token per call");
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int returns_throttling_after_max_attempts(void)
+{
+    static const struct canned script[] = {
+        {429, APPMESH_OK, "x-amzn-ErrorType: TooManyRequestsException:http://x\r\n",
+         "{\"message\":\"slow down\"}"},
+        {429, APPMESH_OK, "x-amzn-ErrorType: TooManyRequestsException\r\n",
+         "{\"message\":\"slow down\"}"},
+        {429, APPMESH_OK, "x-amzn-ErrorType: TooManyRequestsException\r\nx-amzn-RequestId: r3\r\n",
+         "{\"message\":\"slow down\"}"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err),
+                 APPMESH_ERR_THROTTLED, &err);
+    CHECK_STR_EQ(err.aws_code, "TooManyRequestsException");
+    CHECK_STR_EQ(err.message, "slow down");
+    CHECK_STR_EQ(err.request_id, "r3");
+    CHECK_INT_EQ(err.http_status, 429);
+    CHECK_INT_EQ(err.attempts, 3);
+    CHECK(err.retryable, "throttling is retryable");
+    CHECK_INT_EQ(info.attempts, 3);
+    CHECK_INT_EQ(r.clock_state.sleeps, 2);
+    CHECK(out.mesh_name == NULL, "no output on failure");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int does_not_retry_not_found(void)
+{
+    static const struct canned script[] = {
+        {404, APPMESH_OK, "x-amzn-ErrorType: NotFoundException\r\nx-amzn-RequestId: 1234\r\n",
+         "{\"message\":\"Mesh not found\"}"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    CHECK_STR_EQ(appmesh_error_code(&err), "NotFoundException");
+    CHECK_STR_EQ(err.message, "Mesh not found");
+    CHECK_STR_EQ(err.request_id, "1234");
+    CHECK_INT_EQ(err.http_status, 404);
+    CHECK_INT_EQ(err.attempts, 1);
+    CHECK(!err.retryable, "404 is not retryable");
+    CHECK_INT_EQ(r.fake.sent_count, 1);
+    CHECK_INT_EQ(r.clock_state.sleeps, 0);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int retries_connection_failures_and_timeouts(void)
+{
+    static const struct canned script[] = {
+        {0, APPMESH_ERR_TRANSPORT, NULL, NULL},
+        {0, APPMESH_ERR_TIMEOUT, NULL, NULL},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(info.attempts, 3);
+    CHECK_INT_EQ(info.http_status, 200);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int reports_the_last_transport_error_after_max_attempts(void)
+{
+    static const struct canned script[] = {
+        {0, APPMESH_ERR_TRANSPORT, NULL, NULL},
+        {0, APPMESH_ERR_TRANSPORT, NULL, NULL},
+        {0, APPMESH_ERR_TIMEOUT, NULL, NULL},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_TIMEOUT, &err);
+    CHECK_STR_EQ(appmesh_error_code(&err), "TimeoutError");
+    CHECK_INT_EQ(err.http_status, 0);
+    CHECK_INT_EQ(err.attempts, 3);
+    CHECK(err.retryable, "timeouts are retryable");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int sends_nothing_for_invalid_input(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    in.spec.provider.u.virtual_node.virtual_node_name = "";
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_VALIDATION, &err);
+    CHECK_STR_EQ(err.field, "spec.provider.virtualNode.virtualNodeName");
+    CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
+    CHECK_INT_EQ(r.fake.sent_count, 0);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int reports_missing_credentials_without_sending(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    r.opts.credentials = NULL;
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_CREDENTIALS, &err);
+    CHECK_STR_EQ(appmesh_error_code(&err), "CredentialsError");
+    CHECK(strstr(err.message, "environment") != NULL, err.message);
+    CHECK_INT_EQ(r.fake.sent_count, 0);
+    CHECK_INT_EQ(err.attempts, 0);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int reports_a_missing_region_at_call_time(void)
+{
+    static const char *const env[] = {"HOME", "/nonexistent-appmesh-test-home", NULL};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    r.opts.getenv_ud = (void *)env;
+    r.opts.endpoint = NULL;
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STR_EQ(appmesh_client_region(r.client), "");
+    CHECK_STR_EQ(appmesh_client_endpoint(r.client), "");
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_ENDPOINT, &err);
+    CHECK(strstr(err.message, "no region") != NULL, err.message);
+    CHECK_INT_EQ(r.fake.sent_count, 0);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int resolves_the_aws_endpoint_from_the_region(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    r.opts.endpoint = NULL;
+    r.opts.region = "eu-west-1";
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STR_EQ(appmesh_client_region(r.client), "eu-west-1");
+    CHECK_STR_EQ(appmesh_client_endpoint(r.client), "https://appmesh.eu-west-1.amazonaws.com");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int refuses_a_malformed_custom_endpoint_at_creation(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    r.opts.endpoint = "ftp://example.com";
+    CHECK_STATUS(rig_client(&r, &err), APPMESH_ERR_ENDPOINT, &err);
+    CHECK(r.client == NULL, "no client");
+    CHECK(strstr(err.message, "ftp://example.com") != NULL, err.message);
+    return 0;
+}
+
+static int gives_a_readable_error_for_a_garbage_success_body(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, "x-amzn-RequestId: r9\r\n", "<html>oops"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_RESPONSE, &err);
+    CHECK_STR_EQ(appmesh_error_code(&err), "ResponseError");
+    CHECK_INT_EQ(err.http_status, 200);
+    CHECK_STR_EQ(err.request_id, "r9");
+    CHECK_INT_EQ(r.fake.sent_count, 1);
+    CHECK(out.mesh_name == NULL, "no partial output");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int retries_a_garbage_server_error_body(void)
+{
+    static const struct canned script[] = {
+        {502, APPMESH_OK, NULL, "<html>Bad Gateway</html>"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(info.attempts, 2);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int previews_the_request_with_secrets_redacted(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_request_preview p = {0};
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    r.opts.credentials = &token_creds;
+    CHECK_OK(rig_client(&r, &err), &err);
+    in.client_token = "tok";
+    CHECK_OK(appmesh_client_update_virtual_service_preview(r.client, &in, &p, &err), &err);
+    CHECK_INT_EQ(r.fake.sent_count, 0);
+    CHECK_STR_EQ(p.method, "PUT");
+    CHECK_STR_EQ(p.url.ptr, "http://127.0.0.1:9000/v20190125/meshes/ecs-mesh/virtualServices/"
+                            "colorgateway.default.svc.cluster.local");
+    CHECK(strstr(p.headers.ptr, "Signature=<redacted>\n") != NULL, p.headers.ptr);
+    CHECK(strstr(p.headers.ptr, "X-Amz-Security-Token: <redacted>\n") != NULL, p.headers.ptr);
+    CHECK(strstr(p.headers.ptr, "SESSIONTOKEN") == NULL, "token never shown");
+    CHECK(strstr(p.headers.ptr, "EXAMPLEKEY") == NULL, "secret never shown");
+    CHECK(strstr(p.headers.ptr, "x-amz-security-token") != NULL, "token is signed");
+    CHECK_STR_EQ(p.body.ptr, "{\"clientToken\":\"tok\",\"spec\":{\"provider\":{\"virtualNode\":"
+                             "{\"virtualNodeName\":\"colorgateway-vn\"}}}}");
+    appmesh_request_preview_cleanup(&p);
+    appmesh_request_preview_cleanup(&p);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int escapes_labels_and_keeps_the_endpoint_base_path(void)
+{
+    static const struct canned script[] = {{200, APPMESH_OK, NULL, OK_BODY}};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    r.opts.endpoint = "https://mesh.example.com:8443/base";
+    CHECK_OK(rig_client(&r, &err), &err);
+    in.mesh_name = "my mesh/1";
+    in.virtual_service_name = "..";
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+    CHECK_STR_EQ(r.fake.sent[0].url, "https://mesh.example.com:8443/base/v20190125/meshes/"
+                                     "my%20mesh%2F1/virtualServices/%2E%2E");
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int takes_max_attempts_from_the_environment(void)
+{
+    static const char *const env[] = {"HOME",
+                                      "/nonexistent-appmesh-test-home",
+                                      "AWS_REGION",
+                                      "us-east-1",
+                                      "AWS_MAX_ATTEMPTS",
+                                      "1",
+                                      NULL};
+    static const struct canned script[] = {
+        {503, APPMESH_OK, "x-amzn-ErrorType: ServiceUnavailableException\r\n", "{}"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    r.opts.getenv_ud = (void *)env;
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    CHECK_INT_EQ(err.attempts, 1);
+    CHECK(err.retryable, "a 503 is retryable even when no attempts are left");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static bool interrupt_now(void *ud)
+{
+    struct fake *f = ud;
+    return f->interrupt_after != 0 && (int)f->sent_count >= f->interrupt_after;
+}
+
+static int stops_when_interrupted_during_backoff(void)
+{
+    static const struct canned script[] = {
+        {500, APPMESH_OK, NULL, "{}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    r.fake.interrupt_after = 1;
+    r.opts.interrupt = interrupt_now;
+    r.opts.interrupt_ud = &r.fake;
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_INTERRUPTED, &err);
+    CHECK_INT_EQ(r.fake.sent_count, 1);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int allocates_nothing_per_call_once_warm(void)
+{
+    static const struct canned script[] = {{200, APPMESH_OK, "x-amzn-RequestId: a\r\n", OK_BODY}};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    long blocks_after_first = 0;
+    int i = 0;
+
+    in.client_token = "fixed-token";
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    for (i = 0; i < 200; i++) {
+        r.fake.next = 0;
+        r.fake.sent_count = 0;
+        CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+        appmesh_virtual_service_data_cleanup(&out);
+        if (i == 0) {
+            blocks_after_first = test_alloc_state.live_blocks;
+        }
+    }
+    CHECK_INT_EQ(test_alloc_state.live_blocks, blocks_after_first);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+struct oom_ctx {
+    struct rig r;
+};
+
+static enum appmesh_status oom_body(void *ctxp)
+{
+    static const struct canned script[] = {{200, APPMESH_OK, NULL, OK_BODY}};
+    struct oom_ctx *ctx = ctxp;
+    struct appmesh_error err = {0};
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    enum appmesh_status st;
+
+    rig_open(&ctx->r, script, 1, &err);
+    st = rig_client(&ctx->r, &err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    st = appmesh_client_update_virtual_service(ctx->r.client, &in, &out, NULL, &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(ctx->r.client);
+    return st;
+}
+
+static int survives_every_allocation_failure(void)
+{
+    struct oom_ctx ctx;
+    return test_oom_loop(oom_body, &ctx, 500);
+}
+
+static int adaptive_mode_rate_limits_after_a_throttle(void)
+{
+    static const struct canned script[] = {
+        {429, APPMESH_OK, "x-amzn-ErrorType: ThrottlingException\r\n", "{}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    r.opts.retry_mode = "adaptive";
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK(!r.client->limiter.enabled, "off until the first throttle");
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    CHECK_INT_EQ(info.attempts, 2);
+    CHECK(r.client->limiter.enabled, "a throttle turns the client-side limiter on");
+    CHECK(r.client->limiter.fill_rate > 0, "a send rate is set");
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static const struct test_case cases[] = {
+    {"adaptive_mode_rate_limits_after_a_throttle", adaptive_mode_rate_limits_after_a_throttle},
+    {"updates_a_service_and_parses_the_result", updates_a_service_and_parses_the_result},
+    {"keeps_one_generated_token_across_retries", keeps_one_generated_token_across_retries},
+    {"returns_throttling_after_max_attempts", returns_throttling_after_max_attempts},
+    {"does_not_retry_not_found", does_not_retry_not_found},
+    {"retries_connection_failures_and_timeouts", retries_connection_failures_and_timeouts},
+    {"reports_the_last_transport_error_after_max_attempts",
+     reports_the_last_transport_error_after_max_attempts},
+    {"sends_nothing_for_invalid_input", sends_nothing_for_invalid_input},
+    {"reports_missing_credentials_without_sending", reports_missing_credentials_without_sending},
+    {"reports_a_missing_region_at_call_time", reports_a_missing_region_at_call_time},
+    {"resolves_the_aws_endpoint_from_the_region", resolves_the_aws_endpoint_from_the_region},
+    {"refuses_a_malformed_custom_endpoint_at_creation",
+     refuses_a_malformed_custom_endpoint_at_creation},
+    {"gives_a_readable_error_for_a_garbage_success_body",
+     gives_a_readable_error_for_a_garbage_success_body},
+    {"retries_a_garbage_server_error_body", retries_a_garbage_server_error_body},
+    {"previews_the_request_with_secrets_redacted", previews_the_request_with_secrets_redacted},
+    {"escapes_labels_and_keeps_the_endpoint_base_path",
+     escapes_labels_and_keeps_the_endpoint_base_path},
+    {"takes_max_attempts_from_the_environment", takes_max_attempts_from_the_environment},
+    {"stops_when_interrupted_during_backoff", stops_when_interrupted_during_backoff},
+    {"allocates_nothing_per_call_once_warm", allocates_nothing_per_call_once_warm},
+    {"survives_every_allocation_failure", survives_every_allocation_failure},
+};
+
+TEST_MAIN("client", cases)
