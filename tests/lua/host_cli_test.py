@@ -13,11 +13,13 @@ ARGS = None  # set in main(): exe, source_dir, binary_dir, sanitize
 
 
 def run(args, stdin=None, env=None, cwd=None):
-    """Run appmesh-lua with args; returns CompletedProcess (text)."""
-    full_env = dict(os.environ)
-    for name in ("LUA_PATH", "LUA_PATH_5_4", "LUA_CPATH", "LUA_CPATH_5_4", "LUA_INIT",
-                 "LUA_INIT_5_4"):
-        full_env.pop(name, None)
+    """Run appmesh-lua with args in a clean Lua and AWS environment; returns CompletedProcess."""
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("LUA_", "AWS_", "APPMESH_"))}
+    # No shared config files, and the credential chain stays off the network.
+    full_env.update(AWS_CONFIG_FILE="/nonexistent/appmesh-test-config",
+                    AWS_SHARED_CREDENTIALS_FILE="/nonexistent/appmesh-test-credentials",
+                    AWS_EC2_METADATA_DISABLED="true")
     full_env.update(env or {})
     return subprocess.run([ARGS.exe] + args, input=stdin, capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=60)
@@ -215,10 +217,26 @@ class PipedRepl(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         return res
 
-    def test_banner_names_the_version(self):
+    def test_banner_says_when_no_region_is_configured(self):
         first = self.repl("").stdout.splitlines()[0]
-        self.assertTrue(first.startswith("appmesh 0.1.0 (Lua 5.4) \u2014 "), first)
-        self.assertRegex(first, r"\u2014 (region: not configured|region \S+, endpoint \S+)$")
+        self.assertEqual(first, "appmesh 0.1.0 (Lua 5.4) \u2014 region: not configured")
+
+    def test_banner_names_the_default_clients_region_and_endpoint(self):
+        res = run(["-i"], stdin="", env={"AWS_REGION": "eu-west-1"})
+        self.assertEqual(res.stdout.splitlines()[0], "appmesh 0.1.0 (Lua 5.4) \u2014 region "
+                         "eu-west-1, endpoint https://appmesh.eu-west-1.amazonaws.com")
+
+    def test_banner_shows_a_configured_endpoint_and_no_secret(self):
+        secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+        res = run(["-i"], stdin="appmesh.default_client()\n",
+                  env={"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_APP_MESH":
+                       "http://127.0.0.1:9000", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                       "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "TOKEN-SECRET"})
+        self.assertEqual(res.stdout.splitlines()[0], "appmesh 0.1.0 (Lua 5.4) \u2014 region "
+                         "us-east-1, endpoint http://127.0.0.1:9000")
+        self.assertIn("appmesh.Client (us-east-1, http://127.0.0.1:9000)", res.stdout)
+        for text in (secret, "EXAMPLEKEY", "TOKEN-SECRET"):
+            self.assertNotIn(text, res.stdout + res.stderr)
 
     def test_expression_prints_its_value(self):
         self.assertIn("> 2\n", self.repl("1+1\n").stdout)

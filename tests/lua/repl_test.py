@@ -33,7 +33,8 @@ class Session:
     def __init__(self, home, args=(), env=None):
         self.output = b""  # everything read, escape sequences and CRs removed
         self.pos = 0  # where the next expect() starts looking
-        child_env = {"HOME": home, "TERM": "xterm", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        child_env = {"HOME": home, "TERM": "xterm", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+                     "AWS_EC2_METADATA_DISABLED": "true"}  # no AWS settings, HOME is empty
         child_env.update(env or {})
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: a 24x200 terminal, then the REPL
@@ -144,8 +145,7 @@ class Repl(unittest.TestCase):
 
     def test_shows_a_banner_and_a_prompt(self):
         banner = self.session.output.decode().split("\n")[0]
-        self.assertRegex(banner, r"^appmesh 0\.1\.0 \(Lua 5\.4\) \u2014 "
-                                 r"(region: not configured|region \S+, endpoint \S+)$")
+        self.assertEqual(banner, "appmesh 0.1.0 (Lua 5.4) \u2014 region: not configured")
 
     def test_prints_an_expression_value(self):
         self.session.line("1+1")
@@ -369,10 +369,12 @@ class ReplInterruptsACall(unittest.TestCase):
         s.line("c:update_virtual_service{meshName = 'm', virtualServiceName = 's', "
                "spec = {provider = {virtualNode = {virtualNodeName = 'n'}}}}")
         self.assertTrue(self.server.accepted.wait(DEADLINE), "the client never connected")
+        typed = len(s.output)  # the echo of what was typed holds the key; nothing after may
         s.send("\x03", to_editor=False)
         s.expect(r"(?i)interrupted")
         s.expect(r"\n> ")
-        self.assertNotIn(EXAMPLE_KEY.encode(), s.output)
+        self.assertNotIn(EXAMPLE_KEY.encode(), s.output[typed:])
+        self.assertNotIn(b"EXAMPLEKEY", s.output[typed:])
         s.line("1+1")
         s.expect(r"\n2\n> ")
 
