@@ -37,7 +37,7 @@ struct repl {
     lua_State *L;
     const char *prompt; /* the prompt being shown (a string on the Lua stack) */
 #ifdef APPMESH_WITH_LIBEDIT
-    EditLine *el; /* NULL: plain fgets (no terminal, or libedit failed) */
+    EditLine *el; /* NULL: plain reads (no terminal, or libedit failed) */
     History *hist;
     char history_path[PATH_MAX]; /* "" when there is no history file */
 #endif

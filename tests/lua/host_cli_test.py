@@ -3,7 +3,6 @@
 """appmesh-lua as a command: options, exit codes, error output, module paths, piped REPL."""
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
