@@ -20,7 +20,12 @@ struct batch_runner {
 struct batch_entry {
     uint64_t id;
     void *user;
-    struct appmesh_update_virtual_service_input in; /* strings point into `strings` */
+    enum appmesh_batch_op op;
+    union { /* the input, its strings pointing into `strings` */
+        struct appmesh_update_virtual_service_input update;
+        struct appmesh_describe_virtual_service_input describe;
+        struct appmesh_list_virtual_services_input list;
+    } in;
     char *strings;
     size_t strings_size;
     struct batch_runner *runner; /* while started */
@@ -104,24 +109,6 @@ static struct batch_entry *pop(struct queue *q)
 
 /* ---- entries ---- */
 
-static size_t str_size(const char *s)
-{
-    return s != NULL ? strlen(s) + 1 : 0;
-}
-
-static const char *copy_into(char **cursor, const char *s)
-{
-    char *dst = *cursor;
-    size_t n = 0;
-    if (s == NULL) {
-        return NULL;
-    }
-    n = strlen(s) + 1;
-    memcpy(dst, s, n);
-    *cursor += n;
-    return dst;
-}
-
 static const char **provider_name(struct appmesh_virtual_service_provider *p)
 {
     if (p->kind == APPMESH_PROVIDER_VIRTUAL_NODE) {
@@ -133,31 +120,58 @@ static const char **provider_name(struct appmesh_virtual_service_provider *p)
     return NULL;
 }
 
-/* Copy the input's strings into one block owned by the entry. */
-static enum appmesh_status entry_copy_input(struct appmesh_batch *b,
-                                            struct batch_entry *e,
-                                            const struct appmesh_update_virtual_service_input *in,
-                                            struct appmesh_error *err)
+/* The entry's input string fields (NULL ones included), by operation. */
+static size_t input_strings(struct batch_entry *e, const char **fields[5])
 {
-    const char **name = NULL;
+    size_t n = 0;
+    switch (e->op) {
+        case APPMESH_BATCH_UPDATE:
+            fields[n++] = &e->in.update.mesh_name;
+            fields[n++] = &e->in.update.virtual_service_name;
+            fields[n++] = &e->in.update.mesh_owner;
+            fields[n++] = &e->in.update.client_token;
+            fields[n] = provider_name(&e->in.update.spec.provider);
+            n += fields[n] != NULL ? 1 : 0;
+            break;
+        case APPMESH_BATCH_DESCRIBE:
+            fields[n++] = &e->in.describe.mesh_name;
+            fields[n++] = &e->in.describe.virtual_service_name;
+            fields[n++] = &e->in.describe.mesh_owner;
+            break;
+        case APPMESH_BATCH_LIST:
+            fields[n++] = &e->in.list.mesh_name;
+            fields[n++] = &e->in.list.mesh_owner;
+            fields[n++] = &e->in.list.next_token;
+            break;
+    }
+    return n;
+}
+
+/* Copy the input's strings (already in e->in, still borrowed) into one block the entry owns. */
+static enum appmesh_status
+entry_own_strings(struct appmesh_batch *b, struct batch_entry *e, struct appmesh_error *err)
+{
+    const char **fields[5];
+    size_t n = input_strings(e, fields);
+    size_t i = 0;
     char *cursor = NULL;
 
-    e->in = *in;
-    name = provider_name(&e->in.spec.provider);
-    e->strings_size = str_size(in->mesh_name) + str_size(in->virtual_service_name) +
-                      str_size(in->mesh_owner) + str_size(in->client_token) +
-                      (name != NULL ? str_size(*name) : 0);
+    e->strings_size = 0;
+    for (i = 0; i < n; i++) {
+        e->strings_size += *fields[i] != NULL ? strlen(*fields[i]) + 1 : 0;
+    }
     e->strings = am_malloc(b->alloc, e->strings_size);
     if (e->strings == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
     }
     cursor = e->strings;
-    e->in.mesh_name = copy_into(&cursor, in->mesh_name);
-    e->in.virtual_service_name = copy_into(&cursor, in->virtual_service_name);
-    e->in.mesh_owner = copy_into(&cursor, in->mesh_owner);
-    e->in.client_token = copy_into(&cursor, in->client_token);
-    if (name != NULL) {
-        *name = copy_into(&cursor, *name);
+    for (i = 0; i < n; i++) {
+        if (*fields[i] != NULL) {
+            size_t len = strlen(*fields[i]) + 1;
+            memcpy(cursor, *fields[i], len);
+            *fields[i] = cursor;
+            cursor += len;
+        }
     }
     return APPMESH_OK;
 }
@@ -166,6 +180,7 @@ static void entry_free(struct appmesh_batch *b, struct batch_entry *e)
 {
     am_free(b->alloc, e->strings, e->strings_size);
     appmesh_virtual_service_data_cleanup(&e->result.data);
+    appmesh_virtual_service_list_cleanup(&e->result.list);
     am_free(b->alloc, e, sizeof(*e));
 }
 
@@ -276,6 +291,42 @@ void appmesh_batch_destroy(struct appmesh_batch *b)
     am_free(b->alloc, b, sizeof(*b));
 }
 
+/* Queue a validated input already copied into e->in. */
+static enum appmesh_status add_entry(struct appmesh_batch *b,
+                                     struct batch_entry *e,
+                                     void *user,
+                                     uint64_t *id,
+                                     struct appmesh_error *err)
+{
+    enum appmesh_status st = entry_own_strings(b, e, err);
+    if (st != APPMESH_OK) {
+        am_free(b->alloc, e, sizeof(*e));
+        return st;
+    }
+    e->id = b->next_id++;
+    e->user = user;
+    e->result.id = e->id;
+    e->result.user = user;
+    e->result.op = e->op;
+    push(&b->pending, e);
+    if (id != NULL) {
+        *id = e->id;
+    }
+    return APPMESH_OK;
+}
+
+static struct batch_entry *
+new_entry(struct appmesh_batch *b, enum appmesh_batch_op op, struct appmesh_error *err)
+{
+    struct batch_entry *e = am_calloc(b->alloc, sizeof(*e));
+    if (e == NULL) {
+        am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
+        return NULL;
+    }
+    e->op = op;
+    return e;
+}
+
 enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
                                              const struct appmesh_update_virtual_service_input *in,
                                              void *user,
@@ -290,27 +341,66 @@ enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
                        "appmesh_batch_add_update: batch and in are required");
     }
     st = appmesh_update_virtual_service_input_validate(in, err);
-    if (st != APPMESH_OK) {
-        return st;
+    if (st == APPMESH_OK) {
+        e = new_entry(b, APPMESH_BATCH_UPDATE, err);
+        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
     }
-    e = am_calloc(b->alloc, sizeof(*e));
-    if (e == NULL) {
-        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
+    if (st == APPMESH_OK) {
+        e->in.update = *in;
+        st = add_entry(b, e, user, id, err);
     }
-    st = entry_copy_input(b, e, in, err);
-    if (st != APPMESH_OK) {
-        am_free(b->alloc, e, sizeof(*e));
-        return st;
+    return st;
+}
+
+enum appmesh_status
+appmesh_batch_add_describe(struct appmesh_batch *b,
+                           const struct appmesh_describe_virtual_service_input *in,
+                           void *user,
+                           uint64_t *id,
+                           struct appmesh_error *err)
+{
+    struct batch_entry *e = NULL;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    if (b == NULL || in == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_batch_add_describe: batch and in are required");
     }
-    e->id = b->next_id++;
-    e->user = user;
-    e->result.id = e->id;
-    e->result.user = user;
-    push(&b->pending, e);
-    if (id != NULL) {
-        *id = e->id;
+    st = appmesh_describe_virtual_service_input_validate(in, err);
+    if (st == APPMESH_OK) {
+        e = new_entry(b, APPMESH_BATCH_DESCRIBE, err);
+        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
     }
-    return APPMESH_OK;
+    if (st == APPMESH_OK) {
+        e->in.describe = *in;
+        st = add_entry(b, e, user, id, err);
+    }
+    return st;
+}
+
+enum appmesh_status appmesh_batch_add_list(struct appmesh_batch *b,
+                                           const struct appmesh_list_virtual_services_input *in,
+                                           void *user,
+                                           uint64_t *id,
+                                           struct appmesh_error *err)
+{
+    struct batch_entry *e = NULL;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    if (b == NULL || in == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_batch_add_list: batch and in are required");
+    }
+    st = appmesh_list_virtual_services_input_validate(in, err);
+    if (st == APPMESH_OK) {
+        e = new_entry(b, APPMESH_BATCH_LIST, err);
+        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
+    }
+    if (st == APPMESH_OK) {
+        e->in.list = *in;
+        st = add_entry(b, e, user, id, err);
+    }
+    return st;
 }
 
 /* The call is over: keep its outcome, give its machinery back. */
@@ -326,6 +416,7 @@ static void finish(struct appmesh_batch *b, struct batch_entry *e)
             e->result.err.status = call->result;
         }
         appmesh_virtual_service_data_cleanup(&e->result.data);
+        appmesh_virtual_service_list_cleanup(&e->result.list);
     }
     info->http_status = call->http_status;
     info->attempts = call->attempt;
@@ -421,7 +512,17 @@ static void start_call(struct appmesh_batch *b, struct batch_entry *e)
         push(&b->done, e);
         return;
     }
-    st = am_call_start_update(&e->runner->call, &e->in, &e->result.data, &err);
+    switch (e->op) {
+        case APPMESH_BATCH_UPDATE:
+            st = am_call_start_update(&e->runner->call, &e->in.update, &e->result.data, &err);
+            break;
+        case APPMESH_BATCH_DESCRIBE:
+            st = am_call_start_describe(&e->runner->call, &e->in.describe, &e->result.data, &err);
+            break;
+        case APPMESH_BATCH_LIST:
+            st = am_call_start_list(&e->runner->call, &e->in.list, &e->result.list, &err);
+            break;
+    }
     if (st != APPMESH_OK) {
         am_call_fail(&e->runner->call, &err);
         finish(b, e);
@@ -553,6 +654,7 @@ bool appmesh_batch_take(struct appmesh_batch *b, struct appmesh_batch_result *ou
     }
     *out = e->result;
     memset(&e->result.data, 0, sizeof(e->result.data)); /* moved to the caller */
+    memset(&e->result.list, 0, sizeof(e->result.list));
     entry_free(b, e);
     return true;
 }

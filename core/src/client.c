@@ -336,6 +336,19 @@ drive(struct appmesh_client *c, struct am_call *call, struct appmesh_error *err)
     return call->result;
 }
 
+/* Finish a call started on the client's own call: drive it, report what it did. */
+static enum appmesh_status run_started(struct appmesh_client *client,
+                                       enum appmesh_status st,
+                                       struct appmesh_call_info *info,
+                                       struct appmesh_error *err)
+{
+    if (st == APPMESH_OK) {
+        st = drive(client, &client->call, err);
+    }
+    fill_info(&client->call, info);
+    return st;
+}
+
 enum appmesh_status
 appmesh_client_update_virtual_service(struct appmesh_client *client,
                                       const struct appmesh_update_virtual_service_input *in,
@@ -343,21 +356,42 @@ appmesh_client_update_virtual_service(struct appmesh_client *client,
                                       struct appmesh_call_info *info,
                                       struct appmesh_error *err)
 {
-    struct am_call *call = NULL;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
-
     if (client == NULL || in == NULL || out == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
                        "appmesh_client_update_virtual_service: client, in and out are required");
     }
     memset(out, 0, sizeof(*out));
-    call = &client->call;
-    st = am_call_start_update(call, in, out, err);
-    if (st == APPMESH_OK) {
-        st = drive(client, call, err);
+    return run_started(client, am_call_start_update(&client->call, in, out, err), info, err);
+}
+
+enum appmesh_status
+appmesh_client_describe_virtual_service(struct appmesh_client *client,
+                                        const struct appmesh_describe_virtual_service_input *in,
+                                        struct appmesh_virtual_service_data *out,
+                                        struct appmesh_call_info *info,
+                                        struct appmesh_error *err)
+{
+    if (client == NULL || in == NULL || out == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_client_describe_virtual_service: client, in and out are required");
     }
-    fill_info(call, info);
-    return st;
+    memset(out, 0, sizeof(*out));
+    return run_started(client, am_call_start_describe(&client->call, in, out, err), info, err);
+}
+
+enum appmesh_status
+appmesh_client_list_virtual_services(struct appmesh_client *client,
+                                     const struct appmesh_list_virtual_services_input *in,
+                                     struct appmesh_virtual_service_list *out,
+                                     struct appmesh_call_info *info,
+                                     struct appmesh_error *err)
+{
+    if (client == NULL || in == NULL || out == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_client_list_virtual_services: client, in and out are required");
+    }
+    memset(out, 0, sizeof(*out));
+    return run_started(client, am_call_start_list(&client->call, in, out, err), info, err);
 }
 
 /* ---- previews (dry runs) ---- */

@@ -122,6 +122,14 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body, size_t l
                                                       const struct appmesh_allocator *a,
                                                       struct appmesh_virtual_service_data *out,
                                                       struct appmesh_error *err);
+/**
+ * Parse a ListVirtualServices response {"virtualServices": [VirtualServiceRef...], "nextToken":
+ * ...}. Owned by caller: *out. Errors: RESPONSE, NOMEM.
+ */
+enum appmesh_status am_json_read_virtual_service_list(const char *body, size_t len,
+                                                      const struct appmesh_allocator *a,
+                                                      struct appmesh_virtual_service_list *out,
+                                                      struct appmesh_error *err);
 
 /* ---- rest.c (rest-json protocol pieces) ---- */
 /** Append label percent-encoded (only A-Z a-z 0-9 - . _ ~ kept); "." and ".." become %2E. */
@@ -134,6 +142,15 @@ enum appmesh_status am_rest_append_label(struct appmesh_buf *out, const char *s,
  * APPMESH_ERR_SERVICE. Retry classification is retry.c's job.
  */
 void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmesh_error *err);
+/**
+ * Append "&name=value" (or "name=value" when out is empty) with value percent-encoded as a
+ * label (only A-Z a-z 0-9 - . _ ~ kept, upper-case hex: already SigV4-canonical), except that
+ * "." and ".." stay as they are (dot-segments matter only in paths). name is written as is (a
+ * wire name). A NULL value appends nothing (an absent member); "" appends "name=". Nothing is
+ * appended on failure. Errors: NOMEM, INVALID_ARGUMENT (name NULL).
+ */
+enum appmesh_status am_rest_append_query(struct appmesh_buf *out, const char *name,
+                                         const char *value, struct appmesh_error *err);
 
 /* ---- endpoint.c ---- */
 struct am_url {

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The virtual-service model to and from JSON with cJSON: the update body and VirtualServiceData. */
+/* The virtual-service model to and from JSON (cJSON): update body, VirtualServiceData, refs. */
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -351,11 +354,12 @@ struct reader {
     size_t len;
     const struct appmesh_allocator *alloc;
     struct appmesh_error *err;
+    const char *prefix; /* put before every field path in messages: "" or "virtualServices[3]." */
 };
 
 static enum appmesh_status bad_field(struct reader *r, const char *path, const char *what)
 {
-    return am_fail(r->err, APPMESH_ERR_RESPONSE, "response field %s %s", path, what);
+    return am_fail(r->err, APPMESH_ERR_RESPONSE, "response field %s%s %s", r->prefix, path, what);
 }
 
 /* The member named key, treating JSON null as absent. */
@@ -389,7 +393,8 @@ read_string(struct reader *r, const cJSON *obj, const char *key, const char *pat
     }
     *out = am_strdup(r->alloc, item->valuestring);
     if (*out == NULL) {
-        return am_fail(r->err, APPMESH_ERR_NOMEM, "out of memory reading response field %s", path);
+        return am_fail(r->err, APPMESH_ERR_NOMEM, "out of memory reading response field %s%s",
+                       r->prefix, path);
     }
     return APPMESH_OK;
 }
@@ -412,13 +417,34 @@ static enum appmesh_status read_timestamp(
     return APPMESH_OK;
 }
 
-/* metadata.version from its own text, so every 64-bit value survives. */
-static enum appmesh_status
-read_version(struct reader *r, const cJSON *meta, struct appmesh_resource_metadata *md)
+/* The start of the top-level value's text: past a UTF-8 byte order mark and whitespace. */
+static const char *body_start(const struct reader *r)
 {
-    const cJSON *item = member(meta, "version");
-    const char *end = r->body + r->len;
     const char *p = r->body;
+    if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3; /* cJSON skips a UTF-8 byte order mark too */
+    }
+    return skip_ws(p, r->body + r->len);
+}
+
+/*
+ * Finds the text of the object that holds a 64-bit member (at its '{'), or NULL. Called only
+ * when the text must decide the value, so the common case never scans.
+ */
+typedef const char *(locate_fn)(struct reader *r, void *ctx);
+
+/* A 64-bit integer member (Long), from its own text when needed, so every value survives. */
+static enum appmesh_status read_int64(struct reader *r,
+                                      const cJSON *obj,
+                                      const char *key,
+                                      locate_fn *locate,
+                                      void *ctx,
+                                      bool *has,
+                                      int64_t *out)
+{
+    const cJSON *item = member(obj, key);
+    const char *end = r->body + r->len;
+    const char *p = NULL;
     enum int_parse res = INT_NOT_INTEGER;
     double d = 0;
 
@@ -426,7 +452,7 @@ read_version(struct reader *r, const cJSON *meta, struct appmesh_resource_metada
         return APPMESH_OK;
     }
     if (!cJSON_IsNumber(item)) {
-        return bad_field(r, "metadata.version", "is not an integer");
+        return bad_field(r, key, "is not an integer");
     }
     /*
      * Below 2^53 the double is exact for any integer text (and rounding cannot bring a larger
@@ -434,26 +460,100 @@ read_version(struct reader *r, const cJSON *meta, struct appmesh_resource_metada
      */
     d = item->valuedouble;
     if (isfinite(d) && d == trunc(d) && fabs(d) < TWO_POW_53) {
-        md->version = (int64_t)d;
-        md->has_version = true;
+        *out = (int64_t)d;
+        *has = true;
         return APPMESH_OK;
     }
-    if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-        p += 3; /* cJSON skips a UTF-8 byte order mark too */
-    }
-    p = find_member(skip_ws(p, end), end, "metadata");
-    p = p == NULL ? NULL : find_member(p, end, "version");
+    p = locate(r, ctx);
+    p = p == NULL ? NULL : find_member(p, end, key);
     if (p != NULL) {
-        res = parse_int64_text(p, end, &md->version);
+        res = parse_int64_text(p, end, out);
     }
     if (res == INT_RANGE) {
-        return bad_field(r, "metadata.version", "is out of the 64-bit integer range");
+        return bad_field(r, key, "is out of the 64-bit integer range");
     }
     if (res != INT_OK) {
-        return bad_field(r, "metadata.version", "is not an integer");
+        return bad_field(r, key, "is not an integer");
     }
-    md->has_version = true;
+    *has = true;
     return APPMESH_OK;
+}
+
+/*
+ * The flat members of ResourceMetadata and VirtualServiceRef, read by one table-driven
+ * reader: each entry says where in the struct the value (and its has_* flag) goes.
+ */
+enum field_kind { FIELD_STRING, FIELD_TIMESTAMP, FIELD_INT64 };
+
+struct field {
+    const char *key; /* wire name; also the path after r->prefix */
+    enum field_kind kind;
+    size_t value; /* offset of the char *, double or int64_t */
+    size_t has;   /* offset of the bool (timestamps and integers) */
+};
+
+#define STRING_FIELD(type, key, member)                                                            \
+    {                                                                                              \
+        key, FIELD_STRING, offsetof(type, member), 0                                               \
+    }
+#define NUMBER_FIELD(type, key, kind, member)                                                      \
+    {                                                                                              \
+        key, kind, offsetof(type, member), offsetof(type, has_##member)                            \
+    }
+
+static const struct field metadata_fields[] = {
+    STRING_FIELD(struct appmesh_resource_metadata, "arn", arn),
+    NUMBER_FIELD(struct appmesh_resource_metadata, "createdAt", FIELD_TIMESTAMP, created_at),
+    NUMBER_FIELD(
+        struct appmesh_resource_metadata, "lastUpdatedAt", FIELD_TIMESTAMP, last_updated_at),
+    STRING_FIELD(struct appmesh_resource_metadata, "meshOwner", mesh_owner),
+    STRING_FIELD(struct appmesh_resource_metadata, "resourceOwner", resource_owner),
+    STRING_FIELD(struct appmesh_resource_metadata, "uid", uid),
+    NUMBER_FIELD(struct appmesh_resource_metadata, "version", FIELD_INT64, version),
+};
+
+static const struct field ref_fields[] = {
+    STRING_FIELD(struct appmesh_virtual_service_ref, "arn", arn),
+    NUMBER_FIELD(struct appmesh_virtual_service_ref, "createdAt", FIELD_TIMESTAMP, created_at),
+    NUMBER_FIELD(
+        struct appmesh_virtual_service_ref, "lastUpdatedAt", FIELD_TIMESTAMP, last_updated_at),
+    STRING_FIELD(struct appmesh_virtual_service_ref, "meshName", mesh_name),
+    STRING_FIELD(struct appmesh_virtual_service_ref, "meshOwner", mesh_owner),
+    STRING_FIELD(struct appmesh_virtual_service_ref, "resourceOwner", resource_owner),
+    NUMBER_FIELD(struct appmesh_virtual_service_ref, "version", FIELD_INT64, version),
+    STRING_FIELD(struct appmesh_virtual_service_ref, "virtualServiceName", virtual_service_name),
+};
+
+/* Read every field of the table from obj into the struct at base; first error wins. */
+static enum appmesh_status read_fields(struct reader *r,
+                                       const cJSON *obj,
+                                       const struct field *fields,
+                                       size_t n,
+                                       void *base,
+                                       locate_fn *locate,
+                                       void *ctx)
+{
+    enum appmesh_status st = APPMESH_OK;
+    char *b = base;
+    size_t i = 0;
+
+    for (i = 0; i < n && st == APPMESH_OK; i++) {
+        const struct field *f = &fields[i];
+        switch (f->kind) {
+            case FIELD_STRING:
+                st = read_string(r, obj, f->key, f->key, (char **)(void *)(b + f->value));
+                break;
+            case FIELD_TIMESTAMP:
+                st = read_timestamp(r, obj, f->key, f->key, (bool *)(void *)(b + f->has),
+                                    (double *)(void *)(b + f->value));
+                break;
+            case FIELD_INT64:
+                st = read_int64(r, obj, f->key, locate, ctx, (bool *)(void *)(b + f->has),
+                                (int64_t *)(void *)(b + f->value));
+                break;
+        }
+    }
+    return st;
 }
 
 static enum appmesh_status
@@ -537,6 +637,13 @@ read_status(struct reader *r, const cJSON *root, struct appmesh_virtual_service_
     return APPMESH_OK;
 }
 
+/* The text of the top-level "metadata" object. */
+static const char *locate_metadata(struct reader *r, void *ctx)
+{
+    (void)ctx;
+    return find_member(body_start(r), r->body + r->len, "metadata");
+}
+
 static enum appmesh_status
 read_metadata(struct reader *r, const cJSON *root, struct appmesh_resource_metadata *md)
 {
@@ -547,27 +654,10 @@ read_metadata(struct reader *r, const cJSON *root, struct appmesh_resource_metad
     if (st != APPMESH_OK || meta == NULL) {
         return st;
     }
-    st = read_string(r, meta, "arn", "metadata.arn", &md->arn);
-    if (st == APPMESH_OK) {
-        st = read_timestamp(r, meta, "createdAt", "metadata.createdAt", &md->has_created_at,
-                            &md->created_at);
-    }
-    if (st == APPMESH_OK) {
-        st = read_timestamp(r, meta, "lastUpdatedAt", "metadata.lastUpdatedAt",
-                            &md->has_last_updated_at, &md->last_updated_at);
-    }
-    if (st == APPMESH_OK) {
-        st = read_string(r, meta, "meshOwner", "metadata.meshOwner", &md->mesh_owner);
-    }
-    if (st == APPMESH_OK) {
-        st = read_string(r, meta, "resourceOwner", "metadata.resourceOwner", &md->resource_owner);
-    }
-    if (st == APPMESH_OK) {
-        st = read_string(r, meta, "uid", "metadata.uid", &md->uid);
-    }
-    if (st == APPMESH_OK) {
-        st = read_version(r, meta, md);
-    }
+    r->prefix = "metadata.";
+    st = read_fields(r, meta, metadata_fields, sizeof(metadata_fields) / sizeof(metadata_fields[0]),
+                     md, locate_metadata, NULL);
+    r->prefix = "";
     return st;
 }
 
@@ -588,6 +678,39 @@ static const char *json_type_name(const cJSON *item)
     return "null";
 }
 
+/* Parse the whole body, which must be exactly one JSON object (whitespace around it is fine). */
+static enum appmesh_status parse_body(struct reader *r, cJSON **root)
+{
+    const char *body = r->body;
+    size_t len = r->len;
+    const char *end = body != NULL ? body + len : NULL;
+    const char *parse_end = NULL;
+
+    *root = NULL;
+    if (body == NULL || skip_ws(body, end) == end) {
+        return am_fail(r->err, APPMESH_ERR_RESPONSE, "response body is empty (%zu bytes)",
+                       body != NULL ? len : (size_t)0);
+    }
+    *root = cJSON_ParseWithLengthOpts(body, len, &parse_end, 0);
+    if (*root == NULL) {
+        return am_fail(
+            r->err, APPMESH_ERR_RESPONSE,
+            "response body is not valid JSON (malformed or truncated near byte %zu of %zu)",
+            parse_end != NULL ? (size_t)(parse_end - body) : (size_t)0, len);
+    }
+    if (parse_end == NULL || skip_ws(parse_end, end) != end) {
+        return am_fail(r->err, APPMESH_ERR_RESPONSE,
+                       "response body has data after the JSON value (at byte %zu of %zu)",
+                       parse_end != NULL ? (size_t)(skip_ws(parse_end, end) - body) : (size_t)0,
+                       len);
+    }
+    if (!cJSON_IsObject(*root)) {
+        return am_fail(r->err, APPMESH_ERR_RESPONSE, "response body is %s, not a JSON object",
+                       json_type_name(*root));
+    }
+    return APPMESH_OK;
+}
+
 enum appmesh_status am_json_read_virtual_service_data(const char *body,
                                                       size_t len,
                                                       const struct appmesh_allocator *a,
@@ -595,39 +718,16 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body,
                                                       struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    struct reader r = {body, len, a, err};
+    struct reader r = {body, len, a, err, ""};
     cJSON *root = NULL;
     const cJSON *spec = NULL;
-    const char *parse_end = NULL;
-    const char *end = body != NULL ? body + len : NULL;
 
     memset(out, 0, sizeof(*out));
     out->alloc = a;
-    if (body == NULL || skip_ws(body, end) == end) {
-        st = am_fail(err, APPMESH_ERR_RESPONSE, "response body is empty (%zu bytes)",
-                     body != NULL ? len : (size_t)0);
-        goto cleanup;
+    st = parse_body(&r, &root);
+    if (st == APPMESH_OK) {
+        st = read_string(&r, root, "meshName", "meshName", &out->mesh_name);
     }
-    root = cJSON_ParseWithLengthOpts(body, len, &parse_end, 0);
-    if (root == NULL) {
-        st =
-            am_fail(err, APPMESH_ERR_RESPONSE,
-                    "response body is not valid JSON (malformed or truncated near byte %zu of %zu)",
-                    parse_end != NULL ? (size_t)(parse_end - body) : (size_t)0, len);
-        goto cleanup;
-    }
-    if (parse_end == NULL || skip_ws(parse_end, end) != end) {
-        st = am_fail(err, APPMESH_ERR_RESPONSE,
-                     "response body has data after the JSON value (at byte %zu of %zu)",
-                     parse_end != NULL ? (size_t)(skip_ws(parse_end, end) - body) : (size_t)0, len);
-        goto cleanup;
-    }
-    if (!cJSON_IsObject(root)) {
-        st = am_fail(err, APPMESH_ERR_RESPONSE, "response body is %s, not a JSON object",
-                     json_type_name(root));
-        goto cleanup;
-    }
-    st = read_string(&r, root, "meshName", "meshName", &out->mesh_name);
     if (st == APPMESH_OK) {
         st = read_string(&r, root, "virtualServiceName", "virtualServiceName",
                          &out->virtual_service_name);
@@ -646,10 +746,118 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body,
         st = read_metadata(&r, root, &out->metadata);
     }
 
-cleanup:
     cJSON_Delete(root);
     if (st != APPMESH_OK) {
         appmesh_virtual_service_data_cleanup(out);
+    }
+    return st;
+}
+
+/* ---- reading a ListVirtualServices page ---- */
+
+/*
+ * The text of the virtualServices elements, walked forward once while the refs are read in
+ * order, so finding the text of every element costs one pass over the body, not one each.
+ */
+struct list_text {
+    bool started;
+    const char *at; /* start of element `index`, or NULL when the text ran out */
+    size_t index;
+    size_t want; /* the element being read */
+};
+
+static const char *locate_list_item(struct reader *r, void *ctx)
+{
+    struct list_text *t = ctx;
+    const char *end = r->body + r->len;
+    const char *p = NULL;
+
+    if (!t->started) {
+        t->started = true;
+        p = find_member(body_start(r), end, "virtualServices");
+        t->at = p != NULL && p < end && *p == '[' ? skip_ws(p + 1, end) : NULL;
+        t->index = 0;
+    }
+    while (t->at != NULL && t->index < t->want) {
+        p = skip_ws(skip_value(t->at, end), end);
+        t->at = p < end && *p == ',' ? skip_ws(p + 1, end) : NULL;
+        t->index++;
+    }
+    return t->at;
+}
+
+static enum appmesh_status
+read_refs(struct reader *r, const cJSON *list, struct appmesh_virtual_service_list *out)
+{
+    enum appmesh_status st = APPMESH_OK;
+    struct list_text text = {false, NULL, 0, 0};
+    const cJSON *item = NULL;
+    char path[48];
+    size_t n = (size_t)cJSON_GetArraySize(list);
+    size_t i = 0;
+
+    if (n == 0) {
+        return APPMESH_OK;
+    }
+    if (n > SIZE_MAX / sizeof(out->items[0])) {
+        return am_fail(r->err, APPMESH_ERR_NOMEM,
+                       "response field virtualServices has too many "
+                       "entries (%zu)",
+                       n);
+    }
+    out->items = am_calloc(r->alloc, n * sizeof(out->items[0]));
+    if (out->items == NULL) {
+        return am_fail(r->err, APPMESH_ERR_NOMEM,
+                       "out of memory reading response field virtualServices (%zu entries)", n);
+    }
+    out->count = n; /* zeroed refs: cleanup frees whatever has been read so far */
+    for (item = list->child; item != NULL && i < n && st == APPMESH_OK; item = item->next, i++) {
+        int len = snprintf(path, sizeof(path), "virtualServices[%zu].", i);
+        if (!cJSON_IsObject(item)) {
+            path[len - 1] = '\0';
+            return bad_field(r, path, "is not an object");
+        }
+        text.want = i;
+        r->prefix = path;
+        st = read_fields(r, item, ref_fields, sizeof(ref_fields) / sizeof(ref_fields[0]),
+                         &out->items[i], locate_list_item, &text);
+        r->prefix = "";
+    }
+    return st;
+}
+
+enum appmesh_status am_json_read_virtual_service_list(const char *body,
+                                                      size_t len,
+                                                      const struct appmesh_allocator *a,
+                                                      struct appmesh_virtual_service_list *out,
+                                                      struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    struct reader r = {body, len, a, err, ""};
+    cJSON *root = NULL;
+    const cJSON *list = NULL;
+
+    memset(out, 0, sizeof(*out));
+    out->alloc = a;
+    st = parse_body(&r, &root);
+    if (st == APPMESH_OK) {
+        list = member(root, "virtualServices");
+        if (list == NULL) {
+            st = bad_field(&r, "virtualServices", "is missing (the list is required)");
+        } else if (!cJSON_IsArray(list)) {
+            st = bad_field(&r, "virtualServices", "is not an array");
+        }
+    }
+    if (st == APPMESH_OK) {
+        st = read_refs(&r, list, out);
+    }
+    if (st == APPMESH_OK) {
+        st = read_string(&r, root, "nextToken", "nextToken", &out->next_token);
+    }
+
+    cJSON_Delete(root);
+    if (st != APPMESH_OK) {
+        appmesh_virtual_service_list_cleanup(out);
     }
     return st;
 }

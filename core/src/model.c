@@ -7,6 +7,7 @@
 #define NAME_MAX_CHARS  255 /* ResourceName: min 1, max 255 */
 #define OWNER_CHARS     12  /* AccountId: exactly 12 */
 #define TOKEN_MAX_CHARS 36  /* clientToken: a UUID fits exactly */
+#define LIMIT_MAX       100 /* ListVirtualServicesLimit: min 1, max 100 */
 
 /*
  * A required ResourceName: present, valid UTF-8, 1..255 characters (not bytes).
@@ -84,48 +85,74 @@ static enum appmesh_status check_provider(const struct appmesh_virtual_service_p
                          (int)p->kind);
 }
 
+/* Text that is present: non-empty and valid UTF-8 (virtualServiceName, nextToken). */
+static enum appmesh_status
+check_present_text(const char *s, const char *name, struct appmesh_error *err)
+{
+    if (s[0] == '\0') {
+        return am_fail_field(err, name, "%s must not be empty (1 or more characters)", name);
+    }
+    if (am_utf8_count(s, strlen(s)) < 0) {
+        return am_fail_field(err, name, "%s is not valid UTF-8", name);
+    }
+    return APPMESH_OK;
+}
+
+/* An optional AccountId: absent, or exactly 12 characters of valid UTF-8. */
+static enum appmesh_status check_mesh_owner(const char *s, struct appmesh_error *err)
+{
+    long count = 0;
+
+    if (s == NULL) {
+        return APPMESH_OK;
+    }
+    count = am_utf8_count(s, strlen(s));
+    if (count < 0) {
+        return am_fail_field(err, "meshOwner", "meshOwner is not valid UTF-8");
+    }
+    if (count != OWNER_CHARS) {
+        return am_fail_field(err, "meshOwner",
+                             "meshOwner must be exactly %d characters (an AWS account ID), got %ld",
+                             OWNER_CHARS, count);
+    }
+    return APPMESH_OK;
+}
+
+/* The virtual service a call names, in wire order: meshName, virtualServiceName, meshOwner. */
+static enum appmesh_status check_target(const char *mesh_name,
+                                        const char *virtual_service_name,
+                                        const char *mesh_owner,
+                                        struct appmesh_error *err)
+{
+    enum appmesh_status st = check_resource_name(mesh_name, "meshName", "meshName", err);
+
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (virtual_service_name == NULL) {
+        return am_fail_field(err, "virtualServiceName",
+                             "virtualServiceName is required (a non-empty name)");
+    }
+    st = check_present_text(virtual_service_name, "virtualServiceName", err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    return check_mesh_owner(mesh_owner, err);
+}
+
 enum appmesh_status
 appmesh_update_virtual_service_input_validate(const struct appmesh_update_virtual_service_input *in,
                                               struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    long count = 0;
 
     if (in == NULL) {
         st = am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "UpdateVirtualService input is NULL");
         goto cleanup;
     }
-    st = check_resource_name(in->mesh_name, "meshName", "meshName", err);
+    st = check_target(in->mesh_name, in->virtual_service_name, in->mesh_owner, err);
     if (st != APPMESH_OK) {
         goto cleanup;
-    }
-    if (in->virtual_service_name == NULL) {
-        st = am_fail_field(err, "virtualServiceName",
-                           "virtualServiceName is required (a non-empty name)");
-        goto cleanup;
-    }
-    if (in->virtual_service_name[0] == '\0') {
-        st = am_fail_field(err, "virtualServiceName",
-                           "virtualServiceName must not be empty (1 or more characters)");
-        goto cleanup;
-    }
-    if (am_utf8_count(in->virtual_service_name, strlen(in->virtual_service_name)) < 0) {
-        st = am_fail_field(err, "virtualServiceName", "virtualServiceName is not valid UTF-8");
-        goto cleanup;
-    }
-    if (in->mesh_owner != NULL) {
-        count = am_utf8_count(in->mesh_owner, strlen(in->mesh_owner));
-        if (count < 0) {
-            st = am_fail_field(err, "meshOwner", "meshOwner is not valid UTF-8");
-            goto cleanup;
-        }
-        if (count != OWNER_CHARS) {
-            st = am_fail_field(err, "meshOwner",
-                               "meshOwner must be exactly %d characters (an AWS account ID), "
-                               "got %ld",
-                               OWNER_CHARS, count);
-            goto cleanup;
-        }
     }
     if (in->client_token != NULL) {
         st = check_client_token(in->client_token, err);
@@ -138,6 +165,52 @@ appmesh_update_virtual_service_input_validate(const struct appmesh_update_virtua
         goto cleanup;
     }
     st = check_provider(&in->spec.provider, err);
+
+cleanup:
+    return st;
+}
+
+enum appmesh_status appmesh_describe_virtual_service_input_validate(
+    const struct appmesh_describe_virtual_service_input *in, struct appmesh_error *err)
+{
+    if (in == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "DescribeVirtualService input is NULL");
+    }
+    return check_target(in->mesh_name, in->virtual_service_name, in->mesh_owner, err);
+}
+
+enum appmesh_status
+appmesh_list_virtual_services_input_validate(const struct appmesh_list_virtual_services_input *in,
+                                             struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    if (in == NULL) {
+        st = am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "ListVirtualServices input is NULL");
+        goto cleanup;
+    }
+    st = check_resource_name(in->mesh_name, "meshName", "meshName", err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    st = check_mesh_owner(in->mesh_owner, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
+    }
+    if (in->next_token != NULL) {
+        st = check_present_text(in->next_token, "nextToken", err);
+        if (st != APPMESH_OK) {
+            goto cleanup;
+        }
+    }
+    if (in->limit != 0 && (in->limit < 1 || in->limit > LIMIT_MAX)) {
+        st = am_fail_field(err, "limit",
+                           "limit must be 1 to %d (or 0 for the service's default), "
+                           "got %d",
+                           LIMIT_MAX, in->limit);
+        goto cleanup;
+    }
+    st = APPMESH_OK;
 
 cleanup:
     return st;
@@ -241,6 +314,30 @@ cleanup:
         appmesh_virtual_service_data_cleanup(dst);
     }
     return st;
+}
+
+void appmesh_virtual_service_list_cleanup(struct appmesh_virtual_service_list *list)
+{
+    const struct appmesh_allocator *a = NULL;
+    size_t i = 0;
+
+    if (list == NULL) {
+        return;
+    }
+    a = list->alloc;
+    for (i = 0; i < list->count && list->items != NULL; i++) {
+        struct appmesh_virtual_service_ref *ref = &list->items[i];
+        am_free_str(a, ref->arn);
+        am_free_str(a, ref->mesh_name);
+        am_free_str(a, ref->mesh_owner);
+        am_free_str(a, ref->resource_owner);
+        am_free_str(a, ref->virtual_service_name);
+    }
+    if (list->items != NULL) {
+        am_free(a, list->items, list->count * sizeof(list->items[0]));
+    }
+    am_free_str(a, list->next_token);
+    memset(list, 0, sizeof(*list));
 }
 
 const char *appmesh_status_code_name(enum appmesh_status_code code)

@@ -98,59 +98,123 @@ static enum appmesh_status parse_virtual_service_data(const char *body,
     return am_json_read_virtual_service_data(body, len, a, out, err);
 }
 
-enum appmesh_status am_call_start_update(struct am_call *call,
-                                         const struct appmesh_update_virtual_service_input *in,
-                                         struct appmesh_virtual_service_data *out,
-                                         struct appmesh_error *err)
+/* Common start: reset, name the operation, make the invocation id, begin the path with
+ * /v20190125/meshes/{meshName}/virtualServices and, for one service, /{virtualServiceName}. */
+static enum appmesh_status start(struct am_call *call,
+                                 const char *method,
+                                 const char *operation,
+                                 am_parse_fn *parse,
+                                 void *out,
+                                 const char *mesh_name,
+                                 const char *virtual_service_name,
+                                 struct appmesh_error *err)
 {
     struct appmesh_client *c = call->client;
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
 
     call_reset(call);
-    call->method = "PUT";
-    call->operation = "UpdateVirtualService";
-    call->parse = parse_virtual_service_data;
+    call->method = method;
+    call->operation = operation;
+    call->parse = parse;
     call->out = out;
-
-    st = appmesh_update_virtual_service_input_validate(in, err);
-    if (st != APPMESH_OK) {
-        return st;
-    }
-    if (in->client_token != NULL) {
-        am_copy_text(call->client_token, sizeof(call->client_token), in->client_token,
-                     strlen(in->client_token));
-    } else {
-        st = am_uuid4(c->drbg, call->client_token, err);
-        if (st != APPMESH_OK) {
-            return st;
-        }
-    }
     st = am_uuid4(c->drbg, call->invocation_id, err);
-    if (st != APPMESH_OK) {
-        return st;
+    if (st == APPMESH_OK) {
+        st = am_buf_append(&call->path, c->url.path.ptr, c->url.path.len, err);
     }
-    /* PUT /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
-    st = am_buf_append(&call->path, c->url.path.ptr, c->url.path.len, err);
     if (st == APPMESH_OK) {
         st = am_buf_append_str(&call->path, "/" API_VERSION "/meshes/", err);
     }
     if (st == APPMESH_OK) {
-        st = append_label(&call->path, in->mesh_name, err);
+        st = append_label(&call->path, mesh_name, err);
     }
     if (st == APPMESH_OK) {
-        st = am_buf_append_str(&call->path, "/virtualServices/", err);
+        st = am_buf_append_str(&call->path, "/virtualServices", err);
     }
+    if (st == APPMESH_OK && virtual_service_name != NULL) {
+        st = am_buf_append_char(&call->path, '/', err);
+        if (st == APPMESH_OK) {
+            st = append_label(&call->path, virtual_service_name, err);
+        }
+    }
+    return st;
+}
+
+enum appmesh_status am_call_start_update(struct am_call *call,
+                                         const struct appmesh_update_virtual_service_input *in,
+                                         struct appmesh_virtual_service_data *out,
+                                         struct appmesh_error *err)
+{
+    enum appmesh_status st = appmesh_update_virtual_service_input_validate(in, err);
+
     if (st == APPMESH_OK) {
-        st = append_label(&call->path, in->virtual_service_name, err);
+        /* PUT /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
+        st = start(call, "PUT", "UpdateVirtualService", parse_virtual_service_data, out,
+                   in->mesh_name, in->virtual_service_name, err);
+    }
+    if (st == APPMESH_OK && in->client_token != NULL) {
+        am_copy_text(call->client_token, sizeof(call->client_token), in->client_token,
+                     strlen(in->client_token));
+    } else if (st == APPMESH_OK) {
+        st = am_uuid4(call->client->drbg, call->client_token, err);
     }
     if (st == APPMESH_OK && in->mesh_owner != NULL) {
-        st = am_buf_append_str(&call->query, "meshOwner=", err);
-        if (st == APPMESH_OK) {
-            st = append_label(&call->query, in->mesh_owner, err);
-        }
+        st = am_rest_append_query(&call->query, "meshOwner", in->mesh_owner, err);
     }
     if (st == APPMESH_OK) {
         st = am_json_write_update_body(&call->body, call->client_token, &in->spec, err);
+    }
+    return st;
+}
+
+enum appmesh_status am_call_start_describe(struct am_call *call,
+                                           const struct appmesh_describe_virtual_service_input *in,
+                                           struct appmesh_virtual_service_data *out,
+                                           struct appmesh_error *err)
+{
+    enum appmesh_status st = appmesh_describe_virtual_service_input_validate(in, err);
+
+    if (st == APPMESH_OK) {
+        /* GET /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
+        st = start(call, "GET", "DescribeVirtualService", parse_virtual_service_data, out,
+                   in->mesh_name, in->virtual_service_name, err);
+    }
+    if (st == APPMESH_OK && in->mesh_owner != NULL) {
+        st = am_rest_append_query(&call->query, "meshOwner", in->mesh_owner, err);
+    }
+    return st;
+}
+
+static enum appmesh_status parse_virtual_service_list(const char *body,
+                                                      size_t len,
+                                                      const struct appmesh_allocator *a,
+                                                      void *out,
+                                                      struct appmesh_error *err)
+{
+    return am_json_read_virtual_service_list(body, len, a, out, err);
+}
+
+enum appmesh_status am_call_start_list(struct am_call *call,
+                                       const struct appmesh_list_virtual_services_input *in,
+                                       struct appmesh_virtual_service_list *out,
+                                       struct appmesh_error *err)
+{
+    enum appmesh_status st = appmesh_list_virtual_services_input_validate(in, err);
+    char limit[16];
+
+    if (st == APPMESH_OK) {
+        /* GET /v20190125/meshes/{meshName}/virtualServices?limit=&meshOwner=&nextToken= */
+        st = start(call, "GET", "ListVirtualServices", parse_virtual_service_list, out,
+                   in->mesh_name, NULL, err);
+    }
+    if (st == APPMESH_OK && in->limit != 0) {
+        snprintf(limit, sizeof(limit), "%d", in->limit);
+        st = am_rest_append_query(&call->query, "limit", limit, err);
+    }
+    if (st == APPMESH_OK && in->mesh_owner != NULL) {
+        st = am_rest_append_query(&call->query, "meshOwner", in->mesh_owner, err);
+    }
+    if (st == APPMESH_OK && in->next_token != NULL) {
+        st = am_rest_append_query(&call->query, "nextToken", in->next_token, err);
     }
     return st;
 }
@@ -200,7 +264,9 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     /* The signed headers first (host, content-type), then those sent unsigned. */
     call->header_count = 0;
     add_header(call, "Host", c->url.authority.ptr, c->url.authority.len);
-    add_header(call, "Content-Type", "application/json", 16);
+    if (strcmp(call->method, "GET") != 0) {
+        add_header(call, "Content-Type", "application/json", 16);
+    }
     signed_count = call->header_count;
 
     params.region = c->settings.region;

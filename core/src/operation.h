@@ -100,6 +100,18 @@ enum appmesh_status am_call_start_update(struct am_call *call,
  */
 double am_call_send_wait(struct am_call *call);
 
+/** Start DescribeVirtualService (GET); out receives the VirtualServiceData. */
+enum appmesh_status am_call_start_describe(struct am_call *call,
+                                           const struct appmesh_describe_virtual_service_input *in,
+                                           struct appmesh_virtual_service_data *out,
+                                           struct appmesh_error *err);
+
+/** Start ListVirtualServices (GET, one page); out receives the refs and nextToken. */
+enum appmesh_status am_call_start_list(struct am_call *call,
+                                       const struct appmesh_list_virtual_services_input *in,
+                                       struct appmesh_virtual_service_list *out,
+                                       struct appmesh_error *err);
+
 /** Build and freshly sign the next attempt into call->http. Errors: CREDENTIALS, ENDPOINT... */
 enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh_error *err);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rest-json protocol pieces: URI label encoding and error responses (code, message, request id). */
+/* rest-json protocol pieces: URI labels, query strings, error responses (code, message, id). */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +12,12 @@ static bool is_unreserved(unsigned char c)
            c == '.' || c == '_' || c == '~';
 }
 
-enum appmesh_status
-am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct appmesh_error *err)
+/*
+ * Percent-encode s[0..n) onto out, keeping only unreserved bytes. In a path, "." and ".." would
+ * be dot-segments that a URL normaliser removes, so `dot_segments` encodes them too.
+ */
+static enum appmesh_status append_encoded(
+    struct appmesh_buf *out, const char *s, size_t n, bool dot_segments, struct appmesh_error *err)
 {
     static const char hex[] = "0123456789ABCDEF";
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -28,8 +32,7 @@ am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct ap
         return st;
     }
     w = out->ptr + out->len;
-    /* "." and ".." would be dot-segments that a URL normaliser removes: encode them. */
-    if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) {
+    if (dot_segments && ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))) {
         for (i = 0; i < n; i++) {
             *w++ = '%';
             *w++ = '2';
@@ -50,6 +53,49 @@ am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct ap
     out->len = (size_t)(w - out->ptr);
     out->ptr[out->len] = '\0';
     return APPMESH_OK;
+}
+
+enum appmesh_status
+am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct appmesh_error *err)
+{
+    return append_encoded(out, s, n, true, err);
+}
+
+enum appmesh_status am_rest_append_query(struct appmesh_buf *out,
+                                         const char *name,
+                                         const char *value,
+                                         struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    size_t name_len = 0;
+    size_t value_len = 0;
+
+    if (name == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "query parameter name is NULL");
+    }
+    if (value == NULL) {
+        return APPMESH_OK; /* an absent member is not sent */
+    }
+    name_len = strlen(name);
+    value_len = strlen(value);
+    if (value_len > (SIZE_MAX - 1) / 3 || name_len > SIZE_MAX - 2 - 3 * value_len) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "query parameter %s too long (%zu bytes)", name,
+                       value_len);
+    }
+    /* Reserve everything first: once that succeeds nothing below can fail, so a failure
+     * leaves out as it was (no dangling "&name="). */
+    st = am_buf_reserve(out, 2 + name_len + 3 * value_len, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    if (out->len > 0) {
+        out->ptr[out->len++] = '&';
+    }
+    memcpy(out->ptr + out->len, name, name_len);
+    out->len += name_len;
+    out->ptr[out->len++] = '=';
+    out->ptr[out->len] = '\0';
+    return append_encoded(out, value, value_len, false, err);
 }
 
 static bool is_space(char c)

@@ -183,7 +183,52 @@ static int refuses_a_negative_rate(void)
     return 0;
 }
 
+static int runs_describe_and_list_calls_too(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, OK_BODY},
+        {200, APPMESH_OK, NULL, "{\"virtualServices\":[],\"nextToken\":null}"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_batch *b = NULL;
+    struct appmesh_describe_virtual_service_input d = {"ecs-mesh", "svc", NULL};
+    struct appmesh_list_virtual_services_input l = {0};
+    struct appmesh_batch_result res;
+    int taken = 0, guard = 0;
+
+    l.mesh_name = "ecs-mesh";
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_batch_new(r.client, NULL, &b, &err), &err);
+    CHECK_OK(appmesh_batch_add_describe(b, &d, NULL, NULL, &err), &err);
+    CHECK_OK(appmesh_batch_add_list(b, &l, NULL, NULL, &err), &err);
+    while (taken < 2 && guard++ < 100) {
+        CHECK_OK(appmesh_batch_perform(b, 1.0, &err), &err);
+        while (appmesh_batch_take(b, &res)) {
+            CHECK_OK(res.status, &res.err);
+            if (taken == 0) {
+                CHECK_INT_EQ(res.op, APPMESH_BATCH_DESCRIBE);
+                CHECK_STR_EQ(res.data.mesh_name, "ecs-mesh");
+            } else {
+                CHECK_INT_EQ(res.op, APPMESH_BATCH_LIST);
+                CHECK_INT_EQ(res.list.count, 0);
+                CHECK(res.list.next_token == NULL, "last page");
+            }
+            appmesh_virtual_service_data_cleanup(&res.data);
+            appmesh_virtual_service_list_cleanup(&res.list);
+            taken++;
+        }
+    }
+    CHECK_INT_EQ(taken, 2);
+    CHECK_STR_EQ(r.fake.sent[0].method, "GET");
+    appmesh_batch_destroy(b);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
+    {"runs_describe_and_list_calls_too", runs_describe_and_list_calls_too},
     {"runs_every_call_and_hands_back_ids_and_user_data",
      runs_every_call_and_hands_back_ids_and_user_data},
     {"refuses_invalid_input_when_added", refuses_invalid_input_when_added},

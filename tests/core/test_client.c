@@ -554,7 +554,74 @@ static int adaptive_mode_rate_limits_after_a_throttle(void)
     return 0;
 }
 
+static int describes_a_service_with_a_signed_get(void)
+{
+    static const struct canned script[] = {{200, APPMESH_OK, "x-amzn-RequestId: d1\r\n", OK_BODY}};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_describe_virtual_service_input in = {"ecs-mesh", "svc.local", "123456789012"};
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+    char v[256];
+
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_describe_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_STR_EQ(r.fake.sent[0].method, "GET");
+    CHECK_STR_EQ(r.fake.sent[0].url, "http://127.0.0.1:9000/v20190125/meshes/ecs-mesh/"
+                                     "virtualServices/svc.local?meshOwner=123456789012");
+    CHECK_STR_EQ(r.fake.sent[0].body, "");
+    CHECK(find_header(&r.fake.sent[0], "Content-Type", v, sizeof(v)) == NULL, "no body type");
+    CHECK(strstr(find_header(&r.fake.sent[0], "Authorization", v, sizeof(v)),
+                 "SignedHeaders=host;x-amz-date,") != NULL,
+          v);
+    CHECK_STR_EQ(out.spec.provider.u.virtual_node.virtual_node_name, "colorgateway-vn");
+    CHECK_STR_EQ(info.request_id, "d1");
+    CHECK_STR_EQ(info.client_token, "");
+    appmesh_virtual_service_data_cleanup(&out);
+    in.mesh_owner = "1";
+    CHECK_STATUS(appmesh_client_describe_virtual_service(r.client, &in, &out, &info, &err),
+                 APPMESH_ERR_VALIDATION, &err);
+    CHECK_STR_EQ(err.field, "meshOwner");
+    CHECK_INT_EQ(r.fake.sent_count, 1);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int lists_a_page_with_limit_owner_and_token(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL,
+         "{\"virtualServices\":[{\"meshName\":\"m\",\"virtualServiceName\":\"a\","
+         "\"version\":3},{\"meshName\":\"m\",\"virtualServiceName\":\"b\",\"version\":1}],"
+         "\"nextToken\":\"next/2\"}"},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_list_virtual_services_input in = {0};
+    struct appmesh_virtual_service_list out = {0};
+
+    in.mesh_name = "m";
+    in.mesh_owner = "123456789012";
+    in.next_token = "tok/1";
+    in.limit = 2;
+    CHECK_OK(rig_open(&r, script, 1, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_list_virtual_services(r.client, &in, &out, NULL, &err), &err);
+    CHECK_STR_EQ(r.fake.sent[0].url, "http://127.0.0.1:9000/v20190125/meshes/m/virtualServices"
+                                     "?limit=2&meshOwner=123456789012&nextToken=tok%2F1");
+    CHECK_INT_EQ(out.count, 2);
+    CHECK_STR_EQ(out.items[1].virtual_service_name, "b");
+    CHECK_INT_EQ(out.items[0].version, 3);
+    CHECK_STR_EQ(out.next_token, "next/2");
+    appmesh_virtual_service_list_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
+    {"describes_a_service_with_a_signed_get", describes_a_service_with_a_signed_get},
+    {"lists_a_page_with_limit_owner_and_token", lists_a_page_with_limit_owner_and_token},
     {"adaptive_mode_rate_limits_after_a_throttle", adaptive_mode_rate_limits_after_a_throttle},
     {"updates_a_service_and_parses_the_result", updates_a_service_and_parses_the_result},
     {"keeps_one_generated_token_across_retries", keeps_one_generated_token_across_retries},

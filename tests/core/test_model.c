@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for model.c: input validation (every rule and boundary), data copy and cleanup. */
+/* Tests for model.c: input validation (every rule and boundary), data copy, cleanups. */
 #include "harness.h"
 #include "internal.h"
 
@@ -200,6 +200,25 @@ static int message_is_useful(const struct appmesh_error *err)
     return 0;
 }
 
+/* The outcome every validator shares: OK and no field, or VALIDATION with field and message. */
+static int check_validation(enum appmesh_status st,
+                            const struct appmesh_error *err,
+                            const char *field,
+                            const char *message)
+{
+    if (field == NULL) {
+        CHECK_OK(st, err);
+        CHECK_STR_EQ(err->field, "");
+        return 0;
+    }
+    CHECK_STATUS(st, APPMESH_ERR_VALIDATION, err);
+    CHECK_INT_EQ(err->status, APPMESH_ERR_VALIDATION);
+    CHECK_STR_EQ(err->field, field);
+    CHECK_STR_EQ(err->message, message);
+    CHECK_STR_EQ(appmesh_error_code(err), "ValidationError");
+    return message_is_useful(err);
+}
+
 static int run_validation_case(const struct validation_case *c)
 {
     struct appmesh_error err = {0};
@@ -213,17 +232,7 @@ static int run_validation_case(const struct validation_case *c)
     in.has_spec = c->has_spec;
     in.spec.provider = c->provider;
     st = appmesh_update_virtual_service_input_validate(&in, &err);
-    if (c->field == NULL) {
-        CHECK_OK(st, &err);
-        CHECK_STR_EQ(err.field, "");
-        return 0;
-    }
-    CHECK_STATUS(st, APPMESH_ERR_VALIDATION, &err);
-    CHECK_INT_EQ(err.status, APPMESH_ERR_VALIDATION);
-    CHECK_STR_EQ(err.field, c->field);
-    CHECK_STR_EQ(err.message, c->message);
-    CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
-    return message_is_useful(&err);
+    return check_validation(st, &err, c->field, c->message);
 }
 
 static int validates_every_table_row(void)
@@ -266,6 +275,178 @@ static int keeps_an_earlier_error(void)
     struct appmesh_update_virtual_service_input in = {0};
     am_fail(&err, APPMESH_ERR_TRANSPORT, "earlier");
     CHECK_STATUS(appmesh_update_virtual_service_input_validate(&in, &err), APPMESH_ERR_VALIDATION,
+                 &err);
+    CHECK_STR_EQ(err.message, "earlier");
+    CHECK_STR_EQ(err.field, "");
+    return 0;
+}
+
+/* ---- DescribeVirtualService and ListVirtualServices inputs ---- */
+
+struct describe_case {
+    const char *name; /* the behaviour, as a sentence */
+    const char *mesh, *service, *owner;
+    const char *field;   /* expected err.field; NULL = valid */
+    const char *message; /* expected err.message, exactly */
+};
+
+static const struct describe_case describe_cases[] = {
+    {"accepts_mesh_and_service", "ecs-mesh", "colorgateway.default.svc.cluster.local", NULL, NULL,
+     NULL},
+    {"accepts_mesh_owner_of_12_characters", "m", "s", "123456789012", NULL, NULL},
+    {"accepts_mesh_name_of_255_four_byte_characters", emoji_255, "s", NULL, NULL, NULL},
+    {"accepts_long_non_ascii_virtual_service_name", "m", long_service_name, NULL, NULL, NULL},
+    {"rejects_null_mesh_name", NULL, "s", NULL, "meshName",
+     "meshName is required (1 to 255 characters)"},
+    {"rejects_empty_mesh_name", "", "s", NULL, "meshName",
+     "meshName must be 1 to 255 characters, got 0"},
+    {"rejects_mesh_name_of_256_two_byte_characters", e_acute_256, "s", NULL, "meshName",
+     "meshName must be 1 to 255 characters, got 256"},
+    {"rejects_invalid_utf8_mesh_name", "a\xc0\xaf", "s", NULL, "meshName",
+     "meshName is not valid UTF-8"},
+    {"rejects_null_virtual_service_name", "m", NULL, NULL, "virtualServiceName",
+     "virtualServiceName is required (a non-empty name)"},
+    {"rejects_empty_virtual_service_name", "m", "", NULL, "virtualServiceName",
+     "virtualServiceName must not be empty (1 or more characters)"},
+    {"rejects_invalid_utf8_virtual_service_name", "m", "svc\xff", NULL, "virtualServiceName",
+     "virtualServiceName is not valid UTF-8"},
+    {"rejects_mesh_owner_of_11_characters", "m", "s", "12345678901", "meshOwner",
+     "meshOwner must be exactly 12 characters (an AWS account ID), got 11"},
+    {"rejects_empty_mesh_owner", "m", "s", "", "meshOwner",
+     "meshOwner must be exactly 12 characters (an AWS account ID), got 0"},
+    {"rejects_invalid_utf8_mesh_owner", "m", "s", "12345678901\xc3", "meshOwner",
+     "meshOwner is not valid UTF-8"},
+    {"reports_the_first_broken_rule_only", "", "", "1", "meshName",
+     "meshName must be 1 to 255 characters, got 0"},
+    {"reports_the_service_before_the_owner", "m", "", "1", "virtualServiceName",
+     "virtualServiceName must not be empty (1 or more characters)"},
+};
+
+struct list_case {
+    const char *name; /* the behaviour, as a sentence */
+    const char *mesh, *owner, *token;
+    int limit;
+    const char *field;   /* expected err.field; NULL = valid */
+    const char *message; /* expected err.message, exactly */
+};
+
+#define LIMIT_MESSAGE(got) "limit must be 1 to 100 (or 0 for the service's default), got " got
+
+static const struct list_case list_cases[] = {
+    {"accepts_mesh_alone", "ecs-mesh", NULL, NULL, 0, NULL, NULL},
+    {"accepts_every_member", "m", "123456789012", "eyJvZmZzZXQiOjEwMH0=", 100, NULL, NULL},
+    {"accepts_limit_of_1", "m", NULL, NULL, 1, NULL, NULL},
+    {"accepts_limit_of_100", "m", NULL, NULL, 100, NULL, NULL},
+    {"accepts_next_token_of_1_character", "m", NULL, "x", 0, NULL, NULL},
+    {"accepts_non_ascii_next_token", "m", NULL, "t\xc3\xa9", 0, NULL, NULL},
+    {"accepts_mesh_name_of_255_characters", ascii_255, NULL, NULL, 0, NULL, NULL},
+    {"rejects_null_mesh_name", NULL, NULL, NULL, 0, "meshName",
+     "meshName is required (1 to 255 characters)"},
+    {"rejects_mesh_name_of_256_characters", ascii_256, NULL, NULL, 0, "meshName",
+     "meshName must be 1 to 255 characters, got 256"},
+    {"rejects_surrogate_in_mesh_name", "\xed\xa0\x80", NULL, NULL, 0, "meshName",
+     "meshName is not valid UTF-8"},
+    {"rejects_mesh_owner_of_13_characters", "m", "1234567890123", NULL, 0, "meshOwner",
+     "meshOwner must be exactly 12 characters (an AWS account ID), got 13"},
+    {"rejects_invalid_utf8_mesh_owner", "m", "\x80", NULL, 0, "meshOwner",
+     "meshOwner is not valid UTF-8"},
+    {"rejects_empty_next_token", "m", NULL, "", 0, "nextToken",
+     "nextToken must not be empty (1 or more characters)"},
+    {"rejects_invalid_utf8_next_token", "m", NULL, "tok\xe1\x88", 0, "nextToken",
+     "nextToken is not valid UTF-8"},
+    {"rejects_limit_of_101", "m", NULL, NULL, 101, "limit", LIMIT_MESSAGE("101")},
+    {"rejects_negative_limit", "m", NULL, NULL, -1, "limit", LIMIT_MESSAGE("-1")},
+    {"rejects_int_max_limit", "m", NULL, NULL, 2147483647, "limit", LIMIT_MESSAGE("2147483647")},
+    {"rejects_int_min_limit", "m", NULL, NULL, -2147483647 - 1, "limit",
+     LIMIT_MESSAGE("-2147483648")},
+    {"reports_the_first_broken_rule_only", "", "1", "", 101, "meshName",
+     "meshName must be 1 to 255 characters, got 0"},
+    {"reports_the_owner_before_the_token", "m", "1", "", 101, "meshOwner",
+     "meshOwner must be exactly 12 characters (an AWS account ID), got 1"},
+    {"reports_the_token_before_the_limit", "m", NULL, "", 101, "nextToken",
+     "nextToken must not be empty (1 or more characters)"},
+};
+
+static int run_describe_case(const struct describe_case *c)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_describe_virtual_service_input in = {c->mesh, c->service, c->owner};
+    return check_validation(appmesh_describe_virtual_service_input_validate(&in, &err), &err,
+                            c->field, c->message);
+}
+
+static int run_list_case(const struct list_case *c)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_list_virtual_services_input in = {c->mesh, c->owner, c->token, c->limit};
+    return check_validation(appmesh_list_virtual_services_input_validate(&in, &err), &err, c->field,
+                            c->message);
+}
+
+static int validates_every_describe_table_row(void)
+{
+    size_t i = 0;
+    int failed = 0;
+
+    fill_names();
+    for (i = 0; i < sizeof(describe_cases) / sizeof(describe_cases[0]); i++) {
+        int rc = run_describe_case(&describe_cases[i]);
+        printf("%s model.describe/%s\n", rc == 0 ? "ok  " : "FAIL", describe_cases[i].name);
+        failed += rc;
+    }
+    return failed == 0 ? 0 : 1;
+}
+
+static int validates_every_list_table_row(void)
+{
+    size_t i = 0;
+    int failed = 0;
+
+    fill_names();
+    for (i = 0; i < sizeof(list_cases) / sizeof(list_cases[0]); i++) {
+        int rc = run_list_case(&list_cases[i]);
+        printf("%s model.list/%s\n", rc == 0 ? "ok  " : "FAIL", list_cases[i].name);
+        failed += rc;
+    }
+    return failed == 0 ? 0 : 1;
+}
+
+static int rejects_null_describe_and_list_inputs(void)
+{
+    struct appmesh_error err = {0};
+    CHECK_STATUS(appmesh_describe_virtual_service_input_validate(NULL, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "DescribeVirtualService input is NULL");
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_list_virtual_services_input_validate(NULL, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "ListVirtualServices input is NULL");
+    return 0;
+}
+
+static int describe_and_list_validate_without_an_error_record(void)
+{
+    struct appmesh_describe_virtual_service_input d = {"m", NULL, NULL};
+    struct appmesh_list_virtual_services_input l = {"m", NULL, NULL, 0};
+    CHECK_INT_EQ(appmesh_describe_virtual_service_input_validate(&d, NULL), APPMESH_ERR_VALIDATION);
+    d.virtual_service_name = "s";
+    CHECK_INT_EQ(appmesh_describe_virtual_service_input_validate(&d, NULL), APPMESH_OK);
+    l.limit = 101;
+    CHECK_INT_EQ(appmesh_list_virtual_services_input_validate(&l, NULL), APPMESH_ERR_VALIDATION);
+    l.limit = 0;
+    CHECK_INT_EQ(appmesh_list_virtual_services_input_validate(&l, NULL), APPMESH_OK);
+    return 0;
+}
+
+static int describe_and_list_keep_an_earlier_error(void)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_describe_virtual_service_input d = {NULL, NULL, NULL};
+    struct appmesh_list_virtual_services_input l = {NULL, NULL, NULL, 0};
+    am_fail(&err, APPMESH_ERR_TRANSPORT, "earlier");
+    CHECK_STATUS(appmesh_describe_virtual_service_input_validate(&d, &err), APPMESH_ERR_VALIDATION,
+                 &err);
+    CHECK_STATUS(appmesh_list_virtual_services_input_validate(&l, &err), APPMESH_ERR_VALIDATION,
                  &err);
     CHECK_STR_EQ(err.message, "earlier");
     CHECK_STR_EQ(err.field, "");
@@ -433,6 +614,57 @@ static int copy_refuses_null_and_aliased_records(void)
     return 0;
 }
 
+/* A two-ref page with every string set, owned by the counting allocator. */
+static int make_full_list(struct appmesh_virtual_service_list *l)
+{
+    size_t i = 0;
+    memset(l, 0, sizeof(*l));
+    l->alloc = &test_allocator;
+    l->items = am_calloc(&test_allocator, 2 * sizeof(l->items[0]));
+    CHECK(l->items != NULL, "items");
+    l->count = 2;
+    for (i = 0; i < l->count; i++) {
+        struct appmesh_virtual_service_ref *r = &l->items[i];
+        r->arn = dup_test("arn:aws:appmesh:us-east-1:123456789012:mesh/m/virtualService/s");
+        r->mesh_name = dup_test("m");
+        r->mesh_owner = dup_test("123456789012");
+        r->resource_owner = dup_test("210987654321");
+        r->virtual_service_name = dup_test("s");
+        r->has_version = true;
+        r->version = (int64_t)i + 1;
+        CHECK(r->virtual_service_name != NULL, "fixture allocation");
+    }
+    l->next_token = dup_test("next");
+    CHECK(l->next_token != NULL, "fixture allocation");
+    return 0;
+}
+
+static int list_cleanup_frees_everything_and_is_safe_twice(void)
+{
+    struct appmesh_virtual_service_list l = {0};
+    appmesh_virtual_service_list_cleanup(&l);
+    appmesh_virtual_service_list_cleanup(NULL);
+    CHECK(make_full_list(&l) == 0, "make list");
+    appmesh_virtual_service_list_cleanup(&l);
+    CHECK(l.items == NULL && l.count == 0 && l.next_token == NULL && l.alloc == NULL, "zeroed");
+    appmesh_virtual_service_list_cleanup(&l);
+    CHECK_INT_EQ(test_alloc_state.live_blocks, 0);
+    return 0;
+}
+
+static int list_cleanup_frees_a_page_with_absent_strings(void)
+{
+    struct appmesh_virtual_service_list l = {0};
+    CHECK(make_full_list(&l) == 0, "make list");
+    am_free_str(&test_allocator, l.items[1].arn);
+    am_free_str(&test_allocator, l.next_token);
+    l.items[1].arn = NULL;
+    l.next_token = NULL;
+    appmesh_virtual_service_list_cleanup(&l);
+    CHECK_INT_EQ(test_alloc_state.live_blocks, 0);
+    return 0;
+}
+
 static int names_status_codes(void)
 {
     CHECK_STR_EQ(appmesh_status_code_name(APPMESH_STATUS_ACTIVE), "ACTIVE");
@@ -449,11 +681,21 @@ static const struct test_case cases[] = {
     {"rejects_null_input_as_invalid_argument", rejects_null_input_as_invalid_argument},
     {"validates_without_an_error_record", validates_without_an_error_record},
     {"keeps_an_earlier_error", keeps_an_earlier_error},
+    {"validates_every_describe_table_row", validates_every_describe_table_row},
+    {"validates_every_list_table_row", validates_every_list_table_row},
+    {"rejects_null_describe_and_list_inputs", rejects_null_describe_and_list_inputs},
+    {"describe_and_list_validate_without_an_error_record",
+     describe_and_list_validate_without_an_error_record},
+    {"describe_and_list_keep_an_earlier_error", describe_and_list_keep_an_earlier_error},
     {"copies_every_field_deeply", copies_every_field_deeply},
     {"copies_an_empty_record", copies_an_empty_record},
     {"copy_survives_every_failed_allocation", copy_survives_every_failed_allocation},
     {"cleanup_is_safe_on_zeroed_data_and_twice", cleanup_is_safe_on_zeroed_data_and_twice},
     {"copy_refuses_null_and_aliased_records", copy_refuses_null_and_aliased_records},
+    {"list_cleanup_frees_everything_and_is_safe_twice",
+     list_cleanup_frees_everything_and_is_safe_twice},
+    {"list_cleanup_frees_a_page_with_absent_strings",
+     list_cleanup_frees_a_page_with_absent_strings},
     {"names_status_codes", names_status_codes},
 };
 

@@ -83,8 +83,9 @@ struct skip_reason {
 };
 
 static const struct skip_reason skip_reasons[] = {
-    {"AllQueryStringTypes", "query strings are built by the operation (meshOwner), not rest.c"},
-    {"ConstantAndVariableQueryString", "constant query strings: App Mesh has none"},
+    {"AllQueryStringTypes",
+     "query lists, maps, numbers, booleans and timestamps: App Mesh's query members are strings "
+     "(limit is formatted by the operation)"},
     {"ConstantQueryString", "constant query strings: App Mesh has none"},
     {"DatetimeOffsets", "ISO 8601 timestamps with offsets: App Mesh sends epoch-second numbers"},
     {"DocumentType", "document types: not in App Mesh's model"},
@@ -124,7 +125,6 @@ static const struct skip_reason skip_reasons[] = {
     {"NoInputAndNoOutput", "operations without input or output: App Mesh's all have both"},
     {"NoInputAndOutput", "operations without input: App Mesh's all have input"},
     {"NullAndEmptyHeadersClient", "members bound to headers: not in App Mesh's model"},
-    {"OmitsNullSerializesEmptyString", "query strings are built by the operation, not rest.c"},
     {"OmitsSerializingEmptyLists", "list query parameters: not in App Mesh's model"},
     {"PostUnionWithJsonName", "jsonName renames: App Mesh's wire names equal member names"},
     {"PutWithContentEncoding", "request compression: App Mesh does not use it"},
@@ -379,9 +379,92 @@ static int run_label_vector(const cJSON *suite, const cJSON *c, int *failed)
     return checked;
 }
 
+/* ---- input vectors: string query members through am_rest_append_query ---- */
+
+/* Whether the pair "name=value" (or "name") has one of the names. */
+static bool pair_named(const char *pair, size_t len, char names[][64], size_t n)
+{
+    const char *eq = memchr(pair, '=', len);
+    size_t name_len = eq != NULL ? (size_t)(eq - pair) : len;
+    size_t i = 0;
+    for (i = 0; i < n; i++) {
+        if (strlen(names[i]) == name_len && memcmp(names[i], pair, name_len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Build the query from the case's string query members (in the shape's order; a JSON null is
+ * an absent member) and compare it with the serialized query's pairs of those names. Other
+ * members (lists, maps, numbers, constants) are the operation's. Returns how many were checked.
+ */
+static int run_query_vector(const cJSON *suite, const cJSON *c, int *failed)
+{
+    const cJSON *shapes = cJSON_GetObjectItemCaseSensitive(suite, "shapes");
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(c, "given");
+    const char *in_name = jstr(cJSON_GetObjectItemCaseSensitive(given, "input"), "shape");
+    const cJSON *members = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(shapes, in_name), "members");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(c, "params");
+    const char *uri = jstr(cJSON_GetObjectItemCaseSensitive(c, "serialized"), "uri");
+    const char *query = uri != NULL && strchr(uri, '?') != NULL ? strchr(uri, '?') + 1 : "";
+    const cJSON *m = NULL;
+    char names[16][64];
+    char want[1024];
+    size_t n = 0, w = 0;
+    struct appmesh_error err = {0};
+    struct appmesh_buf got;
+    int checked = 0;
+
+    if (in_name == NULL || uri == NULL) {
+        return 0;
+    }
+    am_buf_init(&got, &test_allocator, 0);
+    cJSON_ArrayForEach(m, members)
+    {
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(shapes, jstr(m, "shape"));
+        const char *loc = jstr(m, "location");
+        const char *loc_name = jstr(m, "locationName");
+        const char *type = jstr(shape, "type");
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(params, m->string);
+        if (loc == NULL || strcmp(loc, "querystring") != 0 || loc_name == NULL || type == NULL ||
+            strcmp(type, "string") != 0 || value == NULL || n == 16) {
+            continue;
+        }
+        snprintf(names[n++], sizeof(names[0]), "%s", loc_name);
+        checked++;
+        if (am_rest_append_query(&got, loc_name, cJSON_IsString(value) ? value->valuestring : NULL,
+                                 &err) != APPMESH_OK) {
+            fprintf(stderr, "  query %s: %s\n", loc_name, err.message);
+            (*failed)++;
+        }
+    }
+    while (checked > 0 && *query != '\0') {
+        const char *amp = strchr(query, '&');
+        size_t len = amp != NULL ? (size_t)(amp - query) : strlen(query);
+        if (pair_named(query, len, names, n) && w + len + 2 < sizeof(want)) {
+            if (w > 0) {
+                want[w++] = '&';
+            }
+            memcpy(want + w, query, len);
+            w += len;
+        }
+        query += len + (amp != NULL ? 1 : 0);
+    }
+    want[w] = '\0';
+    if (checked > 0 && strcmp(am_buf_cstr(&got), want) != 0) {
+        fprintf(stderr, "  query: got \"%s\", want \"%s\"\n", am_buf_cstr(&got), want);
+        (*failed)++;
+    }
+    appmesh_buf_cleanup(&got);
+    return checked;
+}
+
 /* ---- the vector driver ---- */
 
-enum vector_kind { RUN_ERRORS = 1, RUN_EPOCH = 2, RUN_LABELS = 4, RUN_SKIPS = 8 };
+enum vector_kind { RUN_ERRORS = 1, RUN_EPOCH = 2, RUN_LABELS = 4, RUN_SKIPS = 8, RUN_QUERY = 16 };
 
 static int run_vectors(const char *path, const char *dir, unsigned kinds, struct tally *t)
 {
@@ -430,6 +513,14 @@ static int run_vectors(const char *path, const char *dir, unsigned kinds, struct
                     if (kinds & RUN_LABELS) {
                         report(t, dir, op, id, failed,
                                "(string labels; other label types are not App Mesh's)");
+                    }
+                    continue;
+                }
+                checked = run_query_vector(suite, c, &failed);
+                if (checked > 0) {
+                    if (kinds & RUN_QUERY) {
+                        report(t, dir, op, id, failed,
+                               "(string query members; other members are the operation's)");
                     }
                     continue;
                 }
@@ -484,6 +575,11 @@ static int escapes_every_string_label_vector(void)
     return run_kind(RUN_LABELS, 4);
 }
 
+static int builds_every_string_query_vector(void)
+{
+    return run_kind(RUN_QUERY, 9);
+}
+
 static int gives_every_other_vector_a_skip_reason(void)
 {
     return run_kind(RUN_SKIPS, 0);
@@ -516,22 +612,29 @@ static int encodes_dot_segments(void)
     return 0;
 }
 
-static int keeps_only_unreserved_bytes(void)
+/* Bytes first..255 into in, and their expected encoding (unreserved kept, else %XX) into want. */
+static void every_byte(unsigned first, char *in, char *want, size_t want_size)
 {
-    char in[256];
-    char want[256 * 3 + 1];
-    size_t i = 0, w = 0;
-    for (i = 0; i < 256; i++) {
+    size_t w = strlen(want);
+    unsigned i = 0;
+    for (i = first; i < 256; i++) {
         unsigned char c = (unsigned char)i;
-        in[i] = (char)c;
+        in[i - first] = (char)c;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
             want[w++] = (char)c;
         } else {
-            w += (size_t)snprintf(want + w, sizeof(want) - w, "%%%02X", c);
+            w += (size_t)snprintf(want + w, want_size - w, "%%%02X", c);
         }
     }
     want[w] = '\0';
+}
+
+static int keeps_only_unreserved_bytes(void)
+{
+    char in[256];
+    char want[256 * 3 + 1] = "";
+    every_byte(0, in, want, sizeof(want));
     return check_label(NULL, in, 256, want);
 }
 
@@ -555,6 +658,118 @@ static int reports_nomem_for_label(void)
     am_buf_init(&b, &test_allocator, 0);
     test_alloc_state.fail_at = 1;
     CHECK_STATUS(am_rest_append_label(&b, "x", 1, &err), APPMESH_ERR_NOMEM, &err);
+    appmesh_buf_cleanup(&b);
+    return 0;
+}
+
+/* ---- our own query-string cases ---- */
+
+struct query_step {
+    const char *name;
+    const char *value;
+};
+
+/* Append each step in turn to a fresh buffer and compare the result with want. */
+static int check_query(const struct query_step *steps, size_t n, const char *want)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_buf b;
+    size_t i = 0;
+    am_buf_init(&b, &test_allocator, 0);
+    for (i = 0; i < n; i++) {
+        CHECK_OK(am_rest_append_query(&b, steps[i].name, steps[i].value, &err), &err);
+    }
+    CHECK_STR_EQ(am_buf_cstr(&b), want);
+    CHECK_INT_EQ(b.len, strlen(want));
+    appmesh_buf_cleanup(&b);
+    return 0;
+}
+
+static int writes_the_first_pair_without_an_ampersand(void)
+{
+    static const struct query_step steps[] = {{"meshOwner", "123456789012"}};
+    return check_query(steps, 1, "meshOwner=123456789012");
+}
+
+static int joins_pairs_with_ampersands_in_call_order(void)
+{
+    static const struct query_step steps[] = {
+        {"limit", "25"}, {"meshOwner", "123456789012"}, {"nextToken", "abc"}};
+    return check_query(steps, 3, "limit=25&meshOwner=123456789012&nextToken=abc");
+}
+
+static int omits_a_null_value(void)
+{
+    static const struct query_step steps[] = {
+        {"meshOwner", NULL}, {"limit", "5"}, {"nextToken", NULL}};
+    return check_query(steps, 3, "limit=5");
+}
+
+static int writes_an_empty_value_as_name_equals(void)
+{
+    static const struct query_step steps[] = {{"Empty", ""}, {"x", "1"}};
+    return check_query(steps, 2, "Empty=&x=1");
+}
+
+static int encodes_reserved_bytes_of_a_token(void)
+{
+    static const struct query_step steps[] = {{"nextToken", "eyJ+/==&a=b c%\xc3\xa9"}};
+    return check_query(steps, 1, "nextToken=eyJ%2B%2F%3D%3D%26a%3Db%20c%25%C3%A9");
+}
+
+static int keeps_dots_in_query_values(void)
+{
+    static const struct query_step steps[] = {{"a", "."}, {"b", ".."}, {"c", "a.b"}};
+    return check_query(steps, 3, "a=.&b=..&c=a.b");
+}
+
+static int encodes_every_byte_but_unreserved_in_a_value(void)
+{
+    char in[256];
+    char want[2 + 255 * 3 + 1] = "v=";
+    struct query_step step = {"v", in};
+    every_byte(1, in, want, sizeof(want)); /* every byte but NUL, which ends the value */
+    in[255] = '\0';
+    return check_query(&step, 1, want);
+}
+
+static int refuses_a_null_name_and_appends_nothing(void)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_buf b;
+    am_buf_init(&b, &test_allocator, 0);
+    CHECK_OK(am_rest_append_query(&b, "a", "1", &err), &err);
+    CHECK_STATUS(am_rest_append_query(&b, NULL, "x", &err), APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "query parameter name is NULL");
+    CHECK_STR_EQ(am_buf_cstr(&b), "a=1");
+    appmesh_buf_cleanup(&b);
+    return 0;
+}
+
+static int leaves_the_query_as_it_was_when_out_of_memory(void)
+{
+    static char token[200];
+    struct appmesh_error err = {0};
+    struct appmesh_buf b;
+    memset(token, 't', sizeof(token) - 1);
+    am_buf_init(&b, &test_allocator, 0);
+    CHECK_OK(am_rest_append_query(&b, "meshOwner", "123456789012", &err), &err);
+    test_alloc_state.fail_at = test_alloc_state.calls + 1; /* the growth for the token */
+    CHECK_STATUS(am_rest_append_query(&b, "nextToken", token, &err), APPMESH_ERR_NOMEM, &err);
+    CHECK_STR_EQ(am_buf_cstr(&b), "meshOwner=123456789012");
+    CHECK_INT_EQ(b.len, strlen("meshOwner=123456789012"));
+    appmesh_buf_cleanup(&b);
+    return 0;
+}
+
+static int leaves_the_query_as_it_was_past_the_buffer_limit(void)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_buf b;
+    am_buf_init(&b, &test_allocator, 16);
+    CHECK_OK(am_rest_append_query(&b, "limit", "5", &err), &err);
+    CHECK(am_rest_append_query(&b, "nextToken", "abcdef", &err) != APPMESH_OK, "over the limit");
+    CHECK_STR_EQ(am_buf_cstr(&b), "limit=5");
     appmesh_buf_cleanup(&b);
     return 0;
 }
@@ -744,6 +959,19 @@ static const struct test_case cases[] = {
     {"keeps_only_unreserved_bytes", keeps_only_unreserved_bytes},
     {"encodes_app_mesh_names", encodes_app_mesh_names},
     {"reports_nomem_for_label", reports_nomem_for_label},
+    {"builds_every_string_query_vector", builds_every_string_query_vector},
+    {"writes_the_first_pair_without_an_ampersand", writes_the_first_pair_without_an_ampersand},
+    {"joins_pairs_with_ampersands_in_call_order", joins_pairs_with_ampersands_in_call_order},
+    {"omits_a_null_value", omits_a_null_value},
+    {"writes_an_empty_value_as_name_equals", writes_an_empty_value_as_name_equals},
+    {"encodes_reserved_bytes_of_a_token", encodes_reserved_bytes_of_a_token},
+    {"keeps_dots_in_query_values", keeps_dots_in_query_values},
+    {"encodes_every_byte_but_unreserved_in_a_value", encodes_every_byte_but_unreserved_in_a_value},
+    {"refuses_a_null_name_and_appends_nothing", refuses_a_null_name_and_appends_nothing},
+    {"leaves_the_query_as_it_was_when_out_of_memory",
+     leaves_the_query_as_it_was_when_out_of_memory},
+    {"leaves_the_query_as_it_was_past_the_buffer_limit",
+     leaves_the_query_as_it_was_past_the_buffer_limit},
     {"parses_every_error_table_row", parses_every_error_table_row},
     {"truncates_long_fields_safely", truncates_long_fields_safely},
     {"gives_a_usable_error_for_every_truncated_body",

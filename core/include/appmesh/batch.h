@@ -27,12 +27,23 @@ struct appmesh_batch_options {
     double rate;     /* most requests started per second (retries included); 0 = no limit */
 };
 
+/** Which operation a batch call runs. */
+enum appmesh_batch_op {
+    APPMESH_BATCH_UPDATE = 0, /* UpdateVirtualService: result in data */
+    APPMESH_BATCH_DESCRIBE,   /* DescribeVirtualService: result in data */
+    APPMESH_BATCH_LIST,       /* ListVirtualServices (one page): result in list */
+};
+
 /** A finished call, as appmesh_batch_take() hands it over. */
 struct appmesh_batch_result {
     uint64_t id;
     void *user;
+    enum appmesh_batch_op op;
     enum appmesh_status status;
-    struct appmesh_virtual_service_data data; /* on APPMESH_OK: owned by the caller */
+    /* On APPMESH_OK, owned by the caller: release with appmesh_virtual_service_data_cleanup()
+     * and appmesh_virtual_service_list_cleanup() (both safe on the unused one). */
+    struct appmesh_virtual_service_data data;
+    struct appmesh_virtual_service_list list;
     struct appmesh_call_info info;
     struct appmesh_error err; /* when status != APPMESH_OK */
 };
@@ -64,6 +75,22 @@ appmesh_batch_add_update(struct appmesh_batch *batch,
                          void *user,
                          uint64_t *id,
                          struct appmesh_error *err);
+
+/** Queue a DescribeVirtualService, as appmesh_batch_add_update() does. */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_batch_add_describe(struct appmesh_batch *batch,
+                           const struct appmesh_describe_virtual_service_input *in,
+                           void *user,
+                           uint64_t *id,
+                           struct appmesh_error *err);
+
+/** Queue one page of ListVirtualServices, as appmesh_batch_add_update() does. */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_batch_add_list(struct appmesh_batch *batch,
+                       const struct appmesh_list_virtual_services_input *in,
+                       void *user,
+                       uint64_t *id,
+                       struct appmesh_error *err);
 
 /**
  * Start what can start, wait up to max_wait seconds for the network or a retry timer, and

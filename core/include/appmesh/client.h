@@ -52,7 +52,7 @@ struct appmesh_client_options {
     const struct appmesh_clock *clock;   /* NULL = real time; borrowed, must outlive the client */
     appmesh_getenv_fn *getenv;           /* NULL = getenv(3); called again when credentials */
     void *getenv_ud;                     /* are looked up: both must outlive the client */
-    appmesh_interrupt_fn *interrupt; /* checked during transfers and backoff sleeps */
+    appmesh_interrupt_fn *interrupt;     /* checked during transfers and backoff sleeps */
     void *interrupt_ud;
 };
 
@@ -117,6 +117,33 @@ appmesh_client_update_virtual_service(struct appmesh_client *client,
                                       struct appmesh_virtual_service_data *out,
                                       struct appmesh_call_info *info,
                                       struct appmesh_error *err);
+
+/**
+ * DescribeVirtualService: the service's current spec, status and metadata (GET, retried like
+ * any call). Borrowed: in. Owned by caller: *out on APPMESH_OK, released with
+ * appmesh_virtual_service_data_cleanup(). info may be NULL.
+ * Errors: as appmesh_client_update_virtual_service(); NotFoundException for an unknown
+ * mesh or service.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_client_describe_virtual_service(struct appmesh_client *client,
+                                        const struct appmesh_describe_virtual_service_input *in,
+                                        struct appmesh_virtual_service_data *out,
+                                        struct appmesh_call_info *info,
+                                        struct appmesh_error *err);
+
+/**
+ * ListVirtualServices: one page of the mesh's virtual services. Pass out->next_token (when not
+ * NULL) as in->next_token for the next page. Borrowed: in. Owned by caller: *out on
+ * APPMESH_OK, released with appmesh_virtual_service_list_cleanup(). info may be NULL.
+ * Errors: as appmesh_client_update_virtual_service().
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_client_list_virtual_services(struct appmesh_client *client,
+                                     const struct appmesh_list_virtual_services_input *in,
+                                     struct appmesh_virtual_service_list *out,
+                                     struct appmesh_call_info *info,
+                                     struct appmesh_error *err);
 
 /**
  * Build and sign the UpdateVirtualService request exactly as the first attempt would send it,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The App Mesh virtual-service model: spec with its provider union, update input, service data. */
+/* The App Mesh virtual-service model: spec, provider union, operation inputs, data and refs. */
 #ifndef APPMESH_MODEL_H
 #define APPMESH_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "appmesh/alloc.h"
@@ -116,5 +117,82 @@ appmesh_virtual_service_data_copy(struct appmesh_virtual_service_data *dst,
 
 /** The wire name of a status code ("ACTIVE", ...), or NULL for ABSENT/UNKNOWN. */
 APPMESH_API const char *appmesh_status_code_name(enum appmesh_status_code code);
+
+/**
+ * DescribeVirtualService input. Every string is borrowed for the call only; NULL means absent.
+ * meshName and virtualServiceName are required; meshOwner is optional.
+ */
+struct appmesh_describe_virtual_service_input {
+    const char *mesh_name;
+    const char *virtual_service_name;
+    const char *mesh_owner;
+};
+
+/**
+ * ListVirtualServices input (one page). Every string is borrowed for the call only; NULL means
+ * absent. `next_token` is the nextToken of the previous page; `limit` 0 means absent (the
+ * service's own page size, up to 100), else 1..100.
+ */
+struct appmesh_list_virtual_services_input {
+    const char *mesh_name;
+    const char *mesh_owner;
+    const char *next_token;
+    int limit;
+};
+
+/**
+ * VirtualServiceRef, one entry of a ListVirtualServices page. Strings NULL and has_* false
+ * mean absent (JSON null included); strings are owned by the list that holds the ref.
+ */
+struct appmesh_virtual_service_ref {
+    char *arn;
+    char *mesh_name;
+    char *mesh_owner;
+    char *resource_owner;
+    char *virtual_service_name;
+    bool has_created_at, has_last_updated_at, has_version;
+    double created_at;      /* epoch seconds, fractions kept */
+    double last_updated_at; /* epoch seconds, fractions kept */
+    int64_t version;
+};
+
+/**
+ * ListVirtualServicesOutput: one page of refs. `next_token` NULL means this is the last page;
+ * otherwise pass it as the next input's next_token. Freed by
+ * appmesh_virtual_service_list_cleanup().
+ */
+struct appmesh_virtual_service_list {
+    struct appmesh_virtual_service_ref *items; /* count entries; NULL when count is 0 */
+    size_t count;
+    char *next_token;
+    const struct appmesh_allocator *alloc; /* borrowed: the allocator everything came from */
+};
+
+/**
+ * Check a DescribeVirtualService input: meshName, virtualServiceName and meshOwner follow the
+ * same rules, with the same messages, as in appmesh_update_virtual_service_input_validate().
+ * @return APPMESH_OK, or APPMESH_ERR_VALIDATION with err->field set to the wire name
+ *         ("meshName", "virtualServiceName", "meshOwner") and err->message saying why;
+ *         APPMESH_ERR_INVALID_ARGUMENT when in is NULL.
+ * Borrowed: in.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status appmesh_describe_virtual_service_input_validate(
+    const struct appmesh_describe_virtual_service_input *in, struct appmesh_error *err);
+
+/**
+ * Check a ListVirtualServices input: meshName and meshOwner as for the update; nextToken, when
+ * present, non-empty valid UTF-8; limit 0 (absent) or 1..100.
+ * @return APPMESH_OK, or APPMESH_ERR_VALIDATION with err->field set to the wire name
+ *         ("meshName", "meshOwner", "nextToken", "limit") and err->message saying why;
+ *         APPMESH_ERR_INVALID_ARGUMENT when in is NULL.
+ * Borrowed: in.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_list_virtual_services_input_validate(const struct appmesh_list_virtual_services_input *in,
+                                             struct appmesh_error *err);
+
+/** Free every ref, the items array and next_token, and zero list; safe on a zeroed struct
+ *  and safe twice. */
+APPMESH_API void appmesh_virtual_service_list_cleanup(struct appmesh_virtual_service_list *list);
 
 #endif
