@@ -81,6 +81,7 @@ function journal.read(path)
   f:close()
   local state = { entries = {}, order = {}, path = path, ends_with_newline = text:sub(-1) == "\n" }
   local n = 0
+  local torn = nil
   local last_line = select(2, text:gsub("\n", "\n")) + (state.ends_with_newline and 0 or 1)
   for line in text:gmatch("([^\n]*)\n?") do
     n = n + 1
@@ -89,16 +90,19 @@ function journal.read(path)
     end
     if line ~= "" then
       local rec, derr = codec.decode(line, path)
-      if rec == nil or type(rec) ~= "table" then
-        -- A run killed while writing leaves a partial last line; anything else is damage.
-        if n == last_line and not state.ends_with_newline then
-          state.torn = true
-          break
-        end
-        return nil, string.format("%s:%d: not a journal record (%s)", path, n,
-          derr or "not an object")
+      if torn and not (type(rec) == "table" and rec.type == "resume") then
+        return nil, torn
       end
-      if n == 1 then
+      torn = nil
+      if rec == nil or type(rec) ~= "table" then
+        -- A run killed while writing leaves a partial last line, which a resumed run follows
+        -- with a "resume" record; anything else is damage.
+        torn = string.format("%s:%d: not a journal record (%s)", path, n, derr or "not an object")
+        if n == last_line and n > 1 then
+          state.torn = true
+          torn = nil
+        end
+      elseif n == 1 then
         if rec.format ~= FORMAT or type(rec.runId) ~= "string" then
           return nil, string.format("%s:1: not an appmesh bulk update journal", path)
         end
@@ -125,6 +129,9 @@ function journal.read(path)
         return nil, string.format("%s:%d: unknown record type '%s'", path, n, tostring(rec.type))
       end
     end
+  end
+  if torn then
+    return nil, torn
   end
   if not state.run_id then
     return nil, path .. ": the journal is empty"

@@ -191,7 +191,7 @@ function manifest.load(path, opts)
   for i, raw in ipairs(updates) do
     local err = check_shape(raw, ENTRY_SHAPE, "entry")
     if err then
-      return nil, where(i) .. ": " .. err:gsub("^entry%.?", "")
+      return nil, where(i) .. ": " .. err:gsub("^entry: ", ""):gsub("^entry%.", "")
     end
     local params = codec.copy(raw)
     for k, v in pairs(defaults) do

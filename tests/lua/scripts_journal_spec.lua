@@ -1,0 +1,183 @@
+-- SPDX-License-Identifier: MIT
+-- appmesh.journal: the run journal written as entries finish, read back for --resume, and the
+-- rollback manifest built from it.
+local cjson = require "cjson"
+local journal = require "appmesh.journal"
+local manifest = require "appmesh.manifest"
+local sh = dofile("tests/lua/scripts_helpers.lua")
+
+local NODE_A = { provider = { virtualNode = { virtualNodeName = "a-vn" } } }
+local NODE_B = { provider = { virtualNode = { virtualNodeName = "b-vn" } } }
+
+local function entry(name)
+  return { meshName = "m", virtualServiceName = name }
+end
+
+describe("journal", function()
+  local dir
+
+  before_each(function()
+    dir = sh.tmpdir()
+  end)
+
+  teardown(sh.cleanup)
+
+  it("starts with a header that holds the run id", function()
+    local j = assert(journal.create(dir .. "/j", "run-1", { manifest = "m.json" }))
+    j:close()
+    local lines = sh.jsonl(dir .. "/j")
+    assert.equal(1, #lines)
+    assert.equal("appmesh-bulk-update-journal", lines[1].format)
+    assert.equal("run-1", lines[1].runId)
+    assert.equal("m.json", lines[1].manifest)
+  end)
+
+  it("flushes each record as it is written", function()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    j:begin(entry("s1"), { clientToken = "tok1", replaced = NODE_A, replacedVersion = 1 })
+    local lines = sh.jsonl(dir .. "/j")
+    assert.equal(2, #lines)
+    assert.same({ type = "begin", meshName = "m", virtualServiceName = "s1", clientToken = "tok1",
+      replaced = NODE_A, replacedVersion = 1 }, lines[2])
+    j:finish(entry("s1"), { outcome = "updated", clientToken = "tok1", version = 2,
+      requestId = "req-1", replaced = NODE_A, replacedVersion = 1 })
+    lines = sh.jsonl(dir .. "/j")
+    assert.equal(3, #lines)
+    assert.same({ type = "end", meshName = "m", virtualServiceName = "s1", outcome = "updated",
+      clientToken = "tok1", version = 2, requestId = "req-1", replaced = NODE_A,
+      replacedVersion = 1 }, lines[3])
+    j:close()
+  end)
+
+  it("refuses to start over an existing journal", function()
+    sh.write(dir .. "/j", "x\n")
+    local j, err = journal.create(dir .. "/j", "run-2")
+    assert.is_nil(j)
+    assert.equal("journal " .. dir .. "/j already exists: use --resume to continue that run, "
+      .. "or another --journal", err)
+  end)
+
+  it("reads back each entry's last state", function()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    j:begin(entry("s1"), { clientToken = "t1", replaced = NODE_A, replacedVersion = 1 })
+    j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2, replaced = NODE_A })
+    j:begin(entry("s2"), { clientToken = "t2", replaced = NODE_B, replacedVersion = 4 })
+    j:finish(entry("s3"), { outcome = "denied", clientToken = "t3",
+      error = { code = "PolicyDenied", message = "no" } })
+    j:close()
+    local state = assert(journal.read(dir .. "/j"))
+    assert.equal("run-1", state.run_id)
+    assert.same({ "m/s1", "m/s2", "m/s3" }, state.order)
+    assert.equal("updated", state.entries["m/s1"].outcome)
+    assert.equal(2, state.entries["m/s1"].version)
+    assert.is_true(state.entries["m/s2"].begun)
+    assert.is_nil(state.entries["m/s2"].outcome)
+    assert.same(NODE_B, state.entries["m/s2"].replaced)
+    assert.equal("denied", state.entries["m/s3"].outcome)
+  end)
+
+  it("resumes: same run id, appends after the old records", function()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    j:finish(entry("s1"), { outcome = "failed", clientToken = "t1",
+      error = { code = "X", message = "y", retryable = true } })
+    j:close()
+    local j2, state = journal.resume(dir .. "/j")
+    assert.equal("run-1", j2.run_id)
+    assert.equal("failed", state.entries["m/s1"].outcome)
+    j2:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 5 })
+    j2:close()
+    local lines = sh.jsonl(dir .. "/j")
+    assert.equal(4, #lines)
+    assert.equal("resume", lines[3].type)
+    assert.equal("updated", assert(journal.read(dir .. "/j")).entries["m/s1"].outcome)
+  end)
+
+  it("ignores a last line cut short by a killed run, and resumes after it", function()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2 })
+    j:close()
+    local f = assert(io.open(dir .. "/j", "ab"))
+    f:write('{"type":"end","meshName":"m","virtualServiceName":"s2","outc')
+    f:close()
+    local state = assert(journal.read(dir .. "/j"))
+    assert.is_true(state.torn)
+    assert.is_nil(state.entries["m/s2"])
+    local j2 = assert(journal.resume(dir .. "/j"))
+    j2:finish(entry("s2"), { outcome = "updated", clientToken = "t2", version = 2 })
+    j2:close()
+    assert.equal("updated", assert(journal.read(dir .. "/j")).entries["m/s2"].outcome)
+  end)
+
+  local bad = {
+    { "a damaged line in the middle", '{"format":"appmesh-bulk-update-journal","runId":"r"}\n'
+      .. "garbage\n" .. '{"type":"end","meshName":"m","virtualServiceName":"s"}\n',
+      ":2: not a journal record" },
+    { "a file that is not a journal", '{"hello":1}\n', ":1: not an appmesh bulk update journal" },
+    { "an empty file", "", ": the journal is empty" },
+    { "an unknown record type", '{"format":"appmesh-bulk-update-journal","runId":"r"}\n'
+      .. '{"type":"other"}\n', ":2: unknown record type 'other'" },
+  }
+  for _, case in ipairs(bad) do
+    it("refuses " .. case[1], function()
+      sh.write(dir .. "/j", case[2])
+      local state, err = journal.read(dir .. "/j")
+      assert.is_nil(state)
+      assert.equal(dir .. "/j" .. case[3], err:sub(1, #dir + 2 + #case[3]), err)
+    end)
+  end
+
+  it("refuses a journal it cannot read", function()
+    local _, err = journal.read(dir .. "/none")
+    assert.truthy(err:find("cannot read journal", 1, true), err)
+  end)
+end)
+
+describe("journal.rollback", function()
+  teardown(sh.cleanup)
+
+  it("restores what may have been applied, and nothing else", function()
+    local dir = sh.tmpdir()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local function run(name, begun, t)
+      if begun then
+        j:begin(entry(name), { clientToken = "t", replaced = NODE_A, replacedVersion = 1 })
+      end
+      if t then
+        t.clientToken = "t"
+        t.replaced = begun and NODE_A or nil
+        j:finish(entry(name), t)
+      end
+    end
+    run("updated", true, { outcome = "updated", version = 2 })
+    run("in-flight", true, nil)
+    run("dropped", true, { outcome = "failed", error = { code = "TransportError", message = "x",
+      retryable = true } })
+    run("rejected", true, { outcome = "failed", error = { code = "NotFoundException",
+      message = "x", retryable = false } })
+    run("denied", false, { outcome = "denied", error = { code = "PolicyDenied", message = "x" } })
+    run("undescribed", false, { outcome = "failed", error = { code = "NotFoundException",
+      message = "x" } })
+    j:close()
+    local doc = journal.rollback(assert(journal.read(dir .. "/j")))
+    assert.same({
+      { meshName = "m", virtualServiceName = "updated", spec = NODE_A },
+      { meshName = "m", virtualServiceName = "in-flight", spec = NODE_A },
+      { meshName = "m", virtualServiceName = "dropped", spec = NODE_A },
+    }, doc.updates)
+    local path = dir .. "/rollback.json"
+    sh.write(path, manifest.to_json(doc))
+    assert.same(doc.updates, assert(manifest.load(path)).entries)
+    assert.is_table(cjson.decode(sh.read(path)))
+  end)
+
+  it("keeps meshOwner and an empty replaced spec", function()
+    local dir = sh.tmpdir()
+    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local e = { meshName = "m", virtualServiceName = "s", meshOwner = "123456789012" }
+    j:begin(e, { clientToken = "t", replaced = {} })
+    j:finish(e, { outcome = "updated", clientToken = "t", version = 2, replaced = {} })
+    j:close()
+    assert.same({ { meshName = "m", virtualServiceName = "s", meshOwner = "123456789012",
+      spec = {} } }, journal.rollback(assert(journal.read(dir .. "/j"))).updates)
+  end)
+end)
