@@ -30,26 +30,44 @@ function sh.write(path, s)
   f:close()
 end
 
---- A fresh temporary directory, removed by sh.cleanup().
-local dirs = {}
+-- One temporary directory per spec file (forks are slow under the sanitizers' preloaded
+-- runtime, so the specs make few of them); sh.tmpdir() hands out fresh subdirectories of it.
+local root, counter = nil, 0
+local function mkdir(path)
+  assert(os.execute("mkdir " .. quote(path)), "cannot create " .. path)
+end
+
 function sh.tmpdir()
-  local p = assert(io.popen("mktemp -d /tmp/appmesh-scripts-XXXXXX", "r"))
-  local dir = p:read("l")
-  p:close()
-  dirs[#dirs + 1] = dir
+  if not root then
+    local p = assert(io.popen("mktemp -d /tmp/appmesh-scripts-XXXXXX", "r"))
+    root = p:read("l")
+    p:close()
+  end
+  counter = counter + 1
+  local dir = string.format("%s/%d", root, counter)
+  mkdir(dir)
   return dir
 end
 
 function sh.cleanup()
-  for _, dir in ipairs(dirs) do
-    os.execute("rm -rf " .. quote(dir))
+  if root then
+    os.execute("rm -rf " .. quote(root))
+    root, counter = nil, 0
   end
-  dirs = {}
 end
 
---- Write `text` to a new file named `name` in a new temporary directory; returns its path.
+--- A fresh path ending in `name`, not yet created.
+function sh.path(name)
+  if not root then
+    sh.tmpdir()
+  end
+  counter = counter + 1
+  return string.format("%s/%d-%s", root, counter, name)
+end
+
+--- Write `text` to a new file named `name` (in a directory of its own); returns its path.
 function sh.file(name, text)
-  local path = sh.tmpdir() .. "/" .. name
+  local path = sh.path(name)
   sh.write(path, text)
   return path
 end

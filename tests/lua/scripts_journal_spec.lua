@@ -14,18 +14,18 @@ local function entry(name)
 end
 
 describe("journal", function()
-  local dir
+  local J
 
   before_each(function()
-    dir = sh.tmpdir()
+    J = sh.path("journal.jsonl")
   end)
 
   teardown(sh.cleanup)
 
   it("starts with a header that holds the run id", function()
-    local j = assert(journal.create(dir .. "/j", "run-1", { manifest = "m.json" }))
+    local j = assert(journal.create(J, "run-1", { manifest = "m.json" }))
     j:close()
-    local lines = sh.jsonl(dir .. "/j")
+    local lines = sh.jsonl(J)
     assert.equal(1, #lines)
     assert.equal("appmesh-bulk-update-journal", lines[1].format)
     assert.equal("run-1", lines[1].runId)
@@ -33,15 +33,15 @@ describe("journal", function()
   end)
 
   it("flushes each record as it is written", function()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local j = assert(journal.create(J, "run-1"))
     j:begin(entry("s1"), { clientToken = "tok1", replaced = NODE_A, replacedVersion = 1 })
-    local lines = sh.jsonl(dir .. "/j")
+    local lines = sh.jsonl(J)
     assert.equal(2, #lines)
     assert.same({ type = "begin", meshName = "m", virtualServiceName = "s1", clientToken = "tok1",
       replaced = NODE_A, replacedVersion = 1 }, lines[2])
     j:finish(entry("s1"), { outcome = "updated", clientToken = "tok1", version = 2,
       requestId = "req-1", replaced = NODE_A, replacedVersion = 1 })
-    lines = sh.jsonl(dir .. "/j")
+    lines = sh.jsonl(J)
     assert.equal(3, #lines)
     assert.same({ type = "end", meshName = "m", virtualServiceName = "s1", outcome = "updated",
       clientToken = "tok1", version = 2, requestId = "req-1", replaced = NODE_A,
@@ -50,22 +50,22 @@ describe("journal", function()
   end)
 
   it("refuses to start over an existing journal", function()
-    sh.write(dir .. "/j", "x\n")
-    local j, err = journal.create(dir .. "/j", "run-2")
+    sh.write(J, "x\n")
+    local j, err = journal.create(J, "run-2")
     assert.is_nil(j)
-    assert.equal("journal " .. dir .. "/j already exists: use --resume to continue that run, "
+    assert.equal("journal " .. J .. " already exists: use --resume to continue that run, "
       .. "or another --journal", err)
   end)
 
   it("reads back each entry's last state", function()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local j = assert(journal.create(J, "run-1"))
     j:begin(entry("s1"), { clientToken = "t1", replaced = NODE_A, replacedVersion = 1 })
     j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2, replaced = NODE_A })
     j:begin(entry("s2"), { clientToken = "t2", replaced = NODE_B, replacedVersion = 4 })
     j:finish(entry("s3"), { outcome = "denied", clientToken = "t3",
       error = { code = "PolicyDenied", message = "no" } })
     j:close()
-    local state = assert(journal.read(dir .. "/j"))
+    local state = assert(journal.read(J))
     assert.equal("run-1", state.run_id)
     assert.same({ "m/s1", "m/s2", "m/s3" }, state.order)
     assert.equal("updated", state.entries["m/s1"].outcome)
@@ -77,35 +77,35 @@ describe("journal", function()
   end)
 
   it("resumes: same run id, appends after the old records", function()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local j = assert(journal.create(J, "run-1"))
     j:finish(entry("s1"), { outcome = "failed", clientToken = "t1",
       error = { code = "X", message = "y", retryable = true } })
     j:close()
-    local j2, state = journal.resume(dir .. "/j")
+    local j2, state = journal.resume(J)
     assert.equal("run-1", j2.run_id)
     assert.equal("failed", state.entries["m/s1"].outcome)
     j2:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 5 })
     j2:close()
-    local lines = sh.jsonl(dir .. "/j")
+    local lines = sh.jsonl(J)
     assert.equal(4, #lines)
     assert.equal("resume", lines[3].type)
-    assert.equal("updated", assert(journal.read(dir .. "/j")).entries["m/s1"].outcome)
+    assert.equal("updated", assert(journal.read(J)).entries["m/s1"].outcome)
   end)
 
   it("ignores a last line cut short by a killed run, and resumes after it", function()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local j = assert(journal.create(J, "run-1"))
     j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2 })
     j:close()
-    local f = assert(io.open(dir .. "/j", "ab"))
+    local f = assert(io.open(J, "ab"))
     f:write('{"type":"end","meshName":"m","virtualServiceName":"s2","outc')
     f:close()
-    local state = assert(journal.read(dir .. "/j"))
+    local state = assert(journal.read(J))
     assert.is_true(state.torn)
     assert.is_nil(state.entries["m/s2"])
-    local j2 = assert(journal.resume(dir .. "/j"))
+    local j2 = assert(journal.resume(J))
     j2:finish(entry("s2"), { outcome = "updated", clientToken = "t2", version = 2 })
     j2:close()
-    assert.equal("updated", assert(journal.read(dir .. "/j")).entries["m/s2"].outcome)
+    assert.equal("updated", assert(journal.read(J)).entries["m/s2"].outcome)
   end)
 
   local bad = {
@@ -119,15 +119,15 @@ describe("journal", function()
   }
   for _, case in ipairs(bad) do
     it("refuses " .. case[1], function()
-      sh.write(dir .. "/j", case[2])
-      local state, err = journal.read(dir .. "/j")
+      sh.write(J, case[2])
+      local state, err = journal.read(J)
       assert.is_nil(state)
-      assert.equal(dir .. "/j" .. case[3], err:sub(1, #dir + 2 + #case[3]), err)
+      assert.equal(J .. case[3], err:sub(1, #J + #case[3]), err)
     end)
   end
 
   it("refuses a journal it cannot read", function()
-    local _, err = journal.read(dir .. "/none")
+    local _, err = journal.read(sh.path("none"))
     assert.truthy(err:find("cannot read journal", 1, true), err)
   end)
 end)
@@ -136,8 +136,8 @@ describe("journal.rollback", function()
   teardown(sh.cleanup)
 
   it("restores what may have been applied, and nothing else", function()
-    local dir = sh.tmpdir()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local J = sh.path("journal.jsonl")
+    local j = assert(journal.create(J, "run-1"))
     local function run(name, begun, t)
       if begun then
         j:begin(entry(name), { clientToken = "t", replaced = NODE_A, replacedVersion = 1 })
@@ -158,26 +158,26 @@ describe("journal.rollback", function()
     run("undescribed", false, { outcome = "failed", error = { code = "NotFoundException",
       message = "x" } })
     j:close()
-    local doc = journal.rollback(assert(journal.read(dir .. "/j")))
+    local doc = journal.rollback(assert(journal.read(J)))
     assert.same({
       { meshName = "m", virtualServiceName = "updated", spec = NODE_A },
       { meshName = "m", virtualServiceName = "in-flight", spec = NODE_A },
       { meshName = "m", virtualServiceName = "dropped", spec = NODE_A },
     }, doc.updates)
-    local path = dir .. "/rollback.json"
+    local path = sh.path("rollback.json")
     sh.write(path, manifest.to_json(doc))
     assert.same(doc.updates, assert(manifest.load(path)).entries)
     assert.is_table(cjson.decode(sh.read(path)))
   end)
 
   it("keeps meshOwner and an empty replaced spec", function()
-    local dir = sh.tmpdir()
-    local j = assert(journal.create(dir .. "/j", "run-1"))
+    local J = sh.path("journal.jsonl")
+    local j = assert(journal.create(J, "run-1"))
     local e = { meshName = "m", virtualServiceName = "s", meshOwner = "123456789012" }
     j:begin(e, { clientToken = "t", replaced = {} })
     j:finish(e, { outcome = "updated", clientToken = "t", version = 2, replaced = {} })
     j:close()
     assert.same({ { meshName = "m", virtualServiceName = "s", meshOwner = "123456789012",
-      spec = {} } }, journal.rollback(assert(journal.read(dir .. "/j"))).updates)
+      spec = {} } }, journal.rollback(assert(journal.read(J))).updates)
   end)
 end)
