@@ -70,7 +70,7 @@ function runner.validate(client, items)
       if err.code == "ValidationError" then
         return nil, string.format("%s: %s", item.where, err.message)
       end
-      return nil, string.format("cannot prepare the request for %s: %s", item.where, tostring(err))
+      return nil, "cannot prepare the requests: " .. tostring(err)
     end
   end
   return true

@@ -1,0 +1,529 @@
+-- SPDX-License-Identifier: MIT
+-- bulk_update.lua, dry_run.lua and policy_check.lua against the local App Mesh emulator:
+-- 500-entry runs with throttling, 5xx and dropped connections; SIGKILL then --resume; rollback;
+-- dry runs and denied entries that send no PUT; bad input refused before anything is sent;
+-- the progress line on a pseudo-terminal.
+local cjson = require "cjson"
+local sh = dofile("tests/lua/scripts_helpers.lua")
+
+local MESH = "bulk-mesh"
+local N = 500
+
+local function svc(i)
+  return string.format("svc-%03d.bulk.local", i)
+end
+
+local NODE_SPEC = {
+  listeners = { { portMapping = { port = 9080, protocol = "http" } } },
+  serviceDiscovery = { dns = { hostname = "x.bulk.local" } },
+}
+
+local function node(name)
+  return { provider = { virtualNode = { virtualNodeName = name } } }
+end
+
+--- The emulator's seed: one mesh with nodes old-vn, new-vn, other-vn, router vr, and N services
+--- on old-vn (version 1).
+local function seed(n)
+  local services = {}
+  for i = 1, n do
+    services[i] = { virtualServiceName = svc(i), spec = node("old-vn") }
+  end
+  local nodes = {}
+  for _, name in ipairs({ "old-vn", "new-vn", "other-vn" }) do
+    nodes[#nodes + 1] = { virtualNodeName = name, spec = NODE_SPEC }
+  end
+  return {
+    region = "us-east-1",
+    meshes = { {
+      meshName = MESH,
+      virtualNodes = nodes,
+      virtualRouters = { { virtualRouterName = "vr", spec = {
+        listeners = { { portMapping = { port = 9080, protocol = "http" } } } } } },
+      virtualServices = services,
+    } },
+  }
+end
+
+-- The emulator, driven through its control endpoint with curl.
+local emu = {}
+
+local function curl(method, url, body)
+  local cmd = "env -u LD_PRELOAD curl -sS -X " .. method
+  if body then
+    local path = sh.path("body.json")
+    sh.write(path, cjson.encode(body))
+    cmd = cmd .. " -H 'Content-Type: application/json' --data-binary @" .. sh.quote(path)
+  end
+  local p = assert(io.popen(cmd .. " " .. sh.quote(url), "r"))
+  local text = p:read("a")
+  p:close()
+  return cjson.decode(text)
+end
+
+function emu.start(state)
+  local state_path = sh.file("state.json", cjson.encode(state))
+  local pipe = assert(io.popen("exec env -u LD_PRELOAD " .. sh.PYTHON
+    .. " tests/emulator/appmesh_emulator.py --port 0 --seed 7 --state " .. sh.quote(state_path),
+    "r"))
+  local url = assert(pipe:read("l"), "the emulator printed no URL")
+  assert(url:match("^http://127%.0%.0%.1:%d+$"), url)
+  emu.url, emu.pipe = url, pipe
+  emu.pid = curl("GET", url .. "/_emulator/info").pid
+end
+
+function emu.stop()
+  os.execute("kill " .. emu.pid)
+  emu.pipe:close()
+end
+
+function emu.control(method, path, body)
+  return curl(method, emu.url .. "/_emulator/" .. path, body)
+end
+
+function emu.reset()
+  emu.control("POST", "reset")
+end
+
+function emu.faults(list)
+  local r = emu.control("POST", "faults", list)
+  assert(r.added, cjson.encode(r))
+end
+
+function emu.requests()
+  return emu.control("GET", "log?limit=10000").requests
+end
+
+--- The App Mesh requests in the log by operation: { UpdateVirtualService = n, ... }.
+function emu.count(requests)
+  local counts = {}
+  for _, r in ipairs(requests or emu.requests()) do
+    if r.target == "appmesh" then
+      counts[r.operation] = (counts[r.operation] or 0) + 1
+    end
+  end
+  return counts
+end
+
+--- name -> {version, node} for every virtual service of the mesh.
+function emu.services()
+  local out = {}
+  for _, m in ipairs(emu.control("GET", "state").meshes) do
+    if m.meshName == MESH then
+      for _, vs in ipairs(m.virtualServices) do
+        local p = vs.spec.provider or {}
+        out[vs.virtualServiceName] = {
+          version = vs.metadata.version,
+          node = p.virtualNode and p.virtualNode.virtualNodeName,
+          router = p.virtualRouter and p.virtualRouter.virtualRouterName,
+        }
+      end
+    end
+  end
+  return out
+end
+
+local function env(extra)
+  local e = {
+    AWS_ACCESS_KEY_ID = sh.ACCESS_KEY, AWS_SECRET_ACCESS_KEY = sh.SECRET_KEY,
+    AWS_REGION = "us-east-1", AWS_ENDPOINT_URL_APP_MESH = emu.url, AWS_MAX_ATTEMPTS = "10",
+  }
+  for k, v in pairs(extra or {}) do
+    e[k] = v
+  end
+  return e
+end
+
+--- A JSON manifest switching services first..last of the mesh to `to`.
+local function manifest(first, last, to, extra)
+  local updates = {}
+  for i = first, last do
+    updates[#updates + 1] = { virtualServiceName = svc(i) }
+  end
+  for _, u in ipairs(extra or {}) do
+    updates[#updates + 1] = u
+  end
+  return sh.file("manifest.json", cjson.encode({
+    defaults = { meshName = MESH, spec = node(to) },
+    updates = updates,
+  }))
+end
+
+local function outcomes(report_path)
+  local by, count = {}, {}
+  for _, line in ipairs(sh.jsonl(report_path)) do
+    assert.is_nil(by[line.virtualServiceName], "reported twice: " .. line.virtualServiceName)
+    by[line.virtualServiceName] = line
+    count[line.outcome] = (count[line.outcome] or 0) + 1
+  end
+  return by, count
+end
+
+describe("scripts against the emulator", function()
+  lazy_setup(function()
+    emu.start(seed(N))
+  end)
+
+  lazy_teardown(function()
+    emu.stop()
+    sh.cleanup()
+  end)
+
+  before_each(function()
+    emu.reset()
+  end)
+
+  describe("bulk_update.lua", function()
+    it("dry run by default: reports every entry planned and sends no PUT", function()
+      local report = sh.path("report.jsonl")
+      local out, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn"),
+        "--report", report, "--concurrency", "16" }, env())
+      assert.equal(0, code, err)
+      local _, count = outcomes(report)
+      assert.same({ planned = N }, count)
+      assert.truthy(out:find("dry run (nothing changed): 0 failed, " .. N .. " planned of " .. N
+        .. " entries", 1, true), out)
+      local ops = emu.count()
+      assert.is_nil(ops.UpdateVirtualService)
+      assert.equal(N, ops.DescribeVirtualService)
+      assert.equal(1, emu.services()[svc(1)].version)
+    end)
+
+    it("updates 500 services through throttling, 5xx and dropped connections", function()
+      emu.faults({
+        { kind = "throttle", rate = 400, burst = 40 },
+        { kind = "error", status = 503, probability = 0.05, operation = "UpdateVirtualService" },
+        { kind = "error", status = 500, probability = 0.03 },
+        { kind = "drop", probability = 0.03, operation = "UpdateVirtualService" },
+        { kind = "drop", probability = 0.03, phase = "after", operation = "UpdateVirtualService" },
+      })
+      local report, journal = sh.path("report.jsonl"), sh.path("journal.jsonl")
+      local ghosts = {}
+      for i = 1, 5 do
+        ghosts[i] = { virtualServiceName = "ghost-" .. i .. ".bulk.local" }
+      end
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn", ghosts), "--apply",
+        "--report", report, "--journal", journal, "--concurrency", "16" }, env())
+      assert.equal(1, code, err)
+      local by, count = outcomes(report)
+      assert.same({ updated = N, failed = 5 }, count)
+      for i = 1, 5 do
+        local line = by["ghost-" .. i .. ".bulk.local"]
+        assert.equal("NotFoundException", line.error.code)
+      end
+      local services = emu.services()
+      for i = 1, N do
+        local line = by[svc(i)]
+        assert.equal("updated", line.outcome, cjson.encode(line))
+        assert.equal(2, line.version)
+        assert.is_string(line.requestId)
+        assert.same({ version = 2, node = "new-vn" }, services[svc(i)])
+      end
+      -- faults fired, and no update was applied without a matching PUT
+      local faults = 0
+      local puts = {}
+      for _, r in ipairs(emu.requests()) do
+        if r.fault then
+          faults = faults + 1
+        end
+        if r.operation == "UpdateVirtualService" then
+          local name = r.path:match("virtualServices/(.*)$")
+          puts[name] = puts[name] or {}
+          puts[name][r.clientToken] = true
+        end
+      end
+      assert.is_true(faults > 20, "only " .. faults .. " faults")
+      for i = 1, N do -- every attempt of an entry carries the one clientToken
+        local tokens = 0
+        for _ in pairs(puts[svc(i)]) do
+          tokens = tokens + 1
+        end
+        assert.equal(1, tokens, svc(i))
+      end
+    end)
+
+    it("resumes a run killed with SIGKILL: no entry is applied twice", function()
+      -- every update is applied at once and answered 20 ms later, so the kill catches some
+      -- applied but not yet journaled
+      emu.faults({ { kind = "delay", seconds = 0.02, phase = "after",
+        operation = "UpdateVirtualService" } })
+      local path, journal = manifest(1, N, "new-vn"), sh.path("journal.jsonl")
+      local out = sh.path("out")
+      local pid_pipe = assert(io.popen("env AWS_ACCESS_KEY_ID=" .. sh.ACCESS_KEY
+        .. " AWS_SECRET_ACCESS_KEY=" .. sh.quote(sh.SECRET_KEY) .. " AWS_REGION=us-east-1"
+        .. " AWS_ENDPOINT_URL_APP_MESH=" .. emu.url .. " " .. sh.lua_command()
+        .. " scripts/bulk_update.lua " .. sh.quote(path) .. " --apply --concurrency 8 --journal "
+        .. sh.quote(journal) .. " >" .. sh.quote(out) .. " 2>&1 & echo $!", "r"))
+      local pid = assert(tonumber(pid_pipe:read("l")))
+      pid_pipe:close()
+      local ended = 0
+      for _ = 1, 600 do
+        ended = select(2, (sh.read(journal) or ""):gsub('"type":"end"', ""))
+        if ended >= 150 then
+          break
+        end
+        os.execute("sleep 0.05")
+      end
+      assert.is_true(ended >= 150, "the run did not get going: " .. (sh.read(out) or ""))
+      assert(os.execute("kill -KILL " .. pid))
+      os.execute("sleep 0.2")
+
+      local lines = sh.jsonl(journal)
+      local begun, finished = {}, {}
+      for _, rec in ipairs(lines) do
+        if rec.type == "begin" then
+          begun[rec.virtualServiceName] = rec.clientToken
+        elseif rec.type == "end" then
+          finished[rec.virtualServiceName] = rec.clientToken
+        end
+      end
+      local in_flight = 0
+      for name in pairs(begun) do
+        if not finished[name] then
+          in_flight = in_flight + 1
+        end
+      end
+      assert.is_true(in_flight > 0, "nothing was in flight at the kill")
+      local before = emu.services()
+      local applied_before = 0
+      for i = 1, N do
+        if before[svc(i)].version == 2 then
+          applied_before = applied_before + 1
+        end
+      end
+      assert.is_true(applied_before < N)
+
+      emu.control("DELETE", "faults")
+      local report = sh.path("report.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal, "--report", report, "--concurrency", "16" }, env())
+      assert.equal(0, code, err)
+      local by, count = outcomes(report)
+      local skipped = 0
+      for _ in pairs(finished) do
+        skipped = skipped + 1
+      end
+      assert.equal(skipped, count.skipped)
+      assert.equal(N - skipped, count.updated)
+      -- one version bump per entry, and the in-flight entries re-sent with their first token
+      local after = emu.services()
+      for i = 1, N do
+        assert.same({ version = 2, node = "new-vn" }, after[svc(i)], svc(i))
+        assert.equal(2, by[svc(i)].version or after[svc(i)].version)
+      end
+      local resent = 0
+      for _, r in ipairs(emu.requests()) do
+        if r.operation == "UpdateVirtualService" then
+          local name = r.path:match("virtualServices/(.*)$")
+          assert.is_nil(finished[name], "re-sent an entry journaled as finished: " .. name)
+          if begun[name] then
+            assert.equal(begun[name], r.clientToken)
+            resent = resent + 1
+          end
+        end
+      end
+      assert.equal(in_flight, resent)
+    end)
+
+    it("rolls back: the rollback manifest restores the replaced specs", function()
+      local journal, rollback = sh.path("journal.jsonl"), sh.path("rollback.json")
+      -- services 1-10 start on other-vn (version 2)
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 10, "other-vn"), "--apply",
+        "--journal", sh.path("j0.jsonl") }, env())
+      assert.equal(0, code, err)
+      _, err, code = sh.run("bulk_update.lua", { manifest(1, 20, "new-vn"), "--apply",
+        "--journal", journal }, env())
+      assert.equal(0, code, err)
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback }, env())
+      assert.equal(0, code, err)
+      assert.truthy(err:find("wrote " .. rollback .. ": 20 entries", 1, true), err)
+      _, err, code = sh.run("bulk_update.lua", { rollback, "--apply", "--journal",
+        sh.path("j2.jsonl") }, env())
+      assert.equal(0, code, err)
+      local services = emu.services()
+      for i = 1, 20 do
+        local expected = i <= 10 and { version = 4, node = "other-vn" }
+          or { version = 3, node = "old-vn" }
+        assert.same(expected, services[svc(i)], svc(i))
+      end
+    end)
+
+    it("denies by policy before sending: no PUT for a denied entry", function()
+      local pol = sh.file("deny.lua", [[return {
+        { name = "no-tens", severity = "deny", check = function(u)
+            if u.virtualServiceName:match("0%.bulk") then return "ends in 0" end end },
+        { name = "note", severity = "warn", check = function() return "looked" end },
+      }]])
+      local report = sh.path("report.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 30, "new-vn"), "--apply",
+        "--policy", pol, "--journal", sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(1, code, err)
+      assert.truthy(err:find("warning: " .. MESH .. "/" .. svc(1) .. ": note: looked", 1, true), err)
+      local by, count = outcomes(report)
+      assert.same({ updated = 27, denied = 3 }, count)
+      assert.same({ code = "PolicyDenied", message = "no-tens: ends in 0" }, by[svc(10)].error)
+      for _, r in ipairs(emu.requests()) do
+        if r.operation == "UpdateVirtualService" then
+          assert.is_nil(r.path:match("0%.bulk%.local$"), r.path)
+        end
+      end
+      assert.equal(1, emu.services()[svc(20)].version)
+    end)
+
+    it("applies the built-in policies with the inventory of the mesh", function()
+      local report = sh.path("report.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 3, "ghost-vn"), "--apply",
+        "--policy", "scripts/policies/provider_exists.lua",
+        "--policy", "scripts/policies/max_mesh_share.lua",
+        "--journal", sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(1, code, err)
+      local by, count = outcomes(report)
+      assert.same({ denied = 3 }, count)
+      assert.truthy(by[svc(1)].error.message:find("virtualNode 'ghost-vn' is not known in mesh",
+        1, true))
+      assert.is_nil(emu.count().UpdateVirtualService)
+    end)
+
+    local stops = {
+      { "a policy that errors", "return { { name = 'boom', severity = 'deny', "
+        .. "check = function(u) return u.nope.x end } }", "rule 'boom' on " .. MESH .. "/" },
+      { "a policy that never returns", "return { { name = 'spin', severity = 'deny', "
+        .. "check = function() while true do end end } }", "stopped after" },
+      { "a policy file with a syntax error", "return {{ name = }", ":1:" },
+    }
+    for _, case in ipairs(stops) do
+      it("exits 2 before sending anything for " .. case[1], function()
+        local pol = sh.file("p.lua", case[2])
+        local _, err, code = sh.run("bulk_update.lua", { manifest(1, 5, "new-vn"), "--apply",
+          "--policy", pol, "--journal", sh.path("j.jsonl") }, env())
+        assert.equal(2, code, err)
+        assert.truthy(err:find(case[3], 1, true), err)
+        assert.is_nil(emu.count().UpdateVirtualService)
+      end)
+    end
+
+    local bad = {
+      { "a JSON syntax error", "m.json", '{"updates": [\n  {"meshName": "m",}\n]}', ":2:" },
+      { "a Lua syntax error", "m.lua", "return {\n updates = {{ meshName = }}}", ":2:" },
+      { "an unknown key", "m.json", '[{"meshName": "m", "virtualServiceName": "a", "spec": {},'
+        .. ' "provider": {}}]', "unknown key 'provider'" },
+      { "a duplicate entry", "m.json", '{"defaults": {"meshName": "m", "spec": {}}, "updates": '
+        .. '[{"virtualServiceName": "a"}, {"virtualServiceName": "a"}]}', "duplicate entry m/a" },
+      { "an empty list", "m.json", '{"updates": []}', "no updates (the list is empty)" },
+      { "a name too long for App Mesh", "m.json", '[{"meshName": "' .. string.rep("m", 256)
+        .. '", "virtualServiceName": "a", "spec": {}}]', "updates[1]:" },
+    }
+    for _, case in ipairs(bad) do
+      it("exits 2 and sends nothing for " .. case[1], function()
+        local path = sh.file(case[2], case[3])
+        local out, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal",
+          sh.path("j.jsonl") }, env())
+        assert.equal(2, code, out .. err)
+        assert.equal(path, err:match("^bulk_update: (.-):") and err:sub(14, 13 + #path), err)
+        assert.truthy(err:find(case[4], 1, true), err)
+        assert.same({}, emu.requests())
+      end)
+    end
+
+    it("exits 2 on bad flags", function()
+      local _, err, code = sh.run("bulk_update.lua", { "m.json", "--resume" }, env())
+      assert.equal(2, code)
+      assert.equal("bulk_update: --resume needs --journal FILE\n"
+        .. "usage: see bulk_update.lua --help\n", err)
+    end)
+
+    it("selects services in a Lua manifest by their provider", function()
+      local path = sh.file("select.lua", string.format([[
+return {
+  defaults = { spec = { provider = { virtualNode = { virtualNodeName = "new-vn" } } } },
+  updates = services{ meshName = %q, virtualNode = "other-vn", name = "^svc%%-0" },
+}]], MESH))
+      emu.control("POST", "state", (function()
+        local s = seed(12)
+        for i = 1, 3 do
+          s.meshes[1].virtualServices[i].spec = node("other-vn")
+        end
+        return s
+      end)())
+      local report = sh.path("report.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal",
+        sh.path("j.jsonl"), "--report", report }, env())
+      emu.control("POST", "reset")
+      assert.equal(0, code, err)
+      local by, count = outcomes(report)
+      assert.same({ updated = 3 }, count)
+      assert.is_table(by[svc(3)])
+    end)
+
+    it("draws a progress line on a terminal", function()
+      local dir = sh.tmpdir()
+      local cmd = "env -u LD_PRELOAD " .. sh.PYTHON .. " tests/lua/pty_run.py env TERM=xterm "
+        .. (os.getenv("LD_PRELOAD") and ("LD_PRELOAD=" .. sh.quote(os.getenv("LD_PRELOAD")) .. " ")
+        or "")
+      for k, v in pairs(env()) do
+        cmd = cmd .. k .. "=" .. sh.quote(v) .. " "
+      end
+      cmd = cmd .. sh.lua_command() .. " scripts/bulk_update.lua " .. sh.quote(manifest(1, 40,
+        "new-vn")) .. " --apply --journal " .. sh.quote(dir .. "/j.jsonl")
+        .. " </dev/null >" .. sh.quote(dir .. "/tty")
+      local ok = os.execute(cmd)
+      local text = sh.read(dir .. "/tty")
+      assert.is_true(ok, text)
+      assert.truthy(text:find("\r\27[K", 1, true), text)
+      assert.truthy(text:find("40/40 (100%)", 1, true), text)
+      assert.truthy(text:find("failed 0  denied 0  ETA 0s", 1, true), text)
+      assert.is_nil(text:find("updated " .. MESH, 1, true), text)
+      -- and without a terminal, plain lines
+      local out, err, code = sh.run("bulk_update.lua", { manifest(41, 45, "new-vn"), "--apply",
+        "--journal", dir .. "/j2.jsonl" }, env())
+      assert.equal(0, code, err)
+      assert.is_nil(out:find("\r", 1, true))
+      assert.truthy(out:find("[1/5] updated " .. MESH .. "/", 1, true), out)
+    end)
+  end)
+
+  describe("dry_run.lua", function()
+    it("shows the diff and the redacted request, and sends no PUT", function()
+      local out, err, code = sh.run("dry_run.lua", { manifest(1, 2, "new-vn") }, env())
+      assert.equal(0, code, err)
+      assert.truthy(out:find("== " .. MESH .. "/" .. svc(1), 1, true), out)
+      assert.truthy(out:find("current:  version 1, virtualNode old-vn", 1, true), out)
+      assert.truthy(out:find('~ spec.provider.virtualNode.virtualNodeName: "old-vn" -> "new-vn"',
+        1, true), out)
+      assert.truthy(out:find("PUT " .. emu.url .. "/v20190125/meshes/" .. MESH
+        .. "/virtualServices/" .. svc(1), 1, true), out)
+      assert.truthy(out:find("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 1, true))
+      assert.is_nil(out:find("Signature=%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x"), out)
+      assert.is_nil(out:find(sh.SECRET_KEY, 1, true))
+      assert.truthy(out:find("2 entries: 2 would change, 0 unchanged, 0 denied", 1, true), out)
+      local ops = emu.count()
+      assert.is_nil(ops.UpdateVirtualService)
+      assert.equal(2, ops.DescribeVirtualService)
+    end)
+
+    it("shows policy verdicts and exits 1 for a missing service", function()
+      local out, err, code = sh.run("dry_run.lua", { manifest(1, 1, "vr", {
+        { virtualServiceName = "ghost.bulk.local" } }),
+        "--policy", "scripts/policies/provider_required.lua",
+        "--policy", "scripts/policies/unchanged_spec.lua" }, env())
+      assert.equal(1, code, err)
+      assert.truthy(out:find("current:  cannot describe: NotFoundException", 1, true), out)
+      assert.is_nil(emu.count().UpdateVirtualService)
+    end)
+  end)
+
+  describe("policy_check.lua", function()
+    it("exits 1 on a denial and 0 when every entry passes", function()
+      local path = manifest(1, 3, "new-vn", { { virtualServiceName = "Bad_Name" } })
+      local out, err, code = sh.run("policy_check.lua", { path, "--policy",
+        "scripts/policies/service_name_pattern.lua" }, {})
+      assert.equal(1, code, err)
+      assert.truthy(out:find("deny  " .. MESH .. "/Bad_Name (", 1, true), out)
+      assert.truthy(out:find("4 entries, 1 rules: 1 denied, 0 with warnings", 1, true), out)
+      out, err, code = sh.run("policy_check.lua", { manifest(1, 3, "new-vn"), "--policy",
+        "scripts/policies/service_name_pattern.lua" }, {})
+      assert.equal(0, code, err)
+      assert.same({}, emu.requests())
+    end)
+  end)
+end)
