@@ -50,7 +50,7 @@ each valid, allowed entry as planned.
   -h, --help           this text
 
 Exit status: 0 every entry updated (or planned, or skipped), 1 an entry failed or was denied,
-2 a usage, manifest or policy error (nothing was sent).
+2 a usage, manifest or policy error (no update was sent).
 ]]
 
 local FLAGS = {
@@ -257,7 +257,7 @@ local function main(argv)
     if t.error then
       detail = string.format("%s: %s", t.error.code, t.error.message)
     end
-    prog:entry(item.key, outcome, detail, t.sent)
+    prog:entry(item.key, outcome, detail)
   end
 
   -- 2. Skip what the journal already records as updated; describe the rest.
@@ -324,7 +324,7 @@ local function main(argv)
         if j then
           j:close()
         end
-        return runner.fail(NAME, eerr .. " (nothing was sent)")
+        return runner.fail(NAME, eerr .. " (no update was sent)")
       end
       verdicts[i] = verdict
     end
@@ -371,13 +371,13 @@ local function main(argv)
         if vs then
           finish(item, "updated", {
             version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
-            detail = "version " .. tostring(vs.metadata and vs.metadata.version), sent = true,
+            detail = "version " .. tostring(vs.metadata and vs.metadata.version),
           })
         else
           local e = info
           finish(item, "failed", { error = {
             code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
-          }, sent = true })
+          } })
         end
       end)
       if not wok then

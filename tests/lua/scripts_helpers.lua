@@ -113,7 +113,8 @@ function sh.run(script, args, env)
   for _, a in ipairs(args or {}) do
     parts[#parts + 1] = quote(a)
   end
-  local cmd = table.concat(parts, " ") .. " >" .. quote(dir .. "/out") .. " 2>" .. quote(dir .. "/err")
+  local cmd = table.concat(parts, " ") .. " >" .. quote(dir .. "/out")
+    .. " 2>" .. quote(dir .. "/err")
   local _, _, code = os.execute(cmd)
   return sh.read(dir .. "/out") or "", sh.read(dir .. "/err") or "", code
 end

@@ -69,7 +69,7 @@ function emu.start(state)
   local url = assert(pipe:read("l"), "the emulator printed no URL")
   assert(url:match("^http://127%.0%.0%.1:%d+$"), url)
   emu.url, emu.pipe = url, pipe
-  emu.pid = curl("GET", url .. "/_emulator/info").pid
+  emu.pid = string.format("%d", curl("GET", url .. "/_emulator/info").pid)
 end
 
 function emu.stop()
@@ -294,6 +294,7 @@ describe("scripts against the emulator", function()
       assert.is_true(applied_before < N)
 
       emu.control("DELETE", "faults")
+      emu.control("POST", "reset-log")
       local report = sh.path("report.jsonl")
       local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
         journal, "--report", report, "--concurrency", "16" }, env())
@@ -334,7 +335,8 @@ describe("scripts against the emulator", function()
       _, err, code = sh.run("bulk_update.lua", { manifest(1, 20, "new-vn"), "--apply",
         "--journal", journal }, env())
       assert.equal(0, code, err)
-      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback }, env())
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
+        env())
       assert.equal(0, code, err)
       assert.truthy(err:find("wrote " .. rollback .. ": 20 entries", 1, true), err)
       _, err, code = sh.run("bulk_update.lua", { rollback, "--apply", "--journal",
@@ -358,7 +360,8 @@ describe("scripts against the emulator", function()
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, 30, "new-vn"), "--apply",
         "--policy", pol, "--journal", sh.path("j.jsonl"), "--report", report }, env())
       assert.equal(1, code, err)
-      assert.truthy(err:find("warning: " .. MESH .. "/" .. svc(1) .. ": note: looked", 1, true), err)
+      assert.truthy(err:find("warning: " .. MESH .. "/" .. svc(1) .. ": note: looked", 1, true),
+        err)
       local by, count = outcomes(report)
       assert.same({ updated = 27, denied = 3 }, count)
       assert.same({ code = "PolicyDenied", message = "no-tens: ends in 0" }, by[svc(10)].error)

@@ -60,7 +60,8 @@ describe("journal", function()
   it("reads back each entry's last state", function()
     local j = assert(journal.create(J, "run-1"))
     j:begin(entry("s1"), { clientToken = "t1", replaced = NODE_A, replacedVersion = 1 })
-    j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2, replaced = NODE_A })
+    j:finish(entry("s1"), { outcome = "updated", clientToken = "t1", version = 2,
+      replaced = NODE_A })
     j:begin(entry("s2"), { clientToken = "t2", replaced = NODE_B, replacedVersion = 4 })
     j:finish(entry("s3"), { outcome = "denied", clientToken = "t3",
       error = { code = "PolicyDenied", message = "no" } })

@@ -77,7 +77,8 @@ return { defaults = { spec = {} }, updates = services{ meshName = "m" } }]])
 
   local failures = {
     { "a JSON syntax error with its line and column", "m.json",
-      '{"updates": [\n  {"meshName": "m",,}\n]}', ":2:20: Expected object key string but found ','" },
+      '{"updates": [\n  {"meshName": "m",,}\n]}',
+      ":2:20: Expected object key string but found ','" },
     { "a JSON document cut short", "m.json", '{"updates": [', ":1:14: Expected value" },
     { "a Lua syntax error with its line", "m.lua", "return {\n  updates = {\n}}}\n",
       ":3: <eof> expected" },

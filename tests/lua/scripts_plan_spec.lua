@@ -241,13 +241,13 @@ describe("progress", function()
     end
   end
 
-  it("writes one plain line per entry and a progress line each tenth", function()
+  it("writes one plain line per entry and a progress line at the end", function()
     local out = sink()
     local t, clock = fake_clock()
     local p = progress.new{ total = 10, tty = false, out = out, clock = clock }
     for i = 1, 10 do
       t.now = 100 + i
-      p:entry("m/s" .. i, i == 3 and "failed" or "updated", i == 3 and "X: y" or "version 2", true)
+      p:entry("m/s" .. i, i == 3 and "failed" or "updated", i == 3 and "X: y" or "version 2")
     end
     p:finish()
     local lines = {}
@@ -255,8 +255,8 @@ describe("progress", function()
       lines[#lines + 1] = l
     end
     assert.equal("[ 1/10] updated m/s1: version 2", lines[1])
-    assert.equal("progress: 1/10 (10%)  1.0/s  failed 0  denied 0  ETA 9s", lines[2])
-    assert.equal("[ 3/10] failed m/s3: X: y", lines[5])
+    assert.equal("[ 3/10] failed m/s3: X: y", lines[3])
+    assert.equal(11, #lines)
     assert.equal("progress: 10/10 (100%)  1.0/s  failed 1  denied 0  ETA 0s", lines[#lines])
     assert.is_nil(out.text:find("\r", 1, true))
   end)
@@ -266,17 +266,17 @@ describe("progress", function()
     local t, clock = fake_clock()
     local p = progress.new{ total = 4, tty = true, out = out, clock = clock }
     t.now = 101
-    p:entry("m/a", "updated", nil, true)
+    p:entry("m/a", "updated")
     t.now = 102
     p:entry("m/b", "denied", "PolicyDenied: r: no")
     t.now = 103
-    p:entry("m/c", "updated", nil, true)
+    p:entry("m/c", "updated")
     t.now = 104
-    p:entry("m/d", "updated", nil, true)
+    p:entry("m/d", "updated")
     p:finish()
     assert.truthy(out.text:find("\r\27[K1/4 (25%)  1.0/s  failed 0  denied 0  ETA 3s", 1, true))
     assert.truthy(out.text:find("\r\27[K[2/4] denied m/b: PolicyDenied: r: no\n", 1, true))
-    local last = "\r\27[K4/4 (100%)  0.8/s  failed 0  denied 1  ETA 0s\n"
+    local last = "\r\27[K4/4 (100%)  1.0/s  failed 0  denied 1  ETA 0s\n"
     assert.equal(last, out.text:sub(-#last))
     assert.is_nil(out.text:find("updated m/a", 1, true))
   end)

@@ -44,7 +44,8 @@ describe("policy.load", function()
 
   local failures = {
     { "a syntax error with its line", "return {\n  { name = 'a' \n}}}", ":3:" },
-    { "an error while loading, with its line", "local t = nil\nreturn t.x", ":2: attempt to index" },
+    { "an error while loading, with its line", "local t = nil\nreturn t.x",
+      ":2: attempt to index" },
     { "a file that never returns", "while true do end", "stopped after 200000 instructions" },
     { "a file that catches the limit with pcall and loops on",
       "while true do pcall(function() while true do end end) end",
@@ -194,7 +195,9 @@ describe("built-in policies", function()
   end
 
   local function verdict(name, u, cur, args, inventory, entries)
-    local ctx = policy.context{ args = args or {}, entries = entries or { u }, inventory = inventory }
+    local ctx = policy.context{
+      args = args or {}, entries = entries or { u }, inventory = inventory,
+    }
     return assert(policy.evaluate(load_builtin(name), u, cur, ctx))
   end
 
@@ -286,7 +289,8 @@ describe("built-in policies", function()
 
   it("unchanged_spec warns when the spec stays the same", function()
     local v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("vn")))
-    assert.equal("the spec is unchanged; the update would only add a version", v.warnings[1].message)
+    assert.equal("the spec is unchanged; the update would only add a version",
+      v.warnings[1].message)
     assert.equal(0, #v.denials)
     v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("other")))
     assert.equal(0, #v.warnings)

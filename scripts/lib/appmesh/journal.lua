@@ -10,7 +10,8 @@ local journal = {}
 
 local FORMAT = "appmesh-bulk-update-journal"
 local ORDER = {
-  "type", "meshName", "virtualServiceName", "meshOwner", "outcome", "clientToken", "version",
+  "type", "format", "runId", "meshName", "virtualServiceName", "meshOwner", "outcome",
+  "clientToken", "version",
   "requestId", "error", "replacedVersion", "replaced",
 }
 

@@ -70,7 +70,8 @@ local function guarded_call(limits, fn, ...)
     if guard.tripped then
       error(LIMIT, 0)
     elseif guard.count > limits.instructions then
-      guard.tripped = string.format("stopped after %d instructions (the limit)", limits.instructions)
+      guard.tripped = string.format("stopped after %d instructions (the limit)",
+        limits.instructions)
       error(LIMIT, 0)
     elseif os.clock() > guard.deadline then
       guard.tripped = string.format("stopped after %g s (the limit)", limits.seconds)

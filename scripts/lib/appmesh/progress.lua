@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- Progress output. On a terminal: one line rewritten in place with "\r" (done/total, rate,
 -- failures, ETA), with failures and denials printed above it. Otherwise: one plain line per
--- finished entry and a progress line at every tenth of the run.
+-- finished entry and a progress line at every tenth of the run (at least every 10 entries).
 -- A terminal is detected with `test -t 1` (stdout, inherited by the child) unless TERM is "dumb";
 -- the scripts' --progress / --no-progress flags override the detection.
 local progress = {}
@@ -45,7 +45,7 @@ Progress.__index = Progress
 --- The progress text: "120/500 (24%)  31.5/s  failed 2  denied 0  ETA 12s".
 function Progress:text()
   local elapsed = self.clock() - self.started
-  local rate = elapsed > 0 and self.sent / elapsed or 0
+  local rate = elapsed > 0 and self.done / elapsed or 0
   local left = self.total - self.done
   local eta = "--"
   if left == 0 then
@@ -86,13 +86,9 @@ end
 -- @tparam string label e.g. "demo-mesh/colorteller.demo.local"
 -- @tparam string outcome updated | failed | denied | skipped | planned
 -- @tparam[opt] string detail e.g. "version 3" or the error
--- @tparam[opt] boolean sent whether a request was sent for it (counts in the rate)
-function Progress:entry(label, outcome, detail, sent)
+function Progress:entry(label, outcome, detail)
   self.done = self.done + 1
   self.counts[outcome] = (self.counts[outcome] or 0) + 1
-  if sent then
-    self.sent = self.sent + 1
-  end
   local width = #tostring(self.total)
   local line = string.format("[%" .. width .. "d/%d] %s %s%s", self.done, self.total, outcome,
     label, detail and (": " .. detail) or "")
@@ -104,7 +100,7 @@ function Progress:entry(label, outcome, detail, sent)
     end
   else
     self.out:write(line, "\n")
-    local step = math.max(1, self.total // 10)
+    local step = math.max(10, self.total // 10)
     if self.done % step == 0 or self.done == self.total then
       self.out:write("progress: ", self:text(), "\n")
     end
@@ -128,7 +124,7 @@ end
 function progress.new(t)
   local p = setmetatable({
     total = t.total, tty = t.tty, out = t.out or io.stdout, clock = t.clock or progress.clock,
-    interval = t.interval or 0.1, done = 0, sent = 0, counts = {},
+    interval = t.interval or 0.1, done = 0, counts = {},
   }, Progress)
   p.started = p.clock()
   return p
