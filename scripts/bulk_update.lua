@@ -239,6 +239,9 @@ local function main(argv)
   if j then
     warn(string.format("%s: run %s, journal %s%s", NAME, run_id, j.path,
       opts.resume and " (resumed)" or ""))
+  elseif opts.journal and not opts.resume then
+    warn(string.format("%s: dry run: --journal %s is written only with --apply", NAME,
+      opts.journal))
   end
 
   -- Record an entry's outcome everywhere: journal, report, progress.
