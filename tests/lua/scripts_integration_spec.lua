@@ -203,7 +203,7 @@ describe("scripts against the emulator", function()
         ghosts[i] = { virtualServiceName = "ghost-" .. i .. ".bulk.local" }
       end
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn", ghosts), "--apply",
-        "--report", report, "--journal", journal, "--concurrency", "16" }, env())
+        "--report", report, "--journal", journal, "--concurrency", "16", "--rate", "2000" }, env())
       assert.equal(1, code, err)
       local by, count = outcomes(report)
       assert.same({ updated = N, failed = 5 }, count)
