@@ -243,9 +243,9 @@ describe("scripts against the emulator", function()
     end)
 
     it("resumes a run killed with SIGKILL: no entry is applied twice", function()
-      -- every update is applied at once and answered 20 ms later, so the kill catches some
+      -- every update is applied at once and answered 40 ms later, so the kill catches some
       -- applied but not yet journaled
-      emu.faults({ { kind = "delay", seconds = 0.02, phase = "after",
+      emu.faults({ { kind = "delay", seconds = 0.04, phase = "after",
         operation = "UpdateVirtualService" } })
       local path, journal = manifest(1, N, "new-vn"), sh.path("journal.jsonl")
       local out = sh.path("out")
