@@ -107,9 +107,10 @@ int am_lua_default_list_virtual_services(lua_State *L);
 int am_lua_default_virtual_services(lua_State *L);
 
 /**
- * Push a box (a userdata the GC cleans) holding a zeroed struct appmesh_batch_result, and
- * return the result for a call or appmesh_batch_take() to fill: whatever it then owns is freed
- * even if a later push raises a memory error.
+ * Push the state's result box (a userdata the GC cleans, reused by every call) holding a zeroed
+ * struct appmesh_batch_result, and return the result for a call or appmesh_batch_take() to
+ * fill: whatever it then owns is freed even if a later push raises a memory error. Use it up
+ * with am_lua_push_result() before running any Lua code.
  */
 struct appmesh_batch_result *am_lua_push_result_box(lua_State *L);
 

@@ -417,9 +417,26 @@ static void push_preview(lua_State *L, const struct appmesh_request_preview *pv)
 
 /* ---- results ---- */
 
+#define AM_LUA_RESULT_KEY "appmesh.result" /* registry: the state's reusable result box */
+
 struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
 {
-    return &push_box(L, BOX_RESULT)->u.result;
+    struct box *b = NULL;
+
+    /* One box per state, reused by every call: a result pushed in full leaves it empty, and
+     * one a memory error interrupted is released here or by the box's finalizer. */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY) == LUA_TUSERDATA) { /* box */
+        b = lua_touserdata(L, -1);
+        box_release(b);
+    } else {
+        lua_pop(L, 1);
+        b = push_box(L, BOX_RESULT); /* box */
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY);
+    }
+    memset(&b->u.result, 0, sizeof(b->u.result));
+    b->kind = BOX_RESULT;
+    return &b->u.result;
 }
 
 int am_lua_push_result(lua_State *L, int idx)

@@ -57,7 +57,8 @@ enum {
     UV_BATCHES,   /* {[client userdata] = batch userdata}, weak keys */
     UV_ERRORS,    /* what the tasks that raised raised, since the last wait */
     UV_RESULTS,   /* {[thread] = {n =, ...}} of finished tasks, when keep_results */
-    UV_COUNT = UV_RESULTS,
+    UV_SCRATCH,   /* the batches a round drives, reused by every round */
+    UV_COUNT = UV_SCRATCH,
 };
 
 struct pool {
@@ -69,6 +70,7 @@ struct pool {
     int running;       /* started, not finished */
     int waiting;       /* tasks waiting on a call */
     int failed;        /* tasks that raised since the last wait */
+    int scratch_len;   /* entries in UV_SCRATCH */
     bool call_yield;   /* set by a call just before its task yields */
     bool keep_results; /* appmesh.run: keep each finished task's results */
 };
@@ -437,14 +439,15 @@ static void spawn(lua_State *L, int pidx, int first, int n)
 
 /* ---- driving the batches ---- */
 
-/* Push an array of the pool's batch userdatas that have work or waiters; returns how many.
- * Batches with neither are forgotten when destroyed. */
-static int list_batches(lua_State *L, int pidx)
+/* Push the pool's scratch array filled with its batch userdatas that have work or waiters;
+ * returns how many. Batches with neither are forgotten once destroyed. */
+static int list_batches(lua_State *L, int pidx, struct pool *P)
 {
     int n = 0;
     int arr = 0;
+    int i = 0;
 
-    lua_newtable(L); /* arr */
+    lua_getiuservalue(L, pidx, UV_SCRATCH); /* arr */
     arr = lua_gettop(L);
     lua_getiuservalue(L, pidx, UV_BATCHES); /* arr, batches */
     lua_pushnil(L);
@@ -464,6 +467,11 @@ static int list_batches(lua_State *L, int pidx)
         }
     }
     lua_pop(L, 1); /* arr */
+    for (i = n + 1; i <= P->scratch_len; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, arr, i);
+    }
+    P->scratch_len = n;
     return n;
 }
 
@@ -693,7 +701,7 @@ static void pool_round(lua_State *L, int pidx, struct pool *P, double max_wait)
     if (am_lua_state(L)->interrupt_flag != NULL && max_wait > INTERRUPT_SLICE) {
         max_wait = INTERRUPT_SLICE;
     }
-    n = list_batches(L, pidx); /* arr */
+    n = list_batches(L, pidx, P); /* arr */
     arr = lua_gettop(L);
     drive(L, arr, n, max_wait);
     deliver(L, pidx, arr, n);
@@ -888,50 +896,89 @@ int am_lua_run(lua_State *L)
 
 /* ---- appmesh.map ---- */
 
-/* Upvalues of the map task: 1 fn, 2 results, 3 errors, 4 on_result (or nil). */
-static int map_task_done(lua_State *L, int status, lua_KContext ctx)
+/*
+ * map runs min(concurrency, #list) worker tasks that take the next item until none is left:
+ * no coroutine per item. Upvalues of the worker (one closure, shared): 1 fn, 2 results,
+ * 3 errors, 4 on_result (or nil), 5 the list, 6 its length, 7 the next index.
+ */
+#define MAP_FN      lua_upvalueindex(1)
+#define MAP_RESULTS lua_upvalueindex(2)
+#define MAP_ERRORS  lua_upvalueindex(3)
+#define MAP_ON      lua_upvalueindex(4)
+#define MAP_LIST    lua_upvalueindex(5)
+#define MAP_LEN     lua_upvalueindex(6)
+#define MAP_NEXT    lua_upvalueindex(7)
+
+static int map_worker(lua_State *L);
+
+/* on_result returned (possibly after yielding): on to the next item. */
+static int map_on_result_done(lua_State *L, int status, lua_KContext ctx)
 {
-    (void)L;
     (void)status;
     (void)ctx;
-    return 0;
+    lua_settop(L, 0);
+    return map_worker(L);
 }
 
-/* fn(item, i) returned (stack: item, i, values...) or raised (stack: item, i, err). */
-static int map_task_k(lua_State *L, int status, lua_KContext ctx)
+/* fn(item, i) returned (stack: i, values...) or raised (stack: i, err): record it, then call
+ * on_result(i, values... | nil, err) in this task (it may call clients too). Returns whether
+ * on_result is to be called (the call is then set up on the stack with n arguments). */
+static bool map_record(lua_State *L, int status, int *nargs)
 {
-    lua_Integer i = lua_tointeger(L, 2);
-    int n = 0;
+    lua_Integer i = lua_tointeger(L, 1);
 
-    (void)ctx;
     if (status != LUA_OK && status != LUA_YIELD) {
-        lua_settop(L, 3);
-        lua_pushvalue(L, 3);
-        lua_rawseti(L, lua_upvalueindex(3), i); /* errors[i] = err */
+        lua_settop(L, 2);
+        lua_pushvalue(L, 2);
+        lua_rawseti(L, MAP_ERRORS, i); /* errors[i] = err */
         lua_pushnil(L);
-        lua_insert(L, 3); /* item, i, nil, err */
-    } else if (lua_gettop(L) >= 3) {
-        lua_pushvalue(L, 3);
-        lua_rawseti(L, lua_upvalueindex(2), i); /* results[i] = first value */
+        lua_insert(L, 2); /* i, nil, err */
+    } else if (lua_gettop(L) >= 2) {
+        lua_pushvalue(L, 2);
+        lua_rawseti(L, MAP_RESULTS, i); /* results[i] = the first value */
     }
-    if (lua_isnil(L, lua_upvalueindex(4))) {
-        return 0;
+    if (lua_isnil(L, MAP_ON)) {
+        return false;
     }
-    n = lua_gettop(L) - 2;
-    lua_remove(L, 1);                         /* i, values... */
-    lua_pushvalue(L, lua_upvalueindex(4));    /* i, values..., on_result */
-    lua_insert(L, 1);                         /* on_result, i, values... */
-    lua_callk(L, n + 1, 0, 0, map_task_done); /* it runs in the task: it may call clients */
-    return 0;
+    *nargs = lua_gettop(L);
+    lua_pushvalue(L, MAP_ON);
+    lua_insert(L, 1); /* on_result, i, values... */
+    return true;
 }
 
-static int map_task(lua_State *L)
+/* fn yielded and has now returned or raised. */
+static int map_fn_done(lua_State *L, int status, lua_KContext ctx)
 {
-    lua_settop(L, 2);                      /* item, i */
-    lua_pushvalue(L, lua_upvalueindex(1)); /* item, i, fn */
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2); /* item, i, fn, item, i */
-    return map_task_k(L, lua_pcallk(L, 2, LUA_MULTRET, 0, 0, map_task_k), 0);
+    int nargs = 0;
+    (void)ctx;
+    if (map_record(L, status, &nargs)) {
+        lua_callk(L, nargs, 0, 0, map_on_result_done);
+    }
+    lua_settop(L, 0);
+    return map_worker(L);
+}
+
+static int map_worker(lua_State *L)
+{
+    for (;;) {
+        lua_Integer i = lua_tointeger(L, MAP_NEXT);
+        int nargs = 0;
+        int status = LUA_OK;
+        if (i > lua_tointeger(L, MAP_LEN)) {
+            return 0;
+        }
+        lua_pushinteger(L, i + 1);
+        lua_replace(L, MAP_NEXT);
+        lua_settop(L, 0);
+        lua_pushinteger(L, i);    /* i */
+        lua_pushvalue(L, MAP_FN); /* i, fn */
+        lua_geti(L, MAP_LIST, i); /* i, fn, item */
+        lua_pushinteger(L, i);    /* i, fn, item, i */
+        status = lua_pcallk(L, 2, LUA_MULTRET, 0, 0, map_fn_done);
+        if (map_record(L, status, &nargs)) {
+            lua_callk(L, nargs, 0, 0, map_on_result_done);
+        }
+    }
 }
 
 int am_lua_map(lua_State *L)
@@ -939,8 +986,9 @@ int am_lua_map(lua_State *L)
     struct pool *P = NULL;
     lua_Integer len = 0;
     lua_Integer i = 0;
+    lua_Integer workers = 0;
     int pidx = 0;
-    int task = 0;
+    int worker = 0;
 
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TFUNCTION);
@@ -963,14 +1011,15 @@ int am_lua_map(lua_State *L)
     } else {
         lua_pushnil(L);
     }
-    lua_pushcclosure(L, map_task, 4); /* pool, results, errors, task */
-    task = lua_gettop(L);
-    for (i = 1; i <= len; i++) {
-        lua_pushvalue(L, task);
-        lua_geti(L, 1, i);
-        lua_pushinteger(L, i); /* ..., task, task, item, i */
-        spawn(L, pidx, task + 1, 3);
-        lua_settop(L, task);
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, len);
+    lua_pushinteger(L, 1);
+    lua_pushcclosure(L, map_worker, 7); /* pool, results, errors, worker */
+    worker = lua_gettop(L);
+    workers = len < P->concurrency ? len : P->concurrency;
+    for (i = 1; i <= workers; i++) {
+        spawn(L, pidx, worker, 1);
+        lua_settop(L, worker);
     }
     pool_drain(L, pidx, P);
     if (P->failed > 0) {
@@ -978,7 +1027,7 @@ int am_lua_map(lua_State *L)
         lua_rawgeti(L, -1, 1);
         return lua_error(L); /* on_result raised: a caller bug, raised again here */
     }
-    lua_settop(L, task - 1); /* ..., results, errors */
+    lua_settop(L, worker - 1); /* ..., results, errors */
     return 2;
 }
 
