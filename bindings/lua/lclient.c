@@ -17,6 +17,7 @@ enum box_kind {
 
 struct box {
     enum box_kind kind;
+    bool busy; /* the state's result box, between am_lua_push_result_box and _push_result */
     union {
         struct appmesh_batch_result result;
         struct appmesh_request_preview preview;
@@ -423,9 +424,11 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
 {
     struct box *b = NULL;
 
-    /* One box per state, reused by every call: a result pushed in full leaves it empty, and
-     * one a memory error interrupted is released here or by the box's finalizer. */
-    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY) == LUA_TUSERDATA) { /* box */
+    /* One box per state, reused by every call. A busy one is being pushed from by an outer
+     * frame (a finalizer that makes a call can run in the middle of that push) or was left by a
+     * memory error: it is replaced, and the GC frees it once nothing holds it. */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY) == LUA_TUSERDATA &&
+        !((struct box *)lua_touserdata(L, -1))->busy) { /* box */
         b = lua_touserdata(L, -1);
         box_release(b);
     } else {
@@ -436,6 +439,7 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
     }
     memset(&b->u.result, 0, sizeof(b->u.result));
     b->kind = BOX_RESULT;
+    b->busy = true;
     return &b->u.result;
 }
 
@@ -468,6 +472,7 @@ int am_lua_push_result(lua_State *L, int idx)
         push_info(L, &r->info);
         box_release(b);
     }
+    b->busy = false;
     lua_remove(L, idx);
     return n;
 }

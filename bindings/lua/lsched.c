@@ -71,6 +71,7 @@ struct pool {
     int waiting;       /* tasks waiting on a call */
     int failed;        /* tasks that raised since the last wait */
     int scratch_len;   /* entries in UV_SCRATCH */
+    bool in_round;     /* a round is running (or one was cut short by an error) */
     bool call_yield;   /* set by a call just before its task yields */
     bool keep_results; /* appmesh.run: keep each finished task's results */
 };
@@ -439,15 +440,21 @@ static void spawn(lua_State *L, int pidx, int first, int n)
 
 /* ---- driving the batches ---- */
 
-/* Push the pool's scratch array filled with its batch userdatas that have work or waiters;
- * returns how many. Batches with neither are forgotten once destroyed. */
-static int list_batches(lua_State *L, int pidx, struct pool *P)
+/* Push an array of the pool's batch userdatas that have work or waiters; returns how many.
+ * Batches with neither are forgotten once destroyed. The array is the pool's scratch table,
+ * or a new one when another round is running (a finalizer stepping the pool in the middle of a
+ * round) or was cut short by an error. */
+static int list_batches(lua_State *L, int pidx, struct pool *P, bool fresh)
 {
     int n = 0;
     int arr = 0;
     int i = 0;
 
-    lua_getiuservalue(L, pidx, UV_SCRATCH); /* arr */
+    if (fresh) {
+        lua_newtable(L); /* arr */
+    } else {
+        lua_getiuservalue(L, pidx, UV_SCRATCH); /* arr */
+    }
     arr = lua_gettop(L);
     lua_getiuservalue(L, pidx, UV_BATCHES); /* arr, batches */
     lua_pushnil(L);
@@ -467,11 +474,13 @@ static int list_batches(lua_State *L, int pidx, struct pool *P)
         }
     }
     lua_pop(L, 1); /* arr */
-    for (i = n + 1; i <= P->scratch_len; i++) {
-        lua_pushnil(L);
-        lua_rawseti(L, arr, i);
+    if (!fresh) {
+        for (i = n + 1; i <= P->scratch_len; i++) {
+            lua_pushnil(L);
+            lua_rawseti(L, arr, i);
+        }
+        P->scratch_len = n;
     }
-    P->scratch_len = n;
     return n;
 }
 
@@ -690,6 +699,7 @@ static void pool_round(lua_State *L, int pidx, struct pool *P, double max_wait)
     int top = lua_gettop(L);
     int arr = 0;
     int n = 0;
+    bool was_in_round = false;
 
     luaL_checkstack(L, 20, "appmesh: scheduler");
     start_tasks(L, pidx, P);
@@ -701,10 +711,13 @@ static void pool_round(lua_State *L, int pidx, struct pool *P, double max_wait)
     if (am_lua_state(L)->interrupt_flag != NULL && max_wait > INTERRUPT_SLICE) {
         max_wait = INTERRUPT_SLICE;
     }
-    n = list_batches(L, pidx, P); /* arr */
+    was_in_round = P->in_round;
+    n = list_batches(L, pidx, P, was_in_round); /* arr */
     arr = lua_gettop(L);
+    P->in_round = true;
     drive(L, arr, n, max_wait);
     deliver(L, pidx, arr, n);
+    P->in_round = was_in_round;
     lua_settop(L, top);
 }
 

@@ -374,6 +374,19 @@ describe("appmesh.pool", function()
     assert.equal("inner", out)
   end)
 
+  it("blocks for calls where a task cannot yield (a table.sort comparator)", function()
+    local out = appmesh.run(function()
+      local t = { "b", "a" }
+      local seen
+      table.sort(t, function(x, y)
+        seen = seen or client:update_virtual_service(params("sorted")).virtualServiceName
+        return x < y
+      end)
+      return seen .. ":" .. table.concat(t)
+    end)
+    assert.equal("sorted:ab", out)
+  end)
+
   it("resumes tasks that yield on their own", function()
     local pool = appmesh.pool{ concurrency = 2 }
     local trace = {}
