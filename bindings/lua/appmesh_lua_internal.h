@@ -114,6 +114,9 @@ int am_lua_default_virtual_services(lua_State *L);
  */
 struct appmesh_batch_result *am_lua_push_result_box(lua_State *L);
 
+/** Pop the result box on top unused (nothing was put in it): it is free for the next call. */
+void am_lua_pop_result_box(lua_State *L);
+
 /**
  * Replace the result box at idx by what a blocking call returns for it: vs, info (page, info
  * for a list) on success, nil, err otherwise. Frees the result's C memory. Returns 2.

@@ -443,6 +443,14 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
     return &b->u.result;
 }
 
+void am_lua_pop_result_box(lua_State *L)
+{
+    struct box *b = luaL_checkudata(L, -1, AM_LUA_BOX_MT);
+    box_release(b);
+    b->busy = false;
+    lua_pop(L, 1);
+}
+
 int am_lua_push_result(lua_State *L, int idx)
 {
     struct box *b = luaL_checkudata(L, idx, AM_LUA_BOX_MT);

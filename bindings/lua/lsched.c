@@ -628,8 +628,9 @@ wake_all(lua_State *L, int pidx, int bidx, int (*make)(lua_State *L, void *ud), 
     lua_pop(L, 1); /* list */
     for (i = 1; i <= n; i++) {
         int nvals = 0;
+        lua_Integer id = 0;
         lua_rawgeti(L, list, i); /* list, id */
-        lua_Integer id = lua_tointeger(L, -1);
+        id = lua_tointeger(L, -1);
         lua_pop(L, 1);
         nvals = make(L, ud);            /* list, v1..vn */
         take_waiter(L, pidx, bidx, id); /* list, v1..vn, thread */
@@ -669,7 +670,7 @@ static void deliver(lua_State *L, int pidx, int arr, int n)
             }
             r = am_lua_push_result_box(L); /* lb, box */
             if (!appmesh_batch_take(lb->b, r)) {
-                lua_pop(L, 1);
+                am_lua_pop_result_box(L); /* lb */
                 break;
             }
             id = (lua_Integer)r->id;

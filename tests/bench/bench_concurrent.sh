@@ -4,22 +4,30 @@
 # against one fast loopback server: Debian's nginx when installed (`return 200` with a fixed
 # JSON body), else bench-tools/bench_http_server. Also appmesh_batch driven from C
 # (bench-tools/bench_batch_loop), to tell the binding's cost from the core's. Each: a warm-up,
-# then the best of 5 rounds; the three run in turn twice and the best of each is kept, so that a
-# burst of load elsewhere on the machine does not land on one side only.
+# then the best of 5 rounds; the three run in turn PASSES times (default 3) and the best of each
+# is kept, so that a burst of load elsewhere on the machine does not land on one side only. With
+# taskset and two or more CPUs, the server runs on CPU 1 and the clients on CPU 0.
 # Usage: tests/bench/bench_concurrent.sh BUILD_DIR [N]
 set -u
 build=${1:-build-bench}
 n=${2:-2000}
 concurrency=16
+passes=${PASSES:-3}
 tools="$build/bench-tools"
+server_cpu=
+client_cpu=
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  server_cpu="taskset -c 1"
+  client_cpu="taskset -c 0"
+fi
 python=/usr/bin/python3
 for f in "$tools/bench_curl_multi" "$tools/bench_batch_loop" "$tools/bench_http_server"; do
   [ -x "$f" ] || { echo "bench_concurrent: $f not built" >&2; exit 1; }
 done
 if [ -x "$build/appmesh-lua" ]; then
-  lua_run() { "$build/appmesh-lua" "$@"; }
+  lua_run() { $client_cpu "$build/appmesh-lua" "$@"; }
 elif [ -f "$build/appmesh.so" ]; then
-  lua_run() { LUA_CPATH="$build/?.so;;" lua5.4 "$@"; }
+  lua_run() { LUA_CPATH="$build/?.so;;" $client_cpu lua5.4 "$@"; }
 else
   echo "bench_concurrent: neither $build/appmesh-lua nor $build/appmesh.so is built" >&2
   exit 1
@@ -70,7 +78,7 @@ http {
   }
 }
 EOF
-  nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
+  $server_cpu nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
   server_pid=$!
   url="http://127.0.0.1:$port"
   i=0
@@ -85,7 +93,7 @@ EOF
   done
 else
   server=bench_http_server
-  "$tools/bench_http_server" > "$tmp/url" &
+  $server_cpu "$tools/bench_http_server" > "$tmp/url" &
   server_pid=$!
   i=0
   until [ -s "$tmp/url" ]; do
@@ -164,18 +172,20 @@ end
 print(("concurrent.appmesh_rps %.0f"):format(n / best))
 EOF
 
-echo "concurrent.server $server ($url), N=$n, concurrency $concurrency"
-# best of two runs of each, interleaved
+echo "concurrent.server $server ($url), N=$n, concurrency $concurrency, best of $passes passes${client_cpu:+, pinned}"
+# the best of each over the passes, interleaved
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 appmesh=0
 curl=0
 batch=0
-for pass in 1 2; do
+pass=0
+while [ $pass -lt "$passes" ]; do
+  pass=$((pass + 1))
   line=$(lua_run "$tmp/bench.lua" "$url" "$n" "$concurrency" "$tmp/request.txt") || exit 1
   appmesh=$(best "$appmesh" "${line##* }")
-  line=$("$tools/bench_curl_multi" "$tmp/request.txt" "$n" "$concurrency") || exit 1
+  line=$($client_cpu "$tools/bench_curl_multi" "$tmp/request.txt" "$n" "$concurrency") || exit 1
   curl=$(best "$curl" "${line##* }")
-  line=$("$tools/bench_batch_loop" "$url" "$n" "$concurrency") || exit 1
+  line=$($client_cpu "$tools/bench_batch_loop" "$url" "$n" "$concurrency") || exit 1
   batch=$(best "$batch" "${line##* }")
 done
 echo "concurrent.appmesh_rps $appmesh"
