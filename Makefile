@@ -4,7 +4,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-dev libcjson-dev \
-               lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl \
+               lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks \
                gcc make
 
 .PHONY: all build deps check-deps test bench demo install clean format
@@ -48,7 +48,8 @@ install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
 format:
-	clang-format -i core/src/*.c core/src/*.h core/include/appmesh/*.h tests/core/*.c tests/core/*.h
+	clang-format -i core/src/*.c core/src/*.h core/include/appmesh/*.h tests/core/*.c tests/core/*.h \
+	  bindings/lua/*.c bindings/lua/*.h bindings/host/*.c bindings/host/*.h examples/*.c tests/bench/*.c
 
 clean:
 	rm -rf $(BUILD) build-bench

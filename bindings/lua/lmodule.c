@@ -58,12 +58,9 @@ int luaopen_appmesh(lua_State *L)
         {"sign", am_lua_sign},
         {NULL, NULL},
     };
-    struct appmesh_error err = {0};
-
+    /* libcurl is initialised (once, thread-safely) when the first client is made, not here:
+     * `require "appmesh"` stays cheap for scripts that never send. */
     luaL_checkversion(L);
-    if (appmesh_global_init(&err) != APPMESH_OK) {
-        return luaL_error(L, "appmesh: cannot initialise: %s", err.message);
-    }
     am_lua_state(L);
     am_lua_error_open(L);
     am_lua_client_open(L);
