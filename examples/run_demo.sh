@@ -94,7 +94,7 @@ else
   set -- env LUA_CPATH="$build/?.so;;" ${APPMESH_DEMO_PRELOAD:+LD_PRELOAD="$APPMESH_DEMO_PRELOAD"} \
     lua5.4 "$script" "$@"
 fi
-echo "Running ${script#"$root"/} with $host"
+echo "Running ${script#"$root"/} with ${host#"$root"/}"
 echo
 
 # Only what the demo sets: no profile, session token, proxy or retry settings from this machine.

@@ -215,6 +215,5 @@ function integration.wait_for(pred, seconds)
   return v
 end
 
-integration.monotime = system.monotime
 
 return integration

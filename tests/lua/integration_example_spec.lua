@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
--- The C path end to end: build/examples/update_virtual_service against the emulator, configured
--- only through the environment (AWS_ENDPOINT_URL_APP_MESH, AWS_REGION, the example keys).
+-- End to end from the environment alone (AWS_ENDPOINT_URL_APP_MESH, AWS_REGION, the example
+-- keys): the C path (build/examples/update_virtual_service) and the appmesh-lua host.
 local integration = dofile("tests/lua/integration.lua")
 if not integration.enabled then
   return -- run by the CTest integration.example (see tests/lua/integration.lua)
@@ -28,8 +28,8 @@ describe("examples/update_virtual_service.c against the emulator", function()
     emu.reset()
   end)
 
-  --- Run the example with `args`; returns stdout, stderr, exit code.
-  local function example(args, env)
+  --- Run the example (or `program`) with `args`; returns stdout, stderr, exit code.
+  local function example(args, env, program)
     local err_path = os.tmpname()
     local vars = {
       AWS_ENDPOINT_URL_APP_MESH = emu.url,
@@ -45,7 +45,7 @@ describe("examples/update_virtual_service.c against the emulator", function()
     for k, v in pairs(vars) do
       cmd[#cmd + 1] = k .. "=" .. q(v)
     end
-    cmd[#cmd + 1] = q(EXAMPLE)
+    cmd[#cmd + 1] = q(program or EXAMPLE)
     for _, a in ipairs(args) do
       cmd[#cmd + 1] = q(a)
     end
@@ -126,5 +126,41 @@ describe("examples/update_virtual_service.c against the emulator", function()
     assert.matches('"virtualRouterName":"colorteller%-vr"', out)
     assert.is_nil(out:find(integration.SECRET_KEY, 1, true))
     assert.same({}, emu.log())
+  end)
+end)
+
+describe("appmesh-lua against the emulator", function()
+  local emu
+
+  lazy_setup(function()
+    emu = integration.start_emulator({ state = integration.SEED })
+  end)
+
+  lazy_teardown(function()
+    if emu then
+      emu.stop()
+    end
+  end)
+
+  it("finds the endpoint, region and keys in the environment (the README's recipe)", function()
+    local err_path = os.tmpname()
+    local code = [[
+      local appmesh = require "appmesh"
+      local vs, info = appmesh.update_virtual_service{ meshName = "demo-mesh",
+        virtualServiceName = "colorteller-red.demo.local",
+        spec = { provider = { virtualRouter = { virtualRouterName = "colorteller-vr" } } } }
+      assert(vs, tostring(info))
+      print(vs.spec.provider.virtualRouter.virtualRouterName, vs.metadata.version, info.attempts)
+    ]]
+    local out, _, _, status = integration.run(table.concat({
+      "AWS_ENDPOINT_URL_APP_MESH=" .. q(emu.url), "AWS_REGION=us-east-1",
+      "AWS_ACCESS_KEY_ID=" .. q(integration.ACCESS_KEY),
+      "AWS_SECRET_ACCESS_KEY=" .. q(integration.SECRET_KEY),
+      q(integration.build .. "/appmesh-lua"), "-e", q(code), "2>" .. q(err_path) }, " "))
+    local err = integration.read_file(err_path)
+    os.remove(err_path)
+    assert.equal(0, status, err)
+    assert.equal("colorteller-vr\t2\t1\n", out)
+    assert.equal(1, #emu.log())
   end)
 end)
