@@ -49,7 +49,7 @@ end
 
 --- Whether something accepts TCP connections at url (curl connects and gives up at once).
 function integration.listening(url)
-  local _, _, _, code = integration.run("curl -s -o /dev/null --max-time 2 -k "
+  local _, _, _, code = integration.run("curl -s --noproxy '*' -o /dev/null --max-time 2 -k "
     .. shell_quote(url .. "/_emulator/info"))
   return code ~= 7 -- CURLE_COULDNT_CONNECT
 end
@@ -95,7 +95,7 @@ function integration.start_emulator(opts)
 
   --- A control request (METHOD, path under /_emulator/, optional Lua table body): decoded JSON.
   function emu.control(method, path, body)
-    local cmd = "curl -sS --fail-with-body --max-time 10 -X " .. method .. curl_tls
+    local cmd = "curl -sS --noproxy '*' --fail-with-body --max-time 10 -X " .. method .. curl_tls
       .. " -H 'Content-Type: application/json'"
     if body ~= nil then
       cmd = cmd .. " --data-binary " .. shell_quote(cjson.encode(body))

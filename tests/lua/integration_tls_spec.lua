@@ -84,6 +84,29 @@ describe("the client against the emulator over TLS", function()
     assert.equal(200, info.httpStatus)
   end)
 
+  it("takes the CA from AWS_CA_BUNDLE (appmesh-lua, configured from the environment)", function()
+    local q = integration.shell_quote
+    local code = [[
+      local vs, info = require("appmesh").update_virtual_service{ meshName = "demo-mesh",
+        virtualServiceName = "colorteller-blue.demo.local",
+        spec = { provider = { virtualRouter = { virtualRouterName = "colorteller-vr" } } } }
+      print(vs and vs.metadata.version or tostring(info))
+    ]]
+    local function run(ca)
+      return integration.run(table.concat({
+        "AWS_ENDPOINT_URL_APP_MESH=" .. q(emu.url), "AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1",
+        "AWS_ACCESS_KEY_ID=" .. q(integration.ACCESS_KEY),
+        "AWS_SECRET_ACCESS_KEY=" .. q(integration.SECRET_KEY),
+        ca and ("AWS_CA_BUNDLE=" .. q(ca)) or "",
+        q(integration.build .. "/appmesh-lua"), "-e", q(code), "2>&1" }, " "))
+    end
+    local out, ok = run(emu.ca)
+    assert.is_true(ok, out)
+    assert.equal("2\n", out)
+    out = run(nil)
+    assert.matches("^TransportError: TLS certificate verification failed", out)
+  end)
+
   it("keeps one TLS connection alive across calls", function()
     local c = assert(appmesh.client(integration.client_options(emu)))
     for i = 1, 50 do
