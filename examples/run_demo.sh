@@ -52,10 +52,10 @@ trap 'exit 129' HUP
 
 # setpriv --pdeathsig: even if this shell is killed outright, the emulator gets SIGTERM.
 deathsig=
-: >"$tmp/emulator.out"
 if command -v setpriv >/dev/null 2>&1; then
   deathsig="setpriv --pdeathsig TERM"
 fi
+: >"$tmp/emulator.out" # exists before the poll below reads it
 # shellcheck disable=SC2086
 $deathsig "$python" "$root/tests/emulator/appmesh_emulator.py" --port 0 --state "$seed" \
   >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
