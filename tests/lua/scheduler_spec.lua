@@ -499,3 +499,40 @@ describe("appmesh.run", function()
     assert.same({ "n1", "n2" }, { out[1], out[2] })
   end)
 end)
+
+describe("examples/scheduler_host.lua", function()
+  local responder
+
+  lazy_setup(function()
+    responder = helpers.start_responder()
+  end)
+
+  lazy_teardown(function()
+    responder.stop()
+  end)
+
+  it("runs ten updates at concurrency 4 against the endpoint in the environment", function()
+    responder.queue(delayed(10, 0.1))
+    local out, ok = helpers.run_child(helpers.read_file("examples/scheduler_host.lua"), {
+      AWS_ENDPOINT_URL_APP_MESH = responder.url, AWS_REGION = "us-east-1",
+      AWS_ACCESS_KEY_ID = helpers.ACCESS_KEY, AWS_SECRET_ACCESS_KEY = helpers.SECRET_KEY,
+    })
+    assert.is_true(ok, out)
+    local updated = 0
+    for _ in out:gmatch("svc%-%d%d%.example%.local  updated  version 2") do
+      updated = updated + 1
+    end
+    assert.equal(10, updated, out)
+    assert.matches("10 updates, 0 failed, %d+ turns of the host's loop", out)
+    local log = responder.log()
+    assert.equal(10, #log)
+    assert.equal(4, max_inflight(log))
+    local paths = {}
+    for _, entry in ipairs(log) do
+      paths[#paths + 1] = entry.path
+    end
+    table.sort(paths)
+    assert.equal("/v20190125/meshes/demo-mesh/virtualServices/svc-01.example.local", paths[1])
+    assert.equal("/v20190125/meshes/demo-mesh/virtualServices/svc-10.example.local", paths[10])
+  end)
+end)
