@@ -35,6 +35,10 @@ check-deps:
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The local App Mesh emulator with a demo mesh, examples/demo.lua against it, then it stops.
+demo: build
+	@sh examples/run_demo.sh $(BUILD)
+
 bench: check-deps
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAPPMESH_SANITIZE=OFF >/dev/null
 	@cmake --build build-bench -j $(JOBS)

@@ -49,8 +49,9 @@ int am_lua_push_error(lua_State *L, const struct appmesh_error *err);
 /**
  * Read UpdateVirtualService params from the table at idx into *in. Raw access only. Strings in
  * *in are borrowed from that table: valid while it stays on the stack and unmodified.
- * Raises only memory errors (holding no C memory). Errors: APPMESH_ERR_VALIDATION with err->field (unknown or non-string key,
- * wrong type, NUL byte, two providers). Value rules are appmesh_update_..._validate()'s job.
+ * Raises only memory errors (holding no C memory). Errors: APPMESH_ERR_VALIDATION with err->field
+ * (unknown or non-string key, wrong type, NUL byte, two providers). Value rules are
+ * appmesh_update_..._validate()'s job.
  */
 enum appmesh_status am_lua_check_update_input(lua_State *L,
                                               int idx,
@@ -60,9 +61,37 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
 /** Push VirtualServiceData as a fresh plain table with wire names (may raise a memory error). */
 void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_service_data *vs);
 
+/**
+ * Read DescribeVirtualService params (meshName, virtualServiceName, meshOwner) from the table
+ * at idx, as am_lua_check_update_input() does (borrowed strings, raw access, same errors).
+ */
+enum appmesh_status am_lua_check_describe_input(lua_State *L,
+                                                int idx,
+                                                struct appmesh_describe_virtual_service_input *in,
+                                                struct appmesh_error *err);
+
+/**
+ * Read ListVirtualServices params (meshName, meshOwner, limit, nextToken) from the table at
+ * idx, as am_lua_check_update_input() does. limit must be an integer 1..100 when present.
+ */
+enum appmesh_status am_lua_check_list_input(lua_State *L,
+                                            int idx,
+                                            struct appmesh_list_virtual_services_input *in,
+                                            struct appmesh_error *err);
+
+/** Push a VirtualServiceRef as a fresh table with wire names; absent fields are absent keys. */
+void am_lua_push_virtual_service_ref(lua_State *L, const struct appmesh_virtual_service_ref *ref);
+
+/** Push a page: {virtualServices = {ref, ...}, nextToken = "..." (absent on the last page)}. */
+void am_lua_push_virtual_service_list(lua_State *L,
+                                      const struct appmesh_virtual_service_list *list);
+
 /* ---- lclient.c ---- */
 
-/** Register the appmesh.Client and box metatables (idempotent). */
+/**
+ * Register the appmesh.Client and box metatables (idempotent). A client userdata has one user
+ * value: nil, or the weak-keyed set of the scheduler's batch userdatas made on it (lsched.c).
+ */
 void am_lua_client_open(lua_State *L);
 /** appmesh.client([opts]): a client, or nil, err. */
 int am_lua_client_new(lua_State *L);
@@ -70,6 +99,69 @@ int am_lua_client_new(lua_State *L);
 int am_lua_default_client(lua_State *L);
 /** appmesh.update_virtual_service(params [, opts]) on the default client. */
 int am_lua_default_update_virtual_service(lua_State *L);
+/** appmesh.describe_virtual_service(params) on the default client. */
+int am_lua_default_describe_virtual_service(lua_State *L);
+/** appmesh.list_virtual_services(params) on the default client. */
+int am_lua_default_list_virtual_services(lua_State *L);
+/** appmesh.virtual_services(params): the paging iterator on the default client. */
+int am_lua_default_virtual_services(lua_State *L);
+
+/**
+ * Push the state's result box (a userdata the GC cleans, reused by every call) holding a zeroed
+ * struct appmesh_batch_result, and return the result for a call or appmesh_batch_take() to
+ * fill: whatever it then owns is freed even if a later push raises a memory error. Use it up
+ * with am_lua_push_result() before running any Lua code.
+ */
+struct appmesh_batch_result *am_lua_push_result_box(lua_State *L);
+
+/** Pop the result box on top unused (nothing was put in it): it is free for the next call. */
+void am_lua_pop_result_box(lua_State *L);
+
+/**
+ * Replace the result box at idx by what a blocking call returns for it: vs, info (page, info
+ * for a list) on success, nil, err otherwise. Frees the result's C memory. Returns 2.
+ */
+int am_lua_push_result(lua_State *L, int idx);
+
+/* ---- lsched.c: the coroutine scheduler (appmesh.run, appmesh.pool, appmesh.map) ---- */
+
+/** Register the appmesh.Pool and batch metatables and the task table (idempotent). */
+void am_lua_sched_open(lua_State *L);
+/** appmesh.run(fn, ...): fn's results, or fn's error raised again. */
+int am_lua_run(lua_State *L);
+/** appmesh.pool{concurrency =, rate =}: a new pool. */
+int am_lua_pool_new(lua_State *L);
+/** appmesh.map(list, fn [, opts]): results, errors. */
+int am_lua_map(lua_State *L);
+
+/**
+ * When L is a pool task that may yield here: queue the call on the batch of the client
+ * userdata at cidx in the task's pool (made on first use), note L as its waiter and set
+ * *queued; the caller must then `return lua_yieldk(L, 0, ctx, k)` with the stack as it was.
+ * Otherwise (not a task the pool runs, or not yieldable) *queued is false and the caller runs
+ * the call blocking. in is the op's input struct, borrowed for this call. Leaves the stack as
+ * it found it. Errors: what appmesh_batch_add_*() and appmesh_batch_new() return (VALIDATION,
+ * NOMEM, TRANSPORT), INTERRUPTED when the host's flag is set (nothing is queued).
+ */
+enum appmesh_status am_lua_sched_add(lua_State *L,
+                                     int cidx,
+                                     enum appmesh_batch_op op,
+                                     const void *in,
+                                     bool *queued,
+                                     struct appmesh_error *err);
+
+/**
+ * The client userdata at idx is closing: destroy the C batches made on it (a batch must not
+ * outlive its client). Tasks waiting on them are woken by their pool's next step and raise
+ * "attempt to use a closed client".
+ */
+void am_lua_sched_client_closed(lua_State *L, int idx);
+
+/**
+ * The values a pool resumes a waiting call with start with this marker when the call's client
+ * was closed while it waited; the call's continuation raises "attempt to use a closed client".
+ */
+bool am_lua_sched_is_closed_marker(lua_State *L, int idx);
 
 /* ---- lsign.c ---- */
 

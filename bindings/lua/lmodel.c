@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The one converter between Lua tables (App Mesh wire names) and the C virtual-service model. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -375,4 +376,139 @@ void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_serv
         push_metadata(L, m); /* vs, metadata */
         lua_setfield(L, -2, "metadata");
     }
+}
+
+/* ---- DescribeVirtualService and ListVirtualServices ---- */
+
+static const char *const describe_keys[] = {"meshName", "virtualServiceName", "meshOwner", NULL};
+static const char *const list_keys[] = {"meshName", "meshOwner", "limit", "nextToken", NULL};
+
+/* Largest page ListVirtualServices accepts. */
+#define LIST_LIMIT_MAX 100
+
+enum appmesh_status am_lua_check_describe_input(lua_State *L,
+                                                int idx,
+                                                struct appmesh_describe_virtual_service_input *in,
+                                                struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    int t = lua_absindex(L, idx);
+    int top = lua_gettop(L);
+
+    memset(in, 0, sizeof(*in));
+    if (!lua_checkstack(L, 6)) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    st = check_keys(L, t, "", describe_keys, err);
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "meshName", "meshName", &in->mesh_name, err);
+    }
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "virtualServiceName", "virtualServiceName", &in->virtual_service_name,
+                        err);
+    }
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "meshOwner", "meshOwner", &in->mesh_owner, err);
+    }
+    lua_settop(L, top);
+    return st;
+}
+
+/* t.limit: absent, or an integer 1..100 (0 would mean "absent" to the C model). */
+static enum appmesh_status get_limit(lua_State *L, int t, int *limit, struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    int type = raw_field(L, t, "limit");
+    lua_Integer n = 0;
+    int isint = 0;
+
+    *limit = 0;
+    if (type == LUA_TNIL) {
+        goto cleanup;
+    }
+    if (type != LUA_TNUMBER) {
+        st = am_fail_field(err, "limit", "limit must be an integer, got %s", lua_typename(L, type));
+        goto cleanup;
+    }
+    n = lua_tointegerx(L, -1, &isint);
+    if (!isint) {
+        st = am_fail_field(err, "limit", "limit must be an integer, got %.14g",
+                           (double)lua_tonumber(L, -1));
+        goto cleanup;
+    }
+    if (n < 1 || n > LIST_LIMIT_MAX) {
+        st = am_fail_field(err, "limit", "limit must be 1 to %d, got %lld", LIST_LIMIT_MAX,
+                           (long long)n);
+        goto cleanup;
+    }
+    *limit = (int)n;
+cleanup:
+    lua_pop(L, 1);
+    return st;
+}
+
+enum appmesh_status am_lua_check_list_input(lua_State *L,
+                                            int idx,
+                                            struct appmesh_list_virtual_services_input *in,
+                                            struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    int t = lua_absindex(L, idx);
+    int top = lua_gettop(L);
+
+    memset(in, 0, sizeof(*in));
+    if (!lua_checkstack(L, 6)) {
+        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    st = check_keys(L, t, "", list_keys, err);
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "meshName", "meshName", &in->mesh_name, err);
+    }
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "meshOwner", "meshOwner", &in->mesh_owner, err);
+    }
+    if (st == APPMESH_OK) {
+        st = get_limit(L, t, &in->limit, err);
+    }
+    if (st == APPMESH_OK) {
+        st = get_string(L, t, "nextToken", "nextToken", &in->next_token, err);
+    }
+    lua_settop(L, top);
+    return st;
+}
+
+void am_lua_push_virtual_service_ref(lua_State *L, const struct appmesh_virtual_service_ref *ref)
+{
+    lua_createtable(L, 0, 8); /* ref */
+    set_string(L, "arn", ref->arn);
+    set_string(L, "meshName", ref->mesh_name);
+    set_string(L, "meshOwner", ref->mesh_owner);
+    set_string(L, "resourceOwner", ref->resource_owner);
+    set_string(L, "virtualServiceName", ref->virtual_service_name);
+    if (ref->has_created_at) {
+        lua_pushnumber(L, (lua_Number)ref->created_at);
+        lua_setfield(L, -2, "createdAt");
+    }
+    if (ref->has_last_updated_at) {
+        lua_pushnumber(L, (lua_Number)ref->last_updated_at);
+        lua_setfield(L, -2, "lastUpdatedAt");
+    }
+    if (ref->has_version) {
+        lua_pushinteger(L, (lua_Integer)ref->version);
+        lua_setfield(L, -2, "version");
+    }
+}
+
+void am_lua_push_virtual_service_list(lua_State *L, const struct appmesh_virtual_service_list *list)
+{
+    size_t i = 0;
+
+    lua_createtable(L, 0, 2);                                            /* page */
+    lua_createtable(L, list->count < INT_MAX ? (int)list->count : 0, 0); /* page, refs */
+    for (i = 0; i < list->count; i++) {
+        am_lua_push_virtual_service_ref(L, &list->items[i]); /* page, refs, ref */
+        lua_rawseti(L, -2, (lua_Integer)(i + 1));            /* page, refs */
+    }
+    lua_setfield(L, -2, "virtualServices"); /* page */
+    set_string(L, "nextToken", list->next_token);
 }

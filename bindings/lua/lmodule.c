@@ -55,6 +55,12 @@ int luaopen_appmesh(lua_State *L)
         {"client", am_lua_client_new},
         {"default_client", am_lua_default_client},
         {"update_virtual_service", am_lua_default_update_virtual_service},
+        {"describe_virtual_service", am_lua_default_describe_virtual_service},
+        {"list_virtual_services", am_lua_default_list_virtual_services},
+        {"virtual_services", am_lua_default_virtual_services},
+        {"run", am_lua_run},
+        {"pool", am_lua_pool_new},
+        {"map", am_lua_map},
         {"sign", am_lua_sign},
         {NULL, NULL},
     };
@@ -64,6 +70,7 @@ int luaopen_appmesh(lua_State *L)
     am_lua_state(L);
     am_lua_error_open(L);
     am_lua_client_open(L);
+    am_lua_sched_open(L);
     luaL_newlib(L, funcs); /* M */
     lua_pushliteral(L, "appmesh " APPMESH_VERSION);
     lua_setfield(L, -2, "_VERSION");

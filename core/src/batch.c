@@ -327,29 +327,60 @@ new_entry(struct appmesh_batch *b, enum appmesh_batch_op op, struct appmesh_erro
     return e;
 }
 
-enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
-                                             const struct appmesh_update_virtual_service_input *in,
-                                             void *user,
-                                             uint64_t *id,
-                                             struct appmesh_error *err)
+/* Validate, copy and queue an input of the given operation. */
+static enum appmesh_status add_call(struct appmesh_batch *b,
+                                    enum appmesh_batch_op op,
+                                    const void *in,
+                                    void *user,
+                                    uint64_t *id,
+                                    struct appmesh_error *err)
 {
     struct batch_entry *e = NULL;
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
 
     if (b == NULL || in == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                       "appmesh_batch_add_update: batch and in are required");
+                       "appmesh_batch_add_*: batch and in are required");
     }
-    st = appmesh_update_virtual_service_input_validate(in, err);
+    switch (op) {
+        case APPMESH_BATCH_UPDATE:
+            st = appmesh_update_virtual_service_input_validate(in, err);
+            break;
+        case APPMESH_BATCH_DESCRIBE:
+            st = appmesh_describe_virtual_service_input_validate(in, err);
+            break;
+        case APPMESH_BATCH_LIST:
+            st = appmesh_list_virtual_services_input_validate(in, err);
+            break;
+    }
     if (st == APPMESH_OK) {
-        e = new_entry(b, APPMESH_BATCH_UPDATE, err);
+        e = new_entry(b, op, err);
         st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
     }
     if (st == APPMESH_OK) {
-        e->in.update = *in;
+        switch (op) {
+            case APPMESH_BATCH_UPDATE:
+                e->in.update = *(const struct appmesh_update_virtual_service_input *)in;
+                break;
+            case APPMESH_BATCH_DESCRIBE:
+                e->in.describe = *(const struct appmesh_describe_virtual_service_input *)in;
+                break;
+            case APPMESH_BATCH_LIST:
+                e->in.list = *(const struct appmesh_list_virtual_services_input *)in;
+                break;
+        }
         st = add_entry(b, e, user, id, err);
     }
     return st;
+}
+
+enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
+                                             const struct appmesh_update_virtual_service_input *in,
+                                             void *user,
+                                             uint64_t *id,
+                                             struct appmesh_error *err)
+{
+    return add_call(b, APPMESH_BATCH_UPDATE, in, user, id, err);
 }
 
 enum appmesh_status
@@ -359,23 +390,7 @@ appmesh_batch_add_describe(struct appmesh_batch *b,
                            uint64_t *id,
                            struct appmesh_error *err)
 {
-    struct batch_entry *e = NULL;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
-
-    if (b == NULL || in == NULL) {
-        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                       "appmesh_batch_add_describe: batch and in are required");
-    }
-    st = appmesh_describe_virtual_service_input_validate(in, err);
-    if (st == APPMESH_OK) {
-        e = new_entry(b, APPMESH_BATCH_DESCRIBE, err);
-        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
-    }
-    if (st == APPMESH_OK) {
-        e->in.describe = *in;
-        st = add_entry(b, e, user, id, err);
-    }
-    return st;
+    return add_call(b, APPMESH_BATCH_DESCRIBE, in, user, id, err);
 }
 
 enum appmesh_status appmesh_batch_add_list(struct appmesh_batch *b,
@@ -384,23 +399,7 @@ enum appmesh_status appmesh_batch_add_list(struct appmesh_batch *b,
                                            uint64_t *id,
                                            struct appmesh_error *err)
 {
-    struct batch_entry *e = NULL;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
-
-    if (b == NULL || in == NULL) {
-        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                       "appmesh_batch_add_list: batch and in are required");
-    }
-    st = appmesh_list_virtual_services_input_validate(in, err);
-    if (st == APPMESH_OK) {
-        e = new_entry(b, APPMESH_BATCH_LIST, err);
-        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
-    }
-    if (st == APPMESH_OK) {
-        e->in.list = *in;
-        st = add_entry(b, e, user, id, err);
-    }
-    return st;
+    return add_call(b, APPMESH_BATCH_LIST, in, user, id, err);
 }
 
 /* The call is over: keep its outcome, give its machinery back. */

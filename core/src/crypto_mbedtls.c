@@ -99,6 +99,9 @@ bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 
 struct am_sha256_ctx {
     mbedtls_md_context_t md;
+    mbedtls_md_context_t inner; /* SHA-256 state after (key ^ ipad), for keyed MACs */
+    mbedtls_md_context_t outer; /* SHA-256 state after (key ^ opad) */
+    bool keyed;
     const struct appmesh_allocator *alloc;
 };
 
@@ -123,7 +126,15 @@ enum appmesh_status am_sha256_ctx_new(const struct appmesh_allocator *a,
     }
     ctx->alloc = a;
     mbedtls_md_init(&ctx->md);
+    mbedtls_md_init(&ctx->inner);
+    mbedtls_md_init(&ctx->outer);
     rc = mbedtls_md_setup(&ctx->md, info, 1);
+    if (rc == 0) {
+        rc = mbedtls_md_setup(&ctx->inner, info, 0);
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_setup(&ctx->outer, info, 0);
+    }
     if (rc != 0) {
         st = md_fail(err, "hash context setup", rc);
         goto cleanup;
@@ -144,6 +155,8 @@ void am_sha256_ctx_destroy(struct am_sha256_ctx *ctx)
     }
     /* mbedtls_md_free wipes the digest state and the HMAC pads before freeing them. */
     mbedtls_md_free(&ctx->md);
+    mbedtls_md_free(&ctx->inner);
+    mbedtls_md_free(&ctx->outer);
     am_free(ctx->alloc, ctx, sizeof(*ctx));
 }
 
@@ -181,6 +194,82 @@ enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx,
     if (rc == 0) {
         rc = mbedtls_md_hmac_finish(&ctx->md, out);
     }
+    if (rc != 0) {
+        return md_fail(err, "HMAC-SHA-256", rc);
+    }
+    return APPMESH_OK;
+}
+
+enum appmesh_status am_sha256_ctx_set_hmac_key(struct am_sha256_ctx *ctx,
+                                               const void *key,
+                                               size_t keylen,
+                                               struct appmesh_error *err)
+{
+    unsigned char ipad[64];
+    unsigned char opad[64];
+    const unsigned char *k = key;
+    size_t i = 0;
+    int rc = 0;
+
+    ctx->keyed = false;
+    if (keylen > sizeof(ipad)) {
+        return am_fail(err, APPMESH_ERR_INTERNAL, "HMAC key longer than one block");
+    }
+    memset(ipad, 0x36, sizeof(ipad));
+    memset(opad, 0x5c, sizeof(opad));
+    for (i = 0; i < keylen; i++) {
+        ipad[i] ^= k[i];
+        opad[i] ^= k[i];
+    }
+    rc = mbedtls_md_starts(&ctx->inner);
+    if (rc == 0) {
+        rc = mbedtls_md_update(&ctx->inner, ipad, sizeof(ipad));
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_starts(&ctx->outer);
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_update(&ctx->outer, opad, sizeof(opad));
+    }
+    mbedtls_platform_zeroize(ipad, sizeof(ipad));
+    mbedtls_platform_zeroize(opad, sizeof(opad));
+    if (rc != 0) {
+        return md_fail(err, "HMAC-SHA-256 key", rc);
+    }
+    ctx->keyed = true;
+    return APPMESH_OK;
+}
+
+enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx,
+                                             const void *data,
+                                             size_t len,
+                                             unsigned char out[32],
+                                             struct appmesh_error *err)
+{
+    unsigned char inner[32];
+    int rc = 0;
+
+    if (!ctx->keyed) {
+        return am_fail(err, APPMESH_ERR_INTERNAL, "HMAC-SHA-256: no key set");
+    }
+    /* H(K^opad || H(K^ipad || data)), starting from the two saved pad states. */
+    rc = mbedtls_md_clone(&ctx->md, &ctx->inner);
+    if (rc == 0) {
+        rc = mbedtls_md_update(&ctx->md, data, len);
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_finish(&ctx->md, inner);
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_clone(&ctx->md, &ctx->outer);
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_update(&ctx->md, inner, sizeof(inner));
+    }
+    if (rc == 0) {
+        rc = mbedtls_md_finish(&ctx->md, out);
+    }
+    mbedtls_platform_zeroize(inner, sizeof(inner));
     if (rc != 0) {
         return md_fail(err, "HMAC-SHA-256", rc);
     }

@@ -105,6 +105,16 @@ enum appmesh_status am_sha256_ctx_digest(struct am_sha256_ctx *ctx, const void *
 enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx, const void *key, size_t keylen,
                                        const void *data, size_t len, unsigned char out[32],
                                        struct appmesh_error *err);
+/**
+ * Remember key (at most 64 bytes) for am_sha256_ctx_hmac_keyed(): the inner and outer pad
+ * blocks are hashed once here instead of on every MAC. The states are wiped on destroy.
+ */
+enum appmesh_status am_sha256_ctx_set_hmac_key(struct am_sha256_ctx *ctx, const void *key,
+                                               size_t keylen, struct appmesh_error *err);
+/** HMAC-SHA-256 of data under the key set with am_sha256_ctx_set_hmac_key(). */
+enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx, const void *data,
+                                             size_t len, unsigned char out[32],
+                                             struct appmesh_error *err);
 /** Compare two byte strings in time that depends only on the lengths (true when equal). */
 bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -688,6 +688,9 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
         st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), TERMINATOR, LIT_LEN(TERMINATOR), s->key,
                                 err);
     }
+    if (st == APPMESH_OK) {
+        st = am_sha256_ctx_set_hmac_key(s->hash, s->key, sizeof(s->key), err);
+    }
     if (st != APPMESH_OK) {
         goto cleanup;
     }
@@ -1102,7 +1105,7 @@ write_signature(struct appmesh_sigv4_signer *s, const struct job *j, struct appm
     am_hex_encode(digest, 32, p);
     p += 64;
     s->sts.len = (size_t)(p - s->sts.ptr);
-    st = am_sha256_ctx_hmac(s->hash, s->key, sizeof(s->key), s->sts.ptr, s->sts.len, digest, err);
+    st = am_sha256_ctx_hmac_keyed(s->hash, s->sts.ptr, s->sts.len, digest, err);
     if (st != APPMESH_OK) {
         return st;
     }

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The Lua binding's tests: the busted specs (lua.specs) and the embedding programs in C
 # (lua.threads: two lua_States in two threads; lua.interrupt: the host's interrupt flag;
-# lua.oom: allocation failures at every step of a call).
+# lua.oom: allocation failures at every step of a call; lua.sched_interrupt: the flag stopping
+# a pool's wait and a host's loop of pool:step; lua.sched_oom: allocation failures in pools).
 if(NOT TARGET appmesh_lua OR NOT TARGET appmesh_lua_module)
   return()
 endif()
@@ -40,11 +41,12 @@ endif()
 add_test(NAME lua.specs
   COMMAND env ${APPMESH_LUA_CLEAN_ENV} ${APPMESH_LUA_PRELOAD}
     ${APPMESH_LUA54} ${APPMESH_BUSTED} --cpath=${CMAKE_BINARY_DIR}/?.so
+    --exclude-pattern=^integration_
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(lua.specs PROPERTIES TIMEOUT 300)
 
 find_package(Threads REQUIRED)
-foreach(prog threads interrupt oom)
+foreach(prog threads interrupt oom sched_interrupt sched_oom)
   add_executable(test_lua_${prog} ${CMAKE_SOURCE_DIR}/tests/lua/test_${prog}.c)
   target_compile_definitions(test_lua_${prog} PRIVATE _POSIX_C_SOURCE=200809L
     APPMESH_PYTHON="${APPMESH_PYTHON}"

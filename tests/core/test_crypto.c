@@ -223,7 +223,35 @@ static int survives_allocation_failures(void)
     return test_oom_loop(make_crypto_objects, NULL, 20);
 }
 
+static int keyed_hmac_matches_the_plain_one(void)
+{
+    static const char *const keys[] = {"Jefe", "", "0123456789abcdef0123456789abcdef"};
+    static const char *const msgs[] = {"what do ya want for nothing?", "", "x"};
+    struct appmesh_error err = {0};
+    struct am_sha256_ctx *ctx = NULL;
+    unsigned char want[32], got[32];
+    size_t k = 0, m = 0;
+
+    CHECK_OK(am_sha256_ctx_new(&test_allocator, &ctx, &err), &err);
+    CHECK_STATUS(am_sha256_ctx_hmac_keyed(ctx, "x", 1, got, &err), APPMESH_ERR_INTERNAL, &err);
+    memset(&err, 0, sizeof(err));
+    for (k = 0; k < 3; k++) {
+        CHECK_OK(am_sha256_ctx_set_hmac_key(ctx, keys[k], strlen(keys[k]), &err), &err);
+        for (m = 0; m < 3; m++) {
+            CHECK_OK(am_hmac_sha256(keys[k], strlen(keys[k]), msgs[m], strlen(msgs[m]), want, &err),
+                     &err);
+            CHECK_OK(am_sha256_ctx_hmac_keyed(ctx, msgs[m], strlen(msgs[m]), got, &err), &err);
+            CHECK(memcmp(want, got, 32) == 0, "keyed HMAC equals HMAC");
+            /* an unkeyed digest in between must not disturb the saved pad states */
+            CHECK_OK(am_sha256_ctx_digest(ctx, "abc", 3, want, &err), &err);
+        }
+    }
+    am_sha256_ctx_destroy(ctx);
+    return 0;
+}
+
 static const struct test_case cases[] = {
+    {"keyed_hmac_matches_the_plain_one", keyed_hmac_matches_the_plain_one},
     {"computes_known_digests", computes_known_digests},
     {"reusable_context_gives_the_same_digests", reusable_context_gives_the_same_digests},
     {"encodes_lower_case_hex", encodes_lower_case_hex},

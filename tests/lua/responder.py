@@ -13,9 +13,10 @@ It listens on 127.0.0.1, port 0, and prints three lines, then serves until SIGTE
 
 The control path DIR (made when not given) holds two files the specs use:
 
-- queue.json: a JSON list of canned responses; every request takes the first one and the
-  rest is written back. When the queue is empty the request is answered 200 with a
-  VirtualServiceData built from the request itself (an "echo"). A canned response is an object:
+- queue.json: a JSON list of canned responses; every request takes the first one meant for it
+  and the rest is written back. When none is left for it the request is answered 200 with an
+  "echo": for a PUT or GET of one virtual service, VirtualServiceData built from the request
+  itself; for a GET of the list, an empty page. A canned response is an object:
       {"status": 503}                               status only, empty JSON body
       {"error": "NotFoundException", "status": 404, "message": "Mesh not found"}
                                                      App Mesh's error shape (x-amzn-ErrorType)
@@ -23,9 +24,12 @@ The control path DIR (made when not given) holds two files the specs use:
       {"echo": {"status": {"status": "X"}}}          the echo, with these fields replaced
       {"action": "close"}                           drop the connection without answering
       {"action": "hang", "seconds": 30}             answer nothing for that long
-  Any object may also carry "headers": {...} and "requestId": "...".
+  Any object may also carry "headers": {...} and "requestId": "...", "match": "text" (only a
+  request whose path contains the text takes it; without it any request does) and "delay":
+  seconds (wait that long before answering, to keep the request in flight).
 - log.jsonl: one JSON object per request received, written before it is answered:
-  {"method", "path", "query", "headers" (lower-case names), "body"}.
+  {"method", "path", "query", "headers" (lower-case names), "body", "time" (seconds, a
+  monotonic clock), "inflight" (requests received and not yet answered, this one included)}.
 
 Writing the queue and reading the log happen between calls, so there are no races.
 """
@@ -42,27 +46,30 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"control": None, "count": 0, "last": time.monotonic()}
+STATE = {"control": None, "count": 0, "inflight": 0, "last": time.monotonic()}
 
 APPMESH_ERROR_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.appmesh/"
 
 
-def take_response():
-    """Pop the first canned response (None when the queue is empty or missing)."""
+def take_response(request_path):
+    """Pop the first canned response meant for request_path (None when there is none)."""
     path = os.path.join(STATE["control"], "queue.json")
     try:
         with open(path, encoding="utf-8") as f:
             queue = json.load(f)
     except FileNotFoundError:
         return None
-    if not queue:
+    for i, canned in enumerate(queue):
+        if canned.get("match", "") in request_path:
+            break
+    else:
         return None
-    first, rest = queue[0], queue[1:]
+    rest = queue[:i] + queue[i + 1:]
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(rest, f)
     os.replace(tmp, path)
-    return first
+    return canned
 
 
 def log_request(entry):
@@ -116,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         with LOCK:
             STATE["count"] += 1
+            STATE["inflight"] += 1
             STATE["last"] = time.monotonic()
             n = STATE["count"]
             log_request({
@@ -124,9 +132,27 @@ class Handler(BaseHTTPRequestHandler):
                 "query": url.query,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body,
+                "time": STATE["last"],
+                "inflight": STATE["inflight"],
             })
-            canned = take_response()
-        canned = canned or {}
+            canned = take_response(url.path)
+        self.in_flight = True
+        try:
+            self.respond(url, body, n, canned or {})
+        finally:
+            self.answered()
+
+    def answered(self):
+        """No longer in flight: called before the answer goes out, so that a client's next
+        request on this connection never finds this one still counted."""
+        if self.in_flight:
+            self.in_flight = False
+            with LOCK:
+                STATE["inflight"] -= 1
+
+    def respond(self, url, body, n, canned):
+        if "delay" in canned:
+            time.sleep(float(canned["delay"]))
         action = canned.get("action")
         if action == "close":
             self.close_connection = True
@@ -151,12 +177,15 @@ class Handler(BaseHTTPRequestHandler):
             payload = canned["body"]
         elif status >= 300:
             payload = "{}"
+        elif self.command == "GET" and url.path.rstrip("/").endswith("/virtualServices"):
+            payload = json.dumps({"virtualServices": []})
         else:
             data = echo_data(url.path, body)
             data.update(canned.get("echo", {}))
             payload = json.dumps(data)
         headers.update(canned.get("headers", {}))
         raw = payload.encode("utf-8")
+        self.answered()
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -169,6 +198,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default listen backlog (5) drops connections when a pool opens many at once; the
+    # client then retries the SYN a second later, and the specs would see fewer in flight.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         """Clients that hang up (interrupted calls, closed clients) are not errors here."""
