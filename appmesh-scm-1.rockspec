@@ -50,6 +50,17 @@ build = {
     },
     -- Every scripts/lib/appmesh/*.lua (host.luarocks checks this list is complete).
     lua = {
+      ["appmesh.cli"] = "scripts/lib/appmesh/cli.lua",
+      ["appmesh.codec"] = "scripts/lib/appmesh/codec.lua",
+      ["appmesh.hash"] = "scripts/lib/appmesh/hash.lua",
+      ["appmesh.journal"] = "scripts/lib/appmesh/journal.lua",
+      ["appmesh.manifest"] = "scripts/lib/appmesh/manifest.lua",
+      ["appmesh.plan"] = "scripts/lib/appmesh/plan.lua",
+      ["appmesh.policy"] = "scripts/lib/appmesh/policy.lua",
+      ["appmesh.progress"] = "scripts/lib/appmesh/progress.lua",
+      ["appmesh.report"] = "scripts/lib/appmesh/report.lua",
+      ["appmesh.runner"] = "scripts/lib/appmesh/runner.lua",
+      ["appmesh.selection"] = "scripts/lib/appmesh/selection.lua",
     },
   },
 }
