@@ -41,7 +41,7 @@ endif()
 add_test(NAME lua.specs
   COMMAND env ${APPMESH_LUA_CLEAN_ENV} ${APPMESH_LUA_PRELOAD}
     ${APPMESH_LUA54} ${APPMESH_BUSTED} --cpath=${CMAKE_BINARY_DIR}/?.so
-    --exclude-pattern=^integration_
+    --exclude-pattern=^integration_ --exclude-pattern=^scripts_
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(lua.specs PROPERTIES TIMEOUT 300)
 
