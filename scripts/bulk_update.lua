@@ -330,6 +330,7 @@ local function main(argv)
         return runner.fail(NAME, eerr .. " (no update was sent)")
       end
       verdicts[i] = verdict
+      item.current = nil -- only the replaced spec is needed from here on: keep memory flat
     end
     for i, item in ipairs(described) do
       local verdict = verdicts[i]
@@ -346,12 +347,15 @@ local function main(argv)
     end
   else
     allowed = described
+    for _, item in ipairs(described) do
+      item.current = nil
+    end
   end
 
   -- 4. The updates (or, in a dry run, the plan).
   if not apply then
     for _, item in ipairs(allowed) do
-      finish(item, "planned", { detail = plan.describe_provider(item.current.spec) .. " -> "
+      finish(item, "planned", { detail = plan.describe_provider(item.replaced) .. " -> "
         .. plan.describe_provider(item.params.spec) })
     end
   else
