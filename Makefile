@@ -4,7 +4,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-dev libcjson-dev \
-               lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks \
+               lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks time \
                gcc make
 
 .PHONY: all build deps check-deps test bench demo install clean format
