@@ -37,6 +37,8 @@ struct xfer {
     struct appmesh_buf lines;
     struct curl_slist *nodes;
     size_t nodes_cap;
+    /* The URL last given to the handle: setting it again makes curl parse it again. */
+    struct appmesh_buf url;
     /* The transfer in progress. */
     const struct appmesh_http_request *req;
     struct appmesh_http_response *resp;
@@ -172,6 +174,7 @@ static enum appmesh_status xfer_init(struct xfer *x,
     x->alloc = alloc;
     x->settings = s;
     am_buf_init(&x->lines, alloc, 0);
+    am_buf_init(&x->url, alloc, 0);
     e = curl_easy_init();
     if (e == NULL) {
         return am_fail(err, APPMESH_ERR_TRANSPORT, "curl_easy_init failed");
@@ -214,6 +217,7 @@ static void xfer_cleanup(struct xfer *x)
         x->easy = NULL;
     }
     appmesh_buf_cleanup(&x->lines);
+    appmesh_buf_cleanup(&x->url);
     am_free(x->alloc, x->nodes, x->nodes_cap * sizeof(*x->nodes));
     x->nodes = NULL;
     x->nodes_cap = 0;
@@ -311,7 +315,14 @@ static enum appmesh_status xfer_prepare(struct xfer *x,
         curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
         curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
-    curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+    if (x->url.len == 0 || strcmp(x->url.ptr, req->url) != 0) {
+        am_buf_reset(&x->url);
+        st = am_buf_append_str(&x->url, req->url, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+        curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+    }
     return APPMESH_OK;
 }
 
@@ -319,7 +330,7 @@ static enum appmesh_status xfer_prepare(struct xfer *x,
 static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appmesh_error *err)
 {
     const struct appmesh_http_request *req = x->req;
-    const char *detail = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
+    const char *detail = NULL;
     long status = 0;
 
     x->req = NULL;
@@ -330,6 +341,7 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
         return APPMESH_OK;
     }
     x->resp = NULL;
+    detail = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
     switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
             return am_fail(err, APPMESH_ERR_TIMEOUT, "%s %s: %s", req->method, req->url, detail);
