@@ -28,14 +28,17 @@ end
 
 --- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
 --- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
+-- @tparam[opt] table load_opts `shared`: passed to manifest.load
 -- @treturn table|nil `{ manifest, rules, args, cache }`
 -- @treturn string the message on failure
-function runner.load(path, opts, get_client)
+function runner.load(path, opts, get_client, load_opts)
   local cache = {}
   local helpers = selection.helpers(get_client, cache, {
     concurrency = opts.concurrency, rate = opts.rate,
   })
-  local m, err = manifest.load(path, { helpers = helpers })
+  local m, err = manifest.load(path, {
+    helpers = helpers, shared = load_opts and load_opts.shared,
+  })
   if not m then
     return nil, err
   end
@@ -59,16 +62,17 @@ end
 --- stops the run before it starts.
 -- @tparam userdata client
 -- @tparam table items `{ params, where, token }`
+-- @tparam[opt] table places the `where` of item i when the item has none
 -- @treturn boolean|nil true
 -- @treturn string the message on failure
-function runner.validate(client, items)
+function runner.validate(client, items, places)
   for _, item in ipairs(items) do
     local params = codec.copy(item.params)
     params.clientToken = item.token
     local req, err = client:update_virtual_service(params, { dry_run = true })
     if not req then
       if err.code == "ValidationError" then
-        return nil, string.format("%s: %s", item.where, err.message)
+        return nil, string.format("%s: %s", item.where or places[item.index], err.message)
       end
       return nil, "cannot prepare the requests: " .. tostring(err)
     end
@@ -77,13 +81,25 @@ function runner.validate(client, items)
 end
 
 --- Describe the current state of each item (concurrently, through the scheduler), filling
---- `item.current`, or `item.describe_error` when it cannot be described.
-function runner.describe(client, items, opts, cache)
+--- `item.current`, or `item.describe_error` when it cannot be described. With `each`, the
+--- current state is handed to `each(item, current)` in the describing task instead, and
+--- `item.described` is set: a caller that keeps only what it needs of each service holds no
+--- more than that at once.
+-- @tparam[opt] function each called as each(item, current) (a table the caller must not change)
+function runner.describe(client, items, opts, cache, each)
+  local function got(item, vs)
+    if each then
+      item.described = true
+      each(item, vs)
+    else
+      item.current = vs
+    end
+  end
   local todo = {}
   for _, item in ipairs(items) do
-    local cached = cache and cache[item.key]
+    local cached = cache and cache[item.key or manifest.key(item.params)]
     if cached then
-      item.current = cached
+      got(item, cached)
     else
       todo[#todo + 1] = item
     end
@@ -95,24 +111,25 @@ function runner.describe(client, items, opts, cache)
       meshOwner = item.params.meshOwner,
     }
     if vs then
-      item.current = vs
+      got(item, vs)
     else
       item.describe_error = err
     end
     return true
   end, { concurrency = opts.concurrency, rate = opts.rate })
   for _, item in ipairs(todo) do
-    if not item.current and not item.describe_error then
+    if not item.current and not item.described and not item.describe_error then
       item.describe_error = { code = "InternalError", message = "the describe task did not finish" }
     end
   end
 end
 
---- The meshes (name -> meshOwner or false) of a list of items.
+--- The meshes (name -> meshOwner or false) of a list of items (or of their params).
 function runner.meshes(items)
   local meshes = {}
   for _, item in ipairs(items) do
-    meshes[item.params.meshName] = item.params.meshOwner or false
+    local params = item.params or item
+    meshes[params.meshName] = params.meshOwner or false
   end
   return meshes
 end
