@@ -191,7 +191,7 @@ local function main(argv)
   -- clientToken, and once described the spec it replaces (as JSON) and its version.
   local items = {}
   for i, params in ipairs(m.entries) do
-    items[i] = { index = i, params = params, token = plan.client_token(run_id, params) }
+    items[i] = { params = params, token = plan.client_token(run_id, params) }
   end
   local ok, verr = runner.validate(client, items, m.where)
   local source = m.source
@@ -307,7 +307,7 @@ local function main(argv)
   end
   -- the first entry (in manifest order) whose policies raised, and the message
   local first_error, policy_error = math.huge, nil
-  runner.describe(client, pending, opts, loaded.cache, function(item, current)
+  runner.describe(client, pending, opts, loaded.cache, function(item, current, i)
     local je = item.journaled
     item.journaled = nil
     local replaced
@@ -319,7 +319,7 @@ local function main(argv)
       item.replaced_version = current.metadata and current.metadata.version
     end
     item.replaced = codec.encode(replaced)
-    if ctx and item.index < first_error then
+    if ctx and i < first_error then
       local seen = {}
       for k, v in pairs(current) do
         seen[k] = v
@@ -327,7 +327,7 @@ local function main(argv)
       seen.spec = replaced -- policy.evaluate gives each check its own copy
       local verdict, eerr = policy.evaluate(rules, item.params, seen, ctx)
       if not verdict then
-        first_error, policy_error = item.index, eerr
+        first_error, policy_error = i, eerr
       elseif #verdict.warnings > 0 or #verdict.denials > 0 then
         item.verdict = verdict
       end
@@ -337,11 +337,10 @@ local function main(argv)
 
   local allowed = {}
   for _, item in ipairs(pending) do
-    if item.described then
-      item.described = nil
+    local e = item.describe_error
+    if not e then
       allowed[#allowed + 1] = item
     else
-      local e = item.describe_error
       item.describe_error = nil
       item.journaled = nil
       finish(item, "failed", { error = {

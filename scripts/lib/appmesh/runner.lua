@@ -62,17 +62,17 @@ end
 --- stops the run before it starts.
 -- @tparam userdata client
 -- @tparam table items `{ params, where, token }`
--- @tparam[opt] table places the `where` of item i when the item has none
+-- @tparam[opt] table places the `where` of items[i] when the item has none
 -- @treturn boolean|nil true
 -- @treturn string the message on failure
 function runner.validate(client, items, places)
-  for _, item in ipairs(items) do
+  for i, item in ipairs(items) do
     local params = codec.copy(item.params)
     params.clientToken = item.token
     local req, err = client:update_virtual_service(params, { dry_run = true })
     if not req then
       if err.code == "ValidationError" then
-        return nil, string.format("%s: %s", item.where or places[item.index], err.message)
+        return nil, string.format("%s: %s", item.where or places[i], err.message)
       end
       return nil, "cannot prepare the requests: " .. tostring(err)
     end
@@ -82,43 +82,48 @@ end
 
 --- Describe the current state of each item (concurrently, through the scheduler), filling
 --- `item.current`, or `item.describe_error` when it cannot be described. With `each`, the
---- current state is handed to `each(item, current)` in the describing task instead, and
---- `item.described` is set: a caller that keeps only what it needs of each service holds no
---- more than that at once.
--- @tparam[opt] function each called as each(item, current) (a table the caller must not change)
+--- current state is handed to `each(item, current, i)` (i: the item's place in `items`) in the
+--- describing task instead of being stored: a caller that keeps only what it needs of each
+--- service holds no more than that at once. Either way an item left without `describe_error`
+--- was described.
+-- @tparam[opt] function each called as each(item, current, i) (current: a table the caller
+--   must not change)
 function runner.describe(client, items, opts, cache, each)
-  local function got(item, vs)
+  local done = {}
+  local function got(i, vs)
     if each then
-      item.described = true
-      each(item, vs)
+      each(items[i], vs, i)
     else
-      item.current = vs
+      items[i].current = vs
     end
+    done[i] = true
   end
   local todo = {}
-  for _, item in ipairs(items) do
+  for i, item in ipairs(items) do
     local cached = cache and cache[item.key or manifest.key(item.params)]
     if cached then
-      got(item, cached)
+      got(i, cached)
     else
-      todo[#todo + 1] = item
+      todo[#todo + 1] = i
     end
   end
-  selection.map(todo, function(item)
+  selection.map(todo, function(i)
+    local item = items[i]
     local vs, err = client:describe_virtual_service{
       meshName = item.params.meshName,
       virtualServiceName = item.params.virtualServiceName,
       meshOwner = item.params.meshOwner,
     }
     if vs then
-      got(item, vs)
+      got(i, vs)
     else
       item.describe_error = err
     end
     return true
   end, { concurrency = opts.concurrency, rate = opts.rate })
-  for _, item in ipairs(todo) do
-    if not item.current and not item.described and not item.describe_error then
+  for _, i in ipairs(todo) do
+    local item = items[i]
+    if not done[i] and not item.describe_error then
       item.describe_error = { code = "InternalError", message = "the describe task did not finish" }
     end
   end
