@@ -320,12 +320,12 @@ local function main(argv)
     end
     item.replaced = codec.encode(replaced)
     if ctx and i < first_error then
-      local seen = {}
+      local shown = {} -- the service as described, with the spec the update replaces
       for k, v in pairs(current) do
-        seen[k] = v
+        shown[k] = v
       end
-      seen.spec = replaced -- policy.evaluate gives each check its own copy
-      local verdict, eerr = policy.evaluate(rules, item.params, seen, ctx)
+      shown.spec = replaced -- policy.evaluate gives each check its own copy
+      local verdict, eerr = policy.evaluate(rules, item.params, shown, ctx)
       if not verdict then
         first_error, policy_error = i, eerr
       elseif #verdict.warnings > 0 or #verdict.denials > 0 then
