@@ -161,7 +161,7 @@ local function main(argv)
   end
   local loaded, lerr = runner.load(opts.positional[1], opts, function()
     return client
-  end)
+  end, { shared = true })
   if not loaded then
     return runner.fail(NAME, lerr)
   end
@@ -187,14 +187,16 @@ local function main(argv)
     run_id = plan.new_run_id()
   end
 
+  -- Each item holds only what the later steps need: the params (shared with the manifest), the
+  -- clientToken, and once described the spec it replaces (as JSON) and its version.
   local items = {}
   for i, params in ipairs(m.entries) do
-    items[i] = {
-      index = i, params = params, key = manifest.key(params), where = m.where[i],
-      token = plan.client_token(run_id, params),
-    }
+    items[i] = { params = params, token = plan.client_token(run_id, params) }
   end
-  local ok, verr = runner.validate(client, items)
+  local ok, verr = runner.validate(client, items, m.where)
+  local source = m.source
+  local ctx_run = policy.context{ entries = m.entries }.run
+  m, loaded.manifest = nil, nil -- the items have what is needed of it
   if not ok then
     if j then
       j:close()
@@ -205,7 +207,7 @@ local function main(argv)
   if apply and not j then
     local path = opts.journal or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
     local jerr
-    j, jerr = journal.create(path, run_id, { manifest = m.source })
+    j, jerr = journal.create(path, run_id, { manifest = source })
     if not j then
       return runner.fail(NAME, jerr)
     end
@@ -244,14 +246,19 @@ local function main(argv)
       opts.journal))
   end
 
+  -- The spec an item's update replaces (kept as JSON to keep the run's memory small).
+  local function replaced_spec(item)
+    return item.replaced and codec.decode(item.replaced)
+  end
+
   -- Record an entry's outcome everywhere: journal, report, progress.
-  local function finish(item, outcome, t)
+  local function finish(item, outcome, t, replaced)
     t = t or {}
     counts[outcome] = counts[outcome] + 1
     if j and outcome ~= "skipped" and outcome ~= "planned" then
       j:finish(item.params, {
         outcome = outcome, clientToken = item.token, version = t.version,
-        requestId = t.requestId, error = t.error, replaced = item.replaced,
+        requestId = t.requestId, error = t.error, replaced = replaced or replaced_spec(item),
         replacedVersion = item.replaced_version,
       })
     end
@@ -260,13 +267,13 @@ local function main(argv)
     if t.error then
       detail = string.format("%s: %s", t.error.code, t.error.message)
     end
-    prog:entry(item.key, outcome, detail)
+    prog:entry(manifest.key(item.params), outcome, detail)
   end
 
-  -- 2. Skip what the journal already records as updated; describe the rest.
+  -- 2. Skip what the journal already records as updated.
   local pending = {}
   for _, item in ipairs(items) do
-    local je = state and state.entries[item.key]
+    local je = state and state.entries[manifest.key(item.params)]
     if je and je.outcome == "updated" then
       finish(item, "skipped", { detail = "updated in this run before (version "
         .. tostring(je.version) .. ")" })
@@ -275,30 +282,11 @@ local function main(argv)
       pending[#pending + 1] = item
     end
   end
-  runner.describe(client, pending, opts, loaded.cache)
-  local described = {}
-  for _, item in ipairs(pending) do
-    if item.current then
-      local je = item.journaled
-      if je and je.begun and je.replaced ~= nil then
-        -- begun in an earlier attempt of this run: what it replaced is in the journal
-        item.replaced, item.replaced_version = je.replaced, je.replacedVersion
-      else
-        item.replaced = item.current.spec or {}
-        item.replaced_version = item.current.metadata and item.current.metadata.version
-      end
-      described[#described + 1] = item
-    else
-      local e = item.describe_error
-      finish(item, "failed", { error = {
-        code = tostring(e.code), message = "cannot describe the current service: "
-          .. tostring(e.message), retryable = e.retryable == true,
-      } })
-    end
-  end
+  state = nil
 
-  -- 3. Policies, for every entry, before any update is sent.
-  local allowed = {}
+  -- 3. Describe the rest, and evaluate the policies of each entry as soon as it is described
+  -- (so no described service is kept): every verdict is in before any update is sent.
+  local ctx
   if #rules > 0 then
     local inventory
     if policy.needs(rules, "inventory") then
@@ -314,30 +302,73 @@ local function main(argv)
         return runner.fail(NAME, "policy inventory: " .. ierr)
       end
     end
-    local ctx = policy.context{
-      args = loaded.args, mode = mode, entries = m.entries, inventory = inventory,
-    }
-    local verdicts = {}
-    for i, item in ipairs(described) do
-      local current = codec.copy(item.current)
-      current.spec = codec.copy(item.replaced)
-      local verdict, eerr = policy.evaluate(rules, item.params, current, ctx)
-      if not verdict then
-        prog:finish()
-        if j then
-          j:close()
-        end
-        return runner.fail(NAME, eerr .. " (no update was sent)")
-      end
-      verdicts[i] = verdict
-      item.current = nil -- only the replaced spec is needed from here on: keep memory flat
+    ctx = policy.context{ args = loaded.args, mode = mode, inventory = inventory }
+    ctx.run = ctx_run
+  end
+  -- the first entry (in manifest order) whose policies raised, and the message
+  local first_error, policy_error = math.huge, nil
+  runner.describe(client, pending, opts, loaded.cache, function(item, current, i)
+    local je = item.journaled
+    item.journaled = nil
+    local replaced
+    if je and je.begun and je.replaced ~= nil then
+      -- begun in an earlier attempt of this run: what it replaced is in the journal
+      replaced, item.replaced_version = je.replaced, je.replacedVersion
+    else
+      replaced = current.spec or {}
+      item.replaced_version = current.metadata and current.metadata.version
     end
-    for i, item in ipairs(described) do
-      local verdict = verdicts[i]
-      for _, w in ipairs(verdict.warnings) do
-        warn(string.format("warning: %s: %s: %s", item.key, w.rule, w.message))
+    item.replaced = codec.encode(replaced)
+    if ctx and i < first_error then
+      local shown = {} -- the service as described, with the spec the update replaces
+      for k, v in pairs(current) do
+        shown[k] = v
       end
-      if #verdict.denials > 0 then
+      shown.spec = replaced -- policy.evaluate gives each check its own copy
+      local verdict, eerr = policy.evaluate(rules, item.params, shown, ctx)
+      if not verdict then
+        first_error, policy_error = i, eerr
+      elseif #verdict.warnings > 0 or #verdict.denials > 0 then
+        item.verdict = verdict
+      end
+    end
+  end)
+  loaded.cache = nil
+
+  local allowed = {}
+  for _, item in ipairs(pending) do
+    local e = item.describe_error
+    if not e then
+      allowed[#allowed + 1] = item
+    else
+      item.describe_error = nil
+      item.journaled = nil
+      finish(item, "failed", { error = {
+        code = tostring(e.code), message = "cannot describe the current service: "
+          .. tostring(e.message), retryable = e.retryable == true,
+      } })
+    end
+  end
+  pending = nil
+  if policy_error then
+    prog:finish()
+    if j then
+      j:close()
+    end
+    return runner.fail(NAME, policy_error .. " (no update was sent)")
+  end
+  if ctx then
+    local described = allowed
+    allowed = {}
+    for _, item in ipairs(described) do
+      local verdict = item.verdict
+      item.verdict = nil
+      if verdict then
+        for _, w in ipairs(verdict.warnings) do
+          warn(string.format("warning: %s: %s: %s", manifest.key(item.params), w.rule, w.message))
+        end
+      end
+      if verdict and #verdict.denials > 0 then
         finish(item, "denied", { error = {
           code = "PolicyDenied", message = policy.summary(verdict.denials),
         } })
@@ -345,17 +376,12 @@ local function main(argv)
         allowed[#allowed + 1] = item
       end
     end
-  else
-    allowed = described
-    for _, item in ipairs(described) do
-      item.current = nil
-    end
   end
 
   -- 4. The updates (or, in a dry run, the plan).
   if not apply then
     for _, item in ipairs(allowed) do
-      finish(item, "planned", { detail = plan.describe_provider(item.replaced) .. " -> "
+      finish(item, "planned", { detail = plan.describe_provider(replaced_spec(item)) .. " -> "
         .. plan.describe_provider(item.params.spec) })
     end
   else
@@ -366,8 +392,9 @@ local function main(argv)
       end
       local params = codec.copy(item.params)
       params.clientToken = item.token
+      local replaced = replaced_spec(item)
       local wok, werr = pcall(j.begin, j, params, {
-        clientToken = item.token, replaced = item.replaced, replacedVersion = item.replaced_version,
+        clientToken = item.token, replaced = replaced, replacedVersion = item.replaced_version,
       })
       if not wok then
         aborted = aborted or werr
@@ -379,12 +406,12 @@ local function main(argv)
           finish(item, "updated", {
             version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
             detail = "version " .. tostring(vs.metadata and vs.metadata.version),
-          })
+          }, replaced)
         else
           local e = info
           finish(item, "failed", { error = {
             code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
-          } })
+          } }, replaced)
         end
       end)
       if not wok then

@@ -29,6 +29,16 @@ describe("manifest.load", function()
     assert.are_not.equal(m.entries[1].spec, m.entries[2].spec)
   end)
 
+  it("shares a default between entries when asked to (shared = true)", function()
+    local path = sh.file("m.json", [[{"defaults": {"meshName": "m", "spec": {}}, "updates": [
+      {"virtualServiceName": "a"}, {"virtualServiceName": "b", "spec": {}},
+      {"virtualServiceName": "c"}]}]])
+    local m = assert(manifest.load(path, { shared = true }))
+    assert.same(assert(manifest.load(path)).entries, m.entries)
+    assert.equal(m.entries[1].spec, m.entries[3].spec)
+    assert.are_not.equal(m.entries[1].spec, m.entries[2].spec)
+  end)
+
   it("reads a bare JSON list", function()
     local path = sh.file("m.json",
       [=[[{"meshName": "m", "virtualServiceName": "a", "spec": {}}]]=])

@@ -28,14 +28,17 @@ end
 
 --- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
 --- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
+-- @tparam[opt] table load_opts `shared`: passed to manifest.load
 -- @treturn table|nil `{ manifest, rules, args, cache }`
 -- @treturn string the message on failure
-function runner.load(path, opts, get_client)
+function runner.load(path, opts, get_client, load_opts)
   local cache = {}
   local helpers = selection.helpers(get_client, cache, {
     concurrency = opts.concurrency, rate = opts.rate,
   })
-  local m, err = manifest.load(path, { helpers = helpers })
+  local m, err = manifest.load(path, {
+    helpers = helpers, shared = load_opts and load_opts.shared,
+  })
   if not m then
     return nil, err
   end
@@ -59,16 +62,17 @@ end
 --- stops the run before it starts.
 -- @tparam userdata client
 -- @tparam table items `{ params, where, token }`
+-- @tparam[opt] table places the `where` of items[i] when the item has none
 -- @treturn boolean|nil true
 -- @treturn string the message on failure
-function runner.validate(client, items)
-  for _, item in ipairs(items) do
+function runner.validate(client, items, places)
+  for i, item in ipairs(items) do
     local params = codec.copy(item.params)
     params.clientToken = item.token
     local req, err = client:update_virtual_service(params, { dry_run = true })
     if not req then
       if err.code == "ValidationError" then
-        return nil, string.format("%s: %s", item.where, err.message)
+        return nil, string.format("%s: %s", item.where or places[i], err.message)
       end
       return nil, "cannot prepare the requests: " .. tostring(err)
     end
@@ -77,42 +81,60 @@ function runner.validate(client, items)
 end
 
 --- Describe the current state of each item (concurrently, through the scheduler), filling
---- `item.current`, or `item.describe_error` when it cannot be described.
-function runner.describe(client, items, opts, cache)
-  local todo = {}
-  for _, item in ipairs(items) do
-    local cached = cache and cache[item.key]
-    if cached then
-      item.current = cached
+--- `item.current`, or `item.describe_error` when it cannot be described. With `each`, the
+--- current state is handed to `each(item, current, i)` (i: the item's place in `items`) in the
+--- describing task instead of being stored: a caller that keeps only what it needs of each
+--- service holds no more than that at once. Either way an item left without `describe_error`
+--- was described.
+-- @tparam[opt] function each called as each(item, current, i) (current: a table the caller
+--   must not change)
+function runner.describe(client, items, opts, cache, each)
+  local done = {}
+  local function got(i, vs)
+    if each then
+      each(items[i], vs, i)
     else
-      todo[#todo + 1] = item
+      items[i].current = vs
+    end
+    done[i] = true
+  end
+  local todo = {}
+  for i, item in ipairs(items) do
+    local cached = cache and cache[item.key or manifest.key(item.params)]
+    if cached then
+      got(i, cached)
+    else
+      todo[#todo + 1] = i
     end
   end
-  selection.map(todo, function(item)
+  selection.map(todo, function(i)
+    local item = items[i]
     local vs, err = client:describe_virtual_service{
       meshName = item.params.meshName,
       virtualServiceName = item.params.virtualServiceName,
       meshOwner = item.params.meshOwner,
     }
     if vs then
-      item.current = vs
+      got(i, vs)
     else
       item.describe_error = err
     end
     return true
   end, { concurrency = opts.concurrency, rate = opts.rate })
-  for _, item in ipairs(todo) do
-    if not item.current and not item.describe_error then
+  for _, i in ipairs(todo) do
+    local item = items[i]
+    if not done[i] and not item.describe_error then
       item.describe_error = { code = "InternalError", message = "the describe task did not finish" }
     end
   end
 end
 
---- The meshes (name -> meshOwner or false) of a list of items.
+--- The meshes (name -> meshOwner or false) of a list of items (or of their params).
 function runner.meshes(items)
   local meshes = {}
   for _, item in ipairs(items) do
-    meshes[item.params.meshName] = item.params.meshOwner or false
+    local params = item.params or item
+    meshes[params.meshName] = params.meshOwner or false
   end
   return meshes
 end
