@@ -34,13 +34,14 @@ void am_zeroize(void *p, size_t n);
 void am_buf_init(struct appmesh_buf *b, const struct appmesh_allocator *a, size_t max);
 /** Make room for `extra` more bytes (plus the NUL). Errors: NOMEM, or RESPONSE past max. */
 enum appmesh_status am_buf_reserve(struct appmesh_buf *b, size_t extra, struct appmesh_error *err);
-enum appmesh_status am_buf_append(struct appmesh_buf *b, const void *p, size_t n,
-                                  struct appmesh_error *err);
-enum appmesh_status am_buf_append_str(struct appmesh_buf *b, const char *s,
-                                      struct appmesh_error *err);
+enum appmesh_status
+am_buf_append(struct appmesh_buf *b, const void *p, size_t n, struct appmesh_error *err);
+enum appmesh_status
+am_buf_append_str(struct appmesh_buf *b, const char *s, struct appmesh_error *err);
 enum appmesh_status am_buf_append_char(struct appmesh_buf *b, char c, struct appmesh_error *err);
-enum appmesh_status am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err,
-                                  const char *fmt, ...) APPMESH_PRINTF(3, 4);
+enum appmesh_status
+am_buf_printf(struct appmesh_buf *b, struct appmesh_error *err, const char *fmt, ...)
+    APPMESH_PRINTF(3, 4);
 /** Keep the memory, drop the contents (len = 0, ptr[0] = '\0'). */
 void am_buf_reset(struct appmesh_buf *b);
 /** Empty string view of a buffer that may not be allocated yet. */
@@ -52,11 +53,12 @@ const char *am_buf_cstr(const struct appmesh_buf *b);
  * Record a failure: writes err only while err->status is APPMESH_OK (first error wins) and
  * always returns st, so `return am_fail(err, APPMESH_ERR_NOMEM, "out of memory");` reads well.
  */
-enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt,
-                            ...) APPMESH_PRINTF(3, 4);
+enum appmesh_status am_fail(struct appmesh_error *err, enum appmesh_status st, const char *fmt, ...)
+    APPMESH_PRINTF(3, 4);
 /** Like am_fail, also setting err->field (the dotted wire path of the bad parameter). */
-enum appmesh_status am_fail_field(struct appmesh_error *err, const char *field, const char *fmt,
-                                  ...) APPMESH_PRINTF(3, 4);
+enum appmesh_status
+am_fail_field(struct appmesh_error *err, const char *field, const char *fmt, ...)
+    APPMESH_PRINTF(3, 4);
 /** Copy src into a fixed char array, truncating at a UTF-8 boundary and stripping newlines. */
 void am_copy_text(char *dst, size_t dstsize, const char *src, size_t srclen);
 
@@ -73,19 +75,23 @@ int am_strcasecmp_n(const char *a, size_t alen, const char *b, size_t blen);
  * between modules. ==== */
 
 /* ---- crypto_mbedtls.c (the only file including mbedTLS headers) ---- */
-enum appmesh_status am_sha256(const void *data, size_t len, unsigned char out[32],
-                              struct appmesh_error *err);
-enum appmesh_status am_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
-                                   unsigned char out[32], struct appmesh_error *err);
+enum appmesh_status
+am_sha256(const void *data, size_t len, unsigned char out[32], struct appmesh_error *err);
+enum appmesh_status am_hmac_sha256(const void *key,
+                                   size_t keylen,
+                                   const void *data,
+                                   size_t len,
+                                   unsigned char out[32],
+                                   struct appmesh_error *err);
 /** Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void am_hex_encode(const unsigned char *in, size_t n, char *out);
 /** A CTR_DRBG seeded from the system entropy source. */
 struct am_drbg;
-enum appmesh_status am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out,
-                                struct appmesh_error *err);
+enum appmesh_status
+am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out, struct appmesh_error *err);
 void am_drbg_destroy(struct am_drbg *drbg);
-enum appmesh_status am_drbg_random(struct am_drbg *drbg, void *out, size_t n,
-                                   struct appmesh_error *err);
+enum appmesh_status
+am_drbg_random(struct am_drbg *drbg, void *out, size_t n, struct appmesh_error *err);
 /** A random (version 4, RFC 4122 variant) UUID, lower-case, 36 characters plus NUL. */
 enum appmesh_status am_uuid4(struct am_drbg *drbg, char out[37], struct appmesh_error *err);
 /**
@@ -95,25 +101,37 @@ enum appmesh_status am_uuid4(struct am_drbg *drbg, char out[37], struct appmesh_
  */
 struct am_sha256_ctx;
 enum appmesh_status am_sha256_ctx_new(const struct appmesh_allocator *a,
-                                      struct am_sha256_ctx **out, struct appmesh_error *err);
+                                      struct am_sha256_ctx **out,
+                                      struct appmesh_error *err);
 /** Free the context, wiping its state; NULL is a no-op. */
 void am_sha256_ctx_destroy(struct am_sha256_ctx *ctx);
 /** SHA-256 of data on a reusable context. */
-enum appmesh_status am_sha256_ctx_digest(struct am_sha256_ctx *ctx, const void *data, size_t len,
-                                         unsigned char out[32], struct appmesh_error *err);
+enum appmesh_status am_sha256_ctx_digest(struct am_sha256_ctx *ctx,
+                                         const void *data,
+                                         size_t len,
+                                         unsigned char out[32],
+                                         struct appmesh_error *err);
 /** HMAC-SHA-256 of data under key on a reusable context. */
-enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx, const void *key, size_t keylen,
-                                       const void *data, size_t len, unsigned char out[32],
+enum appmesh_status am_sha256_ctx_hmac(struct am_sha256_ctx *ctx,
+                                       const void *key,
+                                       size_t keylen,
+                                       const void *data,
+                                       size_t len,
+                                       unsigned char out[32],
                                        struct appmesh_error *err);
 /**
  * Remember key (at most 64 bytes) for am_sha256_ctx_hmac_keyed(): the inner and outer pad
  * blocks are hashed once here instead of on every MAC. The states are wiped on destroy.
  */
-enum appmesh_status am_sha256_ctx_set_hmac_key(struct am_sha256_ctx *ctx, const void *key,
-                                               size_t keylen, struct appmesh_error *err);
+enum appmesh_status am_sha256_ctx_set_hmac_key(struct am_sha256_ctx *ctx,
+                                               const void *key,
+                                               size_t keylen,
+                                               struct appmesh_error *err);
 /** HMAC-SHA-256 of data under the key set with am_sha256_ctx_set_hmac_key(). */
-enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx, const void *data,
-                                             size_t len, unsigned char out[32],
+enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx,
+                                             const void *data,
+                                             size_t len,
+                                             unsigned char out[32],
                                              struct appmesh_error *err);
 /** Compare two byte strings in time that depends only on the lengths (true when equal). */
 bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
@@ -124,11 +142,13 @@ uint64_t am_sigv4_signer_key_derivations(const struct appmesh_sigv4_signer *sign
 
 /* ---- json.c (model <-> JSON with cJSON) ---- */
 /** The UpdateVirtualService body {"clientToken":...,"spec":{...}}, compact, appended to out. */
-enum appmesh_status am_json_write_update_body(struct appmesh_buf *out, const char *client_token,
+enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
+                                              const char *client_token,
                                               const struct appmesh_virtual_service_spec *spec,
                                               struct appmesh_error *err);
 /** Parse a VirtualServiceData payload. Owned by caller: *out. Errors: RESPONSE, NOMEM. */
-enum appmesh_status am_json_read_virtual_service_data(const char *body, size_t len,
+enum appmesh_status am_json_read_virtual_service_data(const char *body,
+                                                      size_t len,
                                                       const struct appmesh_allocator *a,
                                                       struct appmesh_virtual_service_data *out,
                                                       struct appmesh_error *err);
@@ -136,15 +156,16 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body, size_t l
  * Parse a ListVirtualServices response {"virtualServices": [VirtualServiceRef...], "nextToken":
  * ...}. Owned by caller: *out. Errors: RESPONSE, NOMEM.
  */
-enum appmesh_status am_json_read_virtual_service_list(const char *body, size_t len,
+enum appmesh_status am_json_read_virtual_service_list(const char *body,
+                                                      size_t len,
                                                       const struct appmesh_allocator *a,
                                                       struct appmesh_virtual_service_list *out,
                                                       struct appmesh_error *err);
 
 /* ---- rest.c (rest-json protocol pieces) ---- */
 /** Append label percent-encoded (only A-Z a-z 0-9 - . _ ~ kept); "." and ".." become %2E. */
-enum appmesh_status am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n,
-                                         struct appmesh_error *err);
+enum appmesh_status
+am_rest_append_label(struct appmesh_buf *out, const char *s, size_t n, struct appmesh_error *err);
 /**
  * Fill err from an error response (http_status >= 300): aws_code (x-amzn-ErrorType before ':',
  * else body "code", else "__type" after '#', else the status number), message (body
@@ -159,16 +180,18 @@ void am_rest_parse_error(const struct appmesh_http_response *resp, struct appmes
  * wire name). A NULL value appends nothing (an absent member); "" appends "name=". Nothing is
  * appended on failure. Errors: NOMEM, INVALID_ARGUMENT (name NULL).
  */
-enum appmesh_status am_rest_append_query(struct appmesh_buf *out, const char *name,
-                                         const char *value, struct appmesh_error *err);
+enum appmesh_status am_rest_append_query(struct appmesh_buf *out,
+                                         const char *name,
+                                         const char *value,
+                                         struct appmesh_error *err);
 
 /* ---- endpoint.c ---- */
 struct am_url {
-    struct appmesh_slice scheme; /* "http" | "https", lower-case (a static string) */
-    struct appmesh_slice host;   /* without brackets for IPv6 */
+    struct appmesh_slice scheme;    /* "http" | "https", lower-case (a static string) */
+    struct appmesh_slice host;      /* without brackets for IPv6 */
     struct appmesh_slice authority; /* host[:port] as written: the Host header value */
-    struct appmesh_slice path;   /* base path without a trailing '/', may be empty */
-    int port;                    /* explicit or the scheme's default */
+    struct appmesh_slice path;      /* base path without a trailing '/', may be empty */
+    int port;                       /* explicit or the scheme's default */
 };
 /**
  * Split an absolute http(s) URL: scheme (any case), host (a name, IPv4, or [IPv6]), optional
@@ -189,7 +212,8 @@ struct am_endpoint_params {
  * https://appmesh[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} of the region's partition.
  * Errors: ENDPOINT with the reason (missing or invalid region, unsupported variant, bad URL).
  */
-enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p, struct appmesh_buf *url,
+enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p,
+                                        struct appmesh_buf *url,
                                         struct appmesh_error *err);
 
 /* ---- config.c (environment, shared config/credentials files, precedence) ---- */
@@ -216,34 +240,44 @@ enum am_config_file {
  * Owned by caller: *out (am_config_destroy). Errors: CONFIG naming the file (unreadable,
  * larger than 1 MiB) and the line (malformed, duplicate section or key), NOMEM.
  */
-enum appmesh_status am_config_load(const struct am_env *env, const struct appmesh_allocator *a,
-                                   struct am_config **out, struct appmesh_error *err);
+enum appmesh_status am_config_load(const struct am_env *env,
+                                   const struct appmesh_allocator *a,
+                                   struct am_config **out,
+                                   struct appmesh_error *err);
 /**
  * Parse texts instead of files (tests, fuzzing); NULL text = that file is absent. Messages
  * name the files "<config>" and "<credentials>". Owned by caller: *out. Errors: as above.
  */
-enum appmesh_status am_config_parse(const struct appmesh_allocator *a, const char *config_text,
-                                    size_t config_len, const char *credentials_text,
-                                    size_t credentials_len, struct am_config **out,
+enum appmesh_status am_config_parse(const struct appmesh_allocator *a,
+                                    const char *config_text,
+                                    size_t config_len,
+                                    const char *credentials_text,
+                                    size_t credentials_len,
+                                    struct am_config **out,
                                     struct appmesh_error *err);
 /** NULL is a no-op. */
 void am_config_destroy(struct am_config *cfg);
 /** The file's path as used in messages (e.g. "/home/u/.aws/config"). Borrowed from cfg. */
 const char *am_config_path(const struct am_config *cfg, enum am_config_file which);
 /** Whether the file has a section for the profile. */
-bool am_config_has_profile(const struct am_config *cfg, enum am_config_file which,
+bool am_config_has_profile(const struct am_config *cfg,
+                           enum am_config_file which,
                            const char *profile);
 /**
  * A profile's value for key (lower-case) in one file; NULL when the profile or key is absent,
  * the value is empty, or the key holds a sub-section. Borrowed from cfg.
  */
-const char *am_config_file_get(const struct am_config *cfg, enum am_config_file which,
-                               const char *profile, const char *key);
+const char *am_config_file_get(const struct am_config *cfg,
+                               enum am_config_file which,
+                               const char *profile,
+                               const char *key);
 /**
  * A profile's value for key with the credentials file taking precedence over the config file
  * (as botocore merges them); *from (nullable) says which file had it. Borrowed from cfg.
  */
-const char *am_config_get(const struct am_config *cfg, const char *profile, const char *key,
+const char *am_config_get(const struct am_config *cfg,
+                          const char *profile,
+                          const char *key,
                           enum am_config_file *from);
 /**
  * The value of `key` in sub-section `service` of the `[services <name>]` section that the
@@ -251,18 +285,21 @@ const char *am_config_get(const struct am_config *cfg, const char *profile, cons
  * Errors: CONFIG when the named services section does not exist or `service` is not a
  * sub-section.
  */
-enum appmesh_status am_config_service_get(const struct am_config *cfg, const char *profile,
-                                          const char *service, const char *key,
-                                          const char **value, struct appmesh_error *err);
+enum appmesh_status am_config_service_get(const struct am_config *cfg,
+                                          const char *profile,
+                                          const char *service,
+                                          const char *key,
+                                          const char **value,
+                                          struct appmesh_error *err);
 
 /** Client settings after precedence (explicit > env > profile > default). Strings owned. */
 struct am_settings {
-    char *region;        /* NULL when none anywhere */
-    char *endpoint_url;  /* configured custom endpoint, NULL = resolve from region */
-    char *profile;       /* profile name in use */
+    char *region;       /* NULL when none anywhere */
+    char *endpoint_url; /* configured custom endpoint, NULL = resolve from region */
+    char *profile;      /* profile name in use */
     char *ca_bundle;
-    char *retry_mode;    /* "standard" | "adaptive" (validated) */
-    int max_attempts;    /* >= 1 */
+    char *retry_mode; /* "standard" | "adaptive" (validated) */
+    int max_attempts; /* >= 1 */
     double retry_base_delay;
     bool use_fips;
     bool use_dualstack;
@@ -278,7 +315,8 @@ struct am_settings {
 enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opts,
                                         const struct am_env *env,
                                         const struct appmesh_allocator *a,
-                                        struct am_settings *out, struct appmesh_error *err);
+                                        struct am_settings *out,
+                                        struct appmesh_error *err);
 /** Safe on a zeroed struct and safe twice. */
 void am_settings_cleanup(struct am_settings *s);
 
@@ -296,7 +334,8 @@ struct am_credentials_chain;
  */
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
                                              const struct appmesh_credentials *explicit_creds,
-                                             const struct am_env *env, const char *profile,
+                                             const struct am_env *env,
+                                             const char *profile,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
 /** Wipes the cached secrets. NULL is a no-op. */
@@ -307,13 +346,15 @@ void am_credentials_chain_destroy(struct am_credentials_chain *chain);
  * "shared-credentials-file", "config-file", ...). Errors: CREDENTIALS, saying every place it
  * looked (or which half of a key pair is missing), CONFIG (malformed file), NOMEM.
  */
-enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain, double now,
+enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
+                                             double now,
                                              struct appmesh_credentials *view,
-                                             const char **source, struct appmesh_error *err);
+                                             const char **source,
+                                             struct appmesh_error *err);
 
 /* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {
-    AM_RETRY_NONE = 0, /* not retryable */
+    AM_RETRY_NONE = 0,  /* not retryable */
     AM_RETRY_TRANSIENT, /* 500/502/503/504, connection errors, transient codes */
     AM_RETRY_THROTTLING,
     AM_RETRY_TIMEOUT,
@@ -346,9 +387,13 @@ enum am_retry_decision {
  * After attempt number `attempt` (1-based) failed with `kind`: GO with *delay (seconds) and
  * *cost (tokens taken from q), or why not. random01 is uniform in [0, 1) for the jitter.
  */
-enum am_retry_decision am_retry_decide(const struct am_retry_policy *p, struct am_retry_quota *q,
-                                       int attempt, enum am_retry_kind kind, double random01,
-                                       double *delay, int *cost);
+enum am_retry_decision am_retry_decide(const struct am_retry_policy *p,
+                                       struct am_retry_quota *q,
+                                       int attempt,
+                                       enum am_retry_kind kind,
+                                       double random01,
+                                       double *delay,
+                                       int *cost);
 /** After a successful attempt: give back last_cost when the call retried, else 1 (capped). */
 void am_retry_on_success(struct am_retry_quota *q, int last_cost);
 
@@ -407,22 +452,32 @@ struct am_multi;
 /** A multi handle with up to max_transfers transfers at once (one easy handle each). */
 enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,
                                  const struct appmesh_transport_curl_options *opts,
-                                 size_t max_transfers, struct am_multi **out,
+                                 size_t max_transfers,
+                                 struct am_multi **out,
                                  struct appmesh_error *err);
 void am_multi_destroy(struct am_multi *m);
 size_t am_multi_free_slots(const struct am_multi *m);
 /** Start req (borrowed until it finishes) with its response into resp; ud comes back when done. */
-enum appmesh_status am_multi_start(struct am_multi *m, const struct appmesh_http_request *req,
-                                   struct appmesh_http_response *resp, void *ud,
+enum appmesh_status am_multi_start(struct am_multi *m,
+                                   const struct appmesh_http_request *req,
+                                   struct appmesh_http_response *resp,
+                                   void *ud,
                                    struct appmesh_error *err);
 /** Make progress, waiting up to timeout_ms for network activity (0 = don't wait). */
 enum appmesh_status am_multi_wait(struct am_multi *m, int timeout_ms, struct appmesh_error *err);
 /** Take one finished transfer: its ud and outcome (as a blocking send would report it). */
-bool am_multi_next_done(struct am_multi *m, void **ud, enum appmesh_status *st,
+bool am_multi_next_done(struct am_multi *m,
+                        void **ud,
+                        enum appmesh_status *st,
                         struct appmesh_error *err);
 /** For host event loops: the sockets to watch and how long to wait at most (-1 = no timer). */
-enum appmesh_status am_multi_fdset(struct am_multi *m, fd_set *r, fd_set *w, fd_set *e,
-                                   int *max_fd, long *timeout_ms, struct appmesh_error *err);
+enum appmesh_status am_multi_fdset(struct am_multi *m,
+                                   fd_set *r,
+                                   fd_set *w,
+                                   fd_set *e,
+                                   int *max_fd,
+                                   long *timeout_ms,
+                                   struct appmesh_error *err);
 /** Wake a thread blocked in am_multi_wait (thread-safe). */
 void am_multi_wakeup(struct am_multi *m);
 

@@ -15,66 +15,63 @@ static inline const char *test_errmsg(const struct appmesh_error *e)
 }
 
 /* ---- checks: print file:line and fail the case (return 1) ---- */
-#define CHECK(cond, msg)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "  %s:%d: check failed: %s (%s)\n", __FILE__, __LINE__, #cond,    \
-                    (msg));                                                                    \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK(cond, msg)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "  %s:%d: check failed: %s (%s)\n", __FILE__, __LINE__, #cond, (msg)); \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR_EQ(got, want)                                                                \
-    do {                                                                                       \
-        const char *g_ = (got);                                                                \
-        const char *w_ = (want);                                                               \
-        if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0) {                       \
-            fprintf(stderr, "  %s:%d: %s\n    got:  \"%s\"\n    want: \"%s\"\n", __FILE__,     \
-                    __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");                   \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK_STR_EQ(got, want)                                                                    \
+    do {                                                                                           \
+        const char *g_ = (got);                                                                    \
+        const char *w_ = (want);                                                                   \
+        if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0) {                           \
+            fprintf(stderr, "  %s:%d: %s\n    got:  \"%s\"\n    want: \"%s\"\n", __FILE__,         \
+                    __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");                       \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MEM_EQ(got, gotlen, want, wantlen)                                               \
-    do {                                                                                       \
-        size_t gl_ = (gotlen), wl_ = (wantlen);                                                \
-        if (gl_ != wl_ || memcmp((got), (want), gl_) != 0) {                                   \
-            fprintf(stderr, "  %s:%d: %s differs\n    got:  \"%.*s\"\n    want: \"%.*s\"\n",   \
-                    __FILE__, __LINE__, #got, (int)gl_, (const char *)(got), (int)wl_,         \
-                    (const char *)(want));                                                     \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK_MEM_EQ(got, gotlen, want, wantlen)                                                   \
+    do {                                                                                           \
+        size_t gl_ = (gotlen), wl_ = (wantlen);                                                    \
+        if (gl_ != wl_ || memcmp((got), (want), gl_) != 0) {                                       \
+            fprintf(stderr, "  %s:%d: %s differs\n    got:  \"%.*s\"\n    want: \"%.*s\"\n",       \
+                    __FILE__, __LINE__, #got, (int)gl_, (const char *)(got), (int)wl_,             \
+                    (const char *)(want));                                                         \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_INT_EQ(got, want)                                                                \
-    do {                                                                                       \
-        long long g_ = (long long)(got), w_ = (long long)(want);                               \
-        if (g_ != w_) {                                                                        \
-            fprintf(stderr, "  %s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got, g_,  \
-                    w_);                                                                       \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK_INT_EQ(got, want)                                                                    \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (g_ != w_) {                                                                            \
+            fprintf(stderr, "  %s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got, g_, w_);  \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_OK(st, errp)                                                                     \
-    do {                                                                                       \
-        enum appmesh_status s_ = (st);                                                         \
-        if (s_ != APPMESH_OK) {                                                                \
-            fprintf(stderr, "  %s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #st,          \
-                    appmesh_status_name(s_), test_errmsg(errp));                   \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK_OK(st, errp)                                                                         \
+    do {                                                                                           \
+        enum appmesh_status s_ = (st);                                                             \
+        if (s_ != APPMESH_OK) {                                                                    \
+            fprintf(stderr, "  %s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #st,              \
+                    appmesh_status_name(s_), test_errmsg(errp));                                   \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STATUS(st, want, errp)                                                           \
-    do {                                                                                       \
-        enum appmesh_status s_ = (st);                                                         \
-        if (s_ != (want)) {                                                                    \
-            fprintf(stderr, "  %s:%d: %s returned %s, want %s (%s)\n", __FILE__, __LINE__,     \
-                    #st, appmesh_status_name(s_), appmesh_status_name(want),                   \
-                    test_errmsg(errp));                                            \
-            return 1;                                                                          \
-        }                                                                                      \
+#define CHECK_STATUS(st, want, errp)                                                               \
+    do {                                                                                           \
+        enum appmesh_status s_ = (st);                                                             \
+        if (s_ != (want)) {                                                                        \
+            fprintf(stderr, "  %s:%d: %s returned %s, want %s (%s)\n", __FILE__, __LINE__, #st,    \
+                    appmesh_status_name(s_), appmesh_status_name(want), test_errmsg(errp));        \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 /* ---- counting allocator: every case must free all it allocates; fail_at injects OOM ---- */
@@ -133,8 +130,8 @@ struct test_case {
  * allocator and fails when it leaves blocks allocated. Prints one line per case and a summary
  * "N passed, N failed".
  */
-static inline int test_run(const struct test_case *cases, size_t n, int argc, char **argv,
-                           const char *suite)
+static inline int
+test_run(const struct test_case *cases, size_t n, int argc, char **argv, const char *suite)
 {
     size_t i = 0;
     int passed = 0, failed = 0;
@@ -166,8 +163,8 @@ static inline int test_run(const struct test_case *cases, size_t n, int argc, ch
  * Each failing run must return APPMESH_ERR_NOMEM (via *status) and leak nothing.
  * body returns 0 on success of the harness bookkeeping; it reports the operation's status.
  */
-static inline int test_oom_loop(enum appmesh_status (*body)(void *ctx), void *ctx,
-                                long max_iterations)
+static inline int
+test_oom_loop(enum appmesh_status (*body)(void *ctx), void *ctx, long max_iterations)
 {
     long n = 0;
     for (n = 1; n <= max_iterations; n++) {
@@ -185,8 +182,7 @@ static inline int test_oom_loop(enum appmesh_status (*body)(void *ctx), void *ct
                 test_alloc_reset();
                 return 0; /* the failure point is past the last allocation: done */
             }
-            fprintf(stderr, "  oom at allocation %ld: succeeded despite a failed allocation\n",
-                    n);
+            fprintf(stderr, "  oom at allocation %ld: succeeded despite a failed allocation\n", n);
             return 1;
         }
         if (st != APPMESH_ERR_NOMEM) {
@@ -227,10 +223,10 @@ static inline char *test_read_file(const char *path, size_t *len)
     return p;
 }
 
-#define TEST_MAIN(suite, cases)                                                                \
-    int main(int argc, char **argv)                                                            \
-    {                                                                                          \
-        return test_run(cases, sizeof(cases) / sizeof(cases[0]), argc, argv, suite);           \
+#define TEST_MAIN(suite, cases)                                                                    \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return test_run(cases, sizeof(cases) / sizeof(cases[0]), argc, argv, suite);               \
     }
 
 #endif

@@ -70,9 +70,9 @@ static int counts_utf8_characters(void)
     CHECK_INT_EQ(am_utf8_count("abc", 3), 3);
     CHECK_INT_EQ(am_utf8_count("\xe1\x88\xb4x", 4), 2);
     CHECK_INT_EQ(am_utf8_count("\xf0\x9f\x98\x80", 4), 1);
-    CHECK_INT_EQ(am_utf8_count("\xc0\xaf", 2), -1);         /* overlong */
-    CHECK_INT_EQ(am_utf8_count("\xed\xa0\x80", 3), -1);     /* surrogate */
-    CHECK_INT_EQ(am_utf8_count("\xe1\x88", 2), -1);         /* truncated */
+    CHECK_INT_EQ(am_utf8_count("\xc0\xaf", 2), -1);     /* overlong */
+    CHECK_INT_EQ(am_utf8_count("\xed\xa0\x80", 3), -1); /* surrogate */
+    CHECK_INT_EQ(am_utf8_count("\xe1\x88", 2), -1);     /* truncated */
     CHECK_INT_EQ(am_utf8_count("\xff", 1), -1);
     CHECK_INT_EQ(am_utf8_count("\xf4\x90\x80\x80", 4), -1); /* past U+10FFFF */
     return 0;
