@@ -85,6 +85,31 @@ static inline int traceback(lua_State *L)
     return 1;
 }
 
+/* A lua_Alloc that fails every allocation once its budget is spent (left < 0: no limit). */
+struct budget {
+    long left;
+    long failed;
+};
+
+static inline void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct budget *b = ud;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (ptr == NULL || nsize > osize) {
+        if (b->left == 0) {
+            b->failed++;
+            return NULL;
+        }
+        if (b->left > 0) {
+            b->left--;
+        }
+    }
+    return realloc(ptr, nsize);
+}
+
 /* A fresh state with the standard libraries and appmesh loaded as a host would. */
 static inline lua_State *new_state(void)
 {

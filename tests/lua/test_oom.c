@@ -6,31 +6,6 @@
 
 #define MAX_STEPS 4000
 
-/* A lua_Alloc that fails every allocation once its budget is spent (left < 0: no limit). */
-struct budget {
-    long left;
-    long failed;
-};
-
-static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    struct budget *b = ud;
-    if (nsize == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (ptr == NULL || nsize > osize) {
-        if (b->left == 0) {
-            b->failed++;
-            return NULL;
-        }
-        if (b->left > 0) {
-            b->left--;
-        }
-    }
-    return realloc(ptr, nsize);
-}
-
 static const char setup_code[] =
     "appmesh = require 'appmesh'\n"
     "client = assert(appmesh.client{ region = 'us-east-1', endpoint = URL, max_attempts = 1,\n"
