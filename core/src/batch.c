@@ -502,15 +502,14 @@ static void start_call(struct appmesh_batch *b, struct batch_entry *e)
     enum appmesh_status st = APPMESH_ERR_NOMEM;
 
     e->runner = runner_get(b);
-    b->active++;
     if (e->runner == NULL) {
         /* No machinery to report through: record the failure directly. */
         e->result.status = APPMESH_ERR_NOMEM;
         am_fail(&e->result.err, APPMESH_ERR_NOMEM, "out of memory starting a call");
-        b->active--;
         push(&b->done, e);
         return;
     }
+    b->active++;
     switch (e->op) {
         case APPMESH_BATCH_UPDATE:
             st = am_call_start_update(&e->runner->call, &e->in.update, &e->result.data, &err);

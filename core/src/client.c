@@ -53,12 +53,12 @@ double am_client_random(struct appmesh_client *client)
 static bool sleep_interruptibly(struct appmesh_client *c, double seconds)
 {
     while (seconds > 0) {
-        double slice = seconds < 0.05 ? seconds : 0.05;
+        double slice = c->interrupt != NULL && seconds > 0.05 ? 0.05 : seconds;
         if (c->interrupt != NULL && c->interrupt(c->interrupt_ud)) {
             return false;
         }
-        c->clock.sleep(c->clock.ud, c->interrupt != NULL ? slice : seconds);
-        seconds -= c->interrupt != NULL ? slice : seconds;
+        c->clock.sleep(c->clock.ud, slice);
+        seconds -= slice;
     }
     return !(c->interrupt != NULL && c->interrupt(c->interrupt_ud));
 }
