@@ -7,11 +7,15 @@ DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-de
                lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks time \
                gcc make
 
-.PHONY: all build deps check-deps test bench demo install clean format
+.PHONY: all build compile deps check-deps report-deps test bench demo install clean format
 
-all: build
+# Plain `make` installs nothing: it says which packages are missing and stops.
+all: report-deps compile
 
-build: check-deps
+# `make test` and `make demo` install what is missing first (needs root).
+build: check-deps compile
+
+compile:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
@@ -23,13 +27,21 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
+MISSING_DEPS = for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done
+
 # Quick check: run `make deps` only when a needed package is missing.
 check-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	  done); \
+	@missing=$$($(MISSING_DEPS)); \
 	if [ -n "$$missing" ]; then \
 	  echo "missing packages:" $$missing; $(MAKE) --no-print-directory deps; \
+	fi
+
+report-deps:
+	@missing=$$($(MISSING_DEPS)); \
+	if [ -n "$$missing" ]; then \
+	  echo "missing packages:" $$missing "(run: sudo make deps)" >&2; exit 1; \
 	fi
 
 test: build
