@@ -223,9 +223,9 @@ static const struct provider s_providers[] = {
     /* TODO(#5): "assume-role" (profile role_arn with source_profile or credential_source) */
     /* TODO(#5): "assume-role-with-web-identity" (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN,
      * or profile web_identity_token_file) */
-    /* TODO(#5): "sso" (profile sso_session / sso_start_url, token cache) */
+    {"sso", am_cred_sso_load, true},
     {"shared-credentials-file", load_shared_credentials_file, true},
-    /* TODO(#5): "custom-process" (profile credential_process) */
+    {"custom-process", am_cred_process_load, true},
     {"config-file", load_config_file, true},
     /* TODO(#5): "container-role" (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI) */
     /* TODO(#5): "iam-role" (IMDSv2, unless AWS_EC2_METADATA_DISABLED=true) */

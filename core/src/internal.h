@@ -83,6 +83,12 @@ enum appmesh_status am_hmac_sha256(const void *key,
                                    size_t len,
                                    unsigned char out[32],
                                    struct appmesh_error *err);
+/**
+ * Lower-case hex SHA-1 of data (40 characters plus NUL): the SSO token cache's file names, as
+ * botocore names them. Not for anything security-related. Errors: INTERNAL.
+ */
+enum appmesh_status
+am_sha1_hex(const void *data, size_t len, char out[41], struct appmesh_error *err);
 /** Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void am_hex_encode(const unsigned char *in, size_t n, char *out);
 /** A CTR_DRBG seeded from the system entropy source. */
@@ -279,6 +285,22 @@ const char *am_config_get(const struct am_config *cfg,
                           const char *profile,
                           const char *key,
                           enum am_config_file *from);
+/** Whether the config file has an `[sso-session NAME]` section for session. */
+bool am_config_has_sso_session(const struct am_config *cfg, const char *session);
+/**
+ * A value (key lower-case) of the config file's `[sso-session NAME]` section; NULL when the
+ * section or key is absent, or the value empty. Borrowed from cfg.
+ */
+const char *
+am_config_sso_session_get(const struct am_config *cfg, const char *session, const char *key);
+/**
+ * Warn once per path and process on stderr when mode (st_mode bits) lets group or others read
+ * a file that holds secrets: "appmesh: warning: PATH is readable by group/others (mode 0644);
+ * chmod 600 it". AWS tools read such files, and so do we. APPMESH_LOG=off silences it.
+ */
+void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode);
+/** APPMESH_LOG=off (or none): no warnings on stderr. */
+bool am_log_warnings_off(const struct am_env *env);
 /**
  * The value of `key` in sub-section `service` of the `[services <name>]` section that the
  * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.
@@ -417,6 +439,60 @@ typedef enum appmesh_status(am_cred_provider_fn)(const struct am_cred_ctx *ctx,
                                                  bool *ok,
                                                  struct appmesh_buf *tried,
                                                  struct appmesh_error *err);
+
+/* -- cred_process.c: "custom-process", the profile's credential_process -- */
+/**
+ * Runs the profile's credential_process (split as botocore's shlex.split does, no shell) with
+ * stdout captured (at most 64 KiB), stderr and stdin inherited, killed after
+ * APPMESH_CREDENTIAL_PROCESS_TIMEOUT seconds (default 60). Not configured: *ok false.
+ */
+am_cred_provider_fn am_cred_process_load;
+/**
+ * Split a command line into argv (NULL-terminated, argc words) as Python's shlex.split does in
+ * POSIX mode. Owned by caller: *argv (am_cred_process_argv_free). Errors: CONFIG (unclosed
+ * quote, trailing backslash, empty) with a message that does not repeat the command, NOMEM.
+ */
+enum appmesh_status am_cred_process_split(const struct appmesh_allocator *a,
+                                          const char *command,
+                                          char ***argv,
+                                          size_t *argc,
+                                          struct appmesh_error *err);
+void am_cred_process_argv_free(const struct appmesh_allocator *a, char **argv, size_t argc);
+/**
+ * Run command for profile (named in messages) with a timeout in seconds (<= 0: 60) and read
+ * its JSON into *out. Errors: CREDENTIALS (cannot start, exit status, signal, timeout, output
+ * too big, bad JSON; never the command's output), NOMEM.
+ */
+enum appmesh_status am_cred_process_run(const struct appmesh_allocator *a,
+                                        const char *profile,
+                                        const char *command,
+                                        double timeout,
+                                        struct am_cred_set *out,
+                                        struct appmesh_error *err);
+/**
+ * Read credential_process output: {"Version": 1, "AccessKeyId", "SecretAccessKey",
+ * "SessionToken"?, "Expiration"? (ISO 8601; absent = never)}. Errors: CREDENTIALS naming the
+ * profile and what is wrong (never a value), NOMEM.
+ */
+enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
+                                          const char *profile,
+                                          const char *text,
+                                          size_t len,
+                                          struct am_cred_set *out,
+                                          struct appmesh_error *err);
+/** An ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM)) as epoch seconds; false if not. */
+bool am_cred_parse_iso8601(const char *s, double *out);
+
+/* -- cred_sso.c: "sso", profiles with sso_session or the legacy sso_start_url keys -- */
+/**
+ * Reads the token `aws sso login` cached in ~/.aws/sso/cache/<sha1(sso_session or
+ * sso_start_url)>.json (an expired or missing one says "run aws sso login"), then GETs
+ * /federation/credentials from the SSO portal (https://portal.sso.{sso_region}.amazonaws.com,
+ * or AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL / [services] sso / endpoint_url) with the token in
+ * x-amz-sso_bearer_token, through am_cred_transport(AM_CRED_NET_SERVICE). Not configured: *ok
+ * false. Errors: CREDENTIALS (incomplete profile, token, portal refusal), NOMEM.
+ */
+am_cred_provider_fn am_cred_sso_load;
 
 /* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {
