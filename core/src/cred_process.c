@@ -385,8 +385,10 @@ static int reap(pid_t pid, int *status, bool block)
 
 static void describe_errno(int e, char *buf, size_t size)
 {
-    if (strerror_r(e, buf, size) != 0) {
-        snprintf(buf, size, "error %d", e);
+    /* _GNU_SOURCE (above) gives the GNU strerror_r, which may return a static string. */
+    const char *m = strerror_r(e, buf, size);
+    if (m != buf) {
+        snprintf(buf, size, "%s", m != NULL ? m : "unknown error");
     }
 }
 
