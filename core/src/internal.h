@@ -504,6 +504,13 @@ enum am_retry_kind {
 /** Classify a failed attempt; sets err->retryable, and err->status = THROTTLED for throttling. */
 enum am_retry_kind am_retry_classify(struct appmesh_error *err);
 bool am_retry_is_throttling_code(const char *code);
+/**
+ * Whether an error response (4xx) says the request's time is off: RequestTimeTooSkewed,
+ * RequestExpired, RequestInTheFuture, or InvalidSignatureException / SignatureDoesNotMatch /
+ * AuthFailure whose message speaks of time ("Signature expired", "not yet current", skew).
+ * The call corrects its clock from the response's Date and retries once (operation.c).
+ */
+bool am_retry_is_clock_skew(const struct appmesh_error *err);
 struct am_retry_quota {
     int available;
     int max;
