@@ -301,7 +301,7 @@ static int kills_a_command_that_hangs(void)
 
 static int kills_a_command_that_closes_stdout_and_hangs(void)
 {
-    return check_run_fails("/bin/sh -c 'exec >&-; sleep 30'", 0.2,
+    return check_run_fails("/bin/sh -c 'exec >&-; exec sleep 30'", 0.2,
                            "credential_process of profile 'dev' did not finish within 0.2 s; it "
                            "was killed");
 }
