@@ -104,9 +104,8 @@ static enum appmesh_status parse_json_creds(const struct am_cred_ctx *ctx,
         v[i] = json_string(root, fields[i]);
         if (v[i] == NULL) {
             const char *code = json_string(root, "Code");
-            snprintf(why, whysize, "the response has no %s%s%.*s%s", fields[i],
-                     code != NULL ? " (Code " : "", code != NULL ? 40 : 0, code != NULL ? code : "",
-                     code != NULL ? ")" : "");
+            snprintf(why, whysize, "no %s%s%.*s%s", fields[i], code != NULL ? " (Code " : "",
+                     code != NULL ? 40 : 0, code != NULL ? code : "", code != NULL ? ")" : "");
             goto cleanup;
         }
     }
@@ -569,7 +568,7 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
         goto report;
     }
     if (m.token.len == 0 && is_true(v1)) {
-        snprintf(m.why, sizeof(m.why), "no IMDSv2 token, and %s turns IMDSv1 off", v1_var);
+        snprintf(m.why, sizeof(m.why), "v1 disabled, no token");
         goto report;
     }
     st = imds_get(&m, "latest/meta-data/iam/security-credentials/", false, &got, err);
