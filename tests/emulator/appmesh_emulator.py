@@ -1480,6 +1480,7 @@ class Context:
             "fault": self.fault,
             "durationMs": round((time.monotonic() - self.t0) * 1000.0, 3),
             "userAgent": self.headers.get("User-Agent") if self.headers is not None else None,
+            "sdkRequest": self.headers.get("amz-sdk-request") if self.headers is not None else None,
         }
         if self.headers is not None:
             auth = self.headers.get("Authorization") or ""

@@ -1001,6 +1001,8 @@ class RequestLogTest(EmulatorTestCase):
         )
         self.assertEqual(listing["query"], "limit=2")
         self.assertEqual(listing["operation"], "ListVirtualServices")
+        # botocore's own attempt header, as sent
+        self.assertRegex(update["sdkRequest"], r"^attempt=1(; max=\d+)?$")
         self.assertEqual(failed["fault"]["kind"], "error")
         self.assertEqual(failed["status"], 503)
         self.assertEqual(failed["errorCode"], "ServiceUnavailableException")
