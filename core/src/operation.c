@@ -424,10 +424,11 @@ enum am_call_next am_call_on_response(struct am_call *call,
 
 enum am_call_next am_call_on_transport_error(struct am_call *call, const struct appmesh_error *terr)
 {
-    call->http_status = 0;
+    /* A transport error has no status, except a response cut off by the body cap (see
+     * transport_curl.c), whose status line arrived and decides the retry. */
+    call->http_status = terr->http_status;
     call->request_id[0] = '\0';
     call->err = *terr;
-    call->err.http_status = 0;
     if (call->err.status == APPMESH_ERR_INTERRUPTED) {
         call->err.attempts = call->attempt;
         call->result = APPMESH_ERR_INTERRUPTED;
