@@ -322,20 +322,31 @@ void am_settings_cleanup(struct am_settings *s);
 
 /* ---- credentials.c (provider chain and cache) ---- */
 struct am_credentials_chain;
+/** What the chain needs from the client. Strings borrowed for the call to _new only. */
+struct am_credentials_chain_options {
+    const struct appmesh_credentials *explicit_creds; /* copied; NULL = use the providers */
+    const struct am_env *env; /* copied; its getenv and ud must outlive the chain */
+    const char *profile;      /* NULL = AWS_PROFILE, else "default" */
+    const char *region;       /* the client's region (regional STS); NULL = none */
+    const char *ca_bundle;    /* for STS and SSO; NULL = system store */
+    bool no_verify_tls;
+    double connect_timeout; /* seconds for STS and SSO; 0 = 5 */
+    double timeout;         /* seconds for STS and SSO; 0 = 30 */
+    /* The client's own transport when the caller supplied one (tests): every provider request
+     * goes through it. NULL = the chain makes libcurl transports when a provider needs one. */
+    struct appmesh_transport *transport;
+};
 /**
- * A chain: explicit, environment, shared credentials file, config file (later: assume role,
- * web identity, SSO, credential_process, container, IMDS). No file or credential variable is
- * read before the first am_credentials_chain_get. profile NULL = AWS_PROFILE, else "default";
- * a profile other than that one (chosen explicitly) skips the environment provider, as the AWS
- * CLI's --profile does.
- * Borrowed: explicit_creds (copied). env is copied and used later: its getenv and ud must
- * outlive the chain. Owned by caller: *out (am_credentials_chain_destroy).
+ * The chain, in botocore's order: explicit, environment, assume role (profile role_arn), web
+ * identity, SSO, shared credentials file, credential_process, config file, container, IMDS.
+ * No file or credential variable is read before the first am_credentials_chain_get. A profile
+ * other than AWS_PROFILE / "default" (chosen explicitly) skips the environment provider, as
+ * the AWS CLI's --profile does.
+ * Owned by caller: *out (am_credentials_chain_destroy).
  * Errors: VALIDATION (explicit credentials without accessKeyId or secretAccessKey), NOMEM.
  */
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
-                                             const struct appmesh_credentials *explicit_creds,
-                                             const struct am_env *env,
-                                             const char *profile,
+                                             const struct am_credentials_chain_options *opts,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
 /** Wipes the cached secrets. NULL is a no-op. */
@@ -351,6 +362,61 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              struct appmesh_credentials *view,
                                              const char **source,
                                              struct appmesh_error *err);
+
+/* ---- credential providers (credentials.c runs them; cred_*.c implement them) ---- */
+/** Credentials a provider found. Every string is owned; am_cred_set_clear wipes them. */
+struct am_cred_set {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL = none */
+    double expires;      /* epoch seconds; 0 = never */
+};
+/** Copy views into owned strings (replacing s's contents). Errors: NOMEM. */
+enum appmesh_status am_cred_set_copy(const struct appmesh_allocator *a,
+                                     struct am_cred_set *s,
+                                     const char *access_key_id,
+                                     const char *secret_access_key,
+                                     const char *session_token,
+                                     double expires,
+                                     struct appmesh_error *err);
+/** Wipe and free; safe on a zeroed set and safe twice. */
+void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s);
+
+/** Which transport a provider's request goes through. */
+enum am_cred_net {
+    AM_CRED_NET_SERVICE = 0, /* STS, SSO: the client's timeouts and CA bundle */
+    AM_CRED_NET_METADATA,    /* IMDS, container endpoint: 1 s timeouts, plain http */
+};
+/** What a provider may use while the chain runs it. */
+struct am_cred_ctx {
+    struct am_credentials_chain *chain; /* for am_cred_transport */
+    const struct appmesh_allocator *alloc;
+    const struct am_env *env;
+    const struct am_config *config; /* the shared files, loaded */
+    const char *profile;            /* the profile the chain resolves */
+    const char *region;             /* the client's region; NULL = none */
+    double now;                     /* epoch seconds (the client's clock) */
+};
+/**
+ * The transport for a provider's requests, made on first use and kept by the chain (borrowed
+ * by the caller). Errors: NOMEM, TRANSPORT.
+ */
+enum appmesh_status am_cred_transport(const struct am_cred_ctx *ctx,
+                                      enum am_cred_net which,
+                                      struct appmesh_transport **out,
+                                      struct appmesh_error *err);
+/**
+ * A provider looks for credentials: on APPMESH_OK, *ok says whether it found any (then *out
+ * holds them). It appends where it looked to `tried` (for the "no credentials found"
+ * message). An error (half a key pair, a failing process, an STS error) stops the chain when
+ * the provider was configured to be used; a provider that is not configured says so in tried
+ * and returns APPMESH_OK with *ok false.
+ */
+typedef enum appmesh_status(am_cred_provider_fn)(const struct am_cred_ctx *ctx,
+                                                 struct am_cred_set *out,
+                                                 bool *ok,
+                                                 struct appmesh_buf *tried,
+                                                 struct appmesh_error *err);
 
 /* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {

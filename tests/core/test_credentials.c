@@ -45,8 +45,10 @@ static enum appmesh_status chain_new(struct env_table *t,
                                      struct am_credentials_chain **out)
 {
     const struct am_env env = {table_getenv, t};
+    const struct am_credentials_chain_options o = {
+        .explicit_creds = c, .env = &env, .profile = profile};
     appmesh_error_clear(&s_err);
-    return am_credentials_chain_new(&test_allocator, c, &env, profile, out, &s_err);
+    return am_credentials_chain_new(&test_allocator, &o, out, &s_err);
 }
 
 struct want {
@@ -412,14 +414,16 @@ static int wipes_secrets_before_freeing_them(void)
     for (i = 0; i < 2; i++) {
         struct am_credentials_chain *chain = NULL;
         struct appmesh_credentials view;
-        CHECK_OK(am_credentials_chain_new(&wiping, NULL, &env, profiles[i], &chain, &err), &err);
+        const struct am_credentials_chain_options o = {.env = &env, .profile = profiles[i]};
+        CHECK_OK(am_credentials_chain_new(&wiping, &o, &chain, &err), &err);
         CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
         am_credentials_chain_destroy(chain);
     }
     {
         struct am_credentials_chain *chain = NULL;
         struct appmesh_credentials view;
-        CHECK_OK(am_credentials_chain_new(&wiping, &c, &env, NULL, &chain, &err), &err);
+        const struct am_credentials_chain_options o = {.explicit_creds = &c, .env = &env};
+        CHECK_OK(am_credentials_chain_new(&wiping, &o, &chain, &err), &err);
         CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
         am_credentials_chain_destroy(chain);
     }
@@ -448,8 +452,9 @@ static enum appmesh_status settings_and_credentials(void *p)
     struct appmesh_error err = {0};
     enum appmesh_status st = am_settings_resolve(&opts, &env, &test_allocator, &s, &err);
     if (st == APPMESH_OK) {
-        st = am_credentials_chain_new(&test_allocator, opts.credentials, &env, s.profile, &chain,
-                                      &err);
+        const struct am_credentials_chain_options o = {
+            .explicit_creds = opts.credentials, .env = &env, .profile = s.profile};
+        st = am_credentials_chain_new(&test_allocator, &o, &chain, &err);
     }
     if (st == APPMESH_OK) {
         st = am_credentials_chain_get(chain, 0, &view, NULL, &err);
