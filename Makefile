@@ -55,7 +55,12 @@ soak: build
 demo: build
 	@sh examples/run_demo.sh $(BUILD)
 
-bench: check-deps
+# What `make bench` needs beyond DEB_PACKAGES: the loopback server of the HTTP benchmarks
+# (nginx-light pulls nginx), installed by the same check (needs root when missing).
+BENCH_PACKAGES = nginx-light
+
+bench:
+	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAPPMESH_SANITIZE=OFF >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	@sh tests/bench/run.sh build-bench
