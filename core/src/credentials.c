@@ -576,6 +576,15 @@ ensure_fresh(struct am_credentials_chain *chain, double now, struct appmesh_erro
     return st;
 }
 
+void am_credentials_chain_expire(struct am_credentials_chain *chain, const char *access_key_id)
+{
+    if (chain != NULL && chain->cache.valid && access_key_id != NULL &&
+        chain->cache.set.access_key_id != NULL &&
+        strcmp(chain->cache.set.access_key_id, access_key_id) == 0) {
+        cache_clear(chain);
+    }
+}
+
 enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              double now,
                                              struct appmesh_credentials *view,

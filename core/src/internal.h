@@ -385,6 +385,14 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              const char **source,
                                              struct appmesh_error *err);
 
+/**
+ * The service said the credentials signed with access_key_id have expired (ExpiredToken,
+ * ExpiredTokenException): if they are still the cached ones, drop them, so that the next
+ * am_credentials_chain_get looks for credentials again (from the top of the chain). Credentials
+ * another call has refreshed meanwhile are kept. NULLs are no-ops.
+ */
+void am_credentials_chain_expire(struct am_credentials_chain *chain, const char *access_key_id);
+
 /* ---- credential providers (credentials.c runs them; cred_*.c implement them) ---- */
 /** Credentials a provider found. Every string is owned; am_cred_set_clear wipes them. */
 struct am_cred_set {

@@ -53,6 +53,8 @@ static void call_reset(struct am_call *call)
     call->attempt = 0;
     call->last_cost = 0;
     call->skew_retried = false;
+    call->signed_skew = 0;
+    call->signed_key[0] = '\0';
     call->delay = 0;
     call->http_status = 0;
     call->request_id[0] = '\0';
@@ -277,7 +279,8 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     params.region = c->settings.region;
     params.service = SIGNING_NAME;
     /* The server's clock, as far as a skew error taught us (0 until then). */
-    params.time = (int64_t)(am_client_now(c) + c->clock_skew);
+    call->signed_skew = c->clock_skew;
+    params.time = (int64_t)(am_client_now(c) + call->signed_skew);
     sreq.method = call->method;
     sreq.path = am_buf_cstr(&call->path);
     sreq.query = am_buf_cstr(&call->query);
@@ -289,6 +292,8 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     if (st != APPMESH_OK) {
         return st;
     }
+    am_copy_text(call->signed_key, sizeof(call->signed_key), creds.access_key_id,
+                 strlen(creds.access_key_id));
     add_header(call, "X-Amz-Date", call->sig.amz_date, strlen(call->sig.amz_date));
     if (creds.session_token != NULL) {
         add_header(call, "X-Amz-Security-Token", creds.session_token, strlen(creds.session_token));
@@ -351,6 +356,26 @@ static enum am_call_next decide(struct am_call *call)
     return AM_CALL_DONE;
 }
 
+/* ---- expired credentials ---- */
+
+/*
+ * The service refused the session token as expired although the chain still believed the
+ * credentials valid (revoked, or the service's clock is ahead): drop them, so that the next
+ * call looks for credentials again. The call itself is not retried, as botocore (whose retry
+ * tables these are) does not: its error is the service's ExpiredTokenException. RequestExpired
+ * is not one of these: it is about the request's time (a clock-skew code, see retry.c).
+ */
+static void expire_credentials(struct am_call *call)
+{
+    static const char *const codes[] = {"ExpiredToken", "ExpiredTokenException"};
+    size_t i = 0;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        if (strcmp(call->err.aws_code, codes[i]) == 0) {
+            am_credentials_chain_expire(call->client->credentials, call->signed_key);
+        }
+    }
+}
+
 /* ---- clock skew ---- */
 
 /* A skew error whose Date shows our clock off: learn the offset; true = retry at once. */
@@ -367,7 +392,9 @@ static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_r
         return false;
     }
     now = am_client_now(c);
-    if (fabs(server - (now + c->clock_skew)) <= MIN_SKEW_CORRECTION) {
+    /* Against the skew this attempt was signed with: in a batch, another call may have
+     * corrected the client's skew while this attempt (signed before) was in flight. */
+    if (fabs(server - (now + call->signed_skew)) <= MIN_SKEW_CORRECTION) {
         return false; /* the Date agrees with the time we signed with: not our clock */
     }
     c->clock_skew = server - now;
@@ -411,6 +438,7 @@ enum am_call_next am_call_on_response(struct am_call *call,
         return AM_CALL_DONE;
     }
     am_rest_parse_error(resp, &call->err);
+    expire_credentials(call);
     if (correct_clock_skew(call, resp)) {
         /* Like the SDKs: one immediate retry, signed with the corrected time, taking nothing
          * from the retry quota. */

@@ -43,11 +43,13 @@ struct am_call {
     struct appmesh_http_request http; /* the attempt to send, after am_call_prepare_attempt */
     am_parse_fn *parse;
     void *out;
-    int attempt;       /* attempts prepared so far */
-    int last_cost;     /* retry-quota tokens taken for the latest retry */
-    bool skew_retried; /* the one immediate retry after a clock-skew error was used */
-    double delay;      /* seconds to wait before the next attempt when AM_CALL_RETRY */
-    int http_status;   /* of the last response */
+    int attempt;          /* attempts prepared so far */
+    int last_cost;        /* retry-quota tokens taken for the latest retry */
+    bool skew_retried;    /* the one immediate retry after a clock-skew error was used */
+    double signed_skew;   /* the client's clock_skew when the latest attempt was signed */
+    char signed_key[129]; /* the access key id that signed the latest attempt (not a secret) */
+    double delay;         /* seconds to wait before the next attempt when AM_CALL_RETRY */
+    int http_status;      /* of the last response */
     char request_id[64];
     enum appmesh_status result;
     struct appmesh_error err; /* why the call failed, when result != APPMESH_OK */
