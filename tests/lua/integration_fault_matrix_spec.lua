@@ -6,6 +6,11 @@
 -- info.attempts and the emulator's request log), one clientToken on every attempt of a call,
 -- and whether the change was applied (the service's version in the emulator's state).
 --
+-- Credentials and time: the emulator's clock skewed (the first attempt is refused and corrected
+-- from its Date, the next call is signed right), and assumed-role credentials from the
+-- emulator's STS expiring mid-run or refused as expired (run by tests/lua/fault_creds.c, whose
+-- client shares a fast clock with the emulator, through either driver).
+--
 -- Adding a fault is one row in ROWS. Faults are installed scoped to the row's own service, so
 -- rows never see each other's faults (and the bulk run can install all of its rows at once).
 local integration = dofile("tests/lua/integration.lua")
@@ -54,11 +59,23 @@ local function err(status, count, extra)
   return f
 end
 
+local EXPIRED = "The security token included in the request is expired"
+
+--- Assumed-role credentials (fault_creds.c): `steps` of "call", "advance:S" (both clocks),
+--- "emulator:S" (the emulator's alone), "expire" (the emulator expires every temporary
+--- credential); `config` the emulator settings first; `sts` the AssumeRole calls expected.
+local function creds(config, sts, steps)
+  return { config = config, sts = sts, steps = steps }
+end
+
 -- ---- the matrix ------------------------------------------------------------------------------
 -- name | faults (scoped to the row's service) | expect | opts: client options | endpoint: a
 -- special endpoint (refused, blackhole, dns, tls_wrong_ca) | applied: versions added (default:
 -- one per successful call) | calls: calls per driver (default 1) | bulk: also run it through
--- bulk_update.lua --apply (only rows with default client options).
+-- bulk_update.lua --apply (only rows with default client options) | clock: the emulator's
+-- clockOffset (it skews every call: the concurrent driver's bystander expects what the row's call
+-- does, and the bulk run is the row's own) | next: another call on the same client afterwards |
+-- creds: run by fault_creds.c with assumed-role credentials (see creds()).
 local ROWS = {
   -- throttling
   { name = "429 twice then success", faults = { err(429, 2) }, expect = ok(3, { 429, 429, 200 }),
@@ -154,6 +171,32 @@ local ROWS = {
   { name = "a 400 with a text/plain body is not retried",
     faults = { err(400, nil, { body = "Bad Request" }) },
     expect = fail("400", 400, false, 1, { 400 }, "Bad Request") },
+  -- clock skew: refused as expired (or not yet current), corrected from the Date, retried at once
+  { name = "clock skew: the service's clock an hour ahead", clock = 3600,
+    expect = ok(2, { 403, 200 }), next = ok(1, { 200 }), bulk = true },
+  { name = "clock skew: the service's clock an hour behind", clock = -3600,
+    expect = ok(2, { 403, 200 }), next = ok(1, { 200 }), bulk = true },
+  -- expired credentials: refreshed ahead of expiry (advisory 15 min, mandatory 10 min before);
+  -- refused as expired by the service anyway: not retried (as botocore), and the cached
+  -- credentials are dropped so that the next call gets fresh ones
+  { name = "ExpiredTokenException from the service is not retried",
+    faults = { err(403, nil, { code = "ExpiredTokenException", message = EXPIRED }) },
+    expect = fail("ExpiredTokenException", 403, false, 1, { 403 }, EXPIRED), bulk = true },
+  { name = "temporary credentials expire mid-run: refreshed ahead of expiry, no call fails",
+    creds = creds({ credentialTtl = 1200 }, 4, { "call", "advance:360", "call", "advance:600",
+      "call", "advance:1500", "call" }),
+    expect = { ok = { n = 4, attempts = 1, log = { 200 } } } },
+  { name = "temporary credentials revoked early: ExpiredTokenException, then fresh ones",
+    creds = creds({}, 2, { "call", "expire", "call", "call" }),
+    expect = { ok = { n = 2, attempts = 1, log = { 200 } },
+      ExpiredTokenException = { n = 1, code = "ExpiredTokenException", status = 403,
+        retryable = false, attempts = 1, log = { 403 }, pattern = EXPIRED } } },
+  { name = "the service's clock passes the credentials' expiry: ExpiredTokenException, then fresh ones",
+    creds = creds({ credentialTtl = 1200, maxSkew = 7200 }, 2,
+      { "call", "emulator:1500", "call", "call" }),
+    expect = { ok = { n = 2, attempts = 1, log = { 200 } },
+      ExpiredTokenException = { n = 1, code = "ExpiredTokenException", status = 403,
+        retryable = false, attempts = 1, log = { 403 }, pattern = EXPIRED } } },
 }
 
 -- ---- the seed: one service per row, plus a bystander ---------------------------------------
@@ -368,6 +411,13 @@ describe("the fault matrix", function()
     tmpdir = p:read("l")
     p:close()
     wrong_ca = tmpdir .. "/wrong-ca.pem"
+    -- the credential rows' profile: a role assumed with the emulator's known key
+    local f = assert(io.open(tmpdir .. "/config", "w"))
+    f:write("[profile src]\naws_access_key_id = ", integration.ACCESS_KEY,
+      "\naws_secret_access_key = ", integration.SECRET_KEY,
+      "\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = src\n")
+    f:close()
+    assert(os.execute("chmod 600 " .. integration.shell_quote(tmpdir .. "/config")))
     local _, made = integration.run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256"
       .. " -nodes -days 1 -subj /CN=not-the-emulators-ca -keyout " .. tmpdir .. "/wrong-ca.key"
       .. " -out " .. wrong_ca .. " 2>&1")
@@ -437,7 +487,7 @@ describe("the fault matrix", function()
       for k = 1, #calls do
         list[k] = calls[k]
       end
-      if bystander then
+      if bystander then -- the attempts the bystander's call should take
         list[#list + 1] = params(BYSTANDER)
       end
       local out = {}
@@ -449,14 +499,72 @@ describe("the fault matrix", function()
         out[k] = results[k]
       end
       if bystander then
-        -- the other call in flight on the same client saw no fault
+        -- the other call in flight on the same client saw no fault (or the same clock)
         local b = results[#list]
         assert.is_table(b[1], tostring(b[2]))
-        assert.equal(1, b[2].attempts)
+        assert.equal(bystander, b[2].attempts)
       end
       return out
     end },
   }
+
+  --- A fault_creds.c line as a driver's result: {vs, info} or {nil, appmesh.Error}.
+  local function helper_result(line)
+    if line.ok then
+      return { { spec = { provider = { virtualNode = { virtualNodeName = line.node } } } },
+        { attempts = line.attempts, httpStatus = line.httpStatus, clientToken = line.clientToken,
+          requestId = line.requestId }, n = 2 }
+    end
+    return { nil, setmetatable({ code = line.code, message = line.message,
+      httpStatus = line.httpStatus ~= 0 and line.httpStatus or nil, retryable = line.retryable,
+      attempts = line.attempts, clientToken = line.clientToken }, appmesh.Error), n = 2 }
+  end
+
+  --- Run a credential row through fault_creds.c: the results of the row's service's calls (the
+  --- concurrent driver's bystander, in flight with each, must have had the same outcome).
+  local function run_creds(driver_name, row, name)
+    emu.control("POST", "config", row.creds.config)
+    local cmd = { integration.build .. "/tests/fault_creds", emu.url, tmpdir .. "/config",
+      driver_name, MESH, name, BYSTANDER }
+    for _, step in ipairs(row.creds.steps) do
+      cmd[#cmd + 1] = step
+    end
+    for k, v in ipairs(cmd) do
+      cmd[k] = integration.shell_quote(v)
+    end
+    local out, exited_0 = integration.run(table.concat(cmd, " ") .. " 2>&1")
+    assert.is_true(exited_0, out)
+    local results, source, pending = {}, nil, nil
+    for text in out:gmatch("[^\n]+") do
+      local line = cjson.decode(text)
+      if line.source then
+        source = line.source
+      elseif line.service == name then
+        results[#results + 1] = helper_result(line)
+        pending = line
+      else
+        assert.equal(BYSTANDER, line.service)
+        assert.equal(pending.ok, line.ok, text)
+        assert.equal(pending.code, line.code, text)
+        assert.equal(pending.attempts, line.attempts, text)
+      end
+    end
+    assert.equal("assume-role", source, out)
+    return results
+  end
+
+  --- The STS AssumeRole calls in the log, and the access keys the row's attempts were signed with.
+  local function sts_calls(log)
+    local n = 0
+    for _, e in ipairs(log) do
+      if e.target == "sts" then
+        assert.equal("AssumeRole", e.operation)
+        assert.equal(200, e.status)
+        n = n + 1
+      end
+    end
+    return n
+  end
 
   for i, row in ipairs(ROWS) do
     for _, driver in ipairs(DRIVERS) do
@@ -466,6 +574,9 @@ describe("the fault matrix", function()
         if row.faults then
           emu.fault(scoped_faults(i))
         end
+        if row.clock then
+          emu.control("POST", "config", { clockOffset = row.clock })
+        end
         local calls = {}
         for k = 1, row.calls or 1 do
           calls[k] = params(name)
@@ -473,19 +584,44 @@ describe("the fault matrix", function()
         local client = new_client(row)
         local failures = row.endpoint == "tls_wrong_ca"
           and tls_emu.control("GET", "info").tlsHandshakeFailures
-        local results = run(client, calls, row.endpoint == nil)
-        client:close()
+        local bystander = row.endpoint == nil and (row.clock and row.expect.ok.attempts or 1)
+        local results
+        if row.creds then
+          results = run_creds(driver_name, row, name)
+        else
+          results = run(client, calls, bystander)
+        end
 
         check_calls(row, results)
         local log = settled_log(row, name)
         check_log(row, results, log, name)
+        local applied = row.applied or (row.expect.ok and row.expect.ok.n or 0)
         if row.endpoint == nil then
           assert.equal(expected_entries(row), attempts_logged(log, name), "attempts logged")
-          local applied = row.applied or (row.expect.ok and row.expect.ok.n or 0)
           assert.equal(SEED_VERSION + applied, version_of(name), "version")
         else
           assert.same({}, log)
         end
+        if row.creds then
+          -- every attempt signed with the role's temporary credentials, and fetched again only
+          -- when expected (ahead of expiry, or after the service refused them as expired)
+          assert.equal(row.creds.sts, sts_calls(log), "STS calls")
+          for _, e in ipairs(log) do
+            if e.target == "appmesh" then
+              assert.matches("^ASIA", e.accessKeyId)
+            end
+          end
+        end
+        if row.next then
+          -- the next call on the same client: signed right (or with fresh credentials) at once
+          emu.reset_log()
+          local nrow = { expect = row.next }
+          local again = run(client, { params(name) }, bystander and 1)
+          check_calls(nrow, again)
+          check_log(nrow, again, settled_log(nrow, name), name)
+          assert.equal(SEED_VERSION + applied + 1, version_of(name), "version after the next call")
+        end
+        client:close()
         if failures then
           local after = tls_emu.control("GET", "info").tlsHandshakeFailures
           assert.equal(failures + 3, after, "TLS handshakes refused")
@@ -497,24 +633,30 @@ describe("the fault matrix", function()
 
   -- ---- the bulk subset: one bulk_update.lua --apply run, every bulk row's service an entry ----
 
-  it("bulk_update --apply: the journal and the report say what happened to each entry", function()
-    local entries, faults, rows = {}, {}, {}
-    for i, row in ipairs(ROWS) do
-      if row.bulk then
-        rows[#rows + 1] = i
-        entries[#entries + 1] = params(service_of(i))
-        for _, f in ipairs(scoped_faults(i)) do
-          faults[#faults + 1] = f
-        end
+  --- One bulk_update.lua --apply run of the rows `rows` (indexes) and the bystander, with the
+  --- emulator's clock at `clock` (nil: right).
+  local function bulk_run(rows, clock)
+    local entries, faults, failing = {}, {}, false
+    for _, i in ipairs(rows) do
+      entries[#entries + 1] = params(service_of(i))
+      for _, f in ipairs(scoped_faults(i)) do
+        faults[#faults + 1] = f
       end
+      failing = failing or next(ROWS[i].expect) ~= "ok"
     end
     entries[#entries + 1] = params(BYSTANDER)
-    emu.fault(faults)
-    local manifest = tmpdir .. "/bulk.json"
+    if #faults > 0 then
+      emu.fault(faults)
+    end
+    if clock then
+      emu.control("POST", "config", { clockOffset = clock })
+    end
+    local run_name = tmpdir .. "/bulk" .. (clock and string.format("%+d", clock) or "")
+    local manifest = run_name .. ".json"
     local f = assert(io.open(manifest, "wb"))
     f:write(cjson.encode({ updates = entries }))
     f:close()
-    local journal, report = tmpdir .. "/bulk.journal.jsonl", tmpdir .. "/bulk.report.jsonl"
+    local journal, report = run_name .. ".journal.jsonl", run_name .. ".report.jsonl"
     local host = integration.build .. "/appmesh-lua"
     local out, exited_0, _, code = integration.run("env AWS_ACCESS_KEY_ID=" .. integration.ACCESS_KEY
       .. " AWS_SECRET_ACCESS_KEY=" .. integration.shell_quote(integration.SECRET_KEY)
@@ -522,8 +664,12 @@ describe("the fault matrix", function()
       .. integration.shell_quote(host) .. " scripts/bulk_update.lua " .. manifest
       .. " --apply --no-progress --concurrency " .. #entries .. " --journal " .. journal
       .. " --report " .. report .. " 2>&1")
-    assert.is_false(exited_0)
-    assert.equal(1, code, out) -- some entries failed
+    if failing then
+      assert.is_false(exited_0)
+      assert.equal(1, code, out) -- some entries failed
+    else
+      assert.is_true(exited_0, out)
+    end
 
     local function jsonl(path)
       local list = {}
@@ -588,13 +734,45 @@ describe("the fault matrix", function()
       end
     end
     for _, i in ipairs(rows) do
-      check(service_of(i), ROWS[i])
+      check(service_of(i), clock and { expect = ROWS[i].next } or ROWS[i])
     end
     check(BYSTANDER, { expect = ok(1, { 200 }) })
+    if clock then
+      -- bulk_update reads each entry first (the journal's replacedVersion): those reads, all in
+      -- flight at once, met the skew and were corrected, so every update was signed right
+      for _, name in ipairs({ service_of(rows[1]), BYSTANDER }) do
+        local reads = {}
+        for _, e in ipairs(log) do
+          if e.operation == "DescribeVirtualService" and e.path == path_of(name) then
+            reads[#reads + 1] = math.tointeger(e.status)
+          end
+        end
+        assert.same({ 403, 200 }, reads, name .. " reads")
+      end
+    end
     local n = 0
     for _ in pairs(reported) do
       n = n + 1
     end
     assert.equal(#entries, n, "one report line per entry")
+  end
+
+  it("bulk_update --apply: the journal and the report say what happened to each entry", function()
+    local rows = {}
+    for i, row in ipairs(ROWS) do
+      if row.bulk and not row.clock then
+        rows[#rows + 1] = i
+      end
+    end
+    bulk_run(rows)
   end)
+
+  -- a skewed clock skews every entry: each clock row is a run of its own
+  for i, row in ipairs(ROWS) do
+    if row.bulk and row.clock then
+      it("bulk_update --apply: " .. row.name .. ": every entry updated", function()
+        bulk_run({ i }, row.clock)
+      end)
+    end
+  end
 end)
