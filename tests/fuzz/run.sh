@@ -38,7 +38,7 @@ for exe in "$@"; do
       "$exe" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$target-" $dict \
       "$scratch" "$root/tests/fuzz/corpus/$target") >"$log" 2>&1 || status=$?
-  runs=$(sed -n 's/^stat::number_of_executed_runs: *//p' "$log")
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
   if [ "$status" = 0 ]; then
     printf 'fuzz.%-12s ok      %s runs in %ss, %s, corpus %s inputs\n' "$target" "${runs:-?}" \
