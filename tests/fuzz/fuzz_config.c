@@ -146,6 +146,13 @@ static void check_no_secret(const char *in, size_t n, int mode, const char *mess
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *le = eol != NULL ? eol : end;
         const char *eq = memchr(p, '=', (size_t)(le - p));
+        const char *first = p;
+        while (first < le && (*first == ' ' || *first == '\t')) {
+            first++;
+        }
+        if (first < le && *first == '[') {
+            eq = NULL; /* a section header, not a key */
+        }
         if (eq != NULL && (memmem_n(p, (size_t)(eq - p), "secret", 6) != NULL ||
                            memmem_n(p, (size_t)(eq - p), "token", 5) != NULL)) {
             const char *v = eq + 1;
