@@ -191,8 +191,17 @@ enum appmesh_status appmesh_client_new(const struct appmesh_allocator *alloc,
         st = resolve_endpoint(c, err);
     }
     if (st == APPMESH_OK) {
-        st = am_credentials_chain_new(alloc, opts->credentials, &env, c->settings.profile,
-                                      &c->credentials, err);
+        struct am_credentials_chain_options co = {0};
+        co.explicit_creds = opts->credentials;
+        co.env = &env;
+        co.profile = c->settings.profile;
+        co.region = c->settings.region;
+        co.ca_bundle = c->settings.ca_bundle;
+        co.no_verify_tls = opts->no_verify_tls;
+        co.connect_timeout = opts->connect_timeout;
+        co.timeout = opts->timeout;
+        co.transport = opts->transport;
+        st = am_credentials_chain_new(alloc, &co, &c->credentials, err);
     }
     if (st == APPMESH_OK) {
         st = appmesh_sigv4_signer_new(alloc, &c->signer, err);

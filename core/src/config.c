@@ -3,6 +3,7 @@
  * the precedence that turns them into client settings. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,10 @@ const char *am_env_get(const struct am_env *env, const char *name)
 /* ==== the INI dialect ==== */
 
 enum section_kind {
-    SECTION_OTHER = 0, /* not something we read, e.g. [sso-session x] or [plugins] */
+    SECTION_OTHER = 0, /* not something we read, e.g. [plugins] */
     SECTION_PROFILE,
     SECTION_SERVICES,
+    SECTION_SSO_SESSION,
 };
 
 struct ini_section {
@@ -55,6 +57,7 @@ struct ini_file {
     char *path;       /* as shown in messages */
     bool readable;    /* false when the path could not be formed (HOME unset) */
     char *text;       /* the file, NUL-terminated and cut up in place; wiped on free */
+    unsigned mode;    /* its permission bits (st_mode & 07777), when read from disk */
     size_t text_size; /* allocated bytes */
     struct ini_section *sections;
     size_t nsections, sections_cap;
@@ -184,6 +187,8 @@ static void classify_section(struct ini_section *s, enum am_config_file which)
         s->kind = SECTION_PROFILE;
     } else if (split_named(s->header, "services", &s->name, &s->name_len)) {
         s->kind = SECTION_SERVICES;
+    } else if (split_named(s->header, "sso-session", &s->name, &s->name_len)) {
+        s->kind = SECTION_SSO_SESSION;
     }
 }
 
@@ -511,6 +516,7 @@ static enum appmesh_status read_file(const struct appmesh_allocator *a,
         st = am_fail(err, APPMESH_ERR_CONFIG, "cannot read %s: it is a directory", f->path);
         goto cleanup;
     }
+    f->mode = (unsigned)(sb.st_mode & 07777);
     /* One byte more than the file, so that the first read already sees the end. */
     cap = S_ISREG(sb.st_mode) && sb.st_size >= 0 && sb.st_size < MAX_FILE_SIZE
               ? (size_t)sb.st_size + 2
@@ -638,6 +644,76 @@ config_new(const struct appmesh_allocator *a, struct am_config **out, struct app
     return APPMESH_OK;
 }
 
+/* ==== the permission warning ==== */
+
+/* Paths already warned about in this process (FNV-1a hashes), so each is named once. */
+#define WARNED_MAX 64
+static pthread_mutex_t s_warned_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t s_warned[WARNED_MAX];
+static size_t s_warned_count;
+
+static uint64_t path_hash(const char *path)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *path != '\0'; path++) {
+        h = (h ^ (unsigned char)*path) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* True the first time a path is seen (and while the table is full: better twice than never). */
+static bool first_warning(const char *path)
+{
+    uint64_t h = path_hash(path);
+    bool first = true;
+    size_t i = 0;
+    pthread_mutex_lock(&s_warned_lock);
+    for (i = 0; i < s_warned_count && first; i++) {
+        first = s_warned[i] != h;
+    }
+    if (first && s_warned_count < WARNED_MAX) {
+        s_warned[s_warned_count++] = h;
+    }
+    pthread_mutex_unlock(&s_warned_lock);
+    return first;
+}
+
+bool am_log_warnings_off(const struct am_env *env)
+{
+    const char *v = am_env_get(env, "APPMESH_LOG");
+    return v != NULL && (strcmp(v, "off") == 0 || strcmp(v, "none") == 0);
+}
+
+void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode)
+{
+    char line[512];
+    int n = 0;
+    if ((mode & 044) == 0 || am_log_warnings_off(env) || !first_warning(path)) {
+        return;
+    }
+    n = snprintf(line, sizeof(line),
+                 "appmesh: warning: %s is readable by group/others (mode %04o); chmod 600 it\n",
+                 path, mode & 07777);
+    if (n > 0) {
+        /* One write, so that lines from two threads do not mix. */
+        fwrite(line, 1, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, stderr);
+        fflush(stderr);
+    }
+}
+
+/* Whether a parsed file has a secret in any profile (the config file may hold keys too). */
+static bool holds_secrets(const struct ini_file *f)
+{
+    size_t i = 0;
+    for (i = 0; i < f->nentries; i++) {
+        if (strcmp(f->entries[i].key, "aws_secret_access_key") == 0 ||
+            strcmp(f->entries[i].key, "aws_session_token") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 enum appmesh_status am_config_load(const struct am_env *env,
                                    const struct appmesh_allocator *a,
                                    struct am_config **out,
@@ -659,6 +735,11 @@ enum appmesh_status am_config_load(const struct am_env *env,
         }
         if (st == APPMESH_OK && cfg->files[i].text != NULL) {
             st = parse_text(a, &cfg->files[i], (enum am_config_file)i, len, err);
+        }
+        /* The credentials file, and a config file with keys in it, are secrets. */
+        if (st == APPMESH_OK && cfg->files[i].text != NULL &&
+            (i == AM_CONFIG_FILE_CREDENTIALS || holds_secrets(&cfg->files[i]))) {
+            am_config_warn_if_readable(env, cfg->files[i].path, cfg->files[i].mode);
         }
     }
     if (st != APPMESH_OK) {
@@ -766,6 +847,23 @@ const char *am_config_file_get(const struct am_config *cfg,
 {
     const struct ini_file *f = &cfg->files[which];
     const struct ini_section *s = find_section(f, SECTION_PROFILE, profile);
+    const struct ini_entry *e = s != NULL ? find_key(f, s, key) : NULL;
+    if (e == NULL || e->subsection || e->value[0] == '\0') {
+        return NULL;
+    }
+    return e->value;
+}
+
+bool am_config_has_sso_session(const struct am_config *cfg, const char *session)
+{
+    return find_section(&cfg->files[AM_CONFIG_FILE_CONFIG], SECTION_SSO_SESSION, session) != NULL;
+}
+
+const char *
+am_config_sso_session_get(const struct am_config *cfg, const char *session, const char *key)
+{
+    const struct ini_file *f = &cfg->files[AM_CONFIG_FILE_CONFIG];
+    const struct ini_section *s = find_section(f, SECTION_SSO_SESSION, session);
     const struct ini_entry *e = s != NULL ? find_key(f, s, key) : NULL;
     if (e == NULL || e->subsection || e->value[0] == '\0') {
         return NULL;

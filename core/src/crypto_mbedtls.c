@@ -59,6 +59,25 @@ enum appmesh_status am_hmac_sha256(const void *key,
     return APPMESH_OK;
 }
 
+enum appmesh_status
+am_sha1_hex(const void *data, size_t len, char out[41], struct appmesh_error *err)
+{
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
+    unsigned char digest[20];
+    int rc = 0;
+
+    out[0] = '\0';
+    if (info == NULL) {
+        return am_fail(err, APPMESH_ERR_INTERNAL, "SHA-1 is not available in mbedTLS");
+    }
+    rc = mbedtls_md(info, data, len, digest);
+    if (rc != 0) {
+        return md_fail(err, "SHA-1", rc);
+    }
+    am_hex_encode(digest, sizeof(digest), out);
+    return APPMESH_OK;
+}
+
 void am_hex_encode(const unsigned char *in, size_t n, char *out)
 {
     /* Two characters per byte from one table: the signer hex-encodes three digests a call. */

@@ -83,6 +83,12 @@ enum appmesh_status am_hmac_sha256(const void *key,
                                    size_t len,
                                    unsigned char out[32],
                                    struct appmesh_error *err);
+/**
+ * Lower-case hex SHA-1 of data (40 characters plus NUL): the SSO token cache's file names, as
+ * botocore names them. Not for anything security-related. Errors: INTERNAL.
+ */
+enum appmesh_status
+am_sha1_hex(const void *data, size_t len, char out[41], struct appmesh_error *err);
 /** Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void am_hex_encode(const unsigned char *in, size_t n, char *out);
 /** A CTR_DRBG seeded from the system entropy source. */
@@ -279,6 +285,22 @@ const char *am_config_get(const struct am_config *cfg,
                           const char *profile,
                           const char *key,
                           enum am_config_file *from);
+/** Whether the config file has an `[sso-session NAME]` section for session. */
+bool am_config_has_sso_session(const struct am_config *cfg, const char *session);
+/**
+ * A value (key lower-case) of the config file's `[sso-session NAME]` section; NULL when the
+ * section or key is absent, or the value empty. Borrowed from cfg.
+ */
+const char *
+am_config_sso_session_get(const struct am_config *cfg, const char *session, const char *key);
+/**
+ * Warn once per path and process on stderr when mode (st_mode bits) lets group or others read
+ * a file that holds secrets: "appmesh: warning: PATH is readable by group/others (mode 0644);
+ * chmod 600 it". AWS tools read such files, and so do we. APPMESH_LOG=off silences it.
+ */
+void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode);
+/** APPMESH_LOG=off (or none): no warnings on stderr. */
+bool am_log_warnings_off(const struct am_env *env);
 /**
  * The value of `key` in sub-section `service` of the `[services <name>]` section that the
  * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.
@@ -322,20 +344,31 @@ void am_settings_cleanup(struct am_settings *s);
 
 /* ---- credentials.c (provider chain and cache) ---- */
 struct am_credentials_chain;
+/** What the chain needs from the client. Strings borrowed for the call to _new only. */
+struct am_credentials_chain_options {
+    const struct appmesh_credentials *explicit_creds; /* copied; NULL = use the providers */
+    const struct am_env *env; /* copied; its getenv and ud must outlive the chain */
+    const char *profile;      /* NULL = AWS_PROFILE, else "default" */
+    const char *region;       /* the client's region (regional STS); NULL = none */
+    const char *ca_bundle;    /* for STS and SSO; NULL = system store */
+    bool no_verify_tls;
+    double connect_timeout; /* seconds for STS and SSO; 0 = 5 */
+    double timeout;         /* seconds for STS and SSO; 0 = 30 */
+    /* The client's own transport when the caller supplied one (tests): every provider request
+     * goes through it. NULL = the chain makes libcurl transports when a provider needs one. */
+    struct appmesh_transport *transport;
+};
 /**
- * A chain: explicit, environment, shared credentials file, config file (later: assume role,
- * web identity, SSO, credential_process, container, IMDS). No file or credential variable is
- * read before the first am_credentials_chain_get. profile NULL = AWS_PROFILE, else "default";
- * a profile other than that one (chosen explicitly) skips the environment provider, as the AWS
- * CLI's --profile does.
- * Borrowed: explicit_creds (copied). env is copied and used later: its getenv and ud must
- * outlive the chain. Owned by caller: *out (am_credentials_chain_destroy).
+ * The chain, in botocore's order: explicit, environment, assume role (profile role_arn), web
+ * identity, SSO, shared credentials file, credential_process, config file, container, IMDS.
+ * No file or credential variable is read before the first am_credentials_chain_get. A profile
+ * other than AWS_PROFILE / "default" (chosen explicitly) skips the environment provider, as
+ * the AWS CLI's --profile does.
+ * Owned by caller: *out (am_credentials_chain_destroy).
  * Errors: VALIDATION (explicit credentials without accessKeyId or secretAccessKey), NOMEM.
  */
 enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
-                                             const struct appmesh_credentials *explicit_creds,
-                                             const struct am_env *env,
-                                             const char *profile,
+                                             const struct am_credentials_chain_options *opts,
                                              struct am_credentials_chain **out,
                                              struct appmesh_error *err);
 /** Wipes the cached secrets. NULL is a no-op. */
@@ -352,6 +385,115 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              const char **source,
                                              struct appmesh_error *err);
 
+/* ---- credential providers (credentials.c runs them; cred_*.c implement them) ---- */
+/** Credentials a provider found. Every string is owned; am_cred_set_clear wipes them. */
+struct am_cred_set {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL = none */
+    double expires;      /* epoch seconds; 0 = never */
+};
+/** Copy views into owned strings (replacing s's contents). Errors: NOMEM. */
+enum appmesh_status am_cred_set_copy(const struct appmesh_allocator *a,
+                                     struct am_cred_set *s,
+                                     const char *access_key_id,
+                                     const char *secret_access_key,
+                                     const char *session_token,
+                                     double expires,
+                                     struct appmesh_error *err);
+/** Wipe and free; safe on a zeroed set and safe twice. */
+void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s);
+
+/** Which transport a provider's request goes through. */
+enum am_cred_net {
+    AM_CRED_NET_SERVICE = 0, /* STS, SSO: the client's timeouts and CA bundle */
+    AM_CRED_NET_METADATA,    /* IMDS, container endpoint: 1 s timeouts, plain http */
+};
+/** What a provider may use while the chain runs it. */
+struct am_cred_ctx {
+    struct am_credentials_chain *chain; /* for am_cred_transport */
+    const struct appmesh_allocator *alloc;
+    const struct am_env *env;
+    const struct am_config *config; /* the shared files, loaded */
+    const char *profile;            /* the profile the chain resolves */
+    const char *region;             /* the client's region; NULL = none */
+    double now;                     /* epoch seconds (the client's clock) */
+};
+/**
+ * The transport for a provider's requests, made on first use and kept by the chain (borrowed
+ * by the caller). Errors: NOMEM, TRANSPORT.
+ */
+enum appmesh_status am_cred_transport(const struct am_cred_ctx *ctx,
+                                      enum am_cred_net which,
+                                      struct appmesh_transport **out,
+                                      struct appmesh_error *err);
+/**
+ * A provider looks for credentials: on APPMESH_OK, *ok says whether it found any (then *out
+ * holds them). It appends where it looked to `tried` (for the "no credentials found"
+ * message). An error (half a key pair, a failing process, an STS error) stops the chain when
+ * the provider was configured to be used; a provider that is not configured says so in tried
+ * and returns APPMESH_OK with *ok false.
+ */
+typedef enum appmesh_status(am_cred_provider_fn)(const struct am_cred_ctx *ctx,
+                                                 struct am_cred_set *out,
+                                                 bool *ok,
+                                                 struct appmesh_buf *tried,
+                                                 struct appmesh_error *err);
+
+/* -- cred_process.c: "custom-process", the profile's credential_process -- */
+/**
+ * Runs the profile's credential_process (split as botocore's shlex.split does, no shell) with
+ * stdout captured (at most 64 KiB), stderr and stdin inherited, killed after
+ * APPMESH_CREDENTIAL_PROCESS_TIMEOUT seconds (default 60). Not configured: *ok false.
+ */
+am_cred_provider_fn am_cred_process_load;
+/**
+ * Split a command line into argv (NULL-terminated, argc words) as Python's shlex.split does in
+ * POSIX mode. Owned by caller: *argv (am_cred_process_argv_free). Errors: CONFIG (unclosed
+ * quote, trailing backslash, empty) with a message that does not repeat the command, NOMEM.
+ */
+enum appmesh_status am_cred_process_split(const struct appmesh_allocator *a,
+                                          const char *command,
+                                          char ***argv,
+                                          size_t *argc,
+                                          struct appmesh_error *err);
+void am_cred_process_argv_free(const struct appmesh_allocator *a, char **argv, size_t argc);
+/**
+ * Run command for profile (named in messages) with a timeout in seconds (<= 0: 60) and read
+ * its JSON into *out. Errors: CREDENTIALS (cannot start, exit status, signal, timeout, output
+ * too big, bad JSON; never the command's output), NOMEM.
+ */
+enum appmesh_status am_cred_process_run(const struct appmesh_allocator *a,
+                                        const char *profile,
+                                        const char *command,
+                                        double timeout,
+                                        struct am_cred_set *out,
+                                        struct appmesh_error *err);
+/**
+ * Read credential_process output: {"Version": 1, "AccessKeyId", "SecretAccessKey",
+ * "SessionToken"?, "Expiration"? (ISO 8601; absent = never)}. Errors: CREDENTIALS naming the
+ * profile and what is wrong (never a value), NOMEM.
+ */
+enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
+                                          const char *profile,
+                                          const char *text,
+                                          size_t len,
+                                          struct am_cred_set *out,
+                                          struct appmesh_error *err);
+/** An ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM)) as epoch seconds; false if not. */
+bool am_cred_parse_iso8601(const char *s, double *out);
+
+/* -- cred_sso.c: "sso", profiles with sso_session or the legacy sso_start_url keys -- */
+/**
+ * Reads the token `aws sso login` cached in ~/.aws/sso/cache/<sha1(sso_session or
+ * sso_start_url)>.json (an expired or missing one says "run aws sso login"), then GETs
+ * /federation/credentials from the SSO portal (https://portal.sso.{sso_region}.amazonaws.com,
+ * or AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL / [services] sso / endpoint_url) with the token in
+ * x-amz-sso_bearer_token, through am_cred_transport(AM_CRED_NET_SERVICE). Not configured: *ok
+ * false. Errors: CREDENTIALS (incomplete profile, token, portal refusal), NOMEM.
+ */
+am_cred_provider_fn am_cred_sso_load;
+
 /* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {
     AM_RETRY_NONE = 0,  /* not retryable */
@@ -362,6 +504,13 @@ enum am_retry_kind {
 /** Classify a failed attempt; sets err->retryable, and err->status = THROTTLED for throttling. */
 enum am_retry_kind am_retry_classify(struct appmesh_error *err);
 bool am_retry_is_throttling_code(const char *code);
+/**
+ * Whether an error response (4xx) says the request's time is off: RequestTimeTooSkewed,
+ * RequestExpired, RequestInTheFuture, or InvalidSignatureException / SignatureDoesNotMatch /
+ * AuthFailure whose message speaks of time ("Signature expired", "not yet current", skew).
+ * The call corrects its clock from the response's Date and retries once (operation.c).
+ */
+bool am_retry_is_clock_skew(const struct appmesh_error *err);
 struct am_retry_quota {
     int available;
     int max;

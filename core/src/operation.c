@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The sans-I/O call state machine: request building, per-attempt signing, retry decisions. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,9 @@
 #define API_VERSION  "v20190125"
 /* Room for the request and response bodies: App Mesh answers are small. */
 #define MAX_REQUEST_BODY (1024 * 1024)
+/* A skew error is corrected only when the server's Date is off by more than this (seconds):
+ * with a smaller difference the Date cannot explain the error (it has 1 s resolution). */
+#define MIN_SKEW_CORRECTION 60.0
 
 void am_call_init(struct am_call *call, struct appmesh_client *client)
 {
@@ -48,6 +52,7 @@ static void call_reset(struct am_call *call)
     call->header_count = 0;
     call->attempt = 0;
     call->last_cost = 0;
+    call->skew_retried = false;
     call->delay = 0;
     call->http_status = 0;
     call->request_id[0] = '\0';
@@ -271,7 +276,8 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
 
     params.region = c->settings.region;
     params.service = SIGNING_NAME;
-    params.time = (int64_t)am_client_now(c);
+    /* The server's clock, as far as a skew error taught us (0 until then). */
+    params.time = (int64_t)(am_client_now(c) + c->clock_skew);
     sreq.method = call->method;
     sreq.path = am_buf_cstr(&call->path);
     sreq.query = am_buf_cstr(&call->query);
@@ -345,6 +351,80 @@ static enum am_call_next decide(struct am_call *call)
     return AM_CALL_DONE;
 }
 
+/* ---- clock skew ---- */
+
+static bool two_digits(const char *p, int *out)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') {
+        return false;
+    }
+    *out = (p[0] - '0') * 10 + (p[1] - '0');
+    return true;
+}
+
+bool am_http_date_parse(const char *s, size_t n, double *out)
+{
+    /* "Sun, 06 Nov 1994 08:49:37 GMT": the only form HTTP/1.1 servers may send (RFC 9110). */
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int day = 0, mon = 0, year = 0, hh = 0, mm = 0, ss = 0, c1 = 0, c2 = 0;
+    long y = 0, era = 0, yoe = 0, doy = 0, doe = 0, days = 0;
+    const char *p = s;
+
+    if (n != 29 || p[3] != ',' || p[4] != ' ' || p[7] != ' ' || p[11] != ' ' || p[16] != ' ' ||
+        p[19] != ':' || p[22] != ':' || p[25] != ' ' || memcmp(p + 26, "GMT", 3) != 0) {
+        return false;
+    }
+    for (mon = 0; mon < 12; mon++) {
+        if (memcmp(p + 8, months + 3 * mon, 3) == 0) {
+            break;
+        }
+    }
+    if (mon == 12 || !two_digits(p + 5, &day) || !two_digits(p + 12, &c1) ||
+        !two_digits(p + 14, &c2) || !two_digits(p + 17, &hh) || !two_digits(p + 20, &mm) ||
+        !two_digits(p + 23, &ss) || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) {
+        return false;
+    }
+    year = c1 * 100 + c2;
+    mon += 1;
+    /* days from 1970-01-01 (Howard Hinnant's days_from_civil) */
+    y = year - (mon <= 2);
+    era = y / 400;
+    yoe = y - era * 400;
+    doy = (153L * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    days = era * 146097 + doe - 719468;
+    *out = (double)(days * 86400L + hh * 3600L + mm * 60L + ss);
+    return true;
+}
+
+/* A skew error whose Date shows our clock off: learn the offset; true = retry at once. */
+static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_response *resp)
+{
+    struct appmesh_client *c = call->client;
+    struct appmesh_slice date = {0};
+    double server = 0;
+    double now = 0;
+    size_t n = 0;
+
+    if (!am_retry_is_clock_skew(&call->err) || !appmesh_http_response_header(resp, "Date", &date) ||
+        !am_http_date_parse(date.ptr, date.len, &server)) {
+        return false;
+    }
+    now = am_client_now(c);
+    if (fabs(server - (now + c->clock_skew)) <= MIN_SKEW_CORRECTION) {
+        return false; /* the Date agrees with the time we signed with: not our clock */
+    }
+    c->clock_skew = server - now;
+    if (call->skew_retried) {
+        n = strlen(call->err.message);
+        snprintf(call->err.message + n, sizeof(call->err.message) - n,
+                 " (after correcting the clock by %+.0f s)", c->clock_skew);
+        return false;
+    }
+    call->skew_retried = true;
+    return true;
+}
+
 enum am_call_next am_call_on_response(struct am_call *call,
                                       const struct appmesh_http_response *resp)
 {
@@ -375,6 +455,14 @@ enum am_call_next am_call_on_response(struct am_call *call,
         return AM_CALL_DONE;
     }
     am_rest_parse_error(resp, &call->err);
+    if (correct_clock_skew(call, resp)) {
+        /* Like the SDKs: one immediate retry, signed with the corrected time, taking nothing
+         * from the retry quota. */
+        feed_rate_limiter(call, false);
+        call->err.attempts = call->attempt;
+        call->delay = 0;
+        return AM_CALL_RETRY;
+    }
     return decide(call);
 }
 

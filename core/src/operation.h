@@ -43,10 +43,11 @@ struct am_call {
     struct appmesh_http_request http; /* the attempt to send, after am_call_prepare_attempt */
     am_parse_fn *parse;
     void *out;
-    int attempt;     /* attempts prepared so far */
-    int last_cost;   /* retry-quota tokens taken for the latest retry */
-    double delay;    /* seconds to wait before the next attempt when AM_CALL_RETRY */
-    int http_status; /* of the last response */
+    int attempt;       /* attempts prepared so far */
+    int last_cost;     /* retry-quota tokens taken for the latest retry */
+    bool skew_retried; /* the one immediate retry after a clock-skew error was used */
+    double delay;      /* seconds to wait before the next attempt when AM_CALL_RETRY */
+    int http_status;   /* of the last response */
     char request_id[64];
     enum appmesh_status result;
     struct appmesh_error err; /* why the call failed, when result != APPMESH_OK */
@@ -67,6 +68,7 @@ struct appmesh_client {
     struct am_retry_quota quota;
     struct am_retry_policy policy;
     struct am_rate_limiter limiter; /* adaptive mode: client-side rate limit (CUBIC) */
+    double clock_skew; /* seconds added to the clock for signing, learnt from a skew error */
     struct appmesh_transport *transport;
     bool own_transport;
     struct appmesh_transport_curl_options curl_options; /* for batches; strings borrowed */
@@ -77,6 +79,9 @@ struct appmesh_client {
     struct appmesh_http_response response; /* reused by the blocking driver */
     struct am_call call;                   /* reused by the blocking driver and previews */
 };
+
+/** An HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") as epoch seconds; false if not. */
+bool am_http_date_parse(const char *s, size_t n, double *out);
 
 /** Current time, a random number for jitter: through the client's clock. */
 double am_client_now(struct appmesh_client *client);
@@ -115,7 +120,11 @@ enum appmesh_status am_call_start_list(struct am_call *call,
 /** Build and freshly sign the next attempt into call->http. Errors: CREDENTIALS, ENDPOINT... */
 enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh_error *err);
 
-/** Feed the response to the attempt just sent. */
+/**
+ * Feed the response to the attempt just sent. A clock-skew error (am_retry_is_clock_skew) with
+ * a Date header off by more than a minute sets client->clock_skew = Date - now (every later
+ * signature uses now + skew; backoff timing does not) and is retried at once, once per call.
+ */
 enum am_call_next am_call_on_response(struct am_call *call,
                                       const struct appmesh_http_response *resp);
 

@@ -121,6 +121,48 @@ enum am_retry_kind am_retry_classify(struct appmesh_error *err)
     return kind;
 }
 
+/* Error codes that can mean "your clock is off" (the SDKs' clock-skew list: JS v3
+ * isClockSkewError, Java ClockSkewAdjuster). Some are also used for real signature mismatches
+ * or authentication failures; those count only with a message about time. */
+static const char *const skew_codes[] = {"RequestTimeTooSkewed", "RequestExpired",
+                                         "RequestInTheFuture"};
+static const char *const skew_if_time_codes[] = {"InvalidSignatureException",
+                                                 "SignatureDoesNotMatch", "AuthFailure"};
+
+/* Whether a message speaks of time: "Signature expired: ... is now earlier than ...",
+ * "Signature not yet current: ...", "Request has expired", "... too skewed ...". */
+static bool mentions_time(const char *m)
+{
+    static const char *const words[] = {"expired", "not yet current", "skew", "in the future"};
+    size_t i = 0;
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        size_t n = strlen(words[i]);
+        const char *p = m;
+        for (p = m; *p != '\0'; p++) {
+            if (am_strcasecmp_n(p, strnlen(p, n), words[i], n) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool am_retry_is_clock_skew(const struct appmesh_error *err)
+{
+    if (err == NULL || err->http_status < 400 || err->http_status >= 500) {
+        return false;
+    }
+    if (code_in(err->aws_code, skew_codes, sizeof(skew_codes) / sizeof(skew_codes[0]))) {
+        return true;
+    }
+    if (code_in(err->aws_code, skew_if_time_codes,
+                sizeof(skew_if_time_codes) / sizeof(skew_if_time_codes[0]))) {
+        /* ExpiredToken(Exception) is an expired session token, not a clock: not listed. */
+        return mentions_time(err->message);
+    }
+    return false;
+}
+
 void am_retry_quota_init(struct am_retry_quota *q, int initial)
 {
     if (q == NULL) {

@@ -107,6 +107,44 @@ static int retries_after_backoff_with_the_same_token(void)
     return 0;
 }
 
+static int corrects_clock_skew_and_retries_at_once(void)
+{
+    static const struct canned script[] = {
+        {403, APPMESH_OK,
+         "x-amzn-ErrorType: InvalidSignatureException\r\n"
+         "Date: Sun, 30 Aug 2015 13:36:00 GMT\r\n",
+         "{\"message\":\"Signature expired: 20150830T123600Z is now earlier than "
+         "20150830T132100Z (20150830T133600Z - 15 min.)\"}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_batch *b = NULL;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_batch_result res;
+    int guard = 0;
+    bool got = false;
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_batch_new(r.client, NULL, &b, &err), &err);
+    CHECK_OK(appmesh_batch_add_update(b, &in, NULL, NULL, &err), &err);
+    while (!got && guard++ < 100) {
+        CHECK_OK(appmesh_batch_perform(b, 5.0, &err), &err);
+        got = appmesh_batch_take(b, &res);
+    }
+    CHECK(got, "a result");
+    CHECK_OK(res.status, &res.err);
+    CHECK_INT_EQ(res.info.attempts, 2);
+    CHECK(strstr(r.fake.sent[1].headers, "X-Amz-Date: 20150830T133600Z\n") != NULL,
+          "the retry is signed with the server's time");
+    CHECK(r.clock_state.now == 1440938160.0, "no backoff");
+    appmesh_virtual_service_data_cleanup(&res.data);
+    appmesh_batch_destroy(b);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static int spaces_starts_to_honour_the_rate(void)
 {
     static const struct canned script[] = {
@@ -228,6 +266,7 @@ static int runs_describe_and_list_calls_too(void)
 }
 
 static const struct test_case cases[] = {
+    {"corrects_clock_skew_and_retries_at_once", corrects_clock_skew_and_retries_at_once},
     {"runs_describe_and_list_calls_too", runs_describe_and_list_calls_too},
     {"runs_every_call_and_hands_back_ids_and_user_data",
      runs_every_call_and_hands_back_ids_and_user_data},

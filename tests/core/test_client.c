@@ -619,6 +619,199 @@ static int lists_a_page_with_limit_owner_and_token(void)
     return 0;
 }
 
+/* ---- clock skew ---- */
+
+/* The rig's clock is 2015-08-30T12:36:00Z; these servers are an hour ahead or behind. */
+#define SKEW_AHEAD  "Date: Sun, 30 Aug 2015 13:36:00 GMT\r\n"
+#define SKEW_BEHIND "Date: Sun, 30 Aug 2015 11:36:00 GMT\r\n"
+#define EXPIRED_SIG                                                                                \
+    "{\"message\":\"Signature expired: 20150830T123600Z is now earlier than 20150830T132100Z "     \
+    "(20150830T133600Z - 15 min.)\"}"
+
+static int parses_http_dates(void)
+{
+    static const struct {
+        const char *text;
+        bool ok;
+        double epoch;
+    } cases[] = {
+        {"Sun, 30 Aug 2015 13:36:00 GMT", true, 1440941760.0},
+        {"Thu, 01 Jan 1970 00:00:00 GMT", true, 0},
+        {"Tue, 29 Feb 2028 23:59:59 GMT", true, 1835481599.0},
+        {"Sun, 30 Aug 2015 13:36:00 UTC", false, 0},
+        {"Sunday, 30-Aug-15 13:36:00 GMT", false, 0},
+        {"Sun, 30 Foo 2015 13:36:00 GMT", false, 0},
+        {"Sun, 30 Aug 2015 25:36:00 GMT", false, 0},
+        {"", false, 0},
+    };
+    size_t i = 0;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double t = -1;
+        bool ok = am_http_date_parse(cases[i].text, strlen(cases[i].text), &t);
+        CHECK(ok == cases[i].ok, cases[i].text);
+        CHECK(!ok || t == cases[i].epoch, cases[i].text);
+    }
+    return 0;
+}
+
+static int classifies_clock_skew_errors(void)
+{
+    static const struct {
+        const char *code;
+        const char *message;
+        int status;
+        bool skew;
+    } cases[] = {
+        {"RequestTimeTooSkewed", "The difference is too large", 403, true},
+        {"RequestExpired", "Request has expired", 400, true},
+        {"RequestInTheFuture", "Request is in the future", 403, true},
+        {"InvalidSignatureException", "Signature expired: 20150830T123600Z is now earlier", 403,
+         true},
+        {"InvalidSignatureException", "Signature not yet current: 20150830T143600Z is still later",
+         403, true},
+        {"SignatureDoesNotMatch", "Signature expired: 20150830T123600Z is now earlier", 403, true},
+        {"AuthFailure", "Request time is too skewed", 401, true},
+        {"InvalidSignatureException", "The request signature we calculated does not match", 403,
+         false},
+        {"AuthFailure", "AWS was not able to validate the provided access credentials", 401, false},
+        {"ExpiredTokenException", "The security token included in the request is expired", 403,
+         false},
+        {"RequestTimeTooSkewed", "server side", 500, false},
+    };
+    size_t i = 0;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct appmesh_error e = {0};
+        snprintf(e.aws_code, sizeof(e.aws_code), "%s", cases[i].code);
+        snprintf(e.message, sizeof(e.message), "%s", cases[i].message);
+        e.http_status = cases[i].status;
+        e.status = APPMESH_ERR_SERVICE;
+        CHECK(am_retry_is_clock_skew(&e) == cases[i].skew, cases[i].message);
+    }
+    return 0;
+}
+
+/* A skewed server: the first attempt is refused, the second (corrected) succeeds at once. */
+static int check_skew_corrected(const char *date, const char *want_date)
+{
+    struct canned script[3] = {
+        {403, APPMESH_OK, NULL, EXPIRED_SIG},
+        {200, APPMESH_OK, "x-amzn-RequestId: req-2\r\n", OK_BODY},
+        {200, APPMESH_OK, "x-amzn-RequestId: req-3\r\n", OK_BODY},
+    };
+    char headers[256];
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+    char v[256];
+
+    snprintf(headers, sizeof(headers), "x-amzn-ErrorType: InvalidSignatureException\r\n%s", date);
+    script[0].headers = headers;
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(info.attempts, 2);
+    CHECK_INT_EQ(r.clock_state.sleeps, 0); /* at once, no backoff */
+    CHECK_STR_EQ(find_header(&r.fake.sent[0], "X-Amz-Date", v, sizeof(v)), "20150830T123600Z");
+    CHECK_STR_EQ(find_header(&r.fake.sent[1], "X-Amz-Date", v, sizeof(v)), want_date);
+    CHECK_STR_EQ(find_header(&r.fake.sent[1], "amz-sdk-request", v, sizeof(v)), "attempt=2; max=3");
+    appmesh_virtual_service_data_cleanup(&out);
+    /* The client keeps the correction: the next call is signed right the first time. */
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
+    CHECK_INT_EQ(info.attempts, 1);
+    CHECK_STR_EQ(find_header(&r.fake.sent[2], "X-Amz-Date", v, sizeof(v)), want_date);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int corrects_a_clock_that_is_behind_and_retries_at_once(void)
+{
+    return check_skew_corrected(SKEW_AHEAD, "20150830T133600Z");
+}
+
+static int corrects_a_clock_that_is_ahead_and_retries_at_once(void)
+{
+    return check_skew_corrected(SKEW_BEHIND, "20150830T113600Z");
+}
+
+static int fails_on_a_second_skew_error(void)
+{
+    static const struct canned script[] = {
+        {403, APPMESH_OK, "x-amzn-ErrorType: InvalidSignatureException\r\n" SKEW_AHEAD,
+         EXPIRED_SIG},
+        {403, APPMESH_OK, "x-amzn-ErrorType: RequestTimeTooSkewed\r\n" SKEW_BEHIND,
+         "{\"message\":\"too skewed\"}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 3, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    CHECK_INT_EQ(info.attempts, 2);
+    CHECK_INT_EQ(r.fake.sent_count, 2);
+    CHECK_STR_EQ(err.aws_code, "RequestTimeTooSkewed");
+    CHECK_INT_EQ(err.attempts, 2);
+    CHECK(!err.retryable, "not retryable");
+    CHECK_STR_EQ(err.message, "too skewed (after correcting the clock by -3600 s)");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int does_not_retry_a_signature_mismatch(void)
+{
+    static const struct canned script[] = {
+        {403, APPMESH_OK, "x-amzn-ErrorType: InvalidSignatureException\r\n" SKEW_AHEAD,
+         "{\"message\":\"The request signature we calculated does not match\"}"},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    CHECK_INT_EQ(info.attempts, 1);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
+static int does_not_retry_a_skew_error_whose_date_agrees(void)
+{
+    static const struct canned script[] = {
+        {403, APPMESH_OK,
+         "x-amzn-ErrorType: InvalidSignatureException\r\n"
+         "Date: Sun, 30 Aug 2015 12:36:30 GMT\r\n",
+         EXPIRED_SIG},
+        {200, APPMESH_OK, NULL, OK_BODY},
+    };
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    struct appmesh_call_info info = {0};
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    CHECK_INT_EQ(info.attempts, 1);
+    CHECK_STR_EQ(err.aws_code, "InvalidSignatureException");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
     {"describes_a_service_with_a_signed_get", describes_a_service_with_a_signed_get},
     {"lists_a_page_with_limit_owner_and_token", lists_a_page_with_limit_owner_and_token},
@@ -646,6 +839,16 @@ static const struct test_case cases[] = {
     {"stops_when_interrupted_during_backoff", stops_when_interrupted_during_backoff},
     {"allocates_nothing_per_call_once_warm", allocates_nothing_per_call_once_warm},
     {"survives_every_allocation_failure", survives_every_allocation_failure},
+    {"parses_http_dates", parses_http_dates},
+    {"classifies_clock_skew_errors", classifies_clock_skew_errors},
+    {"corrects_a_clock_that_is_behind_and_retries_at_once",
+     corrects_a_clock_that_is_behind_and_retries_at_once},
+    {"corrects_a_clock_that_is_ahead_and_retries_at_once",
+     corrects_a_clock_that_is_ahead_and_retries_at_once},
+    {"fails_on_a_second_skew_error", fails_on_a_second_skew_error},
+    {"does_not_retry_a_signature_mismatch", does_not_retry_a_signature_mismatch},
+    {"does_not_retry_a_skew_error_whose_date_agrees",
+     does_not_retry_a_skew_error_whose_date_agrees},
 };
 
 TEST_MAIN("client", cases)

@@ -108,6 +108,7 @@ DEFAULT_CONFIG = {
     "roleAccount": DEFAULT_ACCOUNT,
     "errorTypeSuffix": True,
     "webIdentityTokens": None,
+    "ssoTokens": ["emulator-sso-token"],
 }
 
 METADATA_KEYS = {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"}
@@ -119,6 +120,9 @@ ROLE_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$"
 )
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
+SSO_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+SSO_PATH = "/federation/credentials"
+SSO_BEARER_HEADER = "x-amz-sso_bearer_token"
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -1153,7 +1157,7 @@ class SigV4Verifier:
 # --------------------------------------------------------------------------------------------
 
 FAULT_KINDS = ("error", "throttle", "drop", "delay", "truncate", "garbage", "slow_body")
-FAULT_TARGETS = ("appmesh", "sts", "imds", "container", "any")
+FAULT_TARGETS = ("appmesh", "sts", "imds", "container", "sso", "any")
 FAULT_COMMON = {
     "kind", "count", "skip", "probability", "target", "operation", "method", "pathPrefix", "phase",
 }
@@ -1546,6 +1550,8 @@ class Emulator:
             self.config["containerAuthToken"] = args.container_token or None
         if args.imds_role is not None:
             self.config["imdsRole"] = args.imds_role
+        if args.sso_token:
+            self.config["ssoTokens"] = list(args.sso_token)
         self.config["clockOffset"] = args.clock_offset
         self.config["maxSkew"] = args.max_skew
         self.config["errorTypeSuffix"] = not args.no_error_type_suffix
@@ -1628,6 +1634,13 @@ class Emulator:
     def error_for(self, target, err, request_id):
         if target == "sts":
             return self.sts_error(err, request_id)
+        if target == "sso":
+            # The SSO portal is rest-json like App Mesh, without App Mesh's ErrorType suffix.
+            headers = [("x-amzn-ErrorType", err.code)] + err.headers
+            resp = json_response(err.status, {"message": err.message}, headers)
+            resp.error_code = err.code
+            resp.close = err.close
+            return resp
         if target in ("imds", "container"):
             resp = text_response(err.status, err.message + "\n", error_code=err.code)
             resp.headers.extend(err.headers)
@@ -1901,6 +1914,44 @@ class Emulator:
         }
         return json_response(200, doc)
 
+    # -- SSO portal (GetRoleCredentials) ----------------------------------------------------
+
+    def handle_sso(self, ctx):
+        if ctx.method != "GET":
+            raise method_not_allowed("GET")
+        token = ctx.headers.get(SSO_BEARER_HEADER)
+        valid = self.config["ssoTokens"]
+        if not token or (
+            valid is not None
+            and not any(
+                hmac.compare_digest(token.encode("utf-8", "replace"), t.encode("utf-8"))
+                for t in valid
+            )
+        ):
+            raise ApiError(401, "UnauthorizedException", "Session token not found or invalid")
+        params = dict(ctx.query_pairs)
+        role = params.get("role_name")
+        account = params.get("account_id")
+        if role is None or account is None:
+            message = "role_name and account_id are required query parameters"
+            raise ApiError(400, "InvalidRequestException", message)
+        if not ACCOUNT_RE.match(account):
+            raise ApiError(400, "InvalidRequestException", "account_id must be 12 digits")
+        if not SSO_ROLE_NAME_RE.match(role):
+            raise ApiError(400, "InvalidRequestException", "role_name is not a valid role name")
+        now = self.now()
+        arn = "arn:aws:sts::%s:assumed-role/AWSReservedSSO_%s/emulator-sso" % (account, role)
+        key = self.keys.issue(account, arn, self.credential_ttl(), "sso", now)
+        doc = {
+            "roleCredentials": {
+                "accessKeyId": key.access_key,
+                "secretAccessKey": key.secret,
+                "sessionToken": key.token,
+                "expiration": int(key.expires * 1000),
+            }
+        }
+        return json_response(200, doc)
+
     # -- control endpoint -----------------------------------------------------------------
 
     CONTROL = {
@@ -2063,6 +2114,8 @@ class Emulator:
             "roleAccount": text and ACCOUNT_RE.match(value) is not None,
             "webIdentityTokens": value is None
             or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
+            "ssoTokens": value is None
+            or (isinstance(value, list) and all(isinstance(t, str) and t for t in value)),
         }
         if not checks[key]:
             raise bad_request("Bad value for setting '%s': %s" % (key, shorten(value)))
@@ -2113,6 +2166,8 @@ def classify(method, path, query_pairs):
         return "imds"
     if path == "/v1/credentials" or path.startswith("/v2/credentials"):
         return "container"
+    if path == SSO_PATH:
+        return "sso"
     if path == "/" and (method == "POST" or any(k == "Action" for k, _ in query_pairs)):
         return "sts"
     return "appmesh"
@@ -2302,6 +2357,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except ApiError as e:
                 ctx.route_error = e
             ctx.client_token = self._peek_client_token(ctx.body)
+        elif ctx.target == "sso":
+            ctx.operation = "GetRoleCredentials"
         elif ctx.target == "sts":
             try:
                 ctx.sts_params = emu.sts_params(ctx)
@@ -2362,6 +2419,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return emu.handle_sts(ctx)
             if ctx.target == "imds":
                 return emu.handle_imds(ctx)
+            if ctx.target == "sso":
+                return emu.handle_sso(ctx)
             return emu.handle_container(ctx)
         except ApiError as e:
             target = "appmesh" if ctx.target == "control" else ctx.target
@@ -2503,6 +2562,8 @@ def parse_args(argv):
     add("--container-token", default=None, metavar="TOKEN",
         help="the Authorization value the container endpoint wants ('' for no check)")
     add("--imds-role", default=None, metavar="NAME", help="role name IMDS reports")
+    add("--sso-token", action="append", default=[], metavar="TOKEN",
+        help="a bearer token the SSO portal accepts (repeatable; default emulator-sso-token)")
     add("--clock-offset", type=float, default=0.0, metavar="SECONDS",
         help="shift the emulator's clock")
     add("--max-skew", type=float, default=900.0, metavar="SECONDS",

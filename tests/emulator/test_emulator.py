@@ -1351,6 +1351,61 @@ class CredentialEndpointTest(EmulatorTestCase):
         MAIN.control("POST", "config", {"containerAuthToken": None})
         self.assertEqual(send("GET", "/v2/credentials/abc")[0], 200)
 
+    def test_sso_portal_issues_role_credentials_that_app_mesh_accepts(self):
+        sso = client(service="sso", unsigned=True)
+        out = sso.get_role_credentials(
+            roleName="AppMeshAdmin", accountId=ACCOUNT, accessToken="emulator-sso-token"
+        )["roleCredentials"]
+        self.assertTrue(out["accessKeyId"].startswith("ASIA"))
+        remaining = out["expiration"] / 1000.0 - time.time()
+        self.assertAlmostEqual(remaining, 3600, delta=60)
+        temp = client(akid=out["accessKeyId"], secret=out["secretAccessKey"],
+                      token=out["sessionToken"])
+        self.assertEqual(temp.describe_mesh(meshName=MESH)["mesh"]["meshName"], MESH)
+        entry = [e for e in MAIN.log() if e["target"] == "sso"][0]
+        self.assertEqual((entry["method"], entry["path"]), ("GET", "/federation/credentials"))
+        self.assertEqual((entry["operation"], entry["status"]), ("GetRoleCredentials", 200))
+        self.assertNotIn("emulator-sso-token", json.dumps(MAIN.log()))
+        listed = [c for c in MAIN.control("GET", "credentials")["credentials"]
+                  if c["accessKeyId"] == out["accessKeyId"]]
+        self.assertEqual(listed[0]["source"], "sso")
+
+    def test_sso_portal_refuses_unknown_or_missing_tokens(self):
+        sso = client(service="sso", unsigned=True)
+        got = fails(sso.get_role_credentials, roleName="r", accountId=ACCOUNT, accessToken="forged")
+        self.assertEqual(got, ("UnauthorizedException", 401))
+        status, headers, body = send("GET", "/federation/credentials?role_name=r&account_id=1")
+        self.assertEqual((status, headers["x-amzn-errortype"]), (401, "UnauthorizedException"))
+        self.assertEqual(json.loads(body), {"message": "Session token not found or invalid"})
+        MAIN.control("POST", "config", {"ssoTokens": ["token-a", "token-b"]})
+        out = sso.get_role_credentials(roleName="r", accountId=OTHER_ACCOUNT, accessToken="token-b")
+        self.assertTrue(out["roleCredentials"]["accessKeyId"].startswith("ASIA"))
+        got = fails(sso.get_role_credentials, roleName="r", accountId=ACCOUNT,
+                    accessToken="emulator-sso-token")
+        self.assertEqual(got, ("UnauthorizedException", 401))
+
+    def test_sso_portal_checks_its_parameters(self):
+        token = {"x-amz-sso_bearer_token": "emulator-sso-token"}
+        for query in ("role_name=r", "account_id=" + ACCOUNT, "role_name=r&account_id=12",
+                      "role_name=a%20b&account_id=" + ACCOUNT):
+            with self.subTest(query=query):
+                status, headers, _ = send("GET", "/federation/credentials?" + query, headers=token)
+                self.assertEqual(status, 400)
+                self.assertEqual(headers["x-amzn-errortype"], "InvalidRequestException")
+        self.assertEqual(send("POST", "/federation/credentials", headers=token)[0], 405)
+
+    def test_sso_credentials_follow_the_configured_ttl_and_expire(self):
+        MAIN.control("POST", "config", {"credentialTtl": 300})
+        sso = client(service="sso", unsigned=True)
+        out = sso.get_role_credentials(
+            roleName="r", accountId=ACCOUNT, accessToken="emulator-sso-token"
+        )["roleCredentials"]
+        self.assertAlmostEqual(out["expiration"] / 1000.0 - time.time(), 300, delta=30)
+        MAIN.control("POST", "expire-credentials")
+        temp = client(akid=out["accessKeyId"], secret=out["secretAccessKey"],
+                      token=out["sessionToken"])
+        self.assertEqual(fails(temp.describe_mesh, meshName=MESH), ("ExpiredTokenException", 403))
+
     def test_configured_ttl_sets_role_credential_expiry(self):
         MAIN.control("POST", "config", {"credentialTtl": 300})
         _, _, body = send("GET", "/v1/credentials", headers=CONTAINER_TOKEN)
