@@ -7,7 +7,8 @@ DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-de
                lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks time \
                gcc make
 
-.PHONY: all build compile deps check-deps report-deps test bench demo install clean format fuzz memcheck
+.PHONY: all build compile deps check-deps report-deps test soak bench demo install clean format fuzz \
+        memcheck
 
 # Plain `make` installs nothing: it says which packages are missing and stops.
 all: report-deps compile
@@ -47,11 +48,20 @@ report-deps:
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The soak test at full length: 20,000 calls with 5% random faults (make test runs 5,000).
+soak: build
+	@cd $(BUILD) && APPMESH_SOAK=20000 ctest --output-on-failure -R '^soak$$'
+
 # The local App Mesh emulator with a demo mesh, examples/demo.lua against it, then it stops.
 demo: build
 	@sh examples/run_demo.sh $(BUILD)
 
-bench: check-deps
+# What `make bench` needs beyond DEB_PACKAGES: the loopback server of the HTTP benchmarks
+# (nginx-light pulls nginx), installed by the same check (needs root when missing).
+BENCH_PACKAGES = nginx-light
+
+bench:
+	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAPPMESH_SANITIZE=OFF >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	@sh tests/bench/run.sh build-bench

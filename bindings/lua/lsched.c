@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The coroutine scheduler: appmesh.run, appmesh.pool and appmesh.map over appmesh_batch. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/time.h>
@@ -80,6 +81,14 @@ struct pool {
 struct lbatch {
     struct appmesh_batch *b; /* NULL once destroyed (client closed, or the batch failed) */
     int waiting;             /* tasks waiting on it */
+    /*
+     * Each queued call has a small slot number, its key in the waiters table (user value 2),
+     * given back when its waiter is taken: the free ones are a stack in user value 3. Keys
+     * reused from 1 up keep that table a dense array; keying it by the ever-growing call id
+     * made Lua rehash it every few calls (~4k instructions a call).
+     */
+    lua_Integer slots;      /* slot numbers handed out so far */
+    lua_Integer free_slots; /* entries on the free stack */
     enum appmesh_status failed;
     struct appmesh_error fail_err; /* why the batch failed (perform's error) */
 };
@@ -197,7 +206,7 @@ static struct lbatch *new_batch(lua_State *L, int pidx, int cidx, struct appmesh
     struct pool *P = lua_touserdata(L, pidx);
     struct appmesh_client **pc = lua_touserdata(L, cidx);
     struct appmesh_batch_options opts;
-    struct lbatch *lb = lua_newuserdatauv(L, sizeof(*lb), 2); /* lb */
+    struct lbatch *lb = lua_newuserdatauv(L, sizeof(*lb), 3); /* lb */
 
     memset(lb, 0, sizeof(*lb));
     luaL_setmetatable(L, AM_LUA_BATCH_MT); /* before the C batch exists, so the GC frees it */
@@ -211,7 +220,9 @@ static struct lbatch *new_batch(lua_State *L, int pidx, int cidx, struct appmesh
     lua_pushvalue(L, cidx);
     lua_setiuservalue(L, -2, 1); /* keeps the client alive as long as its batch */
     lua_newtable(L);
-    lua_setiuservalue(L, -2, 2);
+    lua_setiuservalue(L, -2, 2); /* waiters by slot */
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 3); /* free slots */
     /* the client's set of batches, so that closing it destroys them first */
     if (lua_getiuservalue(L, cidx, 1) != LUA_TTABLE) { /* lb, set | nil */
         lua_pop(L, 1);
@@ -243,7 +254,8 @@ enum appmesh_status am_lua_sched_add(lua_State *L,
     int pidx = top + 1;
     struct pool *P = NULL;
     struct lbatch *lb = NULL;
-    uint64_t id = 0;
+    lua_Integer slot = 0;
+    void *user = NULL;
 
     *queued = false;
     cidx = lua_absindex(L, cidx);
@@ -271,23 +283,41 @@ enum appmesh_status am_lua_sched_add(lua_State *L,
             goto cleanup;
         }
     }
+    /* the call's slot: the top of the free stack, else a new one (taken once queued) */
+    if (lb->free_slots > 0) {
+        lua_getiuservalue(L, -1, 3);        /* pool, batches, lb, free */
+        lua_rawgeti(L, -1, lb->free_slots); /* pool, batches, lb, free, slot */
+        slot = lua_tointeger(L, -1);
+        lua_pop(L, 2); /* pool, batches, lb */
+    } else {
+        slot = lb->slots + 1;
+    }
+    user = (void *)(uintptr_t)slot;
     switch (op) {
         case APPMESH_BATCH_UPDATE:
-            st = appmesh_batch_add_update(lb->b, in, NULL, &id, err);
+            st = appmesh_batch_add_update(lb->b, in, user, NULL, err);
             break;
         case APPMESH_BATCH_DESCRIBE:
-            st = appmesh_batch_add_describe(lb->b, in, NULL, &id, err);
+            st = appmesh_batch_add_describe(lb->b, in, user, NULL, err);
             break;
         case APPMESH_BATCH_LIST:
-            st = appmesh_batch_add_list(lb->b, in, NULL, &id, err);
+            st = appmesh_batch_add_list(lb->b, in, user, NULL, err);
             break;
     }
     if (st != APPMESH_OK) {
         goto cleanup;
     }
+    if (slot == lb->slots + 1) {
+        lb->slots = slot;
+    } else {
+        lua_getiuservalue(L, -1, 3); /* pool, batches, lb, free */
+        lua_pushnil(L);
+        lua_rawseti(L, -2, lb->free_slots--);
+        lua_pop(L, 1); /* pool, batches, lb */
+    }
     lua_getiuservalue(L, -1, 2); /* pool, batches, lb, waiters */
     lua_pushthread(L);           /* pool, batches, lb, waiters, thread */
-    lua_rawseti(L, -2, (lua_Integer)id);
+    lua_rawseti(L, -2, slot);
     lb->waiting++;
     P->waiting++;
     P->call_yield = true;
@@ -572,20 +602,25 @@ static void drive(lua_State *L, int arr, int n, double wait)
     }
 }
 
-/* Take the waiter of call id off the batch at bidx: pushes its thread (nil if none). */
-static void take_waiter(lua_State *L, int pidx, int bidx, lua_Integer id)
+/* Take the waiter of the call in slot off the batch at bidx, freeing the slot: pushes its
+ * thread (nil if none). */
+static void take_waiter(lua_State *L, int pidx, int bidx, lua_Integer slot)
 {
     struct pool *P = lua_touserdata(L, pidx);
     struct lbatch *lb = lua_touserdata(L, bidx);
 
     lua_getiuservalue(L, bidx, 2); /* waiters */
-    lua_rawgeti(L, -1, id);        /* waiters, thread | nil */
+    lua_rawgeti(L, -1, slot);      /* waiters, thread | nil */
     lua_pushnil(L);
-    lua_rawseti(L, -3, id);
+    lua_rawseti(L, -3, slot);
     lua_remove(L, -2); /* thread | nil */
     if (lua_type(L, -1) == LUA_TTHREAD) {
         lb->waiting--;
         P->waiting--;
+        lua_getiuservalue(L, bidx, 3); /* thread, free */
+        lua_pushinteger(L, slot);
+        lua_rawseti(L, -2, ++lb->free_slots);
+        lua_pop(L, 1); /* thread */
     }
 }
 
@@ -616,25 +651,25 @@ wake_all(lua_State *L, int pidx, int bidx, int (*make)(lua_State *L, void *ud), 
     lua_Integer i = 0;
     lua_Integer n = 0;
 
-    lua_newtable(L); /* list: the waiters' ids, collected first (waking runs Lua code) */
+    lua_newtable(L); /* list: the waiters' slots, collected first (waking runs Lua code) */
     list = lua_gettop(L);
     lua_getiuservalue(L, bidx, 2); /* list, waiters */
     lua_pushnil(L);
-    while (lua_next(L, -2) != 0) { /* list, waiters, id, thread */
+    while (lua_next(L, -2) != 0) { /* list, waiters, slot, thread */
         lua_pop(L, 1);
         lua_pushvalue(L, -1);
-        lua_rawseti(L, list, ++n); /* list, waiters, id */
+        lua_rawseti(L, list, ++n); /* list, waiters, slot */
     }
     lua_pop(L, 1); /* list */
     for (i = 1; i <= n; i++) {
         int nvals = 0;
-        lua_Integer id = 0;
-        lua_rawgeti(L, list, i); /* list, id */
-        id = lua_tointeger(L, -1);
+        lua_Integer slot = 0;
+        lua_rawgeti(L, list, i); /* list, slot */
+        slot = lua_tointeger(L, -1);
         lua_pop(L, 1);
-        nvals = make(L, ud);            /* list, v1..vn */
-        take_waiter(L, pidx, bidx, id); /* list, v1..vn, thread */
-        wake(L, pidx, nvals);           /* list */
+        nvals = make(L, ud);              /* list, v1..vn */
+        take_waiter(L, pidx, bidx, slot); /* list, v1..vn, thread */
+        wake(L, pidx, nvals);             /* list */
     }
     lua_pop(L, 1);
 }
@@ -664,7 +699,7 @@ static void deliver(lua_State *L, int pidx, int arr, int n)
         lb = lua_touserdata(L, bidx);
         for (;;) {
             struct appmesh_batch_result *r = NULL;
-            lua_Integer id = 0;
+            lua_Integer slot = 0;
             if (lb->b == NULL) {
                 break;
             }
@@ -673,10 +708,10 @@ static void deliver(lua_State *L, int pidx, int arr, int n)
                 am_lua_pop_result_box(L); /* lb */
                 break;
             }
-            id = (lua_Integer)r->id;
-            am_lua_push_result(L, -1);      /* lb, v1, v2 */
-            take_waiter(L, pidx, bidx, id); /* lb, v1, v2, thread */
-            wake(L, pidx, 2);               /* lb */
+            slot = (lua_Integer)(uintptr_t)r->user;
+            am_lua_push_result(L, -1);        /* lb, v1, v2 */
+            take_waiter(L, pidx, bidx, slot); /* lb, v1, v2, thread */
+            wake(L, pidx, 2);                 /* lb */
         }
         if (lb->failed != APPMESH_OK) {
             /* The batch cannot go on (interrupted, or its multi handle failed): its calls fail

@@ -144,107 +144,6 @@ enum appmesh_status am_cred_process_split(const struct appmesh_allocator *a,
 
 /* ==== the JSON it prints ==== */
 
-static bool is_digits(const char *s, int n)
-{
-    int i = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
-static int num(const char *s, int n)
-{
-    int v = 0;
-    int i = 0;
-    for (i = 0; i < n; i++) {
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
-static long days_from_civil(long y, int m, int d)
-{
-    long era = 0;
-    long yoe = 0;
-    long doy = 0;
-    long doe = 0;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-bool am_cred_parse_iso8601(const char *s, double *out)
-{
-    /* YYYY-MM-DDTHH:MM:SS[.fraction](Z | +HH:MM | -HH:MM | +HHMM), 't' and ' ' allowed. */
-    int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
-    double frac = 0, scale = 0.1;
-    long offset = 0;
-    size_t n = strlen(s);
-    const char *p = s + 19;
-
-    if (n < 20 || !is_digits(s, 4) || s[4] != '-' || !is_digits(s + 5, 2) || s[7] != '-' ||
-        !is_digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !is_digits(s + 11, 2) || s[13] != ':' || !is_digits(s + 14, 2) || s[16] != ':' ||
-        !is_digits(s + 17, 2)) {
-        return false;
-    }
-    year = num(s, 4);
-    mon = num(s + 5, 2);
-    day = num(s + 8, 2);
-    hour = num(s + 11, 2);
-    min = num(s + 14, 2);
-    sec = num(s + 17, 2);
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
-        return false;
-    }
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9') {
-            return false;
-        }
-        while (*p >= '0' && *p <= '9') {
-            frac += (*p - '0') * scale;
-            scale /= 10;
-            p++;
-        }
-    }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        p++;
-        if (!is_digits(p, 2)) {
-            return false;
-        }
-        offset = num(p, 2) * 3600L;
-        p += 2;
-        if (*p == ':') {
-            p++;
-        }
-        if (!is_digits(p, 2)) {
-            return false;
-        }
-        offset += num(p, 2) * 60L;
-        p += 2;
-        offset *= sign;
-    } else {
-        return false;
-    }
-    if (*p != '\0') {
-        return false;
-    }
-    *out = (double)(days_from_civil(year, mon, day) * 86400L + hour * 3600L + min * 60L + sec) +
-           frac - (double)offset;
-    return true;
-}
-
 /* Wipe every string in a cJSON tree (its own allocations) before it is deleted. */
 static void wipe_json(cJSON *node)
 {
@@ -332,7 +231,8 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
         goto cleanup;
     }
     expiration = string_member(root, "Expiration", &bad);
-    if (bad || (expiration != NULL && !am_cred_parse_iso8601(expiration, &expires))) {
+    if (bad ||
+        (expiration != NULL && !am_time_parse_iso8601(expiration, strlen(expiration), &expires))) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed an \"Expiration\" that is not an "
                      "ISO 8601 time (e.g. 2026-11-25T12:00:00Z)",
@@ -597,7 +497,7 @@ enum appmesh_status am_cred_process_load(const struct am_cred_ctx *ctx,
 
     *ok = false;
     if (command == NULL) {
-        return am_buf_append_str(tried, "credential_process (not set)", err);
+        return am_buf_append_str(tried, "credential_process", err);
     }
     st =
         am_cred_process_run(ctx->alloc, ctx->profile, command, process_timeout(ctx->env), out, err);

@@ -260,7 +260,7 @@ static bool parse_expires_at(const char *s, double *out)
         copy[n - 3] = 'Z';
         copy[n - 2] = '\0';
     }
-    return am_cred_parse_iso8601(copy, out);
+    return am_time_parse_iso8601(copy, strlen(copy), out);
 }
 
 /* The cached access token (an owned secret string in *token). */
@@ -537,7 +537,7 @@ enum appmesh_status am_cred_sso_load(const struct am_cred_ctx *ctx,
         return st;
     }
     if (!configured) {
-        return am_buf_append_str(tried, "SSO (not configured)", err);
+        return am_buf_append_str(tried, "SSO", err);
     }
     st = load_token(ctx, &c, &token, err);
     if (st == APPMESH_OK) {

@@ -4,8 +4,16 @@
 
 #include "internal.h"
 
-/* Refresh credentials that expire this many seconds before they do. */
-#define REFRESH_MARGIN 300.0
+/*
+ * Temporary credentials are refreshed ahead of their expiry, as botocore does: from 15 minutes
+ * before (advisory: if the refresh fails, the old ones are still used) and from 10 minutes
+ * before (mandatory: a failed refresh is the call's error). After a refresh that failed, or
+ * that brought credentials already inside the window, the next try waits REFRESH_BACKOFF
+ * seconds of the client clock, so a batch of many calls does not refresh on every call.
+ */
+#define ADVISORY_REFRESH  (15 * 60.0)
+#define MANDATORY_REFRESH (10 * 60.0)
+#define REFRESH_BACKOFF   5.0
 
 struct am_credentials_chain {
     const struct appmesh_allocator *alloc;
@@ -27,6 +35,10 @@ struct am_credentials_chain {
         bool valid;
         struct am_cred_set set;
         const char *source;
+        size_t provider; /* index in s_providers: the one a refresh asks again */
+        double next_try; /* no refresh before this time (after a failed or short refresh) */
+        bool failed;     /* the last refresh failed (with failure) */
+        struct appmesh_error failure;
     } cache;
 };
 
@@ -110,7 +122,7 @@ static enum appmesh_status load_explicit(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         return st;
     }
-    return am_buf_append_str(tried, "explicit credentials", err);
+    return am_buf_append_str(tried, "explicit", err);
 }
 
 static enum appmesh_status load_environment(const struct am_cred_ctx *ctx,
@@ -120,17 +132,30 @@ static enum appmesh_status load_environment(const struct am_cred_ctx *ctx,
                                             struct appmesh_error *err)
 {
     const struct am_credentials_chain *chain = ctx->chain;
-    const char *id = NULL;
-    const char *secret = NULL;
     enum appmesh_status st = APPMESH_OK;
 
     *ok = false;
     if (chain->profile_explicit) {
         /* As the AWS CLI's --profile: a profile the caller chose outranks the environment. */
-        return am_buf_append_str(tried, "environment (skipped: profile chosen explicitly)", err);
+        return am_buf_append_str(tried, "environment (skipped)", err);
     }
-    id = am_env_get(&chain->env, "AWS_ACCESS_KEY_ID");
-    secret = am_env_get(&chain->env, "AWS_SECRET_ACCESS_KEY");
+    st = am_cred_environment(ctx, out, ok, err);
+    if (st != APPMESH_OK) {
+        return st;
+    }
+    return am_buf_append_str(tried, "environment", err);
+}
+
+enum appmesh_status am_cred_environment(const struct am_cred_ctx *ctx,
+                                        struct am_cred_set *out,
+                                        bool *ok,
+                                        struct appmesh_error *err)
+{
+    const char *id = am_env_get(ctx->env, "AWS_ACCESS_KEY_ID");
+    const char *secret = am_env_get(ctx->env, "AWS_SECRET_ACCESS_KEY");
+    enum appmesh_status st = APPMESH_OK;
+
+    *ok = false;
     if (id != NULL && secret == NULL) {
         return am_fail(err, APPMESH_ERR_CREDENTIALS,
                        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or "
@@ -142,14 +167,11 @@ static enum appmesh_status load_environment(const struct am_cred_ctx *ctx,
                        "neither");
     }
     if (id != NULL) {
-        *ok = true;
         st = am_cred_set_copy(ctx->alloc, out, id, secret,
-                              am_env_get(&chain->env, "AWS_SESSION_TOKEN"), 0, err);
+                              am_env_get(ctx->env, "AWS_SESSION_TOKEN"), 0, err);
+        *ok = st == APPMESH_OK;
     }
-    if (st != APPMESH_OK) {
-        return st;
-    }
-    return am_buf_append_str(tried, "environment (AWS_ACCESS_KEY_ID)", err);
+    return st;
 }
 
 static enum appmesh_status ensure_config(struct am_credentials_chain *chain,
@@ -195,7 +217,9 @@ static enum appmesh_status load_profile_keys(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         return st;
     }
-    return am_buf_printf(tried, err, "%s %s [%s%s]", what[which], path, section, ctx->profile);
+    /* tried is short: the "no credentials found" message has room for 255 bytes */
+    return am_buf_printf(tried, err, "%s file %s",
+                         which == AM_CONFIG_FILE_CONFIG ? "config" : "credentials", path);
 }
 
 static enum appmesh_status load_shared_credentials_file(const struct am_cred_ctx *ctx,
@@ -220,16 +244,52 @@ static enum appmesh_status load_config_file(const struct am_cred_ctx *ctx,
 static const struct provider s_providers[] = {
     {"explicit", load_explicit, false},
     {"environment", load_environment, false},
-    /* TODO(#5): "assume-role" (profile role_arn with source_profile or credential_source) */
-    /* TODO(#5): "assume-role-with-web-identity" (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN,
-     * or profile web_identity_token_file) */
+    {"assume-role", am_cred_assume_role, true},
+    {"assume-role-with-web-identity", am_cred_web_identity, true},
     {"sso", am_cred_sso_load, true},
     {"shared-credentials-file", load_shared_credentials_file, true},
     {"custom-process", am_cred_process_load, true},
     {"config-file", load_config_file, true},
-    /* TODO(#5): "container-role" (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI) */
-    /* TODO(#5): "iam-role" (IMDSv2, unless AWS_EC2_METADATA_DISABLED=true) */
+    {"container-role", am_cred_container, false},
+    {"iam-role", am_cred_imds, true},
 };
+#define N_PROVIDERS (sizeof(s_providers) / sizeof(s_providers[0]))
+
+/* The providers botocore runs for a source_profile (ProfileProviderBuilder), in its order. */
+static const char *const s_profile_providers[] = {"assume-role-with-web-identity", "sso",
+                                                  "shared-credentials-file", "custom-process",
+                                                  "config-file"};
+
+enum appmesh_status am_cred_profile_providers(const struct am_cred_ctx *ctx,
+                                              const char *profile,
+                                              struct am_cred_set *out,
+                                              bool *ok,
+                                              struct appmesh_buf *tried,
+                                              struct appmesh_error *err)
+{
+    struct am_cred_ctx sub = *ctx;
+    enum appmesh_status st = APPMESH_OK;
+    size_t i = 0;
+    size_t j = 0;
+
+    *ok = false;
+    sub.profile = profile;
+    sub.profile_only = true;
+    for (i = 0; i < sizeof(s_profile_providers) / sizeof(s_profile_providers[0]); i++) {
+        for (j = 0; j < N_PROVIDERS && st == APPMESH_OK && !*ok; j++) {
+            if (strcmp(s_providers[j].name, s_profile_providers[i]) != 0) {
+                continue;
+            }
+            if (tried->len > 0) {
+                st = am_buf_append_str(tried, ", ", err);
+            }
+            if (st == APPMESH_OK) {
+                st = s_providers[j].load(&sub, out, ok, tried, err);
+            }
+        }
+    }
+    return st;
+}
 
 static void cache_clear(struct am_credentials_chain *chain)
 {
@@ -237,21 +297,20 @@ static void cache_clear(struct am_credentials_chain *chain)
     memset(&chain->cache, 0, sizeof(chain->cache));
 }
 
-/* Take over what a provider found (found is left empty). */
+/* Take over what provider i found (found is left empty). */
 static void
-cache_store(struct am_credentials_chain *chain, struct am_cred_set *found, const char *source)
+cache_store(struct am_credentials_chain *chain, struct am_cred_set *found, size_t i, double now)
 {
     cache_clear(chain);
     chain->cache.set = *found;
     memset(found, 0, sizeof(*found));
-    chain->cache.source = source;
+    chain->cache.source = s_providers[i].name;
+    chain->cache.provider = i;
     chain->cache.valid = true;
-}
-
-static bool cache_fresh(const struct am_credentials_chain *chain, double now)
-{
-    return chain->cache.valid &&
-           (chain->cache.set.expires == 0 || now < chain->cache.set.expires - REFRESH_MARGIN);
+    if (chain->cache.set.expires != 0 && now >= chain->cache.set.expires - ADVISORY_REFRESH) {
+        /* Already inside the window (short-lived credentials): use them, ask again later. */
+        chain->cache.next_try = now + REFRESH_BACKOFF;
+    }
 }
 
 void am_credentials_chain_destroy(struct am_credentials_chain *chain)
@@ -364,6 +423,159 @@ cleanup:
     return APPMESH_OK;
 }
 
+static void ctx_init(struct am_credentials_chain *chain, double now, struct am_cred_ctx *ctx)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->chain = chain;
+    ctx->alloc = chain->alloc;
+    ctx->env = &chain->env;
+    ctx->profile = chain->profile;
+    ctx->client_profile = chain->profile;
+    ctx->region = chain->region;
+    ctx->now = now;
+}
+
+/* Run provider i; *ok says whether it found credentials (then in found). */
+static enum appmesh_status run_provider(struct am_credentials_chain *chain,
+                                        struct am_cred_ctx *ctx,
+                                        size_t i,
+                                        struct am_cred_set *found,
+                                        bool *ok,
+                                        struct appmesh_buf *tried,
+                                        struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    *ok = false;
+    if (s_providers[i].files && ctx->config == NULL) {
+        st = ensure_config(chain, err);
+        ctx->config = chain->config;
+    }
+    if (st == APPMESH_OK) {
+        st = s_providers[i].load(ctx, found, ok, tried, err);
+    }
+    if (st == APPMESH_OK && *ok && found->expires != 0 && found->expires <= ctx->now) {
+        *ok = false;
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "%s: the credentials it returned have expired (%.0f seconds ago)",
+                     s_providers[i].name, ctx->now - found->expires);
+    }
+    return st;
+}
+
+/* Every provider in turn until one has credentials (stored in the cache). */
+static enum appmesh_status
+resolve(struct am_credentials_chain *chain, double now, struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    struct appmesh_buf tried;
+    struct am_cred_ctx ctx;
+    size_t i = 0;
+    bool ok = false;
+
+    am_buf_init(&tried, chain->alloc, 0);
+    ctx_init(chain, now, &ctx);
+    for (i = 0; i < N_PROVIDERS && st == APPMESH_OK && !ok; i++) {
+        struct am_cred_set found = {0};
+        if (tried.len > 0) {
+            st = am_buf_append_str(&tried, ", ", err);
+        }
+        if (st == APPMESH_OK) {
+            st = run_provider(chain, &ctx, i, &found, &ok, &tried, err);
+        }
+        if (st == APPMESH_OK && ok) {
+            cache_store(chain, &found, i, now);
+        }
+        am_cred_set_clear(chain->alloc, &found);
+    }
+    if (st == APPMESH_OK && !ok) {
+        st =
+            am_fail(err, APPMESH_ERR_CREDENTIALS, "no credentials found for profile '%s': tried %s",
+                    chain->profile, am_buf_cstr(&tried));
+    }
+    appmesh_buf_cleanup(&tried);
+    return st;
+}
+
+/* Ask the provider of the cached credentials again. */
+static enum appmesh_status
+refresh(struct am_credentials_chain *chain, double now, struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    struct appmesh_buf tried;
+    struct am_cred_ctx ctx;
+    struct am_cred_set found = {0};
+    size_t i = chain->cache.provider;
+    bool ok = false;
+
+    am_buf_init(&tried, chain->alloc, 0);
+    ctx_init(chain, now, &ctx);
+    st = run_provider(chain, &ctx, i, &found, &ok, &tried, err);
+    if (st == APPMESH_OK && !ok) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "%s: refreshing credentials that expire in %.0f seconds: no credentials "
+                     "found any more (tried %s)",
+                     s_providers[i].name, chain->cache.set.expires - now, am_buf_cstr(&tried));
+    }
+    if (st == APPMESH_OK) {
+        cache_store(chain, &found, i, now);
+    }
+    am_cred_set_clear(chain->alloc, &found);
+    appmesh_buf_cleanup(&tried);
+    return st;
+}
+
+/*
+ * Make the cache usable at time now: nothing to do while the credentials are fresh; in the
+ * advisory window a refresh that fails keeps the old credentials; in the mandatory window (or
+ * with nothing cached) a failure is the caller's error. Failures back off REFRESH_BACKOFF.
+ */
+static enum appmesh_status
+ensure_fresh(struct am_credentials_chain *chain, double now, struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    struct appmesh_error rerr = {0};
+    const double expires = chain->cache.set.expires;
+    bool mandatory = false;
+
+    if (!chain->cache.valid) {
+        return resolve(chain, now, err);
+    }
+    if (expires == 0 || now < expires - ADVISORY_REFRESH) {
+        return APPMESH_OK;
+    }
+    mandatory = now >= expires - MANDATORY_REFRESH;
+    if (now < chain->cache.next_try) {
+        if (chain->cache.failed && mandatory) {
+            /* the same error, without asking again so soon */
+            if (err != NULL && err->status == APPMESH_OK) {
+                *err = chain->cache.failure;
+            }
+            return chain->cache.failure.status;
+        }
+        if (now < expires) {
+            return APPMESH_OK;
+        }
+    }
+    st = refresh(chain, now, &rerr);
+    if (st == APPMESH_OK) {
+        chain->cache.failed = false;
+        return APPMESH_OK;
+    }
+    if (st == APPMESH_ERR_NOMEM) {
+        return am_fail(err, st, "out of memory");
+    }
+    chain->cache.failed = true;
+    chain->cache.failure = rerr;
+    chain->cache.next_try = now + REFRESH_BACKOFF;
+    if (!mandatory) {
+        return APPMESH_OK; /* advisory: keep using the old credentials */
+    }
+    if (err != NULL && err->status == APPMESH_OK) {
+        *err = rerr;
+    }
+    return st;
+}
+
 enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              double now,
                                              struct appmesh_credentials *view,
@@ -371,49 +583,14 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
                                              struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_OK;
-    struct appmesh_buf tried;
-    size_t i = 0;
-    bool ok = false;
 
     memset(view, 0, sizeof(*view));
     if (source != NULL) {
         *source = NULL;
     }
-    am_buf_init(&tried, chain->alloc, 0);
-    if (!cache_fresh(chain, now)) {
-        const size_t n = sizeof(s_providers) / sizeof(s_providers[0]);
-        struct am_cred_ctx ctx = {0};
-        ctx.chain = chain;
-        ctx.alloc = chain->alloc;
-        ctx.env = &chain->env;
-        ctx.profile = chain->profile;
-        ctx.region = chain->region;
-        ctx.now = now;
-        for (i = 0; i < n && st == APPMESH_OK && !ok; i++) {
-            struct am_cred_set found = {0};
-            if (tried.len > 0) {
-                st = am_buf_append_str(&tried, ", ", err);
-            }
-            if (st == APPMESH_OK && s_providers[i].files && ctx.config == NULL) {
-                st = ensure_config(chain, err);
-                ctx.config = chain->config;
-            }
-            if (st == APPMESH_OK) {
-                st = s_providers[i].load(&ctx, &found, &ok, &tried, err);
-            }
-            if (st == APPMESH_OK && ok) {
-                cache_store(chain, &found, s_providers[i].name);
-            }
-            am_cred_set_clear(chain->alloc, &found);
-        }
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
-        if (!ok) {
-            st = am_fail(err, APPMESH_ERR_CREDENTIALS, "no credentials found: tried %s",
-                         am_buf_cstr(&tried));
-            goto cleanup;
-        }
+    st = ensure_fresh(chain, now, err);
+    if (st != APPMESH_OK) {
+        return st;
     }
     view->access_key_id = chain->cache.set.access_key_id;
     view->secret_access_key = chain->cache.set.secret_access_key;
@@ -421,8 +598,5 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
     if (source != NULL) {
         *source = chain->cache.source;
     }
-
-cleanup:
-    appmesh_buf_cleanup(&tried);
-    return st;
+    return APPMESH_OK;
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256, HMAC-SHA-256, hex, random bytes and UUIDv4 on mbedTLS (the only file including it). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -301,8 +304,45 @@ struct am_drbg {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context ctr;
     const struct appmesh_allocator *alloc;
-    pid_t pid; /* reseed after fork so parent and child never share a stream */
+    /* Reseed after fork so parent and child never share a stream: the fork generation when
+     * seeded, or (when no fork handler could be registered) the process id. */
+    unsigned fork_generation;
+    pid_t pid;
 };
+
+/*
+ * Fork detection without a system call on every draw (a getpid() each was a measurable share
+ * of a call): a fork handler bumps the generation in the child, so a generator seeded before
+ * the fork sees a different number. glibc drops the handler when the library is unloaded.
+ * Should registering it fail, every draw compares getpid() as before.
+ */
+static atomic_uint s_fork_generation;
+static bool s_fork_watched;
+static pthread_once_t s_fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+    atomic_fetch_add_explicit(&s_fork_generation, 1u, memory_order_relaxed);
+}
+
+static void fork_watch_init(void)
+{
+    s_fork_watched = pthread_atfork(NULL, NULL, on_fork_child) == 0;
+}
+
+static unsigned fork_generation(void)
+{
+    return atomic_load_explicit(&s_fork_generation, memory_order_relaxed);
+}
+
+/* Whether the process forked since the generator last recorded where it runs. */
+static bool forked_since(const struct am_drbg *drbg)
+{
+    if (s_fork_watched) {
+        return drbg->fork_generation != fork_generation();
+    }
+    return drbg->pid != getpid();
+}
 
 static const unsigned char drbg_personalization[] = "appmesh ctr_drbg";
 
@@ -320,6 +360,7 @@ am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out, struct appm
         goto cleanup;
     }
     drbg->alloc = a;
+    pthread_once(&s_fork_once, fork_watch_init);
     mbedtls_entropy_init(&drbg->entropy);
     mbedtls_ctr_drbg_init(&drbg->ctr);
     rc = mbedtls_ctr_drbg_seed(&drbg->ctr, mbedtls_entropy_func, &drbg->entropy,
@@ -331,6 +372,7 @@ am_drbg_new(const struct appmesh_allocator *a, struct am_drbg **out, struct appm
                      (unsigned)(rc < 0 ? -rc : rc));
         goto cleanup;
     }
+    drbg->fork_generation = fork_generation();
     drbg->pid = getpid();
     *out = drbg;
     drbg = NULL;
@@ -359,17 +401,17 @@ enum appmesh_status
 am_drbg_random(struct am_drbg *drbg, void *out, size_t n, struct appmesh_error *err)
 {
     unsigned char *p = out;
-    pid_t pid = getpid();
     int rc = 0;
 
-    if (pid != drbg->pid) {
+    if (forked_since(drbg)) {
         rc = mbedtls_ctr_drbg_reseed(&drbg->ctr, NULL, 0);
         if (rc != 0) {
             return am_fail(err, APPMESH_ERR_INTERNAL,
                            "reseeding the random generator failed (mbedTLS error -0x%04x)",
                            (unsigned)(rc < 0 ? -rc : rc));
         }
-        drbg->pid = pid;
+        drbg->fork_generation = fork_generation();
+        drbg->pid = getpid();
     }
     while (n > 0) {
         size_t chunk = n < MBEDTLS_CTR_DRBG_MAX_REQUEST ? n : MBEDTLS_CTR_DRBG_MAX_REQUEST;

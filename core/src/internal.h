@@ -418,6 +418,12 @@ struct am_cred_ctx {
     const char *profile;            /* the profile the chain resolves */
     const char *region;             /* the client's region; NULL = none */
     double now;                     /* epoch seconds (the client's clock) */
+    /* The client's profile (its settings: the STS endpoint, IMDS endpoint), which stays the
+     * same while `profile` names a source profile of an assume-role chain. */
+    const char *client_profile;
+    /* Resolving a source profile: providers read that profile only, never the environment
+     * (botocore's disable_env_vars). */
+    bool profile_only;
 };
 /**
  * The transport for a provider's requests, made on first use and kept by the chain (borrowed
@@ -439,6 +445,66 @@ typedef enum appmesh_status(am_cred_provider_fn)(const struct am_cred_ctx *ctx,
                                                  bool *ok,
                                                  struct appmesh_buf *tried,
                                                  struct appmesh_error *err);
+
+/* ---- credentials.c: pieces the network providers reuse ---- */
+/**
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, for credential_source =
+ * Environment (read even when a profile was chosen explicitly). *ok false when unset.
+ * Errors: CREDENTIALS (half a key pair), NOMEM.
+ */
+enum appmesh_status am_cred_environment(const struct am_cred_ctx *ctx,
+                                        struct am_cred_set *out,
+                                        bool *ok,
+                                        struct appmesh_error *err);
+/**
+ * Run the providers botocore runs for a source_profile (web identity, SSO, shared credentials
+ * file, credential_process, config file) on `profile`, without the environment. *ok false
+ * when none has credentials; tried as for a provider.
+ */
+enum appmesh_status am_cred_profile_providers(const struct am_cred_ctx *ctx,
+                                              const char *profile,
+                                              struct am_cred_set *out,
+                                              bool *ok,
+                                              struct appmesh_buf *tried,
+                                              struct appmesh_error *err);
+
+/* ---- cred_sts.c: STS (query protocol, XML) and the providers that call it ---- */
+/** "assume-role": profile role_arn with source_profile (chains) or credential_source. */
+enum appmesh_status am_cred_assume_role(const struct am_cred_ctx *ctx,
+                                        struct am_cred_set *out,
+                                        bool *ok,
+                                        struct appmesh_buf *tried,
+                                        struct appmesh_error *err);
+/** "assume-role-with-web-identity": AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or profile. */
+enum appmesh_status am_cred_web_identity(const struct am_cred_ctx *ctx,
+                                         struct am_cred_set *out,
+                                         bool *ok,
+                                         struct appmesh_buf *tried,
+                                         struct appmesh_error *err);
+
+/* ---- cred_metadata.c: the container endpoint and IMDS ---- */
+/** "container-role": AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI. */
+enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
+                                      struct am_cred_set *out,
+                                      bool *ok,
+                                      struct appmesh_buf *tried,
+                                      struct appmesh_error *err);
+/** "iam-role": IMDSv2 (v1 fallback as botocore), unless AWS_EC2_METADATA_DISABLED=true. */
+enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
+                                 struct am_cred_set *out,
+                                 bool *ok,
+                                 struct appmesh_buf *tried,
+                                 struct appmesh_error *err);
+/**
+ * Send req through the provider transport `which` into resp (initialised here with 64 KiB
+ * caps; the caller cleans it up, also on failure). A response of any status is APPMESH_OK.
+ * Errors: as the transport's send, NOMEM.
+ */
+enum appmesh_status am_cred_http(const struct am_cred_ctx *ctx,
+                                 enum am_cred_net which,
+                                 const struct appmesh_http_request *req,
+                                 struct appmesh_http_response *resp,
+                                 struct appmesh_error *err);
 
 /* -- cred_process.c: "custom-process", the profile's credential_process -- */
 /**
@@ -480,8 +546,6 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
                                           size_t len,
                                           struct am_cred_set *out,
                                           struct appmesh_error *err);
-/** An ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM)) as epoch seconds; false if not. */
-bool am_cred_parse_iso8601(const char *s, double *out);
 
 /* -- cred_sso.c: "sso", profiles with sso_session or the legacy sso_start_url keys -- */
 /**
@@ -493,6 +557,16 @@ bool am_cred_parse_iso8601(const char *s, double *out);
  * false. Errors: CREDENTIALS (incomplete profile, token, portal refusal), NOMEM.
  */
 am_cred_provider_fn am_cred_sso_load;
+
+/* ---- timefmt.c (the time formats AWS answers with) ---- */
+/**
+ * An ISO 8601 UTC time as AWS and credential tools write it ("2024-05-01T12:34:56Z"; 'T', 't'
+ * or ' ' between date and time; an optional fraction; "Z", "+hh:mm" or "+hhmm") as epoch
+ * seconds; false when s[0..n) is anything else.
+ */
+bool am_time_parse_iso8601(const char *s, size_t n, double *out);
+/** An HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110's IMF-fixdate) as epoch seconds. */
+bool am_time_parse_http_date(const char *s, size_t n, double *out);
 
 /* ---- retry.c (pure logic: classification, backoff, quota, adaptive rate limiter) ---- */
 enum am_retry_kind {

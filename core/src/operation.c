@@ -257,7 +257,9 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
             return st;
         }
     }
-    st = am_credentials_chain_get(c->credentials, am_client_now(c), &creds, &source, err);
+    /* Expiry times and STS signatures are the server's time too: the corrected clock. */
+    st = am_credentials_chain_get(c->credentials, am_client_now(c) + c->clock_skew, &creds, &source,
+                                  err);
     if (st != APPMESH_OK) {
         return st;
     }
@@ -353,50 +355,6 @@ static enum am_call_next decide(struct am_call *call)
 
 /* ---- clock skew ---- */
 
-static bool two_digits(const char *p, int *out)
-{
-    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') {
-        return false;
-    }
-    *out = (p[0] - '0') * 10 + (p[1] - '0');
-    return true;
-}
-
-bool am_http_date_parse(const char *s, size_t n, double *out)
-{
-    /* "Sun, 06 Nov 1994 08:49:37 GMT": the only form HTTP/1.1 servers may send (RFC 9110). */
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    int day = 0, mon = 0, year = 0, hh = 0, mm = 0, ss = 0, c1 = 0, c2 = 0;
-    long y = 0, era = 0, yoe = 0, doy = 0, doe = 0, days = 0;
-    const char *p = s;
-
-    if (n != 29 || p[3] != ',' || p[4] != ' ' || p[7] != ' ' || p[11] != ' ' || p[16] != ' ' ||
-        p[19] != ':' || p[22] != ':' || p[25] != ' ' || memcmp(p + 26, "GMT", 3) != 0) {
-        return false;
-    }
-    for (mon = 0; mon < 12; mon++) {
-        if (memcmp(p + 8, months + 3 * mon, 3) == 0) {
-            break;
-        }
-    }
-    if (mon == 12 || !two_digits(p + 5, &day) || !two_digits(p + 12, &c1) ||
-        !two_digits(p + 14, &c2) || !two_digits(p + 17, &hh) || !two_digits(p + 20, &mm) ||
-        !two_digits(p + 23, &ss) || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) {
-        return false;
-    }
-    year = c1 * 100 + c2;
-    mon += 1;
-    /* days from 1970-01-01 (Howard Hinnant's days_from_civil) */
-    y = year - (mon <= 2);
-    era = y / 400;
-    yoe = y - era * 400;
-    doy = (153L * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days = era * 146097 + doe - 719468;
-    *out = (double)(days * 86400L + hh * 3600L + mm * 60L + ss);
-    return true;
-}
-
 /* A skew error whose Date shows our clock off: learn the offset; true = retry at once. */
 static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_response *resp)
 {
@@ -407,7 +365,7 @@ static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_r
     size_t n = 0;
 
     if (!am_retry_is_clock_skew(&call->err) || !appmesh_http_response_header(resp, "Date", &date) ||
-        !am_http_date_parse(date.ptr, date.len, &server)) {
+        !am_time_parse_http_date(date.ptr, date.len, &server)) {
         return false;
     }
     now = am_client_now(c);
@@ -468,10 +426,11 @@ enum am_call_next am_call_on_response(struct am_call *call,
 
 enum am_call_next am_call_on_transport_error(struct am_call *call, const struct appmesh_error *terr)
 {
-    call->http_status = 0;
+    /* A transport error has no status, except a response cut off by the body cap (see
+     * transport_curl.c), whose status line arrived and decides the retry. */
+    call->http_status = terr->http_status;
     call->request_id[0] = '\0';
     call->err = *terr;
-    call->err.http_status = 0;
     if (call->err.status == APPMESH_ERR_INTERRUPTED) {
         call->err.attempts = call->attempt;
         call->result = APPMESH_ERR_INTERRUPTED;

@@ -80,9 +80,6 @@ struct appmesh_client {
     struct am_call call;                   /* reused by the blocking driver and previews */
 };
 
-/** An HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") as epoch seconds; false if not. */
-bool am_http_date_parse(const char *s, size_t n, double *out);
-
 /** Current time, a random number for jitter: through the client's clock. */
 double am_client_now(struct appmesh_client *client);
 double am_client_random(struct appmesh_client *client);

@@ -350,9 +350,16 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
         case CURLE_WRITE_ERROR:
         case CURLE_RECV_ERROR:
             if (x->body_too_big) {
-                return am_fail(err, APPMESH_ERR_RESPONSE,
-                               "%s %s: response body larger than %zu bytes", req->method, req->url,
-                               x->settings->max_response);
+                /* The status line did arrive: keep it, so that a 5xx or 429 with an oversized
+                 * body is still retried by its status (and a 2xx is not). */
+                bool fresh = err != NULL && err->status == APPMESH_OK;
+                curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+                am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response body larger than %zu bytes",
+                        req->method, req->url, x->settings->max_response);
+                if (fresh) {
+                    err->http_status = (int)status;
+                }
+                return APPMESH_ERR_RESPONSE;
             }
             if (x->headers_too_big) {
                 return am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response headers too large",

@@ -1,21 +1,19 @@
 #!/bin/sh
 # make bench: peak memory of scripts/bulk_update.lua --apply over 1,000 and 10,000 entries
 # (target: under 30 MB, flat in the number of entries apart from the report), against the fast
-# loopback server bench-tools/bench_http_server.
+# loopback server (Debian's nginx, tests/bench/lib/nginx.sh).
 # Usage: tests/bench/bench_bulk_memory.sh BUILD_DIR
 set -u
 build=${1:-build-bench}
 host="$build/appmesh-lua"
-server_bin="$build/bench-tools/bench_http_server"
-[ -x "$host" ] && [ -x "$server_bin" ] || { echo "bench_bulk_memory: build first" >&2; exit 1; }
+[ -x "$host" ] || { echo "bench_bulk_memory: build first" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_bulk_memory: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+. "$(dirname "$0")/lib/nginx.sh"
 tmp=$(mktemp -d)
-"$server_bin" > "$tmp/url" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-while [ ! -s "$tmp/url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-url=$(head -1 "$tmp/url")
+trap 'nginx_stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+nginx_start || exit 1
+url=$nginx_url
 
 manifest() { # N FILE
   awk -v n="$1" 'BEGIN {

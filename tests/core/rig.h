@@ -124,7 +124,14 @@ static const char *fake_getenv(void *ud, const char *name)
 }
 
 static const char *const base_env[] = {
-    "HOME", "/nonexistent-appmesh-test-home", "AWS_REGION", "us-east-1", NULL,
+    "HOME",
+    "/nonexistent-appmesh-test-home",
+    "AWS_REGION",
+    "us-east-1",
+    /* no IMDS requests through the canned transport */
+    "AWS_EC2_METADATA_DISABLED",
+    "true",
+    NULL,
 };
 
 static const struct appmesh_credentials example_creds = {

@@ -628,32 +628,6 @@ static int lists_a_page_with_limit_owner_and_token(void)
     "{\"message\":\"Signature expired: 20150830T123600Z is now earlier than 20150830T132100Z "     \
     "(20150830T133600Z - 15 min.)\"}"
 
-static int parses_http_dates(void)
-{
-    static const struct {
-        const char *text;
-        bool ok;
-        double epoch;
-    } cases[] = {
-        {"Sun, 30 Aug 2015 13:36:00 GMT", true, 1440941760.0},
-        {"Thu, 01 Jan 1970 00:00:00 GMT", true, 0},
-        {"Tue, 29 Feb 2028 23:59:59 GMT", true, 1835481599.0},
-        {"Sun, 30 Aug 2015 13:36:00 UTC", false, 0},
-        {"Sunday, 30-Aug-15 13:36:00 GMT", false, 0},
-        {"Sun, 30 Foo 2015 13:36:00 GMT", false, 0},
-        {"Sun, 30 Aug 2015 25:36:00 GMT", false, 0},
-        {"", false, 0},
-    };
-    size_t i = 0;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        double t = -1;
-        bool ok = am_http_date_parse(cases[i].text, strlen(cases[i].text), &t);
-        CHECK(ok == cases[i].ok, cases[i].text);
-        CHECK(!ok || t == cases[i].epoch, cases[i].text);
-    }
-    return 0;
-}
-
 static int classifies_clock_skew_errors(void)
 {
     static const struct {
@@ -839,7 +813,6 @@ static const struct test_case cases[] = {
     {"stops_when_interrupted_during_backoff", stops_when_interrupted_during_backoff},
     {"allocates_nothing_per_call_once_warm", allocates_nothing_per_call_once_warm},
     {"survives_every_allocation_failure", survives_every_allocation_failure},
-    {"parses_http_dates", parses_http_dates},
     {"classifies_clock_skew_errors", classifies_clock_skew_errors},
     {"corrects_a_clock_that_is_behind_and_retries_at_once",
      corrects_a_clock_that_is_behind_and_retries_at_once},

@@ -146,37 +146,6 @@ static int treats_a_missing_expiration_as_never(void)
     return 0;
 }
 
-static int parses_iso8601_times(void)
-{
-    static const struct {
-        const char *text;
-        bool ok;
-        double epoch;
-    } cases[] = {
-        {"1970-01-01T00:00:00Z", true, 0},
-        {"2026-11-25T12:30:00Z", true, 1795609800.0},
-        {"2026-11-25T12:30:00.250Z", true, 1795609800.25},
-        {"2026-11-25T14:30:00+02:00", true, 1795609800.0},
-        {"2026-11-25T07:30:00-0500", true, 1795609800.0},
-        {"2000-02-29T00:00:00z", true, 951782400.0},
-        {"2026-11-25 12:30:00Z", true, 1795609800.0},
-        {"2026-11-25T12:30:00", false, 0},
-        {"2026-13-25T12:30:00Z", false, 0},
-        {"2026-11-25T12:30Z", false, 0},
-        {"2026-11-25T12:30:00Zjunk", false, 0},
-        {"1795609800", false, 0},
-        {"", false, 0},
-    };
-    size_t i = 0;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        double t = -1;
-        bool ok = am_cred_parse_iso8601(cases[i].text, &t);
-        CHECK(ok == cases[i].ok, cases[i].text);
-        CHECK(!ok || t == cases[i].epoch, cases[i].text);
-    }
-    return 0;
-}
-
 static int refuses_bad_output_naming_the_profile_and_the_problem(void)
 {
     static const struct {
@@ -503,7 +472,6 @@ static const struct test_case cases[] = {
     {"refuses_commands_it_cannot_split", refuses_commands_it_cannot_split},
     {"reads_version_1_output", reads_version_1_output},
     {"treats_a_missing_expiration_as_never", treats_a_missing_expiration_as_never},
-    {"parses_iso8601_times", parses_iso8601_times},
     {"refuses_bad_output_naming_the_profile_and_the_problem",
      refuses_bad_output_naming_the_profile_and_the_problem},
     {"runs_the_command_and_reads_its_json", runs_the_command_and_reads_its_json},

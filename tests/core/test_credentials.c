@@ -307,26 +307,25 @@ static int reports_a_malformed_file(void)
 
 static int lists_every_place_it_looked(void)
 {
-    struct env_table t = {.vars = {{"HOME", NO_HOME}}};
-    return check_fails(
-        &t, NULL, NULL, APPMESH_ERR_CREDENTIALS,
-        "no credentials found: tried explicit credentials, environment "
-        "(AWS_ACCESS_KEY_ID), SSO (not configured), shared credentials file " NO_HOME
-        "/.aws/credentials [default], credential_process (not set), config file " NO_HOME
-        "/.aws/config [profile default]");
+    struct env_table t = {.vars = {{"HOME", NO_HOME}, {"AWS_EC2_METADATA_DISABLED", "true"}}};
+    return check_fails(&t, NULL, NULL, APPMESH_ERR_CREDENTIALS,
+                       "no credentials found for profile 'default': tried explicit, "
+                       "environment, assume role, web identity, SSO, credentials file " NO_HOME
+                       "/.aws/credentials, credential_process, config file " NO_HOME
+                       "/.aws/config, container, IMDS (disabled)");
 }
 
 static int lists_the_profile_it_looked_in(void)
 {
     struct env_table t = {.vars = {{"HOME", HOME},
                                    {"AWS_ACCESS_KEY_ID", "AKIDENV"},
-                                   {"AWS_SECRET_ACCESS_KEY", ENV_SECRET}}};
+                                   {"AWS_SECRET_ACCESS_KEY", ENV_SECRET},
+                                   {"AWS_EC2_METADATA_DISABLED", "true"}}};
     return check_fails(
         &t, NULL, "global-endpoint", APPMESH_ERR_CREDENTIALS,
-        "no credentials found: tried explicit credentials, environment (skipped: "
-        "profile chosen explicitly), SSO (not configured), shared credentials file " CREDS
-        " [global-endpoint], credential_process (not set), config file " CONFIG
-        " [profile global-endpoint]");
+        "no credentials found for profile 'global-endpoint': tried explicit, "
+        "environment (skipped), assume role, web identity, SSO, credentials file " CREDS
+        ", credential_process, config file " CONFIG ", container, IMDS (disabled)");
 }
 
 /* ---- the cache ---- */

@@ -1156,7 +1156,9 @@ class SigV4Verifier:
 # Fault injection
 # --------------------------------------------------------------------------------------------
 
-FAULT_KINDS = ("error", "throttle", "drop", "delay", "truncate", "garbage", "slow_body")
+FAULT_KINDS = (
+    "error", "throttle", "drop", "delay", "truncate", "garbage", "slow_body", "content_type",
+)
 FAULT_TARGETS = ("appmesh", "sts", "imds", "container", "sso", "any")
 FAULT_COMMON = {
     "kind", "count", "skip", "probability", "target", "operation", "method", "pathPrefix", "phase",
@@ -1167,9 +1169,12 @@ FAULT_EXTRA = {
     "drop": {"reset"},
     "delay": {"seconds"},
     "truncate": {"bytes"},
-    "garbage": {"status", "body"},
+    "garbage": {"status", "body", "size"},
     "slow_body": {"chunk", "interval"},
+    "content_type": {"contentType"},
 }
+# Faults that act on the real response, so only after the request was processed.
+FAULT_AFTER_ONLY = ("truncate", "slow_body", "content_type")
 
 
 class Fault:
@@ -1221,11 +1226,11 @@ class Fault:
         self.operation = text("operation")
         self.method = text("method")
         self.path_prefix = text("pathPrefix")
-        default_phase = "after" if kind in ("truncate", "slow_body") else "before"
+        default_phase = "after" if kind in FAULT_AFTER_ONLY else "before"
         self.phase = text("phase", default_phase, ("before", "after"))
         if kind == "throttle" and self.phase != "before":
             raise ValueError("a throttle fault acts before the request is processed (phase before)")
-        if kind in ("truncate", "slow_body") and self.phase != "after":
+        if kind in FAULT_AFTER_ONLY and self.phase != "after":
             raise ValueError("a %s fault acts on the real response (phase 'after')" % kind)
         default_status = {"garbage": 200, "throttle": 429}.get(kind, 500)
         self.status = number("status", default_status, 100, 599, True)
@@ -1238,6 +1243,8 @@ class Fault:
         self.bytes = number("bytes", None, 0, None, True)
         self.chunk = number("chunk", 16, 1, None, True)
         self.interval = number("interval", 0.05, 0.0, 10.0)
+        self.size = number("size", None, 0, 64 * 1024 * 1024, True)
+        self.content_type = text("contentType", "text/html")
         reset = spec.get("reset", False)
         if not isinstance(reset, bool):
             raise ValueError("fault field 'reset' must be a boolean")
@@ -1477,6 +1484,7 @@ class Context:
             "fault": self.fault,
             "durationMs": round((time.monotonic() - self.t0) * 1000.0, 3),
             "userAgent": self.headers.get("User-Agent") if self.headers is not None else None,
+            "sdkRequest": self.headers.get("amz-sdk-request") if self.headers is not None else None,
         }
         if self.headers is not None:
             auth = self.headers.get("Authorization") or ""
@@ -1654,6 +1662,10 @@ class Emulator:
             body = b"\x00\xff<html>garbage, not JSON {{{"
             if fault.body is not None:
                 body = fault.body.encode("utf-8")
+            if fault.size is not None:
+                # exactly `size` bytes: the body repeated and cut (an oversized response)
+                body = (body or b"x") * (fault.size // max(1, len(body)) + 1)
+                body = body[: fault.size]
             return Response(fault.status, body, "application/json", error_code="(garbage)")
         status = fault.status
         if fault.kind == "throttle" and target == "sts" and "status" not in fault.spec:
@@ -2393,6 +2405,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif fault.kind in ("error", "garbage"):
                 ctx.note = "processed with status %d, answered with the fault" % resp.status
                 resp = emu.fault_response(ctx, fault)
+            elif fault.kind == "content_type":
+                resp.headers = [h for h in resp.headers if h[0].lower() != "content-type"]
+                resp.headers.insert(0, ("Content-Type", fault.content_type))
         self._send(ctx, resp, fault)
 
     @staticmethod

@@ -912,6 +912,26 @@ class FaultTest(EmulatorTestCase):
         status, _, body = send_signed("GET", vs_path())
         self.assertEqual((status, body), (500, b"<html>oops</html>"))
 
+    def test_garbage_size_makes_a_body_of_exactly_that_many_bytes(self):
+        self.add({"kind": "garbage", "count": 1, "size": 1536 * 1024})
+        status, headers, body = send_signed("GET", vs_path())
+        self.assertEqual((status, len(body)), (200, 1536 * 1024))
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.add({"kind": "garbage", "count": 1, "body": "ab", "size": 5})
+        self.assertEqual(send_signed("GET", vs_path())[2], b"ababa")
+
+    def test_content_type_fault_relabels_the_real_response(self):
+        self.add({"kind": "content_type", "count": 1})
+        status, headers, body = send_signed("GET", vs_path())
+        self.assertEqual((status, headers["content-type"]), (200, "text/html"))
+        self.assertEqual(json.loads(body)["virtualServiceName"], RED)
+        self.add({"kind": "content_type", "count": 1, "contentType": "text/plain"})
+        self.assertEqual(send_signed("GET", vs_path())[1]["content-type"], "text/plain")
+        self.assertEqual(MAIN.log()[-1]["fault"]["kind"], "content_type")
+        refused = MAIN.control("POST", "faults", {"kind": "content_type", "phase": "before"},
+                               expect=400)
+        self.assertIn("phase 'after'", refused["message"])
+
     def test_slow_body_arrives_late_but_whole(self):
         self.add({"kind": "slow_body", "count": 1, "chunk": 100, "interval": 0.05})
         started = time.monotonic()
@@ -981,6 +1001,8 @@ class RequestLogTest(EmulatorTestCase):
         )
         self.assertEqual(listing["query"], "limit=2")
         self.assertEqual(listing["operation"], "ListVirtualServices")
+        # botocore's own attempt header, as sent
+        self.assertRegex(update["sdkRequest"], r"^attempt=1(; max=\d+)?$")
         self.assertEqual(failed["fault"]["kind"], "error")
         self.assertEqual(failed["status"], 503)
         self.assertEqual(failed["errorCode"], "ServiceUnavailableException")

@@ -39,7 +39,7 @@ struct appmesh_error {
     char aws_code[64];   /* service error code, e.g. "NotFoundException"; "" if none */
     char request_id[64]; /* x-amzn-RequestId of the failing response; "" if none */
     char field[128];     /* dotted path of the bad parameter for APPMESH_ERR_VALIDATION */
-    char message[256];   /* one line, no trailing newline or period */
+    char message[512];   /* one line, no trailing newline or period */
 };
 
 /** The stable C identifier of a status, e.g. "APPMESH_ERR_VALIDATION". Never NULL. */

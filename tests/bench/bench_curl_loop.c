@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* make bench: a plain libcurl multi loop re-sending one prepared request, the baseline for
- * appmesh.map's requests per second (bench_concurrent.sh). Not a test. */
+/* make bench: plain libcurl loops re-sending one prepared request, the baselines of the HTTP
+ * benchmarks (bench_sequential.sh, bench_concurrent.sh). Not a test. */
 /*
- * Usage: bench_curl_multi REQUEST_FILE N CONCURRENCY [ROUNDS]
+ * Usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS]
  * REQUEST_FILE: "METHOD URL" on the first line, then "Name: value" header lines, an empty line,
- * and the body. Each round makes a fresh multi handle with CONCURRENCY easy handles (so new
- * connections, as each appmesh.map makes its own batch), sends the request N times keeping
- * CONCURRENCY in flight with keep-alive, and times it; prints the best round as
- * "concurrent.curl_multi_rps <n>". Exits 1 when a request fails or is not answered 2xx.
+ * and the body (written by bench_http.lua from appmesh's own dry run).
+ *   seq:   one easy handle, curl_easy_perform N times (keep-alive), as a blocking client does.
+ *   multi: each round a fresh multi handle with CONCURRENCY easy handles (so new connections,
+ *          as each appmesh batch makes its own), N requests keeping CONCURRENCY in flight.
+ * After a warm-up, prints one line per round: "<requests per second> <CPU us per request>"
+ * (user + system CPU of this process over the round). Exits 1 when a request fails or is not
+ * answered 2xx.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -32,6 +36,14 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 struct request {
@@ -92,13 +104,38 @@ static CURL *new_easy(const struct request *r)
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "bench_curl_multi");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "bench_curl_loop");
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
     return e;
 }
 
-/* One round: n requests, conc at once; returns the seconds it took, or -1 on a failure. */
-static double run_round(const struct request *r, long n, int conc)
+static bool answered_2xx(CURL *e, CURLcode rc)
+{
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    if (rc != CURLE_OK || code < 200 || code > 299) {
+        fprintf(stderr, "bench_curl_loop: request failed: %s (HTTP %ld)\n", curl_easy_strerror(rc),
+                code);
+        return false;
+    }
+    return true;
+}
+
+/* One sequential round on the kept easy handle; returns the seconds it took, or -1. */
+static double run_seq(CURL *e, long n)
+{
+    double t0 = now();
+    long i = 0;
+    for (i = 0; i < n; i++) {
+        if (!answered_2xx(e, curl_easy_perform(e))) {
+            return -1;
+        }
+    }
+    return now() - t0;
+}
+
+/* One multi round: n requests, conc at once; returns the seconds it took, or -1. */
+static double run_multi(const struct request *r, long n, int conc)
 {
     CURLM *m = curl_multi_init();
     CURL *slots[MAX_SLOTS];
@@ -123,18 +160,14 @@ static double run_round(const struct request *r, long n, int conc)
         long wait_ms = -1;
         bool finished = false;
         if (curl_multi_perform(m, &running) != CURLM_OK) {
-            fprintf(stderr, "bench_curl_multi: curl_multi_perform failed\n");
+            fprintf(stderr, "bench_curl_loop: curl_multi_perform failed\n");
             goto cleanup;
         }
         while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-            long code = 0;
             if (msg->msg != CURLMSG_DONE) {
                 continue;
             }
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
-            if (msg->data.result != CURLE_OK || code < 200 || code > 299) {
-                fprintf(stderr, "bench_curl_multi: request failed: %s (HTTP %ld)\n",
-                        curl_easy_strerror(msg->data.result), code);
+            if (!answered_2xx(msg->easy_handle, msg->data.result)) {
                 goto cleanup;
             }
             done++;
@@ -145,13 +178,13 @@ static double run_round(const struct request *r, long n, int conc)
                 started++;
             }
         }
-        /* as libappmesh's multi driver does: wait only with transfers running and nothing new
-         * to start, at most until curl's own timer */
+        /* wait only with transfers running and nothing new to start, at most until curl's
+         * own timer */
         if (!finished && running > 0) {
             curl_multi_timeout(m, &wait_ms);
             if (curl_multi_poll(m, NULL, 0, wait_ms >= 0 && wait_ms < 1000 ? (int)wait_ms : 1000,
                                 NULL) != CURLM_OK) {
-                fprintf(stderr, "bench_curl_multi: curl_multi_poll failed\n");
+                fprintf(stderr, "bench_curl_loop: curl_multi_poll failed\n");
                 goto cleanup;
             }
         }
@@ -170,52 +203,63 @@ int main(int argc, char **argv)
 {
     static struct request r;
     FILE *f = NULL;
+    CURL *easy = NULL;
+    bool seq = false;
     size_t len = 0;
     long n = 0;
     int conc = 0;
-    int rounds = 5;
+    int rounds = 1;
     int i = 0;
-    double best = -1;
     int status = 1;
 
-    if (argc < 4) {
-        fprintf(stderr, "usage: bench_curl_multi REQUEST_FILE N CONCURRENCY [ROUNDS]\n");
+    if (argc < 5 || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "multi") != 0)) {
+        fprintf(stderr, "usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS]\n");
         return 2;
     }
-    n = strtol(argv[2], NULL, 10);
-    conc = (int)strtol(argv[3], NULL, 10);
-    if (argc > 4) {
-        rounds = (int)strtol(argv[4], NULL, 10);
+    seq = strcmp(argv[1], "seq") == 0;
+    n = strtol(argv[3], NULL, 10);
+    conc = (int)strtol(argv[4], NULL, 10);
+    if (argc > 5) {
+        rounds = (int)strtol(argv[5], NULL, 10);
     }
     if (n < 1 || conc < 1 || conc > MAX_SLOTS || rounds < 1) {
-        fprintf(stderr, "bench_curl_multi: bad N, CONCURRENCY or ROUNDS\n");
+        fprintf(stderr, "bench_curl_loop: bad N, CONCURRENCY or ROUNDS\n");
         return 2;
     }
-    f = fopen(argv[1], "rb");
+    f = fopen(argv[2], "rb");
     if (f == NULL) {
-        perror(argv[1]);
+        perror(argv[2]);
         return 2;
     }
     len = fread(r.text, 1, sizeof(r.text) - 1, f);
     fclose(f);
     r.text[len] = '\0';
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || parse_request(&r) != 0) {
-        fprintf(stderr, "bench_curl_multi: cannot read the request in %s\n", argv[1]);
+        fprintf(stderr, "bench_curl_loop: cannot read the request in %s\n", argv[2]);
         goto cleanup;
     }
-    if (run_round(&r, conc * 4L, conc) < 0) { /* warm-up */
+    if (seq) {
+        easy = new_easy(&r);
+        if (easy == NULL || run_seq(easy, 64) < 0) { /* warm-up */
+            goto cleanup;
+        }
+    } else if (run_multi(&r, conc * 4L, conc) < 0) { /* warm-up */
         goto cleanup;
     }
     for (i = 0; i < rounds; i++) {
-        double t = run_round(&r, n, conc);
+        double c0 = cpu_now();
+        double t = seq ? run_seq(easy, n) : run_multi(&r, n, conc);
+        double cpu = cpu_now() - c0;
         if (t <= 0) {
             goto cleanup;
         }
-        best = best < 0 || t < best ? t : best;
+        printf("%.0f %.2f\n", (double)n / t, cpu * 1e6 / (double)n);
     }
-    printf("concurrent.curl_multi_rps %.0f\n", (double)n / best);
     status = 0;
 cleanup:
+    if (easy != NULL) {
+        curl_easy_cleanup(easy);
+    }
     curl_slist_free_all(r.headers);
     curl_global_cleanup();
     return status;

@@ -2,14 +2,16 @@
 /* make bench: appmesh_batch driven from C (no Lua), between the plain curl loop and appmesh.map
  * in bench_concurrent.sh, so that the binding's share of the cost can be told apart. Not a test. */
 /*
- * Usage: bench_batch_loop URL N CONCURRENCY [ROUNDS]
+ * Usage: bench_appmesh_loop URL N CONCURRENCY [ROUNDS]
  * Each round makes a batch (a fresh multi handle, as each appmesh.map does) and sends N
  * UpdateVirtualService calls at CONCURRENCY, keeping 4 * CONCURRENCY queued; prints the best
  * round as "concurrent.c_batch_rps <n>". Exits 1 when a call fails.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "appmesh/appmesh.h"
@@ -21,8 +23,47 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One round; returns the seconds it took, or -1 (message printed) on a failure. */
-static double run_round(struct appmesh_client *c, long n, int conc)
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void update_input(struct appmesh_update_virtual_service_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->mesh_name = "bench-mesh";
+    in->virtual_service_name = "svc.local";
+    in->has_spec = true;
+    in->spec.provider.kind = APPMESH_PROVIDER_VIRTUAL_NODE;
+    in->spec.provider.u.virtual_node.virtual_node_name = "vn";
+}
+
+/* One sequential round; returns the seconds it took, or -1 (message printed) on a failure. */
+static double run_seq(struct appmesh_client *c, long n)
+{
+    struct appmesh_update_virtual_service_input in;
+    double t0 = now();
+    long i = 0;
+
+    update_input(&in);
+    for (i = 0; i < n; i++) {
+        struct appmesh_error err = {0};
+        struct appmesh_virtual_service_data out;
+        memset(&out, 0, sizeof(out));
+        if (appmesh_client_update_virtual_service(c, &in, &out, NULL, &err) != APPMESH_OK) {
+            fprintf(stderr, "bench_appmesh_loop: call failed: %s\n", err.message);
+            return -1;
+        }
+        appmesh_virtual_service_data_cleanup(&out);
+    }
+    return now() - t0;
+}
+
+/* One batch round; returns the seconds it took, or -1 (message printed) on a failure. */
+static double run_batch(struct appmesh_client *c, long n, int conc)
 {
     struct appmesh_error err = {0};
     struct appmesh_batch_options bo;
@@ -36,33 +77,28 @@ static double run_round(struct appmesh_client *c, long n, int conc)
 
     memset(&bo, 0, sizeof(bo));
     bo.concurrency = conc;
-    memset(&in, 0, sizeof(in));
-    in.mesh_name = "bench-mesh";
-    in.virtual_service_name = "svc.local";
-    in.has_spec = true;
-    in.spec.provider.kind = APPMESH_PROVIDER_VIRTUAL_NODE;
-    in.spec.provider.u.virtual_node.virtual_node_name = "vn";
+    update_input(&in);
     if (appmesh_batch_new(c, &bo, &b, &err) != APPMESH_OK) {
-        fprintf(stderr, "bench_batch_loop: %s\n", err.message);
+        fprintf(stderr, "bench_appmesh_loop: %s\n", err.message);
         return -1;
     }
     while (done < n) {
         while (added < n && appmesh_batch_pending(b) < (size_t)conc * 4) {
             if (appmesh_batch_add_update(b, &in, NULL, NULL, &err) != APPMESH_OK) {
-                fprintf(stderr, "bench_batch_loop: %s\n", err.message);
+                fprintf(stderr, "bench_appmesh_loop: %s\n", err.message);
                 goto cleanup;
             }
             added++;
         }
         if (appmesh_batch_perform(b, 1.0, &err) != APPMESH_OK) {
-            fprintf(stderr, "bench_batch_loop: %s\n", err.message);
+            fprintf(stderr, "bench_appmesh_loop: %s\n", err.message);
             goto cleanup;
         }
         while (appmesh_batch_take(b, &res)) {
             appmesh_virtual_service_data_cleanup(&res.data);
             appmesh_virtual_service_list_cleanup(&res.list);
             if (res.status != APPMESH_OK) {
-                fprintf(stderr, "bench_batch_loop: call failed: %s\n", res.err.message);
+                fprintf(stderr, "bench_appmesh_loop: call failed: %s\n", res.err.message);
                 goto cleanup;
             }
             done++;
@@ -80,48 +116,51 @@ int main(int argc, char **argv)
     struct appmesh_client_options o;
     struct appmesh_credentials creds = {0};
     struct appmesh_client *c = NULL;
+    bool seq = false;
     long n = 0;
     int conc = 0;
-    int rounds = 5;
+    int rounds = 1;
     int i = 0;
-    double best = -1;
     int status = 1;
 
-    if (argc < 4) {
-        fprintf(stderr, "usage: bench_batch_loop URL N CONCURRENCY [ROUNDS]\n");
+    if (argc < 5 || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "batch") != 0)) {
+        fprintf(stderr, "usage: bench_appmesh_loop seq|batch URL N CONCURRENCY [ROUNDS]\n");
         return 2;
     }
-    n = strtol(argv[2], NULL, 10);
-    conc = (int)strtol(argv[3], NULL, 10);
-    if (argc > 4) {
-        rounds = (int)strtol(argv[4], NULL, 10);
+    seq = strcmp(argv[1], "seq") == 0;
+    n = strtol(argv[3], NULL, 10);
+    conc = (int)strtol(argv[4], NULL, 10);
+    if (argc > 5) {
+        rounds = (int)strtol(argv[5], NULL, 10);
     }
     if (n < 1 || conc < 1 || rounds < 1) {
-        fprintf(stderr, "bench_batch_loop: bad N, CONCURRENCY or ROUNDS\n");
+        fprintf(stderr, "bench_appmesh_loop: bad N, CONCURRENCY or ROUNDS\n");
         return 2;
     }
     memset(&o, 0, sizeof(o));
     creds.access_key_id = "AKIDEXAMPLE";
     creds.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     o.region = "us-east-1";
-    o.endpoint = argv[1];
+    o.endpoint = argv[2];
     o.credentials = &creds;
     o.max_attempts = 1;
     if (appmesh_client_new(NULL, &o, &c, &err) != APPMESH_OK) {
-        fprintf(stderr, "bench_batch_loop: %s\n", err.message);
+        fprintf(stderr, "bench_appmesh_loop: %s\n", err.message);
         return 1;
     }
-    if (run_round(c, conc * 4L, conc) < 0) { /* warm-up */
+    /* warm-up */
+    if ((seq ? run_seq(c, 64) : run_batch(c, conc * 4L, conc)) < 0) {
         goto cleanup;
     }
     for (i = 0; i < rounds; i++) {
-        double t = run_round(c, n, conc);
+        double c0 = cpu_now();
+        double t = seq ? run_seq(c, n) : run_batch(c, n, conc);
+        double cpu = cpu_now() - c0;
         if (t <= 0) {
             goto cleanup;
         }
-        best = best < 0 || t < best ? t : best;
+        printf("%.0f %.2f\n", (double)n / t, cpu * 1e6 / (double)n);
     }
-    printf("concurrent.c_batch_rps %.0f\n", (double)n / best);
     status = 0;
 cleanup:
     appmesh_client_destroy(c);

@@ -1,0 +1,43 @@
+#!/bin/sh
+# make bench: sequential keep-alive UpdateVirtualService calls against a fast loopback server
+# (Debian's nginx, tests/bench/lib/nginx.sh): the blocking client from C and from Lua, each
+# against a plain libcurl loop re-sending the same prepared request on one easy handle
+# (bench-tools/bench_curl_loop seq). Contenders interleaved round by round, median of per-round
+# ratios (tests/bench/lib/compare.sh). With taskset and two or more CPUs, the server runs on
+# CPU 1 and the clients on CPU 0.
+# Usage: tests/bench/bench_sequential.sh BUILD_DIR [N]   (ROUNDS=9 in the environment by default)
+set -u
+build=${1:-build-bench}
+n=${2:-2000}
+rounds=${ROUNDS:-9}
+here=$(dirname "$0")
+tools="$build/bench-tools"
+. "$here/lib/nginx.sh"
+. "$here/lib/compare.sh"
+
+pin_server=
+pin=
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  pin_server=1
+  pin="taskset -c 0"
+fi
+for f in "$tools/bench_curl_loop" "$tools/bench_appmesh_loop" "$build/appmesh-lua"; do
+  [ -x "$f" ] || { echo "bench_sequential: $f not built" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'nginx_stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+nginx_start $pin_server || exit 1
+
+run_curl_easy() { $pin "$tools/bench_curl_loop" seq "$tmp/request.txt" "$n" 1 1; }
+run_c_blocking() { $pin "$tools/bench_appmesh_loop" seq "$nginx_url" "$n" 1 1; }
+run_lua_blocking() { $pin "$build/appmesh-lua" "$here/bench_http.lua" seq "$nginx_url" "$n" 1 1; }
+
+# the request the plain loop re-sends: appmesh's own, from its dry run
+"$build/appmesh-lua" "$here/bench_http.lua" seq "$nginx_url" 1 1 0 "$tmp/request.txt" || exit 1
+echo "sequential.server $nginx_version ($nginx_url); N=$n calls a round, one at a time, keep-alive;" \
+  "$rounds rounds, contenders interleaved${pin:+; clients on CPU 0, server on CPU 1}"
+interleave "$tmp" "$rounds" curl_easy c_blocking lua_blocking || exit 1
+report sequential "$tmp" curl_easy
+report sequential "$tmp" c_blocking "(appmesh_client_update_virtual_service from C)"
+report sequential "$tmp" lua_blocking "(client:update_virtual_service from Lua)"
