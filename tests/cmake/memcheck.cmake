@@ -32,13 +32,28 @@ set(APPMESH_MEMCHECK_ENV
 
 set(APPMESH_MEMCHECK_TESTS)
 
+# Cases that cannot pass under valgrind for a reason that is not a memory error; the rest of
+# their program runs case by case (tests/memcheck/run_except.sh).
+# - cred_process.reports_a_command_that_does_not_exist: valgrind runs glibc's posix_spawn child
+#   (clone with CLONE_VM | CLONE_VFORK) as a plain fork, so a failed exec comes back as exit
+#   status 127 instead of posix_spawn's ENOENT, and the case checks the ENOENT message.
+set(APPMESH_MEMCHECK_SKIP_cred_process reports_a_command_that_does_not_exist)
+
 # The core tests, as core.<module> runs them (from tests/).
 foreach(src ${APPMESH_TEST_SOURCES})
   get_filename_component(name ${src} NAME_WE)
   string(REGEX REPLACE "^test_" "" module ${name})
-  add_test(NAME memcheck.core.${module}
-    COMMAND env ${APPMESH_MEMCHECK_ENV} ${APPMESH_MEMCHECK_VALGRIND} $<TARGET_FILE:${name}>
-    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
+  if(DEFINED APPMESH_MEMCHECK_SKIP_${module})
+    string(REPLACE ";" "," skip "${APPMESH_MEMCHECK_SKIP_${module}}")
+    add_test(NAME memcheck.core.${module}
+      COMMAND env ${APPMESH_MEMCHECK_ENV} sh ${CMAKE_SOURCE_DIR}/tests/memcheck/run_except.sh
+        $<TARGET_FILE:${name}> ${skip} ${APPMESH_MEMCHECK_VALGRIND}
+      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
+  else()
+    add_test(NAME memcheck.core.${module}
+      COMMAND env ${APPMESH_MEMCHECK_ENV} ${APPMESH_MEMCHECK_VALGRIND} $<TARGET_FILE:${name}>
+      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
+  endif()
   list(APPEND APPMESH_MEMCHECK_TESTS memcheck.core.${module})
 endforeach()
 
