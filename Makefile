@@ -7,7 +7,8 @@ DEB_PACKAGES = liblua5.4-dev lua5.4 lua-cjson libcurl4-openssl-dev libmbedtls-de
                lua-busted python3 python3-botocore cmake pkg-config libedit-dev openssl curl luarocks time \
                gcc make
 
-.PHONY: all build compile deps check-deps report-deps test soak bench demo install clean format
+.PHONY: all build compile deps check-deps report-deps test soak bench demo install clean format fuzz \
+        memcheck
 
 # Plain `make` installs nothing: it says which packages are missing and stops.
 all: report-deps compile
@@ -64,6 +65,26 @@ bench:
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAPPMESH_SANITIZE=OFF >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	@sh tests/bench/run.sh build-bench
+
+# The fuzz targets (tests/fuzz) under libFuzzer with ASan+UBSan, FUZZ_TIME seconds each; new
+# inputs go to build-fuzz/fuzz-corpus (the checked-in corpus only seeds them). Needs clang 14
+# and libclang-rt-14-dev.
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+fuzz: check-deps
+	@CC=$(or $(FUZZ_CC),clang) cmake -S . -B build-fuzz -DAPPMESH_FUZZ=ON -DAPPMESH_SANITIZE=OFF \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(FUZZ_CFLAGS)" >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_TIME)
+
+# The C tests and a Lua script against the emulator under valgrind (no ASan), zero errors and
+# zero leaks; suppressions for libraries we do not own are in tests/memcheck/.
+memcheck: check-deps
+	@cmake -S . -B build-memcheck -DAPPMESH_MEMCHECK=ON -DAPPMESH_SANITIZE=OFF \
+	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-memcheck -j $(JOBS)
+	@cd build-memcheck && ctest --output-on-failure -j $(JOBS) -L memcheck
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

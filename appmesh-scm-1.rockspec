@@ -60,6 +60,7 @@ build = {
       ["appmesh.progress"] = "scripts/lib/appmesh/progress.lua",
       ["appmesh.report"] = "scripts/lib/appmesh/report.lua",
       ["appmesh.runner"] = "scripts/lib/appmesh/runner.lua",
+      ["appmesh.sandbox"] = "scripts/lib/appmesh/sandbox.lua",
       ["appmesh.selection"] = "scripts/lib/appmesh/selection.lua",
     },
   },

@@ -71,7 +71,8 @@ static bool key_precedes(lua_State *L, int a, int b)
 }
 
 /* prefix + the key at k as a path component: ".name" (bytes outside printable ASCII as \xNN,
- * long names cut) or "[1]", "[true]", "[table]" for keys that are not strings. */
+ * long names cut), "[\"\"]" for the empty name, or "[1]", "[true]", "[table]" for keys that
+ * are not strings. */
 static void key_path(lua_State *L, int k, const char *prefix, char *out, size_t outsize)
 {
     size_t n = 0;
@@ -80,7 +81,9 @@ static void key_path(lua_State *L, int k, const char *prefix, char *out, size_t 
     if (n >= outsize) {
         return;
     }
-    if (lua_type(L, k) == LUA_TSTRING) {
+    if (lua_type(L, k) == LUA_TSTRING && lua_rawlen(L, k) == 0) {
+        snprintf(out + n, outsize - n, "[\"\"]"); /* the empty name: a path must show it */
+    } else if (lua_type(L, k) == LUA_TSTRING) {
         size_t len = 0;
         const unsigned char *s = (const unsigned char *)lua_tolstring(L, k, &len);
         size_t shown = 0;

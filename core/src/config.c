@@ -996,6 +996,52 @@ static void describe_profile_key(char *buf,
     snprintf(buf, size, "%s in profile '%s' of %s", key, profile, am_config_path(cfg, from));
 }
 
+enum appmesh_status am_config_endpoint_url(const struct am_env *env,
+                                           const struct am_config *cfg,
+                                           const char *profile,
+                                           const char *env_id,
+                                           const char *const *service_keys,
+                                           const char **value,
+                                           char *where,
+                                           size_t where_size,
+                                           struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    const char *v = NULL;
+    char var[64];
+    size_t i = 0;
+
+    *value = NULL;
+    if (flag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", cfg, profile,
+             "ignore_configured_endpoint_urls")) {
+        return APPMESH_OK;
+    }
+    snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", env_id);
+    v = am_env_get(env, var);
+    if (v == NULL) {
+        snprintf(var, sizeof(var), "AWS_ENDPOINT_URL");
+        v = am_env_get(env, var);
+    }
+    if (v != NULL) {
+        snprintf(where, where_size, "%s", var);
+    }
+    for (i = 0; v == NULL && service_keys[i] != NULL; i++) {
+        st = am_config_service_get(cfg, profile, service_keys[i], "endpoint_url", &v, err);
+        if (st != APPMESH_OK) {
+            return st;
+        }
+        snprintf(where, where_size, "endpoint_url of %s in the services section of profile '%s'",
+                 service_keys[i], profile);
+    }
+    if (v == NULL) {
+        enum am_config_file from = AM_CONFIG_FILE_CONFIG;
+        v = am_config_get(cfg, profile, "endpoint_url", &from);
+        describe_profile_key(where, where_size, cfg, profile, "endpoint_url", from);
+    }
+    *value = v;
+    return APPMESH_OK;
+}
+
 static enum appmesh_status resolve_endpoint(const struct appmesh_client_options *opts,
                                             const struct am_env *env,
                                             const struct am_config *cfg,
@@ -1003,36 +1049,19 @@ static enum appmesh_status resolve_endpoint(const struct appmesh_client_options 
                                             struct am_settings *out,
                                             struct appmesh_error *err)
 {
-    static const char *const service_keys[] = {"app_mesh", "appmesh"};
+    static const char *const service_keys[] = {"app_mesh", "appmesh", NULL};
     enum appmesh_status st = APPMESH_OK;
     const char *v = nonempty(opts->endpoint);
     char where[160];
     struct am_url u;
     struct appmesh_error perr = {0};
-    size_t i = 0;
 
     snprintf(where, sizeof(where), "the endpoint option");
-    if (v == NULL && !flag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", cfg, profile,
-                           "ignore_configured_endpoint_urls")) {
-        static const char *const vars[] = {"AWS_ENDPOINT_URL_APP_MESH", "AWS_ENDPOINT_URL"};
-        for (i = 0; i < 2 && v == NULL; i++) {
-            v = am_env_get(env, vars[i]);
-            snprintf(where, sizeof(where), "%s", vars[i]);
-        }
-        for (i = 0; i < 2 && v == NULL; i++) {
-            st = am_config_service_get(cfg, profile, service_keys[i], "endpoint_url", &v, err);
-            if (st != APPMESH_OK) {
-                return st;
-            }
-            snprintf(where, sizeof(where),
-                     "endpoint_url of %s in the services section of "
-                     "profile '%s'",
-                     service_keys[i], profile);
-        }
-        if (v == NULL) {
-            enum am_config_file from = AM_CONFIG_FILE_CONFIG;
-            v = am_config_get(cfg, profile, "endpoint_url", &from);
-            describe_profile_key(where, sizeof(where), cfg, profile, "endpoint_url", from);
+    if (v == NULL) {
+        st = am_config_endpoint_url(env, cfg, profile, "APP_MESH", service_keys, &v, where,
+                                    sizeof(where), err);
+        if (st != APPMESH_OK) {
+            return st;
         }
     }
     if (v == NULL) {

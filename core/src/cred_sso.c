@@ -342,33 +342,18 @@ static enum appmesh_status portal_url(const struct am_cred_ctx *ctx,
                                       struct appmesh_buf *url,
                                       struct appmesh_error *err)
 {
+    static const char *const service_keys[] = {"sso", NULL};
     const char *v = NULL;
-    const char *ignore = am_env_get(ctx->env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-    const char *ignore_cfg =
-        am_config_get(ctx->config, ctx->profile, "ignore_configured_endpoint_urls", NULL);
-    bool ignored = ignore != NULL
-                       ? am_strcasecmp_n(ignore, strlen(ignore), "true", 4) == 0
-                       : (ignore_cfg != NULL &&
-                          am_strcasecmp_n(ignore_cfg, strlen(ignore_cfg), "true", 4) == 0);
+    char where[160];
     enum appmesh_status st = APPMESH_OK;
     struct am_url parsed;
     struct appmesh_error perr = {0};
     size_t n = 0;
 
-    if (!ignored) {
-        v = am_env_get(ctx->env, "AWS_ENDPOINT_URL_SSO");
-        if (v == NULL) {
-            v = am_env_get(ctx->env, "AWS_ENDPOINT_URL");
-        }
-        if (v == NULL) {
-            st = am_config_service_get(ctx->config, ctx->profile, "sso", "endpoint_url", &v, err);
-            if (st != APPMESH_OK) {
-                return st;
-            }
-        }
-        if (v == NULL) {
-            v = am_config_get(ctx->config, ctx->profile, "endpoint_url", NULL);
-        }
+    st = am_config_endpoint_url(ctx->env, ctx->config, ctx->profile, "SSO", service_keys, &v, where,
+                                sizeof(where), err);
+    if (st != APPMESH_OK) {
+        return st;
     }
     if (v == NULL) {
         const char *suffix =
@@ -376,7 +361,8 @@ static enum appmesh_status portal_url(const struct am_cred_ctx *ctx,
         return am_buf_printf(url, err, "https://portal.sso.%s%s", c->region, suffix);
     }
     if (am_url_parse(v, &parsed, &perr) != APPMESH_OK) {
-        return am_fail(err, APPMESH_ERR_CREDENTIALS, "the SSO endpoint: %s", perr.message);
+        return am_fail(err, APPMESH_ERR_CREDENTIALS, "the SSO endpoint: %s (from %s)", perr.message,
+                       where);
     }
     n = strlen(v);
     while (n > 0 && v[n - 1] == '/') {

@@ -316,16 +316,10 @@ struct sts_call {
     struct appmesh_buf form;          /* the form body (holds a web identity token: wiped) */
 };
 
-static bool is_true(const char *v)
-{
-    return v != NULL && am_strcasecmp_n(v, strlen(v), "true", 4) == 0;
-}
-
 /*
- * The STS endpoint (no trailing '/'): AWS_ENDPOINT_URL_STS, the profile's [services] sts
- * endpoint_url, AWS_ENDPOINT_URL, the profile's endpoint_url (unless configured endpoints are
- * ignored), else regional https://sts.{region}.{dnsSuffix} (the global endpoint without a
- * region). *signing_region is the region to sign for.
+ * The STS endpoint (no trailing '/'): as configured (am_config_endpoint_url, service STS),
+ * else regional https://sts.{region}.{dnsSuffix} (the global endpoint without a region).
+ * *signing_region is the region to sign for.
  */
 static enum appmesh_status sts_endpoint(const struct am_cred_ctx *ctx,
                                         const struct sts_call *c,
@@ -333,39 +327,20 @@ static enum appmesh_status sts_endpoint(const struct am_cred_ctx *ctx,
                                         const char **signing_region,
                                         struct appmesh_error *err)
 {
+    static const char *const service_keys[] = {"sts", NULL};
     const char *profile = ctx->client_profile != NULL ? ctx->client_profile : ctx->profile;
-    const struct am_config *cfg = ctx->config;
     enum appmesh_status st = APPMESH_OK;
     const char *v = NULL;
-    const char *where = NULL;
+    char where[160];
     struct am_url u;
     struct appmesh_error perr = {0};
     struct am_endpoint_params ep = {0};
-    bool ignore = false;
-    const char *ignore_var = am_env_get(ctx->env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 
     *signing_region = ctx->region != NULL ? ctx->region : "us-east-1";
-    ignore = ignore_var != NULL
-                 ? is_true(ignore_var)
-                 : is_true(am_config_get(cfg, profile, "ignore_configured_endpoint_urls", NULL));
-    if (!ignore) {
-        where = "AWS_ENDPOINT_URL_STS";
-        v = am_env_get(ctx->env, where);
-        if (v == NULL) {
-            where = "endpoint_url of sts in the profile's services section";
-            st = am_config_service_get(cfg, profile, "sts", "endpoint_url", &v, err);
-            if (st != APPMESH_OK) {
-                return st;
-            }
-        }
-        if (v == NULL) {
-            where = "AWS_ENDPOINT_URL";
-            v = am_env_get(ctx->env, where);
-        }
-        if (v == NULL) {
-            where = "endpoint_url in the profile";
-            v = am_config_get(cfg, profile, "endpoint_url", NULL);
-        }
+    st = am_config_endpoint_url(ctx->env, ctx->config, profile, "STS", service_keys, &v, where,
+                                sizeof(where), err);
+    if (st != APPMESH_OK) {
+        return st;
     }
     if (v != NULL) {
         if (am_url_parse(v, &u, &perr) != APPMESH_OK) {
@@ -377,18 +352,12 @@ static enum appmesh_status sts_endpoint(const struct am_cred_ctx *ctx,
     if (ctx->region == NULL) {
         return am_buf_append_str(url, "https://sts.amazonaws.com", err);
     }
-    /* endpoint.c knows the partitions: take its App Mesh URL and swap the service name. */
+    ep.service = "sts";
     ep.region = ctx->region;
     st = am_endpoint_resolve(&ep, url, &perr);
     if (st != APPMESH_OK) {
         return am_fail(err, st, "%s: STS endpoint: %s", c->provider, perr.message);
     }
-    if (url->len < 16 || memcmp(url->ptr, "https://appmesh.", 16) != 0) {
-        return am_fail(err, APPMESH_ERR_INTERNAL, "unexpected endpoint shape");
-    }
-    memcpy(url->ptr + 8, "sts", 3);
-    memmove(url->ptr + 11, url->ptr + 15, url->len - 15 + 1);
-    url->len -= 4;
     return APPMESH_OK;
 }
 

@@ -10,6 +10,9 @@
  * before (mandatory: a failed refresh is the call's error). After a refresh that failed, or
  * that brought credentials already inside the window, the next try waits REFRESH_BACKOFF
  * seconds of the client clock, so a batch of many calls does not refresh on every call.
+ * Finding no credentials at all is remembered as long (botocore looks once per client): a
+ * batch of 1,000 calls without credentials does not walk the chain, IMDS timeouts included,
+ * 1,000 times.
  */
 #define ADVISORY_REFRESH  (15 * 60.0)
 #define MANDATORY_REFRESH (10 * 60.0)
@@ -538,7 +541,22 @@ ensure_fresh(struct am_credentials_chain *chain, double now, struct appmesh_erro
     bool mandatory = false;
 
     if (!chain->cache.valid) {
-        return resolve(chain, now, err);
+        if (chain->cache.failed && now < chain->cache.next_try) {
+            if (err != NULL && err->status == APPMESH_OK) {
+                *err = chain->cache.failure;
+            }
+            return chain->cache.failure.status;
+        }
+        st = resolve(chain, now, &rerr);
+        if (st != APPMESH_OK && st != APPMESH_ERR_NOMEM) {
+            chain->cache.failed = true;
+            chain->cache.failure = rerr;
+            chain->cache.next_try = now + REFRESH_BACKOFF;
+        }
+        if (st != APPMESH_OK && err != NULL && err->status == APPMESH_OK) {
+            *err = rerr;
+        }
+        return st;
     }
     if (expires == 0 || now < expires - ADVISORY_REFRESH) {
         return APPMESH_OK;

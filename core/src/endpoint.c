@@ -409,8 +409,8 @@ enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p,
         goto cleanup;
     }
     suffix = p->use_dualstack ? part->dualstack_dns_suffix : part->dns_suffix;
-    st = am_buf_printf(url, err, "https://%s.%s.%s", p->use_fips ? "appmesh-fips" : "appmesh",
-                       p->region, suffix);
+    st = am_buf_printf(url, err, "https://%s%s.%s.%s", p->service != NULL ? p->service : "appmesh",
+                       p->use_fips ? "-fips" : "", p->region, suffix);
 
 cleanup:
     if (st != APPMESH_OK) {

@@ -98,10 +98,16 @@ void am_copy_text(char *dst, size_t dstsize, const char *src, size_t srclen)
         return;
     }
     n = srclen < dstsize - 1 ? srclen : dstsize - 1;
-    /* Do not cut a UTF-8 sequence in half: back up over continuation bytes. */
+    /* Do not cut a UTF-8 sequence in half: back up over its continuation bytes to its lead
+     * byte (at most 3 back). More continuation bytes in a row are not UTF-8: cut there, or
+     * text that is all continuation bytes would come out empty. */
     if (n < srclen) {
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) {
-            n--;
+        size_t back = 0;
+        while (back < 3 && back < n && ((unsigned char)src[n - back] & 0xC0) == 0x80) {
+            back++;
+        }
+        if (((unsigned char)src[n - back] & 0xC0) != 0x80) {
+            n -= back;
         }
     }
     for (i = 0; i < n; i++) {

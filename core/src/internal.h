@@ -211,11 +211,12 @@ struct am_endpoint_params {
     const char *endpoint; /* custom endpoint URL, or NULL */
     bool use_fips;
     bool use_dualstack;
+    const char *service; /* the hostname's first label; NULL = "appmesh" */
 };
 /**
  * The App Mesh endpoint URL (no trailing '/'), replacing url's contents: a custom endpoint as
  * written (checked by am_url_parse; FIPS or dual-stack with it is an error), else
- * https://appmesh[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} of the region's partition.
+ * https://{service}[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} of the region's partition.
  * Errors: ENDPOINT with the reason (missing or invalid region, unsupported variant, bad URL).
  */
 enum appmesh_status am_endpoint_resolve(const struct am_endpoint_params *p,
@@ -313,6 +314,24 @@ enum appmesh_status am_config_service_get(const struct am_config *cfg,
                                           const char *key,
                                           const char **value,
                                           struct appmesh_error *err);
+
+/**
+ * The endpoint URL configured for one service, in the SDKs' order (an explicit option aside):
+ * AWS_ENDPOINT_URL_<env_id>, AWS_ENDPOINT_URL, the profile's `[services]` sub-section (the
+ * first of the NULL-terminated service_keys that has one), the profile's endpoint_url; none
+ * when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true.
+ * *value is NULL when none (borrowed from env or cfg; not checked); `where` receives where it
+ * came from, for messages. Errors: CONFIG (the profile names a services section that is missing).
+ */
+enum appmesh_status am_config_endpoint_url(const struct am_env *env,
+                                           const struct am_config *cfg,
+                                           const char *profile,
+                                           const char *env_id,
+                                           const char *const *service_keys,
+                                           const char **value,
+                                           char *where,
+                                           size_t where_size,
+                                           struct appmesh_error *err);
 
 /** Client settings after precedence (explicit > env > profile > default). Strings owned. */
 struct am_settings {

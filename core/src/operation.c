@@ -259,7 +259,9 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
             return st;
         }
     }
-    st = am_credentials_chain_get(c->credentials, am_client_now(c), &creds, &source, err);
+    /* Expiry times and STS signatures are the server's time too: the corrected clock. */
+    st = am_credentials_chain_get(c->credentials, am_client_now(c) + c->clock_skew, &creds, &source,
+                                  err);
     if (st != APPMESH_OK) {
         return st;
     }

@@ -105,14 +105,15 @@ static bool is_space(char c)
 
 /*
  * Write the error code found in [p, p + n) into err->aws_code: the text before any ':'
- * (a URI may follow), after the last '#' (a namespace may precede), trimmed.
+ * (a URI may follow), after the last '#' (a namespace may precede), trimmed, up to any NUL.
  * @return false when nothing is left, so the caller tries the next source.
  */
 static bool take_code(struct appmesh_error *err, const char *p, size_t n)
 {
-    const char *colon = memchr(p, ':', n);
+    const char *nul = memchr(p, '\0', n); /* a header may hold one: the code ends there */
+    const char *colon = memchr(p, ':', nul != NULL ? (size_t)(nul - p) : n);
     const char *start = p;
-    const char *end = colon != NULL ? colon : p + n;
+    const char *end = colon != NULL ? colon : (nul != NULL ? nul : p + n);
     const char *q = NULL;
 
     for (q = start; q < end; q++) {

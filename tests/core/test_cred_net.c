@@ -422,8 +422,10 @@ static int resolves_the_sts_endpoint_as_the_sdks_do(void)
          "http://127.0.0.1:4566/", "/eu-west-1/sts/"},
         {"role", "AWS_ENDPOINT_URL", "http://all.local:1", "eu-west-1", "http://all.local:1/",
          "/eu-west-1/sts/"},
+        {"sts-services", NULL, NULL, "eu-west-1", "http://sts.local:4566/", "/eu-west-1/sts/"},
+        /* the environment outranks the file, even the file's services section (as the SDKs) */
         {"sts-services", "AWS_ENDPOINT_URL", "http://all.local:1", "eu-west-1",
-         "http://sts.local:4566/", "/eu-west-1/sts/"},
+         "http://all.local:1/", "/eu-west-1/sts/"},
         {"sts-endpoint", NULL, NULL, "eu-west-1", "http://profile.local:4566/", "/eu-west-1/sts/"},
         {"sts-endpoint", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", "eu-west-1",
          "https://sts.eu-west-1.amazonaws.com/", "/eu-west-1/sts/"},

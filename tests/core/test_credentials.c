@@ -352,20 +352,27 @@ static int loads_static_credentials_once(void)
     return 0;
 }
 
-static int does_not_cache_a_failure(void)
+static int remembers_finding_nothing_for_a_few_seconds_then_looks_again(void)
 {
-    struct env_table t = {
-        .vars = {{"HOME", NO_HOME}, {"AWS_ACCESS_KEY_ID", NULL}, {"AWS_SECRET_ACCESS_KEY", NULL}}};
+    struct env_table t = {.vars = {{"HOME", NO_HOME},
+                                   {"AWS_EC2_METADATA_DISABLED", "true"},
+                                   {"AWS_ACCESS_KEY_ID", NULL},
+                                   {"AWS_SECRET_ACCESS_KEY", NULL}}};
     struct am_credentials_chain *chain = NULL;
     struct appmesh_credentials view;
     struct appmesh_error err = {0};
     CHECK_OK(chain_new(&t, NULL, NULL, &chain), &s_err);
-    CHECK_STATUS(am_credentials_chain_get(chain, 0, &view, NULL, &err), APPMESH_ERR_CREDENTIALS,
+    CHECK_STATUS(am_credentials_chain_get(chain, 100, &view, NULL, &err), APPMESH_ERR_CREDENTIALS,
                  &err);
-    t.vars[1][1] = "AKIDLATER";
-    t.vars[2][1] = ENV_SECRET;
+    t.vars[2][1] = "AKIDLATER";
+    t.vars[3][1] = ENV_SECRET;
+    /* within the back-off: the same error, without walking the chain again */
     appmesh_error_clear(&err);
-    CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
+    CHECK_STATUS(am_credentials_chain_get(chain, 104, &view, NULL, &err), APPMESH_ERR_CREDENTIALS,
+                 &err);
+    CHECK(strstr(err.message, "no credentials found") != NULL, err.message);
+    appmesh_error_clear(&err);
+    CHECK_OK(am_credentials_chain_get(chain, 106, &view, NULL, &err), &err);
     CHECK_STR_EQ(view.access_key_id, "AKIDLATER");
     am_credentials_chain_destroy(chain);
     return 0;
@@ -522,7 +529,8 @@ static const struct test_case cases[] = {
     {"lists_every_place_it_looked", lists_every_place_it_looked},
     {"lists_the_profile_it_looked_in", lists_the_profile_it_looked_in},
     {"loads_static_credentials_once", loads_static_credentials_once},
-    {"does_not_cache_a_failure", does_not_cache_a_failure},
+    {"remembers_finding_nothing_for_a_few_seconds_then_looks_again",
+     remembers_finding_nothing_for_a_few_seconds_then_looks_again},
     {"destroys_null", destroys_null},
     {"wipes_secrets_before_freeing_them", wipes_secrets_before_freeing_them},
     {"resolves_settings_and_credentials_when_memory_runs_out",

@@ -180,7 +180,7 @@ static int resolves_partitions_variants_and_custom_endpoints(void)
     size_t i = 0;
     for (i = 0; i < sizeof(s_resolve) / sizeof(s_resolve[0]); i++) {
         const struct resolve_case *c = &s_resolve[i];
-        struct am_endpoint_params p = {c->region, c->endpoint, c->fips, c->dualstack};
+        struct am_endpoint_params p = {c->region, c->endpoint, c->fips, c->dualstack, NULL};
         struct appmesh_error err = {0};
         struct appmesh_buf url;
         enum appmesh_status st;
@@ -206,7 +206,7 @@ static int resolves_partitions_variants_and_custom_endpoints(void)
 
 static int replaces_what_the_buffer_held(void)
 {
-    struct am_endpoint_params p = {"eu-west-1", NULL, false, false};
+    struct am_endpoint_params p = {"eu-west-1", NULL, false, false, NULL};
     struct appmesh_error err = {0};
     struct appmesh_buf url;
     am_buf_init(&url, &test_allocator, 0);
@@ -231,8 +231,8 @@ static enum appmesh_status resolve_once(void *ctx)
 
 static int reports_nomem_without_leaking(void)
 {
-    struct am_endpoint_params regional = {"ap-southeast-2", NULL, true, true};
-    struct am_endpoint_params custom = {NULL, "http://127.0.0.1:9000/", false, false};
+    struct am_endpoint_params regional = {"ap-southeast-2", NULL, true, true, NULL};
+    struct am_endpoint_params custom = {NULL, "http://127.0.0.1:9000/", false, false, NULL};
     CHECK(test_oom_loop(resolve_once, &regional, 10) == 0, "regional endpoint");
     CHECK(test_oom_loop(resolve_once, &custom, 10) == 0, "custom endpoint");
     return 0;
@@ -271,7 +271,8 @@ static int run_vector(const cJSON *tc)
     const char *want_url = json_str(endpoint, "url");
     const char *want_error = json_str(expect, "error");
     struct am_endpoint_params p = {json_str(params, "Region"), json_str(params, "Endpoint"),
-                                   json_bool(params, "UseFIPS"), json_bool(params, "UseDualStack")};
+                                   json_bool(params, "UseFIPS"), json_bool(params, "UseDualStack"),
+                                   NULL};
     struct appmesh_error err = {0};
     struct appmesh_buf url;
     enum appmesh_status st;

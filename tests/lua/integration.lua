@@ -54,6 +54,34 @@ function integration.listening(url)
   return code ~= 7 -- CURLE_COULDNT_CONNECT
 end
 
+--- A busted fixture for the enclosing describe block: starts the emulator before its first test
+--- (opts as for start_emulator, or a function returning them, called then), stops it after the
+--- last one asserting a clean exit, and resets its state before each test unless
+--- opts.keep_state (or opts is a function). Returns the emulator object, usable once the block
+--- runs.
+function integration.emulator_fixture(opts)
+  local busted = require "busted" -- the running busted's API (the spec's globals are not ours)
+  local emu, started = {}, nil
+  busted.lazy_setup(function()
+    started = integration.start_emulator(type(opts) == "function" and opts() or opts)
+    setmetatable(emu, { __index = started })
+  end)
+  busted.lazy_teardown(function()
+    if started then
+      started.stop()
+      if started.exit_code ~= 0 then
+        error("the emulator exited with status " .. tostring(started.exit_code), 0)
+      end
+    end
+  end)
+  if type(opts) == "table" and not opts.keep_state then
+    busted.before_each(function()
+      emu.reset()
+    end)
+  end
+  return emu
+end
+
 --- Start the emulator: opts.state (a file, default none), opts.tls, opts.args (a list of extra
 --- flags). Returns an object: url, ca (with tls), pid, and the control methods below. The child
 --- gets SIGTERM when this process dies (setpriv --pdeathsig), so a crashed run leaves nothing

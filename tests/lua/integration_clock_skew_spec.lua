@@ -11,25 +11,10 @@ local SERVICE = "colorteller-red.demo.local"
 
 for _, offset in ipairs({ 3600, -3600 }) do
   describe("a client whose clock is " .. (offset > 0 and "an hour behind" or "an hour ahead"), function()
-    local emu
-
-    lazy_setup(function()
-      emu = integration.start_emulator({
-        state = integration.SEED,
-        args = { "--clock-offset", tostring(offset) },
-      })
-    end)
-
-    lazy_teardown(function()
-      if emu then
-        emu.stop()
-        assert.equal(0, emu.exit_code)
-      end
-    end)
-
-    before_each(function()
-      emu.reset()
-    end)
+    local emu = integration.emulator_fixture({
+      state = integration.SEED,
+      args = { "--clock-offset", tostring(offset) },
+    })
 
     it("updates in 2 attempts, and the next call takes 1 (blocking driver)", function()
       local c = assert(appmesh.client(integration.client_options(emu)))

@@ -27,10 +27,10 @@ end
 ]]
 
 describe("credential providers against the emulator", function()
-  local emu, dir
+  local emu = integration.emulator_fixture({ state = integration.SEED })
+  local dir
 
   lazy_setup(function()
-    emu = integration.start_emulator({ state = integration.SEED })
     dir = os.tmpname()
     os.remove(dir)
     assert(os.execute("mkdir -p " .. q(dir)))
@@ -53,17 +53,9 @@ describe("credential providers against the emulator", function()
   end)
 
   lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
     if dir then
       os.execute("rm -rf " .. q(dir))
     end
-  end)
-
-  before_each(function()
-    emu.reset()
   end)
 
   --- Run the script under the host with `env` (added to the integration environment).

@@ -11,22 +11,7 @@ local EXAMPLE = integration.build .. "/examples/update_virtual_service"
 local MESH = integration.MESH
 
 describe("examples/update_virtual_service.c against the emulator", function()
-  local emu
-
-  lazy_setup(function()
-    emu = integration.start_emulator({ state = integration.SEED })
-  end)
-
-  lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
-  end)
-
-  before_each(function()
-    emu.reset()
-  end)
+  local emu = integration.emulator_fixture({ state = integration.SEED })
 
   --- Run the example (or `program`) with `args`; returns stdout, stderr, exit code.
   local function example(args, env, program)

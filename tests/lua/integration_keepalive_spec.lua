@@ -16,18 +16,7 @@ local SERVICES = {
 }
 
 describe("a 1,000-update run", function()
-  local emu
-
-  lazy_setup(function()
-    emu = integration.start_emulator({ state = integration.SEED })
-  end)
-
-  lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
-  end)
+  local emu = integration.emulator_fixture({ state = integration.SEED, keep_state = true })
 
   it("uses one keep-alive connection for all 1,000 updates, each once", function()
     local before = {}

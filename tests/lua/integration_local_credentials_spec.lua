@@ -90,22 +90,10 @@ local function run_update(env)
 end
 
 describe("credentials from SSO and credential_process", function()
-  local emu
+  local emu = integration.emulator_fixture({ state = integration.SEED })
   local home
 
-  lazy_setup(function()
-    emu = integration.start_emulator({ state = integration.SEED })
-  end)
-
-  lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
-  end)
-
   before_each(function()
-    emu.reset()
     home = make_home()
   end)
 

@@ -8,22 +8,7 @@ end
 local appmesh = require "appmesh"
 
 describe("the client against the emulator over TLS", function()
-  local emu
-
-  lazy_setup(function()
-    emu = integration.start_emulator({ state = integration.SEED, tls = true })
-  end)
-
-  lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
-  end)
-
-  before_each(function()
-    emu.reset()
-  end)
+  local emu = integration.emulator_fixture({ state = integration.SEED, tls = true })
 
   local function switch(c)
     return c:update_virtual_service(integration.params("colorteller-red.demo.local",

@@ -85,6 +85,27 @@ return { defaults = { spec = {} }, updates = services{ meshName = "m" } }]])
     assert.equal("picked", m.entries[1].virtualServiceName)
   end)
 
+  it("stops a Lua manifest that never returns, even through pcall", function()
+    local limits = { instructions = 100000, seconds = 5 }
+    for _, body in ipairs({ "while true do end", "pcall(function() while true do end end)" }) do
+      local path = sh.file("loop.lua", body .. "\nreturn {}\n")
+      local m, err = manifest.load(path, { limits = limits })
+      assert.is_nil(m)
+      assert.equal(path .. ": stopped after 100000 instructions (the limit)", err)
+    end
+  end)
+
+  it("loads a 10,000-entry Lua manifest within the default limits", function()
+    local path = sh.file("many.lua", [[
+local updates = {}
+for i = 1, 10000 do
+  updates[i] = { meshName = "m", virtualServiceName = "svc-" .. i, spec = {} }
+end
+return { updates = updates }]])
+    local m = assert(manifest.load(path))
+    assert.equal(10000, #m.entries)
+  end)
+
   local failures = {
     { "a JSON syntax error with its line and column", "m.json",
       '{"updates": [\n  {"meshName": "m",,}\n]}',

@@ -74,9 +74,8 @@ local function rss()
 end
 
 describe("soak", function()
-  local emu, seed_path
-
-  lazy_setup(function()
+  local seed_path
+  local emu = integration.emulator_fixture(function()
     seed_path = write_seed()
     local args = { "--seed", "20261125" }
     for _, row in ipairs(FAULTS) do
@@ -88,14 +87,10 @@ describe("soak", function()
       args[#args + 1] = "--fault"
       args[#args + 1] = cjson.encode(f)
     end
-    emu = integration.start_emulator({ state = seed_path, args = args })
+    return { state = seed_path, args = args }
   end)
 
   lazy_teardown(function()
-    if emu then
-      emu.stop()
-      assert.equal(0, emu.exit_code)
-    end
     os.remove(seed_path)
   end)
 

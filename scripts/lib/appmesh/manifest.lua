@@ -4,6 +4,7 @@
 -- Defaults fill the keys an entry leaves out; unknown keys, duplicate (meshName,
 -- virtualServiceName) entries and an empty list are refused, naming the file and line.
 local codec = require "appmesh.codec"
+local sandbox = require "appmesh.sandbox"
 
 local manifest = {}
 
@@ -70,19 +71,9 @@ function manifest.key(params)
   return tostring(params.meshName) .. "/" .. tostring(params.virtualServiceName)
 end
 
--- Globals a Lua manifest sees: plain functions and libraries that cannot touch the outside.
-local function manifest_env(helpers)
-  local env = {
-    assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
-    select = select, tonumber = tonumber, tostring = tostring, type = type,
-    string = codec.copy(string), table = codec.copy(table), math = codec.copy(math),
-    utf8 = codec.copy(utf8), getenv = os.getenv,
-  }
-  for k, v in pairs(helpers or {}) do
-    env[k] = v
-  end
-  return env
-end
+--- Limits for running a Lua manifest (its own code and the selection helpers' Lua; the calls
+--- they make run elsewhere): Lua VM instructions and CPU seconds.
+manifest.DEFAULT_LIMITS = { instructions = 200000000, seconds = 30 }
 
 local function read_all(path)
   local f, err = io.open(path, "rb")
@@ -98,13 +89,17 @@ end
 -- @tparam string path
 -- @tparam[opt] table helpers extra globals for Lua manifests (e.g. the selection helpers)
 -- @return table|nil document, string|nil text (JSON only), or nil and the message
-local function read_document(path, helpers)
+local function read_document(path, helpers, limits)
   if path:match("%.lua$") then
-    local chunk, err = loadfile(path, "t", manifest_env(helpers))
+    local globals = { getenv = os.getenv }
+    for k, v in pairs(helpers or {}) do
+      globals[k] = v
+    end
+    local chunk, err = loadfile(path, "t", sandbox.env(globals))
     if not chunk then
       return nil, err
     end
-    local ok, doc = pcall(chunk)
+    local ok, doc = sandbox.call(limits or manifest.DEFAULT_LIMITS, chunk)
     if not ok then
       local msg = tostring(doc)
       if not msg:find(path, 1, true) then
@@ -130,7 +125,8 @@ end
 
 --- Load a manifest and expand it into entries.
 -- @tparam string path a `.json` file or a `.lua` file
--- @tparam[opt] table opts `helpers`: extra globals for Lua manifests; `shared`: entries share
+-- @tparam[opt] table opts `helpers`: extra globals for Lua manifests; `limits`: for running a
+--   Lua manifest (default manifest.DEFAULT_LIMITS); `shared`: entries share
 --   the values they take from the document and from defaults instead of each holding its own
 --   deep copy (much less memory for a long manifest; for a caller that only reads them)
 -- @treturn table|nil `{ source, entries = {params...}, where = {"file:line (updates[i])"...},
@@ -138,7 +134,7 @@ end
 -- @treturn string the message ("file:line: ...") on failure
 function manifest.load(path, opts)
   opts = opts or {}
-  local doc, text = read_document(path, opts.helpers)
+  local doc, text = read_document(path, opts.helpers, opts.limits)
   if doc == nil then
     return nil, text
   end

@@ -5,6 +5,7 @@
 -- errors or never returns is reported (file, rule, entry) instead of hanging the run.
 local codec = require "appmesh.codec"
 local plan = require "appmesh.plan"
+local sandbox = require "appmesh.sandbox"
 
 local policy = {}
 
@@ -14,82 +15,18 @@ policy.DEFAULT_LIMITS = { instructions = 10000000, seconds = 2 }
 
 local RULE_KEYS = { name = true, severity = true, check = true, description = true, needs = true }
 local NEEDS = { inventory = true }
-local LIMIT = setmetatable({}, {
-  __tostring = function()
-    return "policy limit reached"
-  end,
-})
-local HOOK_STEP = 1000
-
--- The guard of the call that is running now (calls never nest).
-local active = nil
-
-local function rethrow_if_tripped(...)
-  if active and active.tripped then
-    error(LIMIT, 0)
-  end
-  return ...
-end
-
--- Globals a policy file sees. pcall and xpcall cannot swallow the limit.
+-- Globals a policy file sees (sandbox.env) plus a few of os and a print to stderr.
 local function policy_env(source)
-  local env = {
-    assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
-    select = select, tonumber = tonumber, tostring = tostring, type = type,
-    rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset,
-    setmetatable = setmetatable, getmetatable = getmetatable,
-    string = codec.copy(string), table = codec.copy(table), math = codec.copy(math),
-    utf8 = codec.copy(utf8),
+  return sandbox.env({
     os = { getenv = os.getenv, time = os.time, date = os.date, clock = os.clock },
-    _VERSION = _VERSION,
-  }
-  env.pcall = function(f, ...)
-    return rethrow_if_tripped(pcall(f, ...))
-  end
-  env.xpcall = function(f, h, ...)
-    return rethrow_if_tripped(xpcall(f, h, ...))
-  end
-  env.print = function(...)
-    local parts = table.pack(...)
-    for i = 1, parts.n do
-      parts[i] = tostring(parts[i])
-    end
-    io.stderr:write(source, ": ", table.concat(parts, "\t"), "\n")
-  end
-  return env
-end
-
---- Call fn(...) in its own coroutine under the limits.
--- @treturn boolean ok
--- @return the first result, or the error message
-local function guarded_call(limits, fn, ...)
-  local co = coroutine.create(fn)
-  local guard = { tripped = false, count = 0, deadline = os.clock() + limits.seconds }
-  debug.sethook(co, function()
-    guard.count = guard.count + HOOK_STEP
-    if guard.tripped then
-      error(LIMIT, 0)
-    elseif guard.count > limits.instructions then
-      guard.tripped = string.format("stopped after %d instructions (the limit)",
-        limits.instructions)
-      error(LIMIT, 0)
-    elseif os.clock() > guard.deadline then
-      guard.tripped = string.format("stopped after %g s (the limit)", limits.seconds)
-      error(LIMIT, 0)
-    end
-  end, "", HOOK_STEP)
-  local saved = active
-  active = guard
-  local ok, result = coroutine.resume(co, ...)
-  active = saved
-  if guard.tripped then
-    return false, guard.tripped
-  elseif not ok then
-    return false, tostring(result)
-  elseif coroutine.status(co) ~= "dead" then
-    return false, "yielded (a rule must return)"
-  end
-  return true, result
+    print = function(...)
+      local parts = table.pack(...)
+      for i = 1, parts.n do
+        parts[i] = tostring(parts[i])
+      end
+      io.stderr:write(source, ": ", table.concat(parts, "\t"), "\n")
+    end,
+  })
 end
 
 local function limits_of(opts)
@@ -152,7 +89,7 @@ function policy.load(path, opts)
     end
     return nil, err
   end
-  local ok, rules = guarded_call(limits, chunk)
+  local ok, rules = sandbox.call(limits, chunk)
   if not ok then
     if not rules:find(path, 1, true) then
       rules = path .. ": " .. rules
@@ -245,7 +182,7 @@ function policy.evaluate(rules, update, current, ctx, opts)
   local limits = limits_of(opts)
   local verdict = { denials = {}, warnings = {} }
   for _, rule in ipairs(rules) do
-    local ok, why = guarded_call(limits, rule.check, codec.copy(update), codec.copy(current), ctx)
+    local ok, why = sandbox.call(limits, rule.check, codec.copy(update), codec.copy(current), ctx)
     local entry = tostring(update.meshName) .. "/" .. tostring(update.virtualServiceName)
     if not ok then
       return nil, string.format("%s: rule '%s' on %s: %s", rule.source, rule.name, entry, why)
