@@ -378,6 +378,33 @@ static int remembers_finding_nothing_for_a_few_seconds_then_looks_again(void)
     return 0;
 }
 
+static int drops_only_the_credentials_the_service_said_expired(void)
+{
+    struct env_table t = {.vars = {{"HOME", NO_HOME},
+                                   {"AWS_EC2_METADATA_DISABLED", "true"},
+                                   {"AWS_ACCESS_KEY_ID", "AKIDFIRST"},
+                                   {"AWS_SECRET_ACCESS_KEY", ENV_SECRET}}};
+    struct am_credentials_chain *chain = NULL;
+    struct appmesh_credentials view;
+    struct appmesh_error err = {0};
+    CHECK_OK(chain_new(&t, NULL, NULL, &chain), &s_err);
+    CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
+    CHECK_STR_EQ(view.access_key_id, "AKIDFIRST");
+    t.vars[2][1] = "AKIDSECOND";
+    /* other keys (a call signed before a refresh), and NULLs, leave the cache alone */
+    am_credentials_chain_expire(chain, "AKIDOLDER");
+    am_credentials_chain_expire(chain, NULL);
+    am_credentials_chain_expire(NULL, "AKIDFIRST");
+    CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
+    CHECK_STR_EQ(view.access_key_id, "AKIDFIRST");
+    /* the cached ones: the next get looks again */
+    am_credentials_chain_expire(chain, "AKIDFIRST");
+    CHECK_OK(am_credentials_chain_get(chain, 0, &view, NULL, &err), &err);
+    CHECK_STR_EQ(view.access_key_id, "AKIDSECOND");
+    am_credentials_chain_destroy(chain);
+    return 0;
+}
+
 static int destroys_null(void)
 {
     am_credentials_chain_destroy(NULL);
@@ -529,6 +556,8 @@ static const struct test_case cases[] = {
     {"lists_every_place_it_looked", lists_every_place_it_looked},
     {"lists_the_profile_it_looked_in", lists_the_profile_it_looked_in},
     {"loads_static_credentials_once", loads_static_credentials_once},
+    {"drops_only_the_credentials_the_service_said_expired",
+     drops_only_the_credentials_the_service_said_expired},
     {"remembers_finding_nothing_for_a_few_seconds_then_looks_again",
      remembers_finding_nothing_for_a_few_seconds_then_looks_again},
     {"destroys_null", destroys_null},
