@@ -57,8 +57,9 @@ demo: build
 	@sh examples/run_demo.sh $(BUILD)
 
 # What `make bench` needs beyond DEB_PACKAGES: the loopback server of the HTTP benchmarks
-# (nginx-light pulls nginx), installed by the same check (needs root when missing).
-BENCH_PACKAGES = nginx-light
+# (nginx-light pulls nginx) and its echo module (the slow server of bench_concurrent.sh's
+# latency figures), installed by the same check (needs root when missing).
+BENCH_PACKAGES = nginx-light libnginx-mod-http-echo
 
 bench:
 	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"

@@ -570,7 +570,9 @@ enum appmesh_status am_multi_wait(struct am_multi *m, int timeout_ms, struct app
     int running = 0;
     CURLMcode mc = curl_multi_perform(m->multi, &running);
 
-    if (mc == CURLM_OK && timeout_ms > 0 && running > 0) {
+    /* Wait only when nothing finished: a transfer that just ended (fewer running than added)
+     * is for the caller to collect now, not after the others' next answer or the timeout. */
+    if (mc == CURLM_OK && timeout_ms > 0 && running > 0 && (size_t)running >= m->busy) {
         long curl_ms = -1;
         curl_multi_timeout(m->multi, &curl_ms);
         if (curl_ms >= 0 && curl_ms < timeout_ms) {

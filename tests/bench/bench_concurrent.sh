@@ -5,10 +5,19 @@
 # multi). Target: at least 0.90 of the plain loop's rate. Contenders interleaved round by round,
 # median of per-round ratios (tests/bench/lib/compare.sh). With taskset and two or more CPUs, the
 # server runs on CPU 1 and the clients on CPU 0.
-# Usage: tests/bench/bench_concurrent.sh BUILD_DIR [N]   (ROUNDS=9 in the environment by default)
+# Then the same three against a server that is the limit, not the client's CPU, as a real App
+# Mesh endpoint is (tens of ms a call): nginx answering each request DELAY seconds after it came
+# (the echo module's echo_sleep). With 16 requests always in flight every contender is held to
+# about 16 / (DELAY + the round trip) calls a second, so the *_latency_ratio figures say whether
+# the driver keeps 16 in flight and adds no waiting of its own (expected ~1.0; their CPU ratios
+# are no target). Skipped, with a line that says so, when the echo module is not installed.
+# Usage: tests/bench/bench_concurrent.sh BUILD_DIR [N [N_LATENCY]]
+#   (environment: ROUNDS=9, DELAY=0.005 seconds)
 set -u
 build=${1:-build-bench}
 n=${2:-3000}
+n_latency=${3:-1200}
+delay=${DELAY:-0.005}
 concurrency=16
 rounds=${ROUNDS:-9}
 here=$(dirname "$0")
@@ -33,6 +42,15 @@ nginx_start $pin_server || exit 1
 run_curl_multi() { $pin "$tools/bench_curl_loop" multi "$tmp/request.txt" "$n" $concurrency 1; }
 run_c_batch() { $pin "$tools/bench_appmesh_loop" batch "$nginx_url" "$n" $concurrency 1; }
 run_lua_map() { $pin "$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" "$n" $concurrency 1; }
+run_curl_multi_latency() {
+  $pin "$tools/bench_curl_loop" multi "$tmp/request.txt" "$n_latency" $concurrency 1
+}
+run_c_batch_latency() {
+  $pin "$tools/bench_appmesh_loop" batch "$nginx_url" "$n_latency" $concurrency 1
+}
+run_lua_map_latency() {
+  $pin "$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" "$n_latency" $concurrency 1
+}
 
 # the request the plain loop re-sends: appmesh's own, from its dry run
 "$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" 1 1 0 "$tmp/request.txt" || exit 1
@@ -42,3 +60,17 @@ interleave "$tmp" "$rounds" curl_multi c_batch lua_map || exit 1
 report concurrent "$tmp" curl_multi
 report concurrent "$tmp" c_batch "(appmesh_batch from C; target >= 0.90)"
 report concurrent "$tmp" lua_map "(appmesh.map from Lua; target >= 0.90)"
+
+nginx_stop
+if ! nginx_has_echo; then
+  echo "concurrent.latency skipped: nginx's echo module is not installed (libnginx-mod-http-echo)"
+  exit 0
+fi
+nginx_start "$pin_server" "$delay" || exit 1
+"$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" 1 1 0 "$tmp/request.txt" || exit 1
+echo "concurrent.latency_server $nginx_version answering ${delay}s after each request;" \
+  "N=$n_latency calls a round at concurrency $concurrency; $rounds rounds, contenders interleaved"
+interleave "$tmp" "$rounds" curl_multi_latency c_batch_latency lua_map_latency || exit 1
+report concurrent "$tmp" curl_multi_latency
+report concurrent "$tmp" c_batch_latency "(appmesh_batch from C; expected ~1.0)"
+report concurrent "$tmp" lua_map_latency "(appmesh.map from Lua; expected ~1.0)"

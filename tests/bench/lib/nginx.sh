@@ -5,8 +5,13 @@
 # on a free 127.0.0.1 port: no daemon, no master process, no access log, one worker; every
 # request is answered 200 with App Mesh's VirtualServiceData JSON and an x-amzn-RequestId.
 #
-#   nginx_start [CPU]  starts it (pinned to CPU with taskset when given); sets nginx_url and
-#                      nginx_version; on failure prints why and returns 1.
+#   nginx_start [CPU [DELAY]]  starts it (pinned to CPU with taskset when CPU is not empty);
+#                      sets nginx_url and nginx_version; on failure prints why and returns 1.
+#                      With DELAY (seconds, e.g. 0.005), each answer comes that long after the
+#                      request, as a real endpoint's does: the echo module's echo_sleep (Debian
+#                      package libnginx-mod-http-echo), the sleep a timer in nginx's event loop
+#                      so that any number of requests wait at once.
+#   nginx_has_echo     true when that module is installed.
 #   nginx_stop         stops it and removes its prefix (safe to call twice, or when not started).
 # The caller stops it from its EXIT trap, so that it is stopped on failure and interruption too.
 
@@ -38,7 +43,15 @@ nginx_listening() { # PORT
   /usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
 }
 
-nginx_start() { # [CPU]
+nginx_echo_module=/usr/lib/nginx/modules/ngx_http_echo_module.so
+nginx_has_echo() { [ -f "$nginx_echo_module" ]; }
+
+nginx_start() { # [CPU [DELAY]]
+  nginx_delay=${2:-}
+  if [ -n "$nginx_delay" ] && ! nginx_has_echo; then
+    echo "nginx's echo module is not installed (Debian package libnginx-mod-http-echo)" >&2
+    return 1
+  fi
   nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   if [ ! -x "$nginx_bin" ]; then
     echo "nginx is not installed (Debian package nginx-light; make bench installs it)" >&2
@@ -60,7 +73,15 @@ nginx_start() { # [CPU]
   while [ $attempt -lt 3 ]; do
     attempt=$((attempt + 1))
     port=$(nginx_free_port) || return 1
+    if [ -n "$nginx_delay" ]; then
+      load="load_module $nginx_echo_module;"
+      answer="echo_sleep $nginx_delay; echo -n '$nginx_body';"
+    else
+      load=
+      answer="return 200 '$nginx_body';"
+    fi
     cat > "$nginx_dir/nginx.conf" <<EOF
+$load
 worker_processes 1;
 daemon off;
 master_process off;
@@ -81,7 +102,7 @@ http {
     location / {
       default_type application/json;
       add_header x-amzn-RequestId bench;
-      return 200 '$nginx_body';
+      $answer
     }
   }
 }
