@@ -11,7 +11,7 @@ host="$build/appmesh-lua"
 . "$(dirname "$0")/lib/nginx.sh"
 tmp=$(mktemp -d)
 trap 'nginx_stop; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 nginx_start || exit 1
 url=$nginx_url
 

@@ -36,7 +36,7 @@ for f in "$tools/bench_curl_loop" "$tools/bench_appmesh_loop" "$build/appmesh-lu
 done
 tmp=$(mktemp -d)
 trap 'nginx_stop; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 nginx_start $pin_server || exit 1
 
 run_curl_multi() { $pin "$tools/bench_curl_loop" multi "$tmp/request.txt" "$n" $concurrency 1; }
