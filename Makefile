@@ -60,6 +60,9 @@ demo: build
 # (nginx-light pulls nginx) and its echo module (the slow server of bench_concurrent.sh's
 # latency figures), installed by the same check (needs root when missing).
 BENCH_PACKAGES = nginx-light libnginx-mod-http-echo
+# make fuzz needs clang with libFuzzer; make memcheck needs valgrind (installed on demand).
+FUZZ_PACKAGES = clang libclang-rt-14-dev
+MEMCHECK_PACKAGES = valgrind
 
 bench:
 	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
@@ -73,7 +76,8 @@ bench:
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer
-fuzz: check-deps
+fuzz:
+	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(FUZZ_PACKAGES)"
 	@CC=$(or $(FUZZ_CC),clang) cmake -S . -B build-fuzz -DAPPMESH_FUZZ=ON -DAPPMESH_SANITIZE=OFF \
 	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(FUZZ_CFLAGS)" >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
@@ -81,7 +85,8 @@ fuzz: check-deps
 
 # The C tests and a Lua script against the emulator under valgrind (no ASan), zero errors and
 # zero leaks; suppressions for libraries we do not own are in tests/memcheck/.
-memcheck: check-deps
+memcheck:
+	@$(MAKE) --no-print-directory check-deps DEB_PACKAGES="$(DEB_PACKAGES) $(MEMCHECK_PACKAGES)"
 	@cmake -S . -B build-memcheck -DAPPMESH_MEMCHECK=ON -DAPPMESH_SANITIZE=OFF \
 	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-memcheck -j $(JOBS)
