@@ -317,14 +317,14 @@ drive(struct appmesh_client *c, struct am_call *call, struct appmesh_error *err)
         am_log_request(c, call);
         st = c->transport->vtable->send(c->transport->impl, &call->http, &c->response, &terr);
         if (st == APPMESH_OK) {
-            am_log_response(c, call, &c->response, am_client_now(c) - t0);
+            am_log_response(c, call, &c->response, c->log_debug ? am_client_now(c) - t0 : 0);
             next = am_call_on_response(call, &c->response);
         } else {
             if (terr.status == APPMESH_OK) {
                 am_fail(&terr, st, "transport failed");
             }
             hint_service_ended(c, &terr);
-            am_log_failure(c, call, &terr, am_client_now(c) - t0);
+            am_log_failure(c, call, &terr, c->log_debug ? am_client_now(c) - t0 : 0);
             next = am_call_on_transport_error(call, &terr);
         }
         if (next == AM_CALL_RETRY) {

@@ -39,6 +39,8 @@ struct xfer {
     size_t nodes_cap;
     /* The URL last given to the handle: setting it again makes curl parse it again. */
     struct appmesh_buf url;
+    /* The method the handle is set up for ("" when none): CURLOPT_CUSTOMREQUEST copies it. */
+    char method[16];
     /* The transfer in progress. */
     const struct appmesh_http_request *req;
     struct appmesh_http_response *resp;
@@ -225,16 +227,20 @@ static void xfer_cleanup(struct xfer *x)
 
 /* ---- one transfer: set-up and outcome ---- */
 
+/* "Name: value\0" for every header, then "Expect:\0", written in one pass into x->lines (one
+ * size check, one reserve), with the curl_slist nodes pointing at each line as it is written. */
 static enum appmesh_status
 set_headers(struct xfer *x, const struct appmesh_http_request *req, struct appmesh_error *err)
 {
+    static const char expect[] = "Expect:"; /* no "Expect: 100-continue" round trip */
     enum appmesh_status st = APPMESH_OK;
-    size_t count = req->header_count + 1; /* + "Expect:" */
+    size_t count = req->header_count + 1;
+    size_t total = sizeof(expect);
+    size_t room = 0;
     size_t i = 0;
-    size_t off = 0;
+    char *p = NULL;
 
-    am_buf_reset(&x->lines);
-    for (i = 0; i < req->header_count && st == APPMESH_OK; i++) {
+    for (i = 0; i < req->header_count; i++) {
         const struct appmesh_header *h = &req->headers[i];
         if (memchr(h->value, '\n', h->value_len) != NULL ||
             memchr(h->value, '\r', h->value_len) != NULL ||
@@ -243,21 +249,15 @@ set_headers(struct xfer *x, const struct appmesh_http_request *req, struct appme
                            "header %.*s contains a line break or NUL byte", (int)h->name_len,
                            h->name);
         }
-        st = am_buf_append(&x->lines, h->name, h->name_len, err);
-        if (st == APPMESH_OK) {
-            st = am_buf_append(&x->lines, ": ", 2, err);
+        room = SIZE_MAX - total;
+        if (h->name_len > room || h->value_len > room - h->name_len ||
+            room - h->name_len - h->value_len < 3) {
+            return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "request headers too large");
         }
-        if (st == APPMESH_OK) {
-            st = am_buf_append(&x->lines, h->value, h->value_len, err);
-        }
-        if (st == APPMESH_OK) {
-            st = am_buf_append(&x->lines, "", 1, err); /* keeps the NUL inside the buffer */
-        }
+        total += h->name_len + 2 + h->value_len + 1;
     }
-    /* No "Expect: 100-continue" round trip before the body. */
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&x->lines, "Expect:", 8, err);
-    }
+    am_buf_reset(&x->lines);
+    st = am_buf_reserve(&x->lines, total, err);
     if (st != APPMESH_OK) {
         return st;
     }
@@ -271,11 +271,23 @@ set_headers(struct xfer *x, const struct appmesh_http_request *req, struct appme
         x->nodes_cap = count;
     }
     /* curl only reads a header list during the transfer; it never frees one it did not make. */
-    for (i = 0; i < count; i++) {
-        x->nodes[i].data = x->lines.ptr + off;
-        x->nodes[i].next = i + 1 < count ? &x->nodes[i + 1] : NULL;
-        off += strlen(x->lines.ptr + off) + 1;
+    p = x->lines.ptr;
+    for (i = 0; i < req->header_count; i++) {
+        const struct appmesh_header *h = &req->headers[i];
+        x->nodes[i].data = p;
+        x->nodes[i].next = &x->nodes[i + 1];
+        memcpy(p, h->name, h->name_len);
+        p += h->name_len;
+        *p++ = ':';
+        *p++ = ' ';
+        memcpy(p, h->value, h->value_len);
+        p += h->value_len;
+        *p++ = '\0';
     }
+    x->nodes[i].data = p;
+    x->nodes[i].next = NULL;
+    memcpy(p, expect, sizeof(expect));
+    x->lines.len = total - 1; /* the last NUL is the buffer's own terminator */
     curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->nodes);
     return APPMESH_OK;
 }
@@ -287,6 +299,7 @@ static enum appmesh_status xfer_prepare(struct xfer *x,
                                         struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    bool same_method = false;
 
     if (resp->body.alloc == NULL && resp->body.ptr == NULL) {
         resp->body.alloc = x->alloc;
@@ -307,13 +320,25 @@ static enum appmesh_status xfer_prepare(struct xfer *x,
     if (st != APPMESH_OK) {
         return st;
     }
+    same_method = x->method[0] != '\0' && strcmp(x->method, req->method) == 0;
     if (strcmp(req->method, "GET") == 0) {
-        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
-        curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+        if (!same_method) {
+            curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
+            curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+        }
     } else {
-        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, req->method);
+        if (!same_method) {
+            curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, req->method);
+        }
         curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
         curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    if (!same_method) {
+        size_t n = strlen(req->method);
+        x->method[0] = '\0'; /* a method too long to remember is set again next time */
+        if (n < sizeof(x->method)) {
+            memcpy(x->method, req->method, n + 1);
+        }
     }
     if (x->url.len == 0 || strcmp(x->url.ptr, req->url) != 0) {
         am_buf_reset(&x->url);

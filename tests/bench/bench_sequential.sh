@@ -2,7 +2,11 @@
 # make bench: sequential keep-alive UpdateVirtualService calls against a fast loopback server
 # (Debian's nginx, tests/bench/lib/nginx.sh): the blocking client from C and from Lua, each
 # against a plain libcurl loop re-sending the same prepared request on one easy handle
-# (bench-tools/bench_curl_loop seq). Contenders interleaved round by round, median of per-round
+# (bench-tools/bench_curl_loop seq), and appmesh_batch at concurrency 1 (c_batch1: the batch path
+# with one request in flight, which runs the same instructions a call as the blocking client; set
+# against c_blocking it shows that the blocking client costs no more than the batch path for the
+# same pattern: the batch path's lower CPU a call in bench_concurrent.sh comes from 16 requests in
+# flight, not from a cheaper path). Contenders interleaved round by round, median of per-round
 # ratios (tests/bench/lib/compare.sh). With taskset and two or more CPUs, the server runs on
 # CPU 1 and the clients on CPU 0.
 # Usage: tests/bench/bench_sequential.sh BUILD_DIR [N]   (ROUNDS=9 in the environment by default)
@@ -31,13 +35,15 @@ nginx_start $pin_server || exit 1
 
 run_curl_easy() { $pin "$tools/bench_curl_loop" seq "$tmp/request.txt" "$n" 1 1; }
 run_c_blocking() { $pin "$tools/bench_appmesh_loop" seq "$nginx_url" "$n" 1 1; }
+run_c_batch1() { $pin "$tools/bench_appmesh_loop" batch "$nginx_url" "$n" 1 1; }
 run_lua_blocking() { $pin "$build/appmesh-lua" "$here/bench_http.lua" seq "$nginx_url" "$n" 1 1; }
 
 # the request the plain loop re-sends: appmesh's own, from its dry run
 "$build/appmesh-lua" "$here/bench_http.lua" seq "$nginx_url" 1 1 0 "$tmp/request.txt" || exit 1
 echo "sequential.server $nginx_version ($nginx_url); N=$n calls a round, one at a time, keep-alive;" \
   "$rounds rounds, contenders interleaved${pin:+; clients on CPU 0, server on CPU 1}"
-interleave "$tmp" "$rounds" curl_easy c_blocking lua_blocking || exit 1
+interleave "$tmp" "$rounds" curl_easy c_blocking c_batch1 lua_blocking || exit 1
 report sequential "$tmp" curl_easy
 report sequential "$tmp" c_blocking "(appmesh_client_update_virtual_service from C)"
+report sequential "$tmp" c_batch1 "(appmesh_batch from C at concurrency 1)"
 report sequential "$tmp" lua_blocking "(client:update_virtual_service from Lua)"
