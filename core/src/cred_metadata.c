@@ -165,6 +165,8 @@ static enum appmesh_status read_small_file(
         snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
         return APPMESH_OK;
     }
+    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
+    setvbuf(f, NULL, _IONBF, 0);
     do {
         n = fread(chunk, 1, sizeof(chunk), f);
         if (buf->len + n > MAX_TOKEN_FILE) {

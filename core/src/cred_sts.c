@@ -845,6 +845,8 @@ static enum appmesh_status add_token(const struct am_cred_ctx *ctx,
                        "assume-role-with-web-identity: the token file %s cannot be read (%s)", path,
                        strerror(e));
     }
+    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
+    setvbuf(f, NULL, _IONBF, 0);
     do {
         n = fread(chunk, 1, sizeof(chunk), f);
         if (token.len + n > MAX_TOKEN_FILE) {
