@@ -78,12 +78,12 @@ static const char *json_string(const cJSON *root, const char *key)
  * The credentials in a metadata JSON body: AccessKeyId, SecretAccessKey, Token, Expiration.
  * On failure *why says what is wrong (never a secret) and nothing is in out.
  */
-static enum appmesh_status parse_json_creds(const struct am_cred_ctx *ctx,
-                                            const struct appmesh_buf *body,
-                                            struct am_cred_set *out,
-                                            char *why,
-                                            size_t whysize,
-                                            struct appmesh_error *err)
+enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
+                                           const struct appmesh_buf *body,
+                                           struct am_cred_set *out,
+                                           char *why,
+                                           size_t whysize,
+                                           struct appmesh_error *err)
 {
     static const char *const fields[] = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"};
     enum appmesh_status st = APPMESH_OK;
@@ -165,6 +165,8 @@ static enum appmesh_status read_small_file(
         snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
         return APPMESH_OK;
     }
+    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
+    setvbuf(f, NULL, _IONBF, 0);
     do {
         n = fread(chunk, 1, sizeof(chunk), f);
         if (buf->len + n > MAX_TOKEN_FILE) {
@@ -329,7 +331,7 @@ enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
             snprintf(why, sizeof(why), "HTTP %d", resp.status);
             continue;
         }
-        st = parse_json_creds(ctx, &resp.body, out, why, sizeof(why), err);
+        st = am_cred_metadata_parse(ctx, &resp.body, out, why, sizeof(why), err);
         if (st != APPMESH_OK) {
             goto cleanup;
         }
@@ -589,7 +591,7 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK || !got) {
         goto report;
     }
-    st = parse_json_creds(ctx, &m.resp.body, out, m.why, sizeof(m.why), err);
+    st = am_cred_metadata_parse(ctx, &m.resp.body, out, m.why, sizeof(m.why), err);
     *ok = st == APPMESH_OK && m.why[0] == '\0';
 
 report:

@@ -263,6 +263,61 @@ static bool parse_expires_at(const char *s, double *out)
     return am_time_parse_iso8601(copy, strlen(copy), out);
 }
 
+enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
+                                            const char *session,
+                                            const char *path,
+                                            const char *text,
+                                            size_t len,
+                                            char **token,
+                                            struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    struct sso_config c;
+    cJSON *root = NULL;
+    const cJSON *access = NULL;
+    const cJSON *expires_at = NULL;
+    double expires = 0;
+    char hint[256];
+
+    *token = NULL;
+    memset(&c, 0, sizeof(c));
+    c.session = session;
+    login_hint(hint, sizeof(hint), ctx->profile, &c);
+    root = cJSON_ParseWithLength(text, len);
+    access = cJSON_GetObjectItemCaseSensitive(root, "accessToken");
+    expires_at = cJSON_GetObjectItemCaseSensitive(root, "expiresAt");
+    if (root == NULL || !cJSON_IsObject(root) || !cJSON_IsString(access) ||
+        access->valuestring[0] == '\0' || !cJSON_IsString(expires_at)) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "the SSO token cache %s is not JSON with accessToken and expiresAt: %s", path,
+                     hint);
+        goto cleanup;
+    }
+    if (!parse_expires_at(expires_at->valuestring, &expires)) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "the SSO token cache %s has an expiresAt that is not an ISO 8601 time: %s",
+                     path, hint);
+        goto cleanup;
+    }
+    if (ctx->now >= expires) {
+        st =
+            am_fail(err, APPMESH_ERR_CREDENTIALS, "the SSO token of profile '%s' expired at %s: %s",
+                    ctx->profile, expires_at->valuestring, hint);
+        goto cleanup;
+    }
+    *token = am_strdup(ctx->alloc, access->valuestring);
+    if (*token == NULL) {
+        st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
+    }
+
+cleanup:
+    if (root != NULL) {
+        wipe_json(root);
+        cJSON_Delete(root);
+    }
+    return st;
+}
+
 /* The cached access token (an owned secret string in *token). */
 static enum appmesh_status load_token(const struct am_cred_ctx *ctx,
                                       const struct sso_config *c,
@@ -272,10 +327,6 @@ static enum appmesh_status load_token(const struct am_cred_ctx *ctx,
     enum appmesh_status st = APPMESH_OK;
     struct appmesh_buf path;
     struct appmesh_buf text;
-    cJSON *root = NULL;
-    const cJSON *access = NULL;
-    const cJSON *expires_at = NULL;
-    double expires = 0;
     bool missing = false;
     char hint[256];
 
@@ -296,38 +347,10 @@ static enum appmesh_status load_token(const struct am_cred_ctx *ctx,
                      ctx->profile, path.ptr, hint);
         goto cleanup;
     }
-    root = cJSON_ParseWithLength(am_buf_cstr(&text), text.len);
-    access = cJSON_GetObjectItemCaseSensitive(root, "accessToken");
-    expires_at = cJSON_GetObjectItemCaseSensitive(root, "expiresAt");
-    if (root == NULL || !cJSON_IsObject(root) || !cJSON_IsString(access) ||
-        access->valuestring[0] == '\0' || !cJSON_IsString(expires_at)) {
-        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
-                     "the SSO token cache %s is not JSON with accessToken and expiresAt: %s",
-                     path.ptr, hint);
-        goto cleanup;
-    }
-    if (!parse_expires_at(expires_at->valuestring, &expires)) {
-        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
-                     "the SSO token cache %s has an expiresAt that is not an ISO 8601 time: %s",
-                     path.ptr, hint);
-        goto cleanup;
-    }
-    if (ctx->now >= expires) {
-        st =
-            am_fail(err, APPMESH_ERR_CREDENTIALS, "the SSO token of profile '%s' expired at %s: %s",
-                    ctx->profile, expires_at->valuestring, hint);
-        goto cleanup;
-    }
-    *token = am_strdup(ctx->alloc, access->valuestring);
-    if (*token == NULL) {
-        st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
-    }
+    st = am_cred_sso_token_parse(ctx, c->session, path.ptr, am_buf_cstr(&text), text.len, token,
+                                 err);
 
 cleanup:
-    if (root != NULL) {
-        wipe_json(root);
-        cJSON_Delete(root);
-    }
     appmesh_buf_cleanup(&text);
     appmesh_buf_cleanup(&path);
     return st;
@@ -372,10 +395,10 @@ static enum appmesh_status portal_url(const struct am_cred_ctx *ctx,
 }
 
 /* Read {"roleCredentials": {accessKeyId, secretAccessKey, sessionToken, expiration (ms)}}. */
-static enum appmesh_status parse_role_credentials(const struct am_cred_ctx *ctx,
-                                                  const struct appmesh_http_response *resp,
-                                                  struct am_cred_set *out,
-                                                  struct appmesh_error *err)
+enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
+                                           const struct appmesh_http_response *resp,
+                                           struct am_cred_set *out,
+                                           struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_CREDENTIALS;
     cJSON *root = cJSON_ParseWithLength(am_buf_cstr(&resp->body), resp->body.len);
@@ -496,7 +519,7 @@ static enum appmesh_status get_role_credentials(const struct am_cred_ctx *ctx,
         st = role_credentials_error(ctx, c, &resp, err);
         goto cleanup;
     }
-    st = parse_role_credentials(ctx, &resp, out, err);
+    st = am_cred_sso_role_parse(ctx, &resp, out, err);
 
 cleanup:
     am_zeroize(headers, sizeof(headers));

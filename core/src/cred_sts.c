@@ -463,6 +463,22 @@ cleanup:
     return st;
 }
 
+enum appmesh_status am_cred_sts_read(const struct am_cred_ctx *ctx,
+                                     bool web_identity,
+                                     const char *role_arn,
+                                     const struct appmesh_http_response *resp,
+                                     struct am_cred_set *out,
+                                     struct appmesh_error *err)
+{
+    struct sts_call c = {"assume-role", "AssumeRole", NULL, NULL, {0}};
+    if (web_identity) {
+        c.provider = "assume-role-with-web-identity";
+        c.action = "AssumeRoleWithWebIdentity";
+    }
+    c.role_arn = role_arn;
+    return sts_read(ctx, &c, resp, out, err);
+}
+
 /* POST the form to STS (signed with c->source when set) and read the credentials. */
 static enum appmesh_status sts_call(const struct am_cred_ctx *ctx,
                                     struct sts_call *c,
@@ -829,6 +845,8 @@ static enum appmesh_status add_token(const struct am_cred_ctx *ctx,
                        "assume-role-with-web-identity: the token file %s cannot be read (%s)", path,
                        strerror(e));
     }
+    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
+    setvbuf(f, NULL, _IONBF, 0);
     do {
         n = fread(chunk, 1, sizeof(chunk), f);
         if (token.len + n > MAX_TOKEN_FILE) {

@@ -509,6 +509,18 @@ enum appmesh_status am_cred_web_identity(const struct am_cred_ctx *ctx,
                                          struct appmesh_buf *tried,
                                          struct appmesh_error *err);
 
+/**
+ * Read an STS AssumeRole (or, web_identity, AssumeRoleWithWebIdentity) answer: the credentials
+ * of a 200, else STS's error code and message. role_arn is named in messages. Errors:
+ * CREDENTIALS (never a secret of the body), NOMEM.
+ */
+enum appmesh_status am_cred_sts_read(const struct am_cred_ctx *ctx,
+                                     bool web_identity,
+                                     const char *role_arn,
+                                     const struct appmesh_http_response *resp,
+                                     struct am_cred_set *out,
+                                     struct appmesh_error *err);
+
 /* ---- cred_metadata.c: the container endpoint and IMDS ---- */
 /** "container-role": AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI. */
 enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
@@ -522,6 +534,17 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
                                  bool *ok,
                                  struct appmesh_buf *tried,
                                  struct appmesh_error *err);
+/**
+ * The credentials JSON of the container endpoint and IMDS (AccessKeyId, SecretAccessKey, Token,
+ * Expiration): APPMESH_OK with why "" and *out filled, or APPMESH_OK with why[0..whysize) saying
+ * what is wrong (never a secret) and nothing in out. Errors: NOMEM.
+ */
+enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
+                                           const struct appmesh_buf *body,
+                                           struct am_cred_set *out,
+                                           char *why,
+                                           size_t whysize,
+                                           struct appmesh_error *err);
 /**
  * Send req through the provider transport `which` into resp (initialised here with 64 KiB
  * caps; the caller cleans it up, also on failure). A response of any status is APPMESH_OK.
@@ -584,6 +607,23 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
  * false. Errors: CREDENTIALS (incomplete profile, token, portal refusal), NOMEM.
  */
 am_cred_provider_fn am_cred_sso_load;
+/**
+ * The token cache file's text (read from path, named in messages): {"accessToken", "expiresAt"}
+ * not expired at ctx->now. session (nullable) is the profile's sso_session, for the login hint.
+ * Owned by caller: *token (am_free_secret_str). Errors: CREDENTIALS (never the token), NOMEM.
+ */
+enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
+                                            const char *session,
+                                            const char *path,
+                                            const char *text,
+                                            size_t len,
+                                            char **token,
+                                            struct appmesh_error *err);
+/** GetRoleCredentials' 2xx answer (resp->body) into *out. Errors: CREDENTIALS, NOMEM. */
+enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
+                                           const struct appmesh_http_response *resp,
+                                           struct am_cred_set *out,
+                                           struct appmesh_error *err);
 
 /* ---- timefmt.c (the time formats AWS answers with) ---- */
 /**

@@ -33,10 +33,12 @@ static long days_from_civil(long y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static bool valid_civil(int mo, int d, int h, int mi, int se)
+static bool valid_civil(int y, int mo, int d, int h, int mi, int se)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] && h <= 23 && mi <= 59 && se <= 60;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] && (mo != 2 || d <= 28 || leap) &&
+           h <= 23 && mi <= 59 && se <= 60;
 }
 
 bool am_time_parse_iso8601(const char *s, size_t n, double *out)
@@ -50,7 +52,7 @@ bool am_time_parse_iso8601(const char *s, size_t n, double *out)
     if (n < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
         !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
         !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-        !digits(s + 17, 2, &se) || !valid_civil(mo, d, h, mi, se)) {
+        !digits(s + 17, 2, &se) || !valid_civil(y, mo, d, h, mi, se)) {
         return false;
     }
     if (s[i] == '.') {
@@ -96,7 +98,7 @@ bool am_time_parse_http_date(const char *s, size_t n, double *out)
     }
     if (mon == 12 || !digits(s + 5, 2, &day) || !digits(s + 12, 4, &year) ||
         !digits(s + 17, 2, &hh) || !digits(s + 20, 2, &mm) || !digits(s + 23, 2, &ss) ||
-        !valid_civil(mon + 1, day, hh, mm, ss)) {
+        !valid_civil(year, mon + 1, day, hh, mm, ss)) {
         return false;
     }
     *out = (double)days_from_civil(year, mon + 1, day) * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;

@@ -554,12 +554,30 @@ static int allows_only_the_sdks_container_hosts(void)
         const char *url;
         bool allowed;
     } cases[] = {
-        {"http://127.0.0.1:8080/creds", true}, {"http://127.1.2.3/creds", true},
-        {"http://localhost/creds", true},      {"http://[::1]:9/creds", true},
-        {"http://169.254.170.2/creds", true},  {"http://169.254.170.23/v1/credentials", true},
-        {"https://creds.example.com/x", true}, {"http://creds.example.com/x", false},
-        {"http://169.254.169.254/x", false},   {"http://10.0.0.1/x", false},
+        {"http://127.0.0.1:8080/creds", true},
+        {"http://127.1.2.3/creds", true},
+        {"http://localhost/creds", true},
+        {"http://[::1]:9/creds", true},
+        {"http://169.254.170.2/creds", true},
+        {"http://169.254.170.23/v1/credentials", true},
+        {"https://creds.example.com/x", true},
+        {"http://creds.example.com/x", false},
+        {"http://169.254.169.254/x", false},
+        {"http://10.0.0.1/x", false},
         {"http://[fd00:ec2::24]/x", false},
+        /* look-alikes: a name that starts with an allowed address, other spellings of one */
+        {"http://127.0.0.1.evil.example/x", false},
+        {"http://169.254.170.2.nip.io/x", false},
+        {"HTTP://evil.example/x", false},
+        {"http://LOCALHOST:8080/x", true},
+        {"http://[FD00:EC2::23]/x", true},
+        {"http://[::ffff:169.254.169.254]/x", false},
+        {"http://[::ffff:127.0.0.1]/x", false},
+        {"http://0x7f.0.0.1/x", false},
+        {"http://2130706433/x", false},
+        {"http://0.0.0.0/x", false},
+        {"http://127.0.0.1./x", false},
+        {"http://localhost.evil.example/x", false},
     };
     size_t i = 0;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -601,6 +619,11 @@ static int refuses_bad_container_answers_and_tokens(void)
                                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
                                        "fixtures/creds/no-such-file", NULL};
     static const char *const bad_url[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "not a url", NULL};
+    /* user information would hide the real host (http://169.254.170.2@evil/): refused */
+    static const char *const userinfo[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                           "http://169.254.170.2@evil.example/x", NULL};
+    static const char *const userinfo2[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                            "http://127.0.0.1:80@evil.example/x", NULL};
     const struct outcome w500 = {NULL, "container-role: http://127.0.0.1/c: HTTP 500"};
     const struct outcome wok = {"container-role", "ASIACONT"};
     const struct outcome wgarbage = {NULL, "container-role: http://127.0.0.1/c: the response is "
@@ -623,6 +646,8 @@ static int refuses_bad_container_answers_and_tokens(void)
     RUN(none, crlf, NULL, &wcrlf);
     RUN(none, gone, NULL, &wgone);
     RUN(none, bad_url, NULL, &wurl);
+    RUN(none, userinfo, NULL, &wurl);
+    RUN(none, userinfo2, NULL, &wurl);
     return 0;
 }
 

@@ -22,6 +22,9 @@ static int parses_iso8601_times(void)
         {"2026-11-25T12:30:00", false, 0},
         {"2026-11-25T12:30:00.Z", false, 0},
         {"2026-02-30T12:30:00Z", false, 0},
+        {"2026-02-29T12:30:00Z", false, 0}, /* not a leap year */
+        {"1900-02-29T12:30:00Z", false, 0}, /* a century that is not a leap year */
+        {"2026-04-31T12:30:00Z", false, 0},
         {"2026-11-25T12:30:00+2:00", false, 0},
         {"2026-13-25T12:30:00Z", false, 0},
         {"2026-11-25T12:30Z", false, 0},
@@ -53,6 +56,7 @@ static int parses_http_dates(void)
         {"Sunday, 30-Aug-15 13:36:00 GMT", false, 0},
         {"Sun, 30 Foo 2015 13:36:00 GMT", false, 0},
         {"Sun, 30 Aug 2015 25:36:00 GMT", false, 0},
+        {"Sun, 29 Feb 2026 23:59:59 GMT", false, 0}, /* not a leap year */
         {"", false, 0},
     };
     size_t i = 0;
