@@ -34,9 +34,16 @@ enum appmesh_status am_buf_reserve(struct appmesh_buf *b, size_t extra, struct a
     while (cap < need) {
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     }
-    p = am_realloc(b->alloc, b->ptr, b->cap, cap);
+    /* Not realloc: the old block may hold a secret (a token, a form body, a response with
+     * keys), and realloc would free it unwiped. */
+    p = am_malloc(b->alloc, cap);
     if (p == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (buffer of %zu bytes)", cap);
+    }
+    if (b->ptr != NULL) {
+        memcpy(p, b->ptr, b->len);
+        am_zeroize(b->ptr, b->cap);
+        am_free(b->alloc, b->ptr, b->cap);
     }
     b->ptr = p;
     b->cap = cap;

@@ -95,9 +95,48 @@ static int finds_response_headers_case_insensitively(void)
     return 0;
 }
 
+/* An allocator that records whether any block it frees still holds "SECRET". */
+static bool s_unwiped_free;
+
+static void *wipe_checking_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    if (ptr != NULL && osize > 0 && (nsize == 0 || nsize != osize)) {
+        const char *p = ptr;
+        size_t i = 0;
+        for (i = 0; i + 6 <= osize; i++) {
+            if (memcmp(p + i, "SECRET", 6) == 0) {
+                s_unwiped_free = true;
+            }
+        }
+    }
+    return test_allocator.fn(test_allocator.ud, ptr, osize, nsize);
+}
+
+static int wipes_the_old_block_when_it_grows(void)
+{
+    const struct appmesh_allocator a = {wipe_checking_alloc, NULL};
+    struct appmesh_error err = {0};
+    struct appmesh_buf b;
+    size_t i = 0;
+
+    s_unwiped_free = false;
+    am_buf_init(&b, &a, 0);
+    CHECK_OK(am_buf_append_str(&b, "token=SECRET", &err), &err);
+    for (i = 0; i < 100; i++) { /* several doublings */
+        CHECK_OK(am_buf_append_str(&b, "-more-text-", &err), &err);
+    }
+    CHECK(strncmp(b.ptr, "token=SECRET-more-text-", 23) == 0, b.ptr);
+    CHECK(!s_unwiped_free, "a block holding the secret was freed unwiped");
+    appmesh_buf_cleanup(&b);
+    CHECK(!s_unwiped_free, "the buffer was freed unwiped");
+    return 0;
+}
+
 static const struct test_case cases[] = {
     {"appends_and_stays_nul_terminated", appends_and_stays_nul_terminated},
     {"refuses_growth_past_max", refuses_growth_past_max},
+    {"wipes_the_old_block_when_it_grows", wipes_the_old_block_when_it_grows},
     {"reports_nomem_on_failed_allocation", reports_nomem_on_failed_allocation},
     {"first_error_wins", first_error_wins},
     {"field_errors_name_the_path", field_errors_name_the_path},
