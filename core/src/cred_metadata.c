@@ -51,22 +51,6 @@ static void header(struct appmesh_header *h, const char *name, const char *value
 
 /* ---- reading the credentials JSON (container and IMDS answer the same shape) ---- */
 
-/* Wipe cJSON's copies of the secrets before cJSON frees them (cJSON_Delete does not). */
-static void json_wipe_delete(cJSON *root)
-{
-    cJSON *item = NULL;
-    if (root == NULL) {
-        return;
-    }
-    cJSON_ArrayForEach(item, root)
-    {
-        if (cJSON_IsString(item) && item->valuestring != NULL) {
-            am_zeroize(item->valuestring, strlen(item->valuestring));
-        }
-    }
-    cJSON_Delete(root);
-}
-
 static const char *json_string(const cJSON *root, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -116,7 +100,7 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
     st = am_cred_set_copy(ctx->alloc, out, v[0], v[1], v[2], expires, err);
 
 cleanup:
-    json_wipe_delete(root);
+    am_json_delete_wiped(root);
     return st;
 }
 
@@ -473,7 +457,7 @@ imds_get(struct imds *m, const char *path, bool json, bool *got, struct appmesh_
         if (json) {
             cJSON *doc = cJSON_ParseWithLength(m->resp.body.ptr, m->resp.body.len);
             bool valid = doc != NULL;
-            json_wipe_delete(doc);
+            am_json_delete_wiped(doc);
             if (!valid) {
                 snprintf(m->why, sizeof(m->why), "credentials: not JSON");
                 continue;

@@ -144,17 +144,6 @@ enum appmesh_status am_cred_process_split(const struct appmesh_allocator *a,
 
 /* ==== the JSON it prints ==== */
 
-/* Wipe every string in a cJSON tree (its own allocations) before it is deleted. */
-static void wipe_json(cJSON *node)
-{
-    for (; node != NULL; node = node->next) {
-        if (node->valuestring != NULL) {
-            am_zeroize(node->valuestring, strlen(node->valuestring));
-        }
-        wipe_json(node->child);
-    }
-}
-
 /* A string member of obj, or NULL; *bad set when present but not a non-empty string. */
 static const char *string_member(const cJSON *obj, const char *name, bool *bad)
 {
@@ -242,10 +231,7 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
     st = am_cred_set_copy(a, out, values[0], values[1], token, expires, err);
 
 cleanup:
-    if (root != NULL) {
-        wipe_json(root);
-        cJSON_Delete(root);
-    }
+    am_json_delete_wiped(root);
     return st;
 }
 

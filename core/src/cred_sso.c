@@ -237,16 +237,6 @@ cleanup:
     return st;
 }
 
-static void wipe_json(cJSON *node)
-{
-    for (; node != NULL; node = node->next) {
-        if (node->valuestring != NULL) {
-            am_zeroize(node->valuestring, strlen(node->valuestring));
-        }
-        wipe_json(node->child);
-    }
-}
-
 /* expiresAt as the CLI writes it: ISO 8601, "Z" or (older CLIs) "UTC" at the end. */
 static bool parse_expires_at(const char *s, double *out)
 {
@@ -311,10 +301,7 @@ enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
     }
 
 cleanup:
-    if (root != NULL) {
-        wipe_json(root);
-        cJSON_Delete(root);
-    }
+    am_json_delete_wiped(root);
     return st;
 }
 
@@ -426,10 +413,7 @@ enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
         cJSON_IsNumber(expiration) ? expiration->valuedouble / 1000.0 : 0, err);
 
 cleanup:
-    if (root != NULL) {
-        wipe_json(root);
-        cJSON_Delete(root);
-    }
+    am_json_delete_wiped(root);
     return st;
 }
 

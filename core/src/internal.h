@@ -147,6 +147,12 @@ bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 uint64_t am_sigv4_signer_key_derivations(const struct appmesh_sigv4_signer *signer);
 
 /* ---- json.c (model <-> JSON with cJSON) ---- */
+struct cJSON;
+/**
+ * cJSON_Delete(root) after wiping every string value in the tree (cJSON's copies of keys and
+ * tokens: cJSON_Delete frees them as they are). NULL is a no-op.
+ */
+void am_json_delete_wiped(struct cJSON *root);
 /** The UpdateVirtualService body {"clientToken":...,"spec":{...}}, compact, appended to out. */
 enum appmesh_status am_json_write_update_body(struct appmesh_buf *out,
                                               const char *client_token,

@@ -861,3 +861,19 @@ enum appmesh_status am_json_read_virtual_service_list(const char *body,
     }
     return st;
 }
+
+static void wipe_strings(cJSON *node)
+{
+    for (; node != NULL; node = node->next) {
+        if (node->valuestring != NULL) {
+            am_zeroize(node->valuestring, strlen(node->valuestring));
+        }
+        wipe_strings(node->child);
+    }
+}
+
+void am_json_delete_wiped(cJSON *root)
+{
+    wipe_strings(root);
+    cJSON_Delete(root);
+}
