@@ -70,7 +70,10 @@ const char *appmesh_error_code(const struct appmesh_error *err)
         case APPMESH_ERR_INTERRUPTED:
             return "Interrupted";
         case APPMESH_ERR_CONFIG:
-            return "ConfigError";
+            /* The shared config and credentials files, the variables and profile keys of the
+             * chain: CONTRACT.md's codes have no configuration code, and these are what the
+             * credential chain reads; the message names the file and line or the variable. */
+            return "CredentialsError";
         case APPMESH_ERR_NOMEM:
             return "OutOfMemory";
         case APPMESH_ERR_THROTTLED:

@@ -321,7 +321,7 @@ static int reports_malformed_lines_with_file_and_line(void)
         CHECK_STATUS(st, APPMESH_ERR_CONFIG, &err);
         CHECK(cfg == NULL, "no config on failure");
         CHECK_STR_EQ(err.message, c->message);
-        CHECK_STR_EQ(appmesh_error_code(&err), "ConfigError");
+        CHECK_STR_EQ(appmesh_error_code(&err), "CredentialsError");
     }
     return 0;
 }

@@ -58,7 +58,11 @@ local function run_update(env)
   write_file(script, [[
     local appmesh = require "appmesh"
     local cjson = require "cjson"
-    local c = assert(appmesh.client{ retry_base_delay = 0.001 })
+    local c, cerr = appmesh.client{ retry_base_delay = 0.001 }
+    if not c then
+      io.write(cjson.encode({ ok = false, code = cerr.code, message = cerr.message }), "\n")
+      return
+    end
     local vs, info = c:update_virtual_service{
       meshName = "demo-mesh", virtualServiceName = "]] .. SERVICE .. [[",
       spec = { provider = { virtualRouter = { virtualRouterName = "colorteller-vr" } } },
@@ -183,6 +187,16 @@ describe("credentials from SSO and credential_process", function()
     assert.is_true(got.ok, got.message)
     assert.equal("custom-process", got.source)
     assert.equal("", stderr)
+  end)
+
+  it("says which file and line are malformed, as a CredentialsError", function()
+    write_file(home.dir .. "/.aws/credentials", "[default]\naws_access_key_id = AKIDEXAMPLE\n"
+      .. "this line is not ini\n")
+    local got = run_update(base_env(nil))
+    assert.is_false(got.ok)
+    assert.equal("CredentialsError", got.code)
+    assert.equal(home.dir .. "/.aws/credentials, line 3: expected 'key = value', a [section] or "
+      .. "a comment ('#' or ';')", got.message)
   end)
 
   it("warns once when the credentials file is readable by others, unless APPMESH_LOG=off", function()
