@@ -3,11 +3,14 @@
 #ifndef APPMESH_TEST_EMBED_UTIL_H
 #define APPMESH_TEST_EMBED_UTIL_H
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -140,6 +143,128 @@ run_lua(lua_State *L, const char *name, const char *code, char *out, size_t outs
     }
     lua_settop(L, base);
     return rc;
+}
+
+/* ---- the out-of-memory walk shared by lua.oom and lua.sched_oom ---- */
+
+/* What one OOM program runs: setup (no budget), work (allocation n fails, for n = 0, 1, ...),
+ * then check (no budget: the state must still work). */
+struct oom_walk {
+    const char *setup;
+    const char *work;
+    const char *check;
+    int max_steps;
+    /* Whether work's failure (status st, message on the stack) is the memory error. */
+    bool (*is_memory_error)(lua_State *L, int st);
+};
+
+/* Fail each allocation of work in turn until it runs through; prints a TAP-like summary.
+ * Returns the process exit status. */
+static inline int oom_walk_run(const struct oom_walk *w)
+{
+    struct responder r;
+    long n = 0;
+    int failed = 0;
+    int memerrs = 0;
+    bool done = false;
+
+    if (responder_start(&r) != 0) {
+        return 1;
+    }
+    for (n = 0; n < w->max_steps && !done && failed == 0; n++) {
+        struct budget b = {-1, 0};
+        lua_State *L = lua_newstate(budget_alloc, &b);
+        char out[64] = "";
+        int st = 0;
+        if (L == NULL) {
+            fprintf(stderr, "cannot create a lua_State\n");
+            return 1;
+        }
+        luaL_openlibs(L);
+        luaL_requiref(L, "appmesh", luaopen_appmesh, 0);
+        lua_pop(L, 1);
+        lua_pushstring(L, r.url);
+        lua_setglobal(L, "URL");
+        if (run_lua(L, "setup", w->setup, NULL, 0) != 0 || luaL_loadstring(L, w->work) != LUA_OK) {
+            return 1;
+        }
+        b.left = n;
+        st = lua_pcall(L, 0, 0, 0);
+        b.left = -1;
+        if (st != LUA_OK && w->is_memory_error(L, st)) {
+            memerrs++;
+        } else if (st != LUA_OK) {
+            fprintf(stderr, "step %ld: unexpected error: %s\n", n, lua_tostring(L, -1));
+            failed++;
+        } else if (b.failed == 0) {
+            done = true; /* the budget was never reached: every failure point was tried */
+        }
+        lua_settop(L, 0);
+        if (run_lua(L, "check", w->check, out, sizeof(out)) != 0 || strcmp(out, "ok") != 0) {
+            fprintf(stderr, "step %ld: the state no longer works\n", n);
+            failed++;
+        }
+        lua_close(L);
+    }
+    responder_stop(&r);
+    if (!done) {
+        fprintf(stderr, "did not get through the work in %d steps\n", w->max_steps);
+        failed++;
+    }
+    printf("%s - fails each of %ld allocations in turn (%d raised a memory error)\n",
+           failed == 0 ? "ok" : "not ok", n - 1, memerrs);
+    printf("%d passed, %d failed\n", failed == 0 ? 1 : 0, failed == 0 ? 0 : 1);
+    return failed == 0 ? 0 : 1;
+}
+
+/* ---- a thread that sets a host's interrupt flag while a call is running ---- */
+
+/* Sets *flag once the responder's request log (log_path) has `requests` lines, i.e. once it
+ * holds that many requests (or after 30 s). */
+struct flag_watcher {
+    pthread_t thread;
+    char log_path[400];
+    int requests;
+    volatile sig_atomic_t *flag;
+};
+
+static inline int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int lines = 0;
+    int c = 0;
+    if (f == NULL) {
+        return 0;
+    }
+    while ((c = fgetc(f)) != EOF) {
+        lines += c == '\n';
+    }
+    fclose(f);
+    return lines;
+}
+
+static inline void *flag_watcher_main(void *arg)
+{
+    struct flag_watcher *w = arg;
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    int i = 0;
+    for (i = 0; i < 3000 && count_lines(w->log_path) < w->requests; i++) {
+        nanosleep(&tick, NULL);
+    }
+    *w->flag = 1;
+    return NULL;
+}
+
+/* Clear the log and start watching. Returns 0, or -1 when the thread cannot start. */
+static inline int flag_watcher_start(struct flag_watcher *w)
+{
+    remove(w->log_path);
+    return pthread_create(&w->thread, NULL, flag_watcher_main, w) == 0 ? 0 : -1;
+}
+
+static inline void flag_watcher_join(struct flag_watcher *w)
+{
+    pthread_join(w->thread, NULL);
 }
 
 #endif

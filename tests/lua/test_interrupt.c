@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* appmesh_lua_set_interrupt_flag: a host's flag stops a running call in its own state only. */
-#include <pthread.h>
-#include <time.h>
-
 #include "embed_util.h"
 
 static volatile sig_atomic_t s_flag; /* the host's flag, as a SIGINT handler would set it */
-static char s_log_path[400];         /* the responder's request log */
-static pthread_t s_watcher;
+/* Sets the flag once the responder has the request, i.e. while the call is running. */
+static struct flag_watcher s_watch = {.requests = 1, .flag = &s_flag};
 
 static int set_flag(lua_State *L)
 {
@@ -15,28 +12,9 @@ static int set_flag(lua_State *L)
     return 0;
 }
 
-/* Set the flag once the responder has the request, i.e. while the call is running. */
-static void *watch(void *arg)
-{
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    int i = 0;
-    (void)arg;
-    for (i = 0; i < 3000; i++) {
-        FILE *f = fopen(s_log_path, "r");
-        if (f != NULL) {
-            fclose(f);
-            break;
-        }
-        nanosleep(&tick, NULL);
-    }
-    s_flag = 1;
-    return NULL;
-}
-
 static int arm_interrupt(lua_State *L)
 {
-    remove(s_log_path);
-    if (pthread_create(&s_watcher, NULL, watch, NULL) != 0) {
+    if (flag_watcher_start(&s_watch) != 0) {
         return luaL_error(L, "pthread_create failed");
     }
     return 0;
@@ -45,7 +23,7 @@ static int arm_interrupt(lua_State *L)
 static int join_interrupt(lua_State *L)
 {
     (void)L;
-    pthread_join(s_watcher, NULL);
+    flag_watcher_join(&s_watch);
     return 0;
 }
 
@@ -114,7 +92,7 @@ int main(void)
     if (responder_start(&r) != 0) {
         return 1;
     }
-    snprintf(s_log_path, sizeof(s_log_path), "%s/log.jsonl", r.control);
+    snprintf(s_watch.log_path, sizeof(s_watch.log_path), "%s/log.jsonl", r.control);
     for (i = 0; i < 3; i++) {
         *states[i] = new_state();
         if (*states[i] == NULL) {

@@ -51,58 +51,6 @@ static bool is_memory_error(lua_State *L, int st)
 
 int main(void)
 {
-    struct responder r;
-    long n = 0;
-    int failed = 0;
-    int memerrs = 0;
-    bool done = false;
-
-    if (responder_start(&r) != 0) {
-        return 1;
-    }
-    for (n = 0; n < MAX_STEPS && !done && failed == 0; n++) {
-        struct budget b = {-1, 0};
-        lua_State *L = lua_newstate(budget_alloc, &b);
-        char out[64] = "";
-        int st = 0;
-        if (L == NULL) {
-            fprintf(stderr, "cannot create a lua_State\n");
-            return 1;
-        }
-        luaL_openlibs(L);
-        luaL_requiref(L, "appmesh", luaopen_appmesh, 0);
-        lua_pop(L, 1);
-        lua_pushstring(L, r.url);
-        lua_setglobal(L, "URL");
-        if (run_lua(L, "setup", setup_code, NULL, 0) != 0 ||
-            luaL_loadstring(L, work_code) != LUA_OK) {
-            return 1;
-        }
-        b.left = n;
-        st = lua_pcall(L, 0, 0, 0);
-        b.left = -1;
-        if (st != LUA_OK && is_memory_error(L, st)) {
-            memerrs++;
-        } else if (st != LUA_OK) {
-            fprintf(stderr, "step %ld: unexpected error: %s\n", n, lua_tostring(L, -1));
-            failed++;
-        } else if (b.failed == 0) {
-            done = true; /* the budget was never reached: every failure point was tried */
-        }
-        lua_settop(L, 0);
-        if (run_lua(L, "check", check_code, out, sizeof(out)) != 0 || strcmp(out, "ok") != 0) {
-            fprintf(stderr, "step %ld: the state no longer works\n", n);
-            failed++;
-        }
-        lua_close(L);
-    }
-    responder_stop(&r);
-    if (!done) {
-        fprintf(stderr, "did not get through the work in %d steps\n", MAX_STEPS);
-        failed++;
-    }
-    printf("%s - fails each of %ld allocations in turn (%d raised a memory error)\n",
-           failed == 0 ? "ok" : "not ok", n - 1, memerrs);
-    printf("%d passed, %d failed\n", failed == 0 ? 1 : 0, failed == 0 ? 0 : 1);
-    return failed == 0 ? 0 : 1;
+    const struct oom_walk w = {setup_code, work_code, check_code, MAX_STEPS, is_memory_error};
+    return oom_walk_run(&w);
 }
