@@ -135,38 +135,6 @@ static bool container_host_allowed(const struct appmesh_slice *host)
     return false;
 }
 
-/* A whole small file into buf (NUL-terminated); *why set on failure. */
-static enum appmesh_status read_small_file(
-    const char *path, struct appmesh_buf *buf, char *why, size_t whysize, struct appmesh_error *err)
-{
-    enum appmesh_status st = APPMESH_OK;
-    char chunk[512];
-    size_t n = 0;
-    FILE *f = fopen(path, "rb");
-
-    why[0] = '\0';
-    if (f == NULL) {
-        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
-        return APPMESH_OK;
-    }
-    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
-    setvbuf(f, NULL, _IONBF, 0);
-    do {
-        n = fread(chunk, 1, sizeof(chunk), f);
-        if (buf->len + n > MAX_TOKEN_FILE) {
-            snprintf(why, whysize, "is larger than %d bytes", MAX_TOKEN_FILE);
-            break;
-        }
-        st = am_buf_append(buf, chunk, n, err);
-    } while (st == APPMESH_OK && n == sizeof(chunk));
-    if (st == APPMESH_OK && why[0] == '\0' && ferror(f)) {
-        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
-    }
-    fclose(f);
-    am_zeroize(chunk, sizeof(chunk));
-    return st;
-}
-
 /* The Authorization value: the token file (re-read on every refresh) wins over the variable. */
 static enum appmesh_status container_token(const struct am_cred_ctx *ctx,
                                            struct appmesh_buf *token,
@@ -181,7 +149,7 @@ static enum appmesh_status container_token(const struct am_cred_ctx *ctx,
 
     *have = false;
     if (file != NULL) {
-        st = read_small_file(file, token, why, sizeof(why), err);
+        st = am_cred_read_file(file, MAX_TOKEN_FILE, token, why, sizeof(why), err);
         if (st != APPMESH_OK) {
             return st;
         }

@@ -833,41 +833,18 @@ static enum appmesh_status add_token(const struct am_cred_ctx *ctx,
 {
     enum appmesh_status st = APPMESH_OK;
     struct appmesh_buf token;
-    char chunk[512];
-    size_t n = 0;
-    const char *why = NULL;
-    FILE *f = fopen(path, "rb");
-    int e = errno;
+    char why[96];
 
     am_buf_init(&token, ctx->alloc, 0);
-    if (f == NULL) {
-        return am_fail(err, APPMESH_ERR_CREDENTIALS,
-                       "assume-role-with-web-identity: the token file %s cannot be read (%s)", path,
-                       strerror(e));
-    }
-    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
-    setvbuf(f, NULL, _IONBF, 0);
-    do {
-        n = fread(chunk, 1, sizeof(chunk), f);
-        if (token.len + n > MAX_TOKEN_FILE) {
-            why = "is larger than 64 KiB";
-            break;
-        }
-        st = am_buf_append(&token, chunk, n, err);
-    } while (st == APPMESH_OK && n == sizeof(chunk));
-    if (st == APPMESH_OK && why == NULL && ferror(f)) {
-        why = "cannot be read (a read error)";
-    }
-    fclose(f);
-    am_zeroize(chunk, sizeof(chunk));
+    st = am_cred_read_file(path, MAX_TOKEN_FILE, &token, why, sizeof(why), err);
     while (token.len > 0 && (token.ptr[token.len - 1] == '\n' || token.ptr[token.len - 1] == '\r' ||
                              token.ptr[token.len - 1] == ' ' || token.ptr[token.len - 1] == '\t')) {
         token.ptr[--token.len] = '\0';
     }
-    if (st == APPMESH_OK && why == NULL && token.len == 0) {
-        why = "is empty";
+    if (st == APPMESH_OK && why[0] == '\0' && token.len == 0) {
+        snprintf(why, sizeof(why), "is empty");
     }
-    if (st == APPMESH_OK && why != NULL) {
+    if (st == APPMESH_OK && why[0] != '\0') {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "assume-role-with-web-identity: the token file %s %s", path, why);
     }

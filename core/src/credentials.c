@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The credential provider chain: each provider in turn until one has credentials, cached. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -78,6 +80,41 @@ void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s)
     am_free_secret_str(a, s->secret_access_key);
     am_free_secret_str(a, s->session_token);
     memset(s, 0, sizeof(*s));
+}
+
+enum appmesh_status am_cred_read_file(const char *path,
+                                      size_t max,
+                                      struct appmesh_buf *buf,
+                                      char *why,
+                                      size_t whysize,
+                                      struct appmesh_error *err)
+{
+    enum appmesh_status st = APPMESH_OK;
+    char chunk[512];
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+
+    why[0] = '\0';
+    if (f == NULL) {
+        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
+        return APPMESH_OK;
+    }
+    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
+    setvbuf(f, NULL, _IONBF, 0);
+    do {
+        n = fread(chunk, 1, sizeof(chunk), f);
+        if (buf->len + n > max) {
+            snprintf(why, whysize, "is larger than %zu KiB", max / 1024);
+            break;
+        }
+        st = am_buf_append(buf, chunk, n, err);
+    } while (st == APPMESH_OK && n == sizeof(chunk));
+    if (st == APPMESH_OK && why[0] == '\0' && ferror(f)) {
+        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
+    }
+    fclose(f);
+    am_zeroize(chunk, sizeof(chunk));
+    return st;
 }
 
 enum appmesh_status am_cred_transport(const struct am_cred_ctx *ctx,

@@ -437,6 +437,19 @@ enum appmesh_status am_cred_set_copy(const struct appmesh_allocator *a,
 /** Wipe and free; safe on a zeroed set and safe twice. */
 void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s);
 
+/**
+ * Append a whole small file that holds a secret (a token) to buf, read unbuffered so that no
+ * stdio buffer keeps a copy (buf wipes on growth; the caller wipes it). On a problem it returns
+ * APPMESH_OK with why set ("cannot be read (reason)", "is larger than N KiB"); why is "" on
+ * success. Errors: NOMEM.
+ */
+enum appmesh_status am_cred_read_file(const char *path,
+                                      size_t max,
+                                      struct appmesh_buf *buf,
+                                      char *why,
+                                      size_t whysize,
+                                      struct appmesh_error *err);
+
 /** Which transport a provider's request goes through. */
 enum am_cred_net {
     AM_CRED_NET_SERVICE = 0, /* STS, SSO: the client's timeouts and CA bundle */
