@@ -30,6 +30,13 @@ static bool xml_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* XML 1.0 allows no control character but tab, line feed and carriage return, as a byte or as a
+ * character reference (a NUL would also cut a key short when it becomes a C string). */
+static bool xml_control(unsigned long c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 /* Skip "<!-- ... -->" or "<? ... ?>" at p; NULL when unterminated. */
 static const char *xml_skip_special(const char *p, const char *end)
 {
@@ -64,6 +71,11 @@ static const char *xml_scan(const char *doc, size_t len, struct xml_field *f, si
     plen[0] = 0;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
         p += 3;
+    }
+    for (i = 0; i < len; i++) {
+        if (xml_control((unsigned char)doc[i])) {
+            return "a control character, which XML does not allow";
+        }
     }
     while (p < end) {
         if (*p != '<') {
@@ -269,7 +281,7 @@ static enum appmesh_status xml_text(const struct appmesh_slice *raw,
                 cp = cp * (hex ? 16 : 10) + (unsigned long)v;
                 q++;
             }
-            if (q == start || q >= end || *q != ';' || cp == 0 || cp > 0x10FFFF ||
+            if (q == start || q >= end || *q != ';' || xml_control(cp) || cp > 0x10FFFF ||
                 (cp >= 0xD800 && cp <= 0xDFFF)) {
                 *bad = true;
                 return APPMESH_OK;

@@ -375,6 +375,15 @@ static int refuses_malformed_sts_responses(void)
         {ROLE_OK("ASIA", "2015-08-30T12:00:00Z"), "assume-role: the credentials it returned have "
                                                   "expired (2160 seconds ago)"},
         {"<x/>", "returned no usable Credentials/AccessKeyId"},
+        /* XML allows no control character but tab, CR and LF: not as a byte, not as a reference
+         * (a NUL in a SessionToken left an empty token: found by fuzz.credentials). */
+        {ROLE_OK("AS\x01IA", EXP1),
+         "not valid XML (a control character, which XML does not allow)"},
+        {ROLE_OK("ASIA", EXP1 "\x1b"),
+         "not valid XML (a control character, which XML does not allow)"},
+        {ROLE_OK("AS&#1;IA", EXP1), "returned no usable Credentials/AccessKeyId"},
+        {ROLE_OK("AS&#x1F;IA", EXP1), "returned no usable Credentials/AccessKeyId"},
+        {ROLE_OK("AS&#0;IA", EXP1), "returned no usable Credentials/AccessKeyId"},
     };
     static const char *const env[] = {"AWS_PROFILE", "role", NULL};
     size_t i = 0;
@@ -390,7 +399,8 @@ static int decodes_xml_entities_in_values(void)
 {
     static const struct canned script[] = {
         {200, APPMESH_OK, NULL,
-         "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId> ASIA&amp;&#65;&#x42; "
+         "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>\t\r\n "
+         "ASIA&amp;&#65;&#x42; "
          "</AccessKeyId><SecretAccessKey>S&lt;&gt;&quot;&apos;</SecretAccessKey><SessionToken>"
          "T&#xe9;</SessionToken><Expiration>" EXP1 "</Expiration><!-- c --></Credentials>"
          "</AssumeRoleResult></AssumeRoleResponse>"}};
