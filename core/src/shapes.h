@@ -42,12 +42,12 @@ enum am_location {
 #define AM_MEMBER_IDEMPOTENCY_TOKEN 0x02
 
 struct am_member {
-    const char *name;  /* the member's name: the JSON key and the Lua key (camelCase) */
-    const char *wire;  /* URI label or query key (locationName); the name for body members */
-    const char *doc;   /* first sentence of the model's documentation, plain text; may be "" */
-    uint16_t shape;    /* index into am_shapes */
-    uint8_t location;  /* enum am_location */
-    uint8_t flags;     /* AM_MEMBER_* */
+    const char *name; /* the member's name: the JSON key and the Lua key (camelCase) */
+    const char *wire; /* URI label or query key (locationName); the name for body members */
+    const char *doc;  /* first sentence of the model's documentation, plain text; may be "" */
+    uint16_t shape;   /* index into am_shapes */
+    uint8_t location; /* enum am_location */
+    uint8_t flags;    /* AM_MEMBER_* */
 };
 
 struct am_shape {
@@ -68,23 +68,23 @@ struct am_shape {
 
 /** A modelled error (the model's exception shapes). */
 struct am_error_shape {
-    const char *name;  /* "NotFoundException" */
-    int http_status;   /* as the model says, e.g. 404 */
-    bool retryable;    /* the model marks it retryable */
-    bool throttling;   /* retryable as throttling */
+    const char *name; /* "NotFoundException" */
+    int http_status;  /* as the model says, e.g. 404 */
+    bool retryable;   /* the model marks it retryable */
+    bool throttling;  /* retryable as throttling */
 };
 
 struct am_operation {
-    const char *name;     /* API name, "CreateRoute" */
-    const char *snake;    /* boto3's name, "create_route" */
-    const char *method;   /* "GET", "PUT" or "DELETE" */
-    const char *uri;      /* request URI template, "/v20190125/meshes/{meshName}/..." */
-    const char *doc;      /* first sentence of the model's documentation, plain text */
-    uint16_t input;       /* am_shapes index of the input structure */
-    uint16_t output;      /* am_shapes index of the output structure */
-    int16_t payload;      /* am_members index of the output's payload member, or -1 */
-    int16_t token;        /* am_members index of the input's idempotency token, or -1 */
-    uint16_t errors;      /* bit i set: am_error_shapes[i] is among the operation's errors */
+    const char *name;   /* API name, "CreateRoute" */
+    const char *snake;  /* boto3's name, "create_route" */
+    const char *method; /* "GET", "PUT" or "DELETE" */
+    const char *uri;    /* request URI template, "/v20190125/meshes/{meshName}/..." */
+    const char *doc;    /* first sentence of the model's documentation, plain text */
+    uint16_t input;     /* am_shapes index of the input structure */
+    uint16_t output;    /* am_shapes index of the output structure */
+    int16_t payload;    /* am_members index of the output's payload member, or -1 */
+    int16_t token;      /* am_members index of the input's idempotency token, or -1 */
+    uint16_t errors;    /* bit i set: am_error_shapes[i] is among the operation's errors */
     /* Paginated operations (paginators-1.json): the result key ("routes") and the input
      * token, output token and limit members; all NULL for the others. */
     const char *result_key;

@@ -47,7 +47,8 @@ static int knows_unions_lists_enums_and_patterns(void)
     const struct am_member *spec = am_shape_member(&am_shapes[op->input], "spec", 4);
     const struct am_member *http = am_shape_member(am_member_shape(spec), "httpRoute", 9);
     const struct am_member *action = am_shape_member(am_member_shape(http), "action", 6);
-    const struct am_member *targets = am_shape_member(am_member_shape(action), "weightedTargets", 15);
+    const struct am_member *targets =
+        am_shape_member(am_member_shape(action), "weightedTargets", 15);
     const struct am_shape *list = am_member_shape(targets);
     CHECK(list->type == AM_SHAPE_LIST && list->has_min && list->min == 1, "weightedTargets");
     const struct am_member *weight = am_shape_member(am_list_item(list), "weight", 6);
@@ -66,8 +67,8 @@ static int knows_unions_lists_enums_and_patterns(void)
         key |= am_shapes[i].pattern == AM_PATTERN_CLOUD_MAP_KEY;
         value |= am_shapes[i].pattern == AM_PATTERN_CLOUD_MAP_VALUE;
         if (strcmp(am_shapes[i].name, "HttpMethod") == 0) {
-            methods = am_shapes[i].count == 9 &&
-                      strcmp(am_enum_values[am_shapes[i].first], "GET") == 0;
+            methods =
+                am_shapes[i].count == 9 && strcmp(am_enum_values[am_shapes[i].first], "GET") == 0;
         }
     }
     CHECK(key && value, "both patterns");
