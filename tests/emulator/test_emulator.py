@@ -501,11 +501,10 @@ class VirtualServiceApiTest(EmulatorTestCase):
                     self.assertIn(missing, message)
         self.assertEqual(self.version_of(), 1)
 
-    def test_unimplemented_operation_answers_501_with_a_clear_message(self):
-        code, status, message = error_of(self.mesh.list_meshes)
-        self.assertEqual((code, status), ("NotImplementedException", 501))
-        self.assertIn("ListMeshes", message)
-        self.assertIn("UpdateVirtualService", message)
+    def test_every_operation_of_the_model_is_implemented(self):
+        operations = SESSION.get_service_model("appmesh").operation_names
+        self.assertEqual(len(operations), 38)
+        self.assertEqual(MAIN.control("GET", "info")["implemented"], sorted(operations))
 
 
 class IdempotencyTest(EmulatorTestCase):

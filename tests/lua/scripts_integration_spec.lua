@@ -242,6 +242,26 @@ describe("scripts against the emulator", function()
       end
     end)
 
+    it("updates 500 services at concurrency 256 with the default timeouts, one attempt each",
+      function()
+        -- One attempt per call: a connection the emulator refused, reset or let time out would
+        -- fail its entry rather than be retried away.
+        local report = sh.path("report.jsonl")
+        local _, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn"), "--apply",
+          "--report", report, "--concurrency", "256" }, env({ AWS_MAX_ATTEMPTS = "1" }))
+        assert.equal(0, code, err)
+        local by, count = outcomes(report)
+        assert.same({ updated = N }, count)
+        for i = 1, N do
+          assert.equal(2, by[svc(i)].version)
+        end
+        local requests = emu.requests()
+        assert.same({ DescribeVirtualService = N, UpdateVirtualService = N }, emu.count(requests))
+        for _, r in ipairs(requests) do
+          assert.equal(200, r.status, cjson.encode(r))
+        end
+      end)
+
     it("resumes a run killed with SIGKILL: no entry is applied twice", function()
       -- every update is applied at once and answered 40 ms later, so the kill catches some
       -- applied but not yet journaled
