@@ -478,6 +478,10 @@ class AppMeshModel:
                 validate(mshape, value, wire)
                 params[member] = value
             params["__body__"] = {k: v for k, v in doc.items() if v is not None}
+        for member in shape.required_members:  # a required query member (resourceArn)
+            if member not in params:
+                wire = shape.members[member].serialization.get("name", member)
+                raise constraint(None, wire, "Member must not be null")
         token = params.get("clientToken")
         if token is not None and not CLIENT_TOKEN_RE.match(token):
             rule = "Member must be 1 to 36 letters, digits, hyphens or underscores"
@@ -719,7 +723,7 @@ class State:
     def _child(container, kind, name):
         rec = container.children[kind.kind].get(name)
         if rec is None:
-            where = " ".join(
+            where = " of ".join(
                 "%s %s" % (r.kind.words.lower(), r.name) for r in reversed(container.chain())
             )
             raise not_found("%s %s not found in %s" % (kind.words, name, where))

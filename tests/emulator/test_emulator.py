@@ -1084,6 +1084,32 @@ class WholeApiBadInputTest(WholeApiTestCase):
             body = body.encode("utf-8")
         return send_signed(method, path, body, headers=JSON)
 
+    def test_no_operation_fails_or_changes_anything_on_bad_bodies(self):
+        model = SESSION.get_service_model("appmesh")
+        labels = {"meshName": "life", "virtualRouterName": "r1", "virtualGatewayName": "g1",
+                  "routeName": "rt1", "gatewayRouteName": "gr1", "virtualNodeName": "n1",
+                  "virtualServiceName": "s1.life.local"}
+        bodies = ["{", "[]", '"x"', '{"spec": 7}', '{"spec": {"nope": 1}}', '{"tags": 5}',
+                  '{"tags": [{"key": 1, "value": "v"}]}', '{"tagKeys": "k"}', '{"unknown": 1}',
+                  '{"clientToken": 5}']
+        before = MAIN.control("GET", "state")
+        for name in model.operation_names:
+            op = model.operation_model(name)
+            path = op.http["requestUri"].split("?")[0]
+            for label, value in labels.items():
+                path = path.replace("{%s}" % label, urllib.parse.quote(value, safe=""))
+            if name in ("TagResource", "UntagResource", "ListTagsForResource"):
+                arn = KIND["virtualNode"].arn("life", "n1")
+                path += "?resourceArn=" + urllib.parse.quote(arn, safe="")
+            if op.http["method"] != "PUT":  # the others have no body members, read no body
+                continue
+            for body in bodies:
+                with self.subTest(operation=name, body=body):
+                    status, _, raw = self.send_raw(op.http["method"], path, body)
+                    self.assertEqual(status, 400, raw)
+        self.assertEqual(MAIN.control("GET", "state"), before)
+        self.assertNotIn("internal error", MAIN.errors())
+
     def test_bad_input_is_a_bad_request_naming_the_member_and_changes_nothing(self):
         routes = "/v20190125/meshes/life/virtualRouter/r1/routes"
         gateway_routes = "/v20190125/meshes/life/virtualGateway/g1/gatewayRoutes"
@@ -1131,6 +1157,10 @@ class WholeApiBadInputTest(WholeApiTestCase):
             ("tag without a value", "PUT", "/v20190125/tag?resourceArn=" + urllib.parse.quote(
                 KIND["virtualNode"].arn("life", "n1"), safe=""),
              json.dumps({"tags": [{"key": "k"}]}), "tags[0].value"),
+            ("tag without a resource ARN", "PUT", "/v20190125/tag",
+             json.dumps({"tags": []}), "'resourceArn'"),
+            ("tags listed without a resource ARN", "GET", "/v20190125/tags", "",
+             "'resourceArn'"),
             ("mesh spec of the wrong type", "PUT", "/v20190125/meshes/life",
              json.dumps({"spec": []}), "'spec'"),
             ("bad egress filter", "PUT", "/v20190125/meshes/life",
@@ -2065,11 +2095,39 @@ class LifecycleTest(unittest.TestCase):
             fresh = os.path.join(directory, "new.json")
             emu = Emulator("--state", fresh, "--save")
             try:
-                client(emu).create_mesh(meshName="saved-mesh")
+                made = self.make_one_of_each(client(emu), "saved-mesh")
             finally:
                 emu.stop()
             with open(fresh, encoding="utf-8") as f:
                 self.assertEqual(json.load(f)["meshes"][0]["meshName"], "saved-mesh")
+            emu = Emulator("--state", fresh)
+            try:
+                again = client(emu)
+                for kind in LIFE_KINDS:
+                    with self.subTest(kind=kind.kind):
+                        ids = kind.ids("saved-mesh", FIRST_NAMES[kind.kind])
+                        if kind.kind == "mesh":
+                            ids = {"meshName": "saved-mesh"}
+                        got = getattr(again, kind.op("describe"))(**ids)[kind.kind]
+                        self.assertEqual(got, made[kind.kind])
+                        tags = again.list_tags_for_resource(resourceArn=got["metadata"]["arn"])
+                        self.assertEqual(tags["tags"], [{"key": "kind", "value": kind.kind}])
+            finally:
+                emu.stop()
+
+    @staticmethod
+    def make_one_of_each(via, mesh):
+        """One resource of every kind in a new mesh, each tagged with its kind."""
+        made = {}
+        for kind in LIFE_KINDS:
+            ids = kind.ids(mesh, FIRST_NAMES[kind.kind])
+            if kind.kind == "mesh":
+                ids = {"meshName": mesh}
+            tags = [{"key": "kind", "value": kind.kind}]
+            made[kind.kind] = getattr(via, kind.op("create"))(spec=kind.spec, tags=tags, **ids)[
+                kind.kind
+            ]
+        return made
 
     def run_bad_start(self, *args):
         result = subprocess.run(
