@@ -117,16 +117,19 @@ for _kind in KINDS.values():
         OPERATIONS[_verb.capitalize() + _kind.noun] = (_verb, _kind.kind)
     OPERATIONS[_kind.list_op] = ("list", _kind.kind)
 
-# Where a spec names another resource: (spec path with "*" for any route type or list item,
-# the kind it names, whether it must exist). Providers and route targets must exist when the
-# spec is written; a node's backends need not, but keep the service in use.
+# Where a spec names another resource: (the steps from the spec to the name, a tuple being any
+# of those keys and "*" every item of a list; the kind it names; whether it must exist).
+# Providers and (gateway) route targets must exist when the spec is written; a node's backends
+# need not, but they keep the service in use.
 ROUTE_TYPES = ("grpcRoute", "http2Route", "httpRoute", "tcpRoute")
 REFERENCES = {
     "virtualService": [
         (("provider", "virtualNode", "virtualNodeName"), "virtualNode", True),
         (("provider", "virtualRouter", "virtualRouterName"), "virtualRouter", True),
     ],
-    "route": [((ROUTE_TYPES, "action", "weightedTargets", "*", "virtualNode"), "virtualNode", True)],
+    "route": [
+        ((ROUTE_TYPES, "action", "weightedTargets", "*", "virtualNode"), "virtualNode", True),
+    ],
     "gatewayRoute": [
         ((ROUTE_TYPES, "action", "target", "virtualService", "virtualServiceName"),
          "virtualService", True),

@@ -835,7 +835,8 @@ class WholeApiTest(WholeApiTestCase):
         listed = self.mesh.list_tags_for_resource(resourceArn=arn)["tags"]
         self.assertEqual(listed[0], {"key": "k00", "value": "new"})
         self.assertEqual(len(listed), 7)
-        self.assertEqual(self.describe_kind(KIND["virtualNode"], "tagged")["metadata"]["version"], 1)
+        tagged = self.describe_kind(KIND["virtualNode"], "tagged")
+        self.assertEqual(tagged["metadata"]["version"], 1)
 
     def test_a_resource_has_at_most_50_tags(self):
         arn = KIND["virtualNode"].arn("life", "n1")

@@ -257,9 +257,15 @@ describe("scripts against the emulator", function()
         end
         local requests = emu.requests()
         assert.same({ DescribeVirtualService = N, UpdateVirtualService = N }, emu.count(requests))
+        local connections, used = 0, {}
         for _, r in ipairs(requests) do
           assert.equal(200, r.status, cjson.encode(r))
+          if not used[r.connection] then
+            used[r.connection], connections = true, connections + 1
+          end
         end
+        -- keep-alive connections: only calls in flight together need connections of their own
+        assert.is_true(connections >= 256, connections .. " connections")
       end)
 
     it("resumes a run killed with SIGKILL: no entry is applied twice", function()
