@@ -140,6 +140,9 @@ REFERENCES = {
 }
 
 MAX_TAGS = 50  # per resource (the model's TagList); more is TooManyTagsException
+# The `quotas` setting's keys: how many of a kind one account (meshes), one mesh, one router
+# (routes) or one gateway (gateway routes) may hold; a create beyond it is LimitExceededException.
+QUOTA_KEYS = frozenset(kind.list_key for kind in KINDS.values())
 
 DEFAULT_CONFIG = {
     "clockOffset": 0.0,
@@ -152,6 +155,7 @@ DEFAULT_CONFIG = {
     "errorTypeSuffix": True,
     "webIdentityTokens": None,
     "ssoTokens": ["emulator-sso-token"],
+    "quotas": None,
 }
 
 METADATA_KEYS = {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"}
@@ -821,6 +825,7 @@ class State:
             where = "" if container is None else " in %s %s" % (
                 container.kind.words.lower(), container.name)
             raise conflict("%s %s already exists%s" % (kind.words, name, where))
+        self._check_quota(kind, container, siblings, ident)
         now = self.emu.now()
         if container is None:
             spec = p.get("spec") or _default_mesh_spec()
@@ -834,6 +839,21 @@ class State:
         self._remember(memo, result)
         self._changed()
         return result
+
+    def _check_quota(self, kind, container, siblings, ident):
+        quota = (self.emu.config["quotas"] or {}).get(kind.list_key)
+        if quota is None:
+            return
+        if container is None:
+            held = sum(1 for mesh in siblings.values() if mesh.mesh_owner == ident.account)
+            where = "account %s" % ident.account
+        else:
+            held = len(siblings)
+            where = "%s %s" % (container.kind.words.lower(), container.name)
+        if held >= quota:
+            message = "%s already holds %d %s, the most the emulator's quotas setting allows" % (
+                where, held, kind.list_key)
+            raise ApiError(400, "LimitExceededException", message[0].upper() + message[1:])
 
     def _describe(self, kind, operation, p, ident):
         container = self._container(kind, p, ident)
@@ -2340,6 +2360,10 @@ class Emulator:
             or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
             "ssoTokens": value is None
             or (isinstance(value, list) and all(isinstance(t, str) and t for t in value)),
+            "quotas": value is None
+            or (isinstance(value, dict) and all(
+                k in QUOTA_KEYS and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                for k, n in value.items())),
         }
         if not checks[key]:
             raise bad_request("Bad value for setting '%s': %s" % (key, shorten(value)))

@@ -851,6 +851,22 @@ class WholeApiTest(WholeApiTestCase):
         got = fails(loose.list_tags_for_resource, resourceArn=arn, limit=51)
         self.assertEqual(got, ("BadRequestException", 400))
 
+    def test_creates_beyond_a_configured_quota_are_limit_exceeded(self):
+        MAIN.control("POST", "config", {"quotas": {"routes": 1, "meshes": 2}})
+        code, status, message = error_of(self.create, KIND["route"], "rt2")
+        self.assertEqual((code, status), ("LimitExceededException", 400))
+        self.assertIn("Virtual router r1 already holds 1 routes", message)
+        self.assertEqual(len(self.list_kind(KIND["route"])["routes"]), 1)
+        # demo-mesh and life are this account's two meshes; another account has none
+        got = fails(self.mesh.create_mesh, meshName="third")
+        self.assertEqual(got, ("LimitExceededException", 400))
+        client(akid=OTHER_AKID, secret=OTHER_SECRET).create_mesh(meshName="theirs")
+        for bad in ({"nodes": 1}, {"routes": -1}, {"routes": True}, [], {"routes": "1"}):
+            with self.subTest(quotas=bad):
+                MAIN.control("POST", "config", {"quotas": bad}, expect=400)
+        MAIN.control("POST", "reset")
+        self.assertIsNone(MAIN.control("GET", "config")["quotas"])
+
     def test_tags_of_an_unknown_or_malformed_arn(self):
         unknown = KIND["virtualNode"].arn("life", "ghost")
         calls = (
