@@ -246,9 +246,10 @@ describe("scripts against the emulator", function()
       function()
         -- One attempt per call: a connection the emulator refused, reset or let time out would
         -- fail its entry rather than be retried away.
-        local report = sh.path("report.jsonl")
+        local report, journal = sh.path("report.jsonl"), sh.path("journal.jsonl")
         local _, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn"), "--apply",
-          "--report", report, "--concurrency", "256" }, env({ AWS_MAX_ATTEMPTS = "1" }))
+          "--report", report, "--journal", journal, "--concurrency", "256" },
+          env({ AWS_MAX_ATTEMPTS = "1" }))
         assert.equal(0, code, err)
         local by, count = outcomes(report)
         assert.same({ updated = N }, count)
