@@ -15,6 +15,7 @@ control endpoint under /_emulator/, the faults and the credential endpoints.
 import argparse
 import base64
 import binascii
+import bisect
 import collections
 import copy
 import datetime
@@ -69,34 +70,79 @@ ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.appmesh/"
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-# The App Mesh operations the emulator implements; the rest of the model answers 501.
-IMPLEMENTED = frozenset(
-    [
-        "CreateMesh",
-        "DescribeMesh",
-        "CreateVirtualNode",
-        "DescribeVirtualNode",
-        "CreateVirtualRouter",
-        "DescribeVirtualRouter",
-        "CreateVirtualService",
-        "DescribeVirtualService",
-        "UpdateVirtualService",
-        "DeleteVirtualService",
-        "ListVirtualServices",
-    ]
-)
+class Kind:
+    """One App Mesh resource kind: its wire names, its spec shape, where it lives.
 
-# kind -> (name member, spec shape, state-file list key, words for messages)
+    Every kind has the same lifecycle (create, describe, update, delete, list); they differ only
+    in this data. `parent` is the kind whose records hold this kind's records (None for meshes).
+    """
+
+    def __init__(self, kind, noun, words, parent, plural=None):
+        self.kind = kind  # "virtualRouter": the payload member and the ARN segment
+        self.noun = noun  # "VirtualRouter": in operation and shape names
+        self.words = words  # "Virtual router": in messages
+        self.parent = parent
+        self.name_key = kind + "Name"
+        self.spec_shape = noun + "Spec"
+        self.list_key = plural or kind + "s"  # the list member and the state-file key
+        self.list_op = "List" + self.list_key[0].upper() + self.list_key[1:]
+        self.children = []  # the kinds this kind holds, filled in below
+
+    def chain(self):
+        """The kinds from the mesh down to this one: mesh, [virtualRouter,] route."""
+        return ([] if self.parent is None else KINDS[self.parent].chain()) + [self]
+
+
 KINDS = {
-    "virtualNode": ("virtualNodeName", "VirtualNodeSpec", "virtualNodes", "Virtual node"),
-    "virtualRouter": ("virtualRouterName", "VirtualRouterSpec", "virtualRouters", "Virtual router"),
-    "virtualService": (
-        "virtualServiceName",
-        "VirtualServiceSpec",
-        "virtualServices",
-        "Virtual service",
-    ),
+    k.kind: k
+    for k in (
+        Kind("mesh", "Mesh", "Mesh", None, plural="meshes"),
+        Kind("virtualNode", "VirtualNode", "Virtual node", "mesh"),
+        Kind("virtualRouter", "VirtualRouter", "Virtual router", "mesh"),
+        Kind("virtualService", "VirtualService", "Virtual service", "mesh"),
+        Kind("virtualGateway", "VirtualGateway", "Virtual gateway", "mesh"),
+        Kind("route", "Route", "Route", "virtualRouter"),
+        Kind("gatewayRoute", "GatewayRoute", "Gateway route", "virtualGateway"),
+    )
 }
+for _kind in KINDS.values():
+    if _kind.parent is not None:
+        KINDS[_kind.parent].children.append(_kind)
+
+# operation -> (verb, kind); the verb names the State method that serves it.
+OPERATIONS = {"TagResource": ("tag", None), "UntagResource": ("untag", None),
+              "ListTagsForResource": ("list_tags", None)}
+for _kind in KINDS.values():
+    for _verb in ("create", "describe", "update", "delete"):
+        OPERATIONS[_verb.capitalize() + _kind.noun] = (_verb, _kind.kind)
+    OPERATIONS[_kind.list_op] = ("list", _kind.kind)
+
+# Where a spec names another resource: (the steps from the spec to the name, a tuple being any
+# of those keys and "*" every item of a list; the kind it names; whether it must exist).
+# Providers and (gateway) route targets must exist when the spec is written; a node's backends
+# need not, but they keep the service in use.
+ROUTE_TYPES = ("grpcRoute", "http2Route", "httpRoute", "tcpRoute")
+REFERENCES = {
+    "virtualService": [
+        (("provider", "virtualNode", "virtualNodeName"), "virtualNode", True),
+        (("provider", "virtualRouter", "virtualRouterName"), "virtualRouter", True),
+    ],
+    "route": [
+        ((ROUTE_TYPES, "action", "weightedTargets", "*", "virtualNode"), "virtualNode", True),
+    ],
+    "gatewayRoute": [
+        ((ROUTE_TYPES, "action", "target", "virtualService", "virtualServiceName"),
+         "virtualService", True),
+    ],
+    "virtualNode": [
+        (("backends", "*", "virtualService", "virtualServiceName"), "virtualService", False),
+    ],
+}
+
+MAX_TAGS = 50  # per resource (the model's TagList); more is TooManyTagsException
+# The `quotas` setting's keys: how many of a kind one account (meshes), one mesh, one router
+# (routes) or one gateway (gateway routes) may hold; a create beyond it is LimitExceededException.
+QUOTA_KEYS = frozenset(kind.list_key for kind in KINDS.values())
 
 DEFAULT_CONFIG = {
     "clockOffset": 0.0,
@@ -109,6 +155,7 @@ DEFAULT_CONFIG = {
     "errorTypeSuffix": True,
     "webIdentityTokens": None,
     "ssoTokens": ["emulator-sso-token"],
+    "quotas": None,
 }
 
 METADATA_KEYS = {"uid", "version", "createdAt", "lastUpdatedAt", "resourceOwner"}
@@ -364,6 +411,10 @@ class AppMeshModel:
             op = self.service.operation_model(name)
             template = op.http["requestUri"].split("?", 1)[0]
             self.routes.append((_template_regex(template), op.http["method"], name))
+        missing = set(self.service.operation_names) ^ set(OPERATIONS)
+        if missing:  # a botocore whose model the emulator does not know
+            raise SetupError("the App Mesh model and the emulator differ on: %s"
+                             % ", ".join(sorted(missing)))
 
     def shape(self, name):
         return self.service.shape_for(name)
@@ -434,6 +485,10 @@ class AppMeshModel:
                 validate(mshape, value, wire)
                 params[member] = value
             params["__body__"] = {k: v for k, v in doc.items() if v is not None}
+        for member in shape.required_members:  # a required query member (resourceArn)
+            if member not in params:
+                wire = shape.members[member].serialization.get("name", member)
+                raise constraint(None, wire, "Member must not be null")
         token = params.get("clientToken")
         if token is not None and not CLIENT_TOKEN_RE.match(token):
             rule = "Member must be 1 to 36 letters, digits, hyphens or underscores"
@@ -450,24 +505,122 @@ class AppMeshModel:
 
 
 # --------------------------------------------------------------------------------------------
-# State: meshes and their virtual nodes, routers and services
+# State: meshes, the resources in them, their tags
 # --------------------------------------------------------------------------------------------
 
 
-class Record:
-    """One App Mesh resource with its metadata."""
+def spec_references(kind, spec):
+    """(dotted path, kind, name, must exist) for every resource a spec of `kind` names."""
+    out = []
 
-    def __init__(self, kind, name, spec, owner, now, meta=None, status="ACTIVE"):
+    def walk(value, steps, path, ref_kind, required):
+        if not steps:
+            if isinstance(value, str):
+                out.append((path, ref_kind, value, required))
+            return
+        step, rest = steps[0], steps[1:]
+        if step == "*":
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                walk(item, rest, "%s[%d]" % (path, i), ref_kind, required)
+            return
+        if not isinstance(value, dict):
+            return
+        for key in step if isinstance(step, tuple) else (step,):
+            if key in value:
+                walk(value[key], rest, join_path(path, key), ref_kind, required)
+
+    for steps, ref_kind, required in REFERENCES.get(kind, ()):
+        walk(spec or {}, steps, "spec", ref_kind, required)
+    return out
+
+
+def _dedupe_tags(tags):
+    """A TagList with one entry per key (the last wins), in first-seen order."""
+    merged = {}
+    for tag in tags or []:
+        merged[tag["key"]] = tag["value"]
+    return [{"key": k, "value": v} for k, v in merged.items()]
+
+
+class Record:
+    """One App Mesh resource: its kind, name, spec, metadata, tags and the resources it holds."""
+
+    def __init__(self, kind, name, spec, owner, now, parent=None, meta=None, status="ACTIVE",
+                 tags=None):
         meta = meta or {}
-        self.kind = kind
+        self.kind = KINDS[kind]
         self.name = name
         self.spec = spec
+        self.parent = parent
         self.owner = meta.get("resourceOwner", owner)
         self.uid = meta.get("uid") or str(uuid.uuid4())
         self.version = meta.get("version", 1)
         self.created = meta.get("createdAt", epoch(now))
         self.updated = meta.get("lastUpdatedAt", self.created)
         self.status = status
+        self.tags = _dedupe_tags(tags)
+        self.children = {child.kind: {} for child in self.kind.children}
+
+    @property
+    def mesh(self):
+        return self if self.parent is None else self.parent.mesh
+
+    def chain(self):
+        """The records from the mesh down to this one."""
+        return ([] if self.parent is None else self.parent.chain()) + [self]
+
+    def walk(self):
+        """This record and every record it holds, depth first, by name."""
+        yield self
+        for kind in self.kind.children:
+            for name in sorted(self.children[kind.kind]):
+                yield from self.children[kind.kind][name].walk()
+
+    def arn(self):
+        mesh = self.mesh
+        out = "arn:aws:appmesh:%s:%s:mesh/%s" % (mesh.region, mesh.mesh_owner, mesh.name)
+        for rec in self.chain()[1:]:
+            out += "/%s/%s" % (rec.kind.kind, rec.name)
+        return out
+
+    def names(self):
+        """The identifying members: meshName, then the parent's and this resource's names."""
+        return {rec.kind.name_key: rec.name for rec in self.chain()}
+
+    def touch(self, now):
+        self.version += 1
+        self.updated = max(epoch(now), self.updated)
+
+    def data(self):
+        """The API's MeshData, VirtualNodeData, RouteData, GatewayRouteData, ..."""
+        out = self.names()
+        out["metadata"] = {
+            "arn": self.arn(),
+            "createdAt": self.created,
+            "lastUpdatedAt": self.updated,
+            "meshOwner": self.mesh.mesh_owner,
+            "resourceOwner": self.owner,
+            "uid": self.uid,
+            "version": self.version,
+        }
+        out["spec"] = copy.deepcopy(self.spec)
+        out["status"] = {"status": self.status}
+        return out
+
+    def ref(self):
+        """The API's MeshRef, VirtualNodeRef, RouteRef, ... for list results."""
+        out = self.names()
+        out.update(
+            {
+                "arn": self.arn(),
+                "createdAt": self.created,
+                "lastUpdatedAt": self.updated,
+                "meshOwner": self.mesh.mesh_owner,
+                "resourceOwner": self.owner,
+                "version": self.version,
+            }
+        )
+        return out
 
     def meta_doc(self):
         return {
@@ -478,63 +631,46 @@ class Record:
             "resourceOwner": self.owner,
         }
 
+    def to_doc(self):
+        """This record in the state-file format, with the records it holds."""
+        out = {self.kind.name_key: self.name, "spec": copy.deepcopy(self.spec),
+               "status": self.status, "metadata": self.meta_doc()}
+        if self.tags:
+            out["tags"] = copy.deepcopy(self.tags)
+        for kind in self.kind.children:
+            records = self.children[kind.kind]
+            out[kind.list_key] = [records[n].to_doc() for n in sorted(records)]
+        return out
+
 
 class Mesh(Record):
-    def __init__(self, name, spec, owner, region, shared_with, now, meta=None, status="ACTIVE"):
-        super().__init__("mesh", name, spec, owner, now, meta, status)
+    def __init__(self, name, spec, owner, region, shared_with, now, meta=None, status="ACTIVE",
+                 tags=None):
+        super().__init__("mesh", name, spec, owner, now, None, meta, status, tags)
         self.mesh_owner = owner
         self.region = region
         self.shared_with = list(shared_with)
-        self.children = {kind: {} for kind in KINDS}
 
-    def arn(self, rec=None):
-        base = "arn:aws:appmesh:%s:%s:mesh/%s" % (self.region, self.mesh_owner, self.name)
-        if rec is None or rec is self:
-            return base
-        return "%s/%s/%s" % (base, rec.kind, rec.name)
-
-    def metadata(self, rec):
-        return {
-            "arn": self.arn(rec),
-            "createdAt": rec.created,
-            "lastUpdatedAt": rec.updated,
-            "meshOwner": self.mesh_owner,
-            "resourceOwner": rec.owner,
-            "uid": rec.uid,
-            "version": rec.version,
-        }
-
-    def data(self, rec=None):
-        """The API's MeshData / VirtualNodeData / VirtualRouterData / VirtualServiceData."""
-        rec = rec or self
-        out = {"meshName": self.name}
-        if rec is not self:
-            out[KINDS[rec.kind][0]] = rec.name
-        out["metadata"] = self.metadata(rec)
-        out["spec"] = copy.deepcopy(rec.spec)
-        out["status"] = {"status": rec.status}
+    def to_doc(self):
+        out = {"meshName": self.name, "owner": self.mesh_owner, "region": self.region,
+               "sharedWith": list(self.shared_with)}
+        out.update(super().to_doc())
         return out
-
-    def ref(self, rec):
-        """The API's VirtualServiceRef (and the like) for list results."""
-        return {
-            "arn": self.arn(rec),
-            "createdAt": rec.created,
-            "lastUpdatedAt": rec.updated,
-            "meshName": self.name,
-            "meshOwner": self.mesh_owner,
-            "resourceOwner": rec.owner,
-            "version": rec.version,
-            KINDS[rec.kind][0]: rec.name,
-        }
 
 
 def _default_mesh_spec():
     return {"egressFilter": {"type": "DROP_ALL"}}
 
 
+def in_use(message):
+    return ApiError(409, "ResourceInUseException", message)
+
+
 class State:
-    """All meshes, the clientToken memory, and the state-file round trip."""
+    """All meshes, the clientToken memory, and the state-file round trip.
+
+    One lock serialises every operation; each validates everything before it changes anything.
+    """
 
     def __init__(self, emu):
         self.emu = emu
@@ -547,172 +683,30 @@ class State:
 
     def load(self, doc, where):
         """Replace everything with a state document; raise SetupError naming the bad field."""
-        meshes, region, keys = self._parse(doc, where)
+        meshes, region, keys = StateParser(self.emu, where).parse(doc)
         with self.lock:
             self.meshes = meshes
             self.region = region
             self.tokens = {}
         return keys
 
-    def _parse(self, doc, where):
-        model = self.emu.model
-        now = self.emu.now()
-
-        def fail(path, message):
-            raise SetupError("%s: %s: %s" % (where, path, message))
-
-        def check_keys(obj, path, allowed):
-            if not isinstance(obj, dict):
-                fail(path, "expected an object, got %s" % json_type(obj))
-            for key in obj:
-                if key not in allowed:
-                    fail(path, "unknown key '%s' (allowed: %s)" % (key, ", ".join(sorted(allowed))))
-
-        def check_meta(obj, path):
-            meta = obj.get("metadata")
-            if meta is None:
-                return None
-            path += ".metadata"
-            check_keys(meta, path, METADATA_KEYS)
-            for key in ("createdAt", "lastUpdatedAt"):
-                if key in meta and not _is_number(meta[key]):
-                    fail(path + "." + key, "expected epoch seconds")
-            version = meta.get("version", 1)
-            if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-                fail(path + ".version", "expected an integer >= 1")
-            if not isinstance(meta.get("uid", ""), str):
-                fail(path + ".uid", "expected a string")
-            if not is_account(meta.get("resourceOwner", DEFAULT_ACCOUNT)):
-                fail(path + ".resourceOwner", "expected a 12-digit account id")
-            return meta
-
-        def check_status(obj, path):
-            status = obj.get("status", "ACTIVE")
-            if status not in ("ACTIVE", "INACTIVE", "DELETED"):
-                fail(path + ".status", "expected ACTIVE, INACTIVE or DELETED")
-            return status
-
-        def check_spec(shape_name, spec, path):
-            try:
-                validate(model.shape(shape_name), spec, "spec")
-            except ApiError as e:
-                fail(path, e.message)
-
-        def is_account(value):
-            return isinstance(value, str) and ACCOUNT_RE.match(value) is not None
-
-        def check_name(value, path, limit=255):
-            if not isinstance(value, str) or not 1 <= len(value) <= limit:
-                fail(path, "expected a name of 1 to %d characters" % limit)
-
-        check_keys(doc, "(top level)", {"region", "keys", "meshes"})
-        region = doc.get("region", DEFAULT_REGION)
-        if not isinstance(region, str) or not REGION_RE.match(region):
-            fail("region", "expected a region name such as us-east-1")
-        keys = []
-        raw_keys = doc.get("keys", [])
-        if not isinstance(raw_keys, list):
-            fail("keys", "expected an array")
-        for i, key in enumerate(raw_keys):
-            path = "keys[%d]" % i
-            check_keys(key, path, {"accessKeyId", "secretAccessKey", "account"})
-            for field in ("accessKeyId", "secretAccessKey"):
-                if not isinstance(key.get(field), str) or not key.get(field):
-                    fail(path + "." + field, "expected a non-empty string")
-            account = key.get("account", DEFAULT_ACCOUNT)
-            if not is_account(account):
-                fail(path + ".account", "expected a 12-digit account id")
-            keys.append((key["accessKeyId"], key["secretAccessKey"], account))
-        raw_meshes = doc.get("meshes", [])
-        if not isinstance(raw_meshes, list):
-            fail("meshes", "expected an array")
-        meshes = {}
-        for i, raw in enumerate(raw_meshes):
-            path = "meshes[%d]" % i
-            allowed = {"meshName", "owner", "region", "sharedWith", "spec", "status", "metadata"}
-            allowed.update(v[2] for v in KINDS.values())
-            check_keys(raw, path, allowed)
-            check_name(raw.get("meshName"), path + ".meshName")
-            name = raw["meshName"]
-            if name in meshes:
-                fail(path + ".meshName", "mesh '%s' appears twice" % name)
-            owner = raw.get("owner", DEFAULT_ACCOUNT)
-            if not is_account(owner):
-                fail(path + ".owner", "expected a 12-digit account id")
-            mesh_region = raw.get("region", region)
-            if not isinstance(mesh_region, str) or not REGION_RE.match(mesh_region):
-                fail(path + ".region", "expected a region name")
-            shared = raw.get("sharedWith", [])
-            if not isinstance(shared, list) or not all(is_account(a) for a in shared):
-                fail(path + ".sharedWith", "expected an array of 12-digit account ids")
-            spec = raw.get("spec", _default_mesh_spec())
-            check_spec("MeshSpec", spec, path + ".spec")
-            meta, status = check_meta(raw, path), check_status(raw, path)
-            mesh = Mesh(name, spec, owner, mesh_region, shared, now, meta, status)
-            for kind, (name_key, spec_shape, list_key, words) in KINDS.items():
-                items = raw.get(list_key, [])
-                if not isinstance(items, list):
-                    fail(path + "." + list_key, "expected an array")
-                for j, item in enumerate(items):
-                    ipath = "%s.%s[%d]" % (path, list_key, j)
-                    check_keys(item, ipath, {name_key, "spec", "status", "metadata"})
-                    if kind == "virtualService":
-                        if not isinstance(item.get(name_key), str) or not item.get(name_key):
-                            fail(ipath + "." + name_key, "expected a non-empty string")
-                    else:
-                        check_name(item.get(name_key), ipath + "." + name_key)
-                    rname = item[name_key]
-                    if rname in mesh.children[kind]:
-                        fail(ipath + "." + name_key, "%s '%s' appears twice" % (words, rname))
-                    rspec = item.get("spec", {})
-                    check_spec(spec_shape, rspec, ipath + ".spec")
-                    meta, status = check_meta(item, ipath), check_status(item, ipath)
-                    rec = Record(kind, rname, rspec, owner, now, meta, status)
-                    mesh.children[kind][rname] = rec
-            for j, item in enumerate(raw.get("virtualServices", [])):
-                rec = mesh.children["virtualService"][item["virtualServiceName"]]
-                try:
-                    self._check_provider(mesh, rec.spec)
-                except ApiError as e:
-                    fail("%s.virtualServices[%d].spec.provider" % (path, j), e.message)
-            meshes[name] = mesh
-        return meshes, region, keys
-
     def to_doc(self, keys=None):
         with self.lock:
             out = {"region": self.region}
             if keys is not None:
                 out["keys"] = keys
-            meshes = []
-            for mesh in self.meshes.values():
-                m = {
-                    "meshName": mesh.name,
-                    "owner": mesh.mesh_owner,
-                    "region": mesh.region,
-                    "sharedWith": list(mesh.shared_with),
-                    "spec": copy.deepcopy(mesh.spec),
-                    "status": mesh.status,
-                    "metadata": mesh.meta_doc(),
-                }
-                for kind, (name_key, _shape, list_key, _words) in KINDS.items():
-                    m[list_key] = [
-                        {
-                            name_key: rec.name,
-                            "spec": copy.deepcopy(rec.spec),
-                            "status": rec.status,
-                            "metadata": rec.meta_doc(),
-                        }
-                        for rec in sorted(mesh.children[kind].values(), key=lambda r: r.name)
-                    ]
-                meshes.append(m)
-            out["meshes"] = meshes
+            out["meshes"] = [mesh.to_doc() for mesh in self.meshes.values()]
             return out
 
-    # -- operations -----------------------------------------------------------------------
+    # -- looking things up ------------------------------------------------------------------
 
     def execute(self, operation, params, ident):
+        verb, kind = OPERATIONS[operation]
         with self.lock:
-            result = getattr(self, "_op_" + operation)(params, ident)
+            if kind is None:
+                result = getattr(self, "_" + verb)(params, ident)
+            else:
+                result = getattr(self, "_" + verb)(KINDS[kind], operation, params, ident)
             return copy.deepcopy(result)
 
     def _mesh(self, params, ident):
@@ -732,28 +726,74 @@ class State:
                 raise ApiError(403, "ForbiddenException", message % (name, owner, ident.account))
         return mesh
 
-    def _child(self, mesh, kind, name):
-        rec = mesh.children[kind].get(name)
+    @staticmethod
+    def _child(container, kind, name):
+        rec = container.children[kind.kind].get(name)
         if rec is None:
-            raise not_found("%s %s not found in mesh %s" % (KINDS[kind][3], name, mesh.name))
+            where = " of ".join(
+                "%s %s" % (r.kind.words.lower(), r.name) for r in reversed(container.chain())
+            )
+            raise not_found("%s %s not found in %s" % (kind.words, name, where))
         return rec
 
-    def _check_provider(self, mesh, spec):
-        provider = (spec or {}).get("provider") or {}
-        for kind in ("virtualNode", "virtualRouter"):
-            ref = provider.get(kind)
-            if ref:
-                self._child(mesh, kind, ref[KINDS[kind][0]])
+    def _container(self, kind, p, ident):
+        """The record that holds records of `kind` (the mesh, a router, a gateway); None for
+        meshes, which live in the emulator itself."""
+        if kind.parent is None:
+            return None
+        mesh = self._mesh(p, ident)
+        if kind.parent == "mesh":
+            return mesh
+        parent = KINDS[kind.parent]
+        return self._child(mesh, parent, p[parent.name_key])
 
-    def _replay(self, operation, ident, mesh_name, name, params):
+    def _siblings(self, kind, container):
+        return self.meshes if container is None else container.children[kind.kind]
+
+    def _find(self, kind, container, p, ident):
+        if container is None:
+            return self._mesh(p, ident)
+        return self._child(container, kind, p[kind.name_key])
+
+    def _check_references(self, mesh, kind, spec):
+        """404 for a provider, route target or gateway-route target that does not exist."""
+        for path, ref_kind, name, required in spec_references(kind.kind, spec):
+            if required and name not in mesh.children[ref_kind]:
+                raise not_found(
+                    "%s %s (at '%s') not found in mesh %s"
+                    % (KINDS[ref_kind].words, name, path, mesh.name)
+                )
+
+    def _users(self, rec):
+        """Why a record cannot be deleted yet: what it holds, and who names it."""
+        reasons = []
+        for kind in rec.kind.children:
+            held = sorted(rec.children[kind.kind])
+            if held:
+                reasons.append("it has %s: %s" % (kind.list_key, ", ".join(held)))
+        if rec.parent is not None and rec.parent.kind.kind == "mesh":
+            users = []
+            for other in rec.mesh.walk():
+                for _path, ref_kind, name, _required in spec_references(other.kind.kind,
+                                                                        other.spec):
+                    if ref_kind == rec.kind.kind and name == rec.name:
+                        users.append("%s %s" % (other.kind.words.lower(), other.name))
+            if users:
+                reasons.append("it is used by " + ", ".join(sorted(set(users))))
+        return reasons
+
+    # -- idempotency --------------------------------------------------------------------------
+
+    def _replay(self, operation, ident, kind, p):
         """Idempotency: (stored result, None) for a reused token, 409 if the request differs,
         (None, memo) for a new token, (None, None) without one."""
-        token = params.get("clientToken")
+        token = p.get("clientToken")
         if token is None:
             return None, None
-        key = (ident.account, operation, mesh_name, name, token)
+        names = tuple(p.get(k.name_key) for k in kind.chain())
+        key = (ident.account, operation, names, token)
         fingerprint = json.dumps(
-            {k: v for k, v in params["__body__"].items() if k != "clientToken"}, sort_keys=True
+            {k: v for k, v in p["__body__"].items() if k != "clientToken"}, sort_keys=True
         )
         seen = self.tokens.get(key)
         if seen is None:
@@ -772,129 +812,328 @@ class State:
     def _changed(self):
         self.emu.state_changed()
 
-    def _op_CreateMesh(self, p, ident):
-        name = p["meshName"]
-        replay, memo = self._replay("CreateMesh", ident, name, None, p)
-        if replay is not None:
-            return replay
-        if name in self.meshes:
-            raise conflict("Mesh %s already exists" % name)
-        spec = p.get("spec") or _default_mesh_spec()
-        mesh = Mesh(name, spec, ident.account, ident.region, [], self.emu.now())
-        self.meshes[name] = mesh
-        result = {"mesh": mesh.data()}
-        self._remember(memo, result)
-        self._changed()
-        return result
-
-    def _op_DescribeMesh(self, p, ident):
-        return {"mesh": self._mesh(p, ident).data()}
+    # -- the lifecycle every kind shares ----------------------------------------------------
 
     def _create(self, kind, operation, p, ident):
-        mesh = self._mesh(p, ident)
-        name = p[KINDS[kind][0]]
-        replay, memo = self._replay(operation, ident, mesh.name, name, p)
+        container = self._container(kind, p, ident)
+        replay, memo = self._replay(operation, ident, kind, p)
         if replay is not None:
             return replay
-        if name in mesh.children[kind]:
-            raise conflict("%s %s already exists in mesh %s" % (KINDS[kind][3], name, mesh.name))
-        if kind == "virtualService":
-            self._check_provider(mesh, p["spec"])
-        rec = Record(kind, name, p["spec"], ident.account, self.emu.now())
-        mesh.children[kind][name] = rec
-        result = {kind: mesh.data(rec)}
+        name = p[kind.name_key]
+        siblings = self._siblings(kind, container)
+        if name in siblings:
+            where = "" if container is None else " in %s %s" % (
+                container.kind.words.lower(), container.name)
+            raise conflict("%s %s already exists%s" % (kind.words, name, where))
+        self._check_quota(kind, container, siblings, ident)
+        now = self.emu.now()
+        if container is None:
+            spec = p.get("spec") or _default_mesh_spec()
+            rec = Mesh(name, spec, ident.account, ident.region, [], now, tags=p.get("tags"))
+        else:
+            self._check_references(container.mesh, kind, p["spec"])
+            rec = Record(kind.kind, name, p["spec"], ident.account, now, container,
+                         tags=p.get("tags"))
+        siblings[name] = rec
+        result = {kind.kind: rec.data()}
         self._remember(memo, result)
         self._changed()
         return result
 
-    def _describe(self, kind, p, ident):
-        mesh = self._mesh(p, ident)
-        return {kind: mesh.data(self._child(mesh, kind, p[KINDS[kind][0]]))}
+    def _check_quota(self, kind, container, siblings, ident):
+        quota = (self.emu.config["quotas"] or {}).get(kind.list_key)
+        if quota is None:
+            return
+        if container is None:
+            held = sum(1 for mesh in siblings.values() if mesh.mesh_owner == ident.account)
+            where = "account %s" % ident.account
+        else:
+            held = len(siblings)
+            where = "%s %s" % (container.kind.words.lower(), container.name)
+        if held >= quota:
+            message = "%s already holds %d %s, the most the emulator's quotas setting allows" % (
+                where, held, kind.list_key)
+            raise ApiError(400, "LimitExceededException", message[0].upper() + message[1:])
 
-    def _op_CreateVirtualNode(self, p, ident):
-        return self._create("virtualNode", "CreateVirtualNode", p, ident)
+    def _describe(self, kind, operation, p, ident):
+        container = self._container(kind, p, ident)
+        return {kind.kind: self._find(kind, container, p, ident).data()}
 
-    def _op_DescribeVirtualNode(self, p, ident):
-        return self._describe("virtualNode", p, ident)
-
-    def _op_CreateVirtualRouter(self, p, ident):
-        return self._create("virtualRouter", "CreateVirtualRouter", p, ident)
-
-    def _op_DescribeVirtualRouter(self, p, ident):
-        return self._describe("virtualRouter", p, ident)
-
-    def _op_CreateVirtualService(self, p, ident):
-        return self._create("virtualService", "CreateVirtualService", p, ident)
-
-    def _op_DescribeVirtualService(self, p, ident):
-        return self._describe("virtualService", p, ident)
-
-    def _op_UpdateVirtualService(self, p, ident):
-        mesh = self._mesh(p, ident)
-        name = p["virtualServiceName"]
-        replay, memo = self._replay("UpdateVirtualService", ident, mesh.name, name, p)
+    def _update(self, kind, operation, p, ident):
+        container = self._container(kind, p, ident)
+        replay, memo = self._replay(operation, ident, kind, p)
         if replay is not None:
             return replay
-        rec = self._child(mesh, "virtualService", name)
-        self._check_provider(mesh, p["spec"])
-        rec.spec = p["spec"]
-        rec.version += 1
-        rec.updated = max(epoch(self.emu.now()), rec.updated)
-        result = {"virtualService": mesh.data(rec)}
+        rec = self._find(kind, container, p, ident)
+        spec = p.get("spec")
+        if spec is None:  # only UpdateMesh may leave the spec out: the spec stays as it is
+            spec = rec.spec
+        self._check_references(rec.mesh, kind, spec)
+        rec.spec = spec
+        rec.touch(self.emu.now())
+        result = {kind.kind: rec.data()}
         self._remember(memo, result)
         self._changed()
         return result
 
-    def _op_DeleteVirtualService(self, p, ident):
-        mesh = self._mesh(p, ident)
-        name = p["virtualServiceName"]
-        rec = self._child(mesh, "virtualService", name)
-        users = []
-        for node in mesh.children["virtualNode"].values():
-            for backend in (node.spec or {}).get("backends") or []:
-                if ((backend or {}).get("virtualService") or {}).get("virtualServiceName") == name:
-                    users.append(node.name)
-        if users:
-            raise ApiError(
-                409,
-                "ResourceInUseException",
-                "Virtual service %s is a backend of virtual node(s) %s in mesh %s"
-                % (name, ", ".join(sorted(users)), mesh.name),
-            )
-        del mesh.children["virtualService"][name]
+    def _delete(self, kind, operation, p, ident):
+        container = self._container(kind, p, ident)
+        rec = self._find(kind, container, p, ident)
+        reasons = self._users(rec)
+        if reasons:
+            raise in_use("%s %s cannot be deleted: %s" % (kind.words, rec.name, "; ".join(reasons)))
+        del self._siblings(kind, container)[rec.name]
         rec.status = "DELETED"
-        rec.version += 1
-        rec.updated = max(epoch(self.emu.now()), rec.updated)
+        rec.touch(self.emu.now())
         self._changed()
-        return {"virtualService": mesh.data(rec)}
+        return {kind.kind: rec.data()}
 
-    def _op_ListVirtualServices(self, p, ident):
-        mesh = self._mesh(p, ident)
-        limit = p.get("limit", 100)
-        names = sorted(mesh.children["virtualService"])
+    def _list(self, kind, operation, p, ident):
+        container = self._container(kind, p, ident)
+        records = self._siblings(kind, container)
+        if container is None:  # ListMeshes: the caller's meshes and those shared with it
+            records = {
+                n: m for n, m in records.items()
+                if ident.account == m.mesh_owner or ident.account in m.shared_with
+            }
+        scope = [kind.list_op] + [p.get(k.name_key) for k in kind.chain()[:-1]]
+        page, token = self._page(sorted(records), p, scope, 100)
+        out = {kind.list_key: [records[n].ref() for n in page]}
+        if token is not None:
+            out["nextToken"] = token
+        return out
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _by_arn(self, arn, ident):
+        match = re.match(r"^arn:aws[a-z-]*:appmesh:[a-z0-9-]+:([0-9]{12}):mesh/", arn)
+        if match is None:
+            raise constraint(arn, "resourceArn", "Member must be an App Mesh resource ARN "
+                             "(arn:aws:appmesh:REGION:ACCOUNT:mesh/NAME...)")
+        for mesh in self.meshes.values():
+            if not arn.startswith(mesh.arn()):
+                continue
+            for rec in mesh.walk():
+                if rec.arn() == arn:
+                    self._mesh({"meshName": mesh.name, "meshOwner": match.group(1)}, ident)
+                    return rec
+        raise not_found("No App Mesh resource has the ARN %s" % arn)
+
+    def _tag(self, p, ident):
+        rec = self._by_arn(p["resourceArn"], ident)
+        merged = _dedupe_tags(rec.tags + p["tags"])
+        if len(merged) > MAX_TAGS:
+            message = "The resource would have %d tags; at most %d are allowed" % (
+                len(merged), MAX_TAGS)
+            raise ApiError(400, "TooManyTagsException", message)
+        rec.tags = merged
+        self._changed()
+        return {}
+
+    def _untag(self, p, ident):
+        rec = self._by_arn(p["resourceArn"], ident)
+        drop = set(p["tagKeys"])
+        rec.tags = [t for t in rec.tags if t["key"] not in drop]
+        self._changed()
+        return {}
+
+    def _list_tags(self, p, ident):
+        rec = self._by_arn(p["resourceArn"], ident)
+        values = {t["key"]: t["value"] for t in rec.tags}
+        page, token = self._page(sorted(values), p, ["ListTagsForResource", rec.arn()], MAX_TAGS)
+        out = {"tags": [{"key": k, "value": values[k]} for k in page]}
+        if token is not None:
+            out["nextToken"] = token
+        return out
+
+    # -- paging ---------------------------------------------------------------------------------
+
+    def _page(self, names, p, scope, default_limit):
+        """One page of sorted names after the nextToken's name, and the next token (or None).
+
+        The token holds the last name returned, so a page never repeats or skips a name that
+        exists through the whole listing, whatever is created or deleted between the pages."""
+        limit = p.get("limit", default_limit)
         start = 0
         token = p.get("nextToken")
         if token is not None:
-            after = self._decode_token(token, mesh.name)
-            start = len([n for n in names if n <= after])
+            after = self._decode_token(token, scope)
+            start = bisect.bisect_right(names, after)
         page = names[start : start + limit]
-        out = {"virtualServices": [mesh.ref(mesh.children["virtualService"][n]) for n in page]}
-        if start + limit < len(names):
-            out["nextToken"] = base64.b64encode(
-                json.dumps({"mesh": mesh.name, "after": page[-1]}).encode("utf-8")
-            ).decode("ascii")
-        return out
+        if start + limit >= len(names):
+            return page, None
+        doc = {"scope": scope, "after": page[-1]}
+        return page, base64.b64encode(json.dumps(doc).encode("utf-8")).decode("ascii")
 
     @staticmethod
-    def _decode_token(token, mesh_name):
+    def _decode_token(token, scope):
         try:
             doc = json.loads(base64.b64decode(token, validate=True).decode("utf-8"))
-            if doc["mesh"] == mesh_name and isinstance(doc["after"], str):
+            if doc["scope"] == scope and isinstance(doc["after"], str):
                 return doc["after"]
         except (ValueError, KeyError, TypeError, binascii.Error):
             pass
-        message = "The nextToken '%s' is not valid for mesh %s" % (shorten(token, 40), mesh_name)
-        raise bad_request(message)
+        where = " ".join(str(s) for s in scope[1:])
+        message = "The nextToken '%s' is not valid for %s %s" % (shorten(token, 40), scope[0],
+                                                                 where)
+        raise bad_request(message.rstrip())
+
+
+class StateParser:
+    """Reads a state document into meshes; every problem is a SetupError naming its path."""
+
+    def __init__(self, emu, where):
+        self.model = emu.model
+        self.now = emu.now()
+        self.where = where
+
+    def fail(self, path, message):
+        raise SetupError("%s: %s: %s" % (self.where, path, message))
+
+    def check_keys(self, obj, path, allowed):
+        if not isinstance(obj, dict):
+            self.fail(path, "expected an object, got %s" % json_type(obj))
+        for key in obj:
+            if key not in allowed:
+                names = ", ".join(sorted(allowed))
+                self.fail(path, "unknown key '%s' (allowed: %s)" % (key, names))
+
+    def check_shape(self, shape_name, value, path, what):
+        try:
+            validate(self.model.shape(shape_name), value, what)
+        except ApiError as e:
+            self.fail(path, e.message)
+
+    def check_meta(self, obj, path):
+        meta = obj.get("metadata")
+        if meta is None:
+            return None
+        path += ".metadata"
+        self.check_keys(meta, path, METADATA_KEYS)
+        for key in ("createdAt", "lastUpdatedAt"):
+            if key in meta and not _is_number(meta[key]):
+                self.fail(path + "." + key, "expected epoch seconds")
+        version = meta.get("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            self.fail(path + ".version", "expected an integer >= 1")
+        if not isinstance(meta.get("uid", ""), str):
+            self.fail(path + ".uid", "expected a string")
+        if not is_account(meta.get("resourceOwner", DEFAULT_ACCOUNT)):
+            self.fail(path + ".resourceOwner", "expected a 12-digit account id")
+        return meta
+
+    def check_status(self, obj, path):
+        status = obj.get("status", "ACTIVE")
+        if status not in ("ACTIVE", "INACTIVE", "DELETED"):
+            self.fail(path + ".status", "expected ACTIVE, INACTIVE or DELETED")
+        return status
+
+    def check_region(self, value, path):
+        if not isinstance(value, str) or not REGION_RE.match(value):
+            self.fail(path, "expected a region name such as us-east-1")
+        return value
+
+    def parse(self, doc):
+        self.check_keys(doc, "(top level)", {"region", "keys", "meshes"})
+        region = self.check_region(doc.get("region", DEFAULT_REGION), "region")
+        keys = self.parse_keys(doc.get("keys", []))
+        raw_meshes = doc.get("meshes", [])
+        if not isinstance(raw_meshes, list):
+            self.fail("meshes", "expected an array")
+        meshes = {}
+        for i, raw in enumerate(raw_meshes):
+            mesh = self.parse_mesh(raw, "meshes[%d]" % i, region)
+            if mesh.name in meshes:
+                self.fail("meshes[%d].meshName" % i, "mesh '%s' appears twice" % mesh.name)
+            meshes[mesh.name] = mesh
+        return meshes, region, keys
+
+    def parse_keys(self, raw_keys):
+        if not isinstance(raw_keys, list):
+            self.fail("keys", "expected an array")
+        keys = []
+        for i, key in enumerate(raw_keys):
+            path = "keys[%d]" % i
+            self.check_keys(key, path, {"accessKeyId", "secretAccessKey", "account"})
+            for field in ("accessKeyId", "secretAccessKey"):
+                if not isinstance(key.get(field), str) or not key.get(field):
+                    self.fail(path + "." + field, "expected a non-empty string")
+            account = key.get("account", DEFAULT_ACCOUNT)
+            if not is_account(account):
+                self.fail(path + ".account", "expected a 12-digit account id")
+            keys.append((key["accessKeyId"], key["secretAccessKey"], account))
+        return keys
+
+    def parse_mesh(self, raw, path, region):
+        kind = KINDS["mesh"]
+        allowed = {"meshName", "owner", "region", "sharedWith", "spec", "status", "metadata",
+                   "tags"}
+        allowed.update(child.list_key for child in kind.children)
+        self.check_keys(raw, path, allowed)
+        name = raw.get("meshName")
+        self.check_shape("ResourceName", name, path + ".meshName", "meshName")
+        owner = raw.get("owner", DEFAULT_ACCOUNT)
+        if not is_account(owner):
+            self.fail(path + ".owner", "expected a 12-digit account id")
+        mesh_region = self.check_region(raw.get("region", region), path + ".region")
+        shared = raw.get("sharedWith", [])
+        if not isinstance(shared, list) or not all(is_account(a) for a in shared):
+            self.fail(path + ".sharedWith", "expected an array of 12-digit account ids")
+        spec = raw.get("spec", _default_mesh_spec())
+        self.check_shape("MeshSpec", spec, path + ".spec", "spec")
+        tags = self.parse_tags(raw, path)
+        meta, status = self.check_meta(raw, path), self.check_status(raw, path)
+        mesh = Mesh(name, spec, owner, mesh_region, shared, self.now, meta, status, tags)
+        placed = []
+        self.parse_children(mesh, raw, path, placed)
+        for rec, rpath in placed:
+            for ref_path, ref_kind, ref_name, required in spec_references(rec.kind.kind,
+                                                                          rec.spec):
+                if required and ref_name not in mesh.children[ref_kind]:
+                    self.fail("%s.%s" % (rpath, ref_path), "%s %s not found in mesh %s"
+                              % (KINDS[ref_kind].words, ref_name, name))
+        return mesh
+
+    def parse_tags(self, raw, path):
+        tags = raw.get("tags", [])
+        self.check_shape("TagList", tags, path + ".tags", "tags")
+        return tags
+
+    def parse_children(self, container, raw, path, placed):
+        """The lists of the records a mesh, router or gateway holds; `placed` collects
+        (record, path) for the reference checks once the whole mesh is read."""
+        for kind in container.kind.children:
+            items = raw.get(kind.list_key, [])
+            list_path = path + "." + kind.list_key
+            if not isinstance(items, list):
+                self.fail(list_path, "expected an array")
+            for j, item in enumerate(items):
+                ipath = "%s[%d]" % (list_path, j)
+                allowed = {kind.name_key, "spec", "status", "metadata", "tags"}
+                allowed.update(child.list_key for child in kind.children)
+                self.check_keys(item, ipath, allowed)
+                name = item.get(kind.name_key)
+                name_shape = self.model.shape(kind.noun + "Data").members[kind.name_key]
+                try:
+                    validate(name_shape, name, kind.name_key)
+                except ApiError as e:
+                    self.fail(ipath + "." + kind.name_key, e.message)
+                if name in container.children[kind.kind]:
+                    self.fail(ipath + "." + kind.name_key,
+                              "%s '%s' appears twice" % (kind.words, name))
+                spec = item.get("spec", {})
+                self.check_shape(kind.spec_shape, spec, ipath + ".spec", "spec")
+                tags = self.parse_tags(item, ipath)
+                meta, status = self.check_meta(item, ipath), self.check_status(item, ipath)
+                owner = container.mesh.mesh_owner
+                rec = Record(kind.kind, name, spec, owner, self.now, container, meta, status, tags)
+                container.children[kind.kind][name] = rec
+                placed.append((rec, ipath))
+                self.parse_children(rec, item, ipath, placed)
+
+
+def is_account(value):
+    return isinstance(value, str) and ACCOUNT_RE.match(value) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1697,13 +1936,6 @@ class Emulator:
         if ctx.route_error is not None:
             raise ctx.route_error
         ident = self.verifier.verify(ctx, "appmesh")
-        if ctx.operation not in IMPLEMENTED:
-            raise ApiError(
-                501,
-                "NotImplementedException",
-                "The App Mesh emulator does not implement %s; it implements %s"
-                % (ctx.operation, ", ".join(sorted(IMPLEMENTED))),
-            )
         params = self.model.parse_input(ctx.operation, ctx.labels, ctx.query_pairs, ctx.body)
         ctx.client_token = params.get("clientToken")
         result = self.state.execute(ctx.operation, params, ident)
@@ -2024,7 +2256,7 @@ class Emulator:
             ),
             "connections": self.connection_count,
             "tlsHandshakeFailures": self.tls_failures,
-            "implemented": sorted(IMPLEMENTED),
+            "implemented": sorted(OPERATIONS),
         }
 
     def c_log(self, ctx, body):
@@ -2128,6 +2360,10 @@ class Emulator:
             or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
             "ssoTokens": value is None
             or (isinstance(value, list) and all(isinstance(t, str) and t for t in value)),
+            "quotas": value is None
+            or (isinstance(value, dict) and all(
+                k in QUOTA_KEYS and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                for k, n in value.items())),
         }
         if not checks[key]:
             raise bad_request("Bad value for setting '%s': %s" % (key, shorten(value)))
@@ -2491,6 +2727,9 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # listen()'s backlog (socketserver's default is 5): a burst of hundreds of new connections
+    # must wait in the kernel's accept queue, not in the clients' SYN retransmits.
+    request_queue_size = 1024
 
     def __init__(self, address, emulator, ssl_context):
         host = address[0]

@@ -501,11 +501,10 @@ class VirtualServiceApiTest(EmulatorTestCase):
                     self.assertIn(missing, message)
         self.assertEqual(self.version_of(), 1)
 
-    def test_unimplemented_operation_answers_501_with_a_clear_message(self):
-        code, status, message = error_of(self.mesh.list_meshes)
-        self.assertEqual((code, status), ("NotImplementedException", 501))
-        self.assertIn("ListMeshes", message)
-        self.assertIn("UpdateVirtualService", message)
+    def test_every_operation_of_the_model_is_implemented(self):
+        operations = SESSION.get_service_model("appmesh").operation_names
+        self.assertEqual(len(operations), 38)
+        self.assertEqual(MAIN.control("GET", "info")["implemented"], sorted(operations))
 
 
 class IdempotencyTest(EmulatorTestCase):
@@ -651,6 +650,546 @@ class BadBodyTest(EmulatorTestCase):
         code, status, message = error_of(create, meshName=MESH, virtualNodeName="x", spec=spec)
         self.assertEqual((code, status), ("BadRequestException", 400))
         self.assertIn("spec.listeners[0].portMapping.protocol", message)
+
+
+# The whole API: every kind's lifecycle and App Mesh's rules, driven by botocore.
+
+LISTENERS = [{"portMapping": {"port": 9080, "protocol": "http"}}]
+NODE_SPEC = {"listeners": LISTENERS, "serviceDiscovery": {"dns": {"hostname": "n.life.local"}}}
+
+
+def route_spec(*nodes):
+    targets = [{"virtualNode": n, "weight": 1} for n in nodes]
+    return {"httpRoute": {"match": {"prefix": "/"}, "action": {"weightedTargets": targets}}}
+
+
+def gateway_route_spec(service):
+    target = {"virtualService": {"virtualServiceName": service}}
+    return {"httpRoute": {"match": {"prefix": "/"}, "action": {"target": target}}}
+
+
+class Kind:
+    """What the tests need to know of one resource kind: its operations' names, its name member,
+    the parent member it lives under, a spec, and how its ARN ends."""
+
+    def __init__(self, kind, noun, plural, spec, parent=None):
+        self.kind, self.noun, self.spec, self.parent = kind, noun, spec, parent
+        self.name_key = kind + "Name"
+        self.list_op = "list_" + plural
+        self.list_key = "".join(w.capitalize() if i else w for i, w in enumerate(plural.split("_")))
+
+    def op(self, verb):
+        snake = "".join("_" + c.lower() if c.isupper() else c for c in self.noun)
+        return verb + snake
+
+    def ids(self, mesh, name):
+        """The identifying members of a resource of this kind called `name` in `mesh`."""
+        out = {"meshName": mesh} if self.kind != "mesh" else {}
+        if self.parent:
+            out[self.parent[0]] = self.parent[1]
+        out[self.name_key] = name
+        return out
+
+    def arn(self, mesh, name, owner=ACCOUNT):
+        base = "arn:aws:appmesh:us-east-1:%s:mesh/%s" % (owner, mesh)
+        if self.kind == "mesh":
+            return base
+        if self.parent:
+            base += "/%s/%s" % (self.parent[0][:-4], self.parent[1])
+        return base + "/%s/%s" % (self.kind, name)
+
+
+# In the order they can be created; each spec names only what was created before it.
+LIFE_KINDS = [
+    Kind("mesh", "Mesh", "meshes", {"egressFilter": {"type": "ALLOW_ALL"}}),
+    Kind("virtualNode", "VirtualNode", "virtual_nodes", NODE_SPEC),
+    Kind("virtualRouter", "VirtualRouter", "virtual_routers", {"listeners": LISTENERS}),
+    Kind("route", "Route", "routes", route_spec("n1"), parent=("virtualRouterName", "r1")),
+    Kind("virtualService", "VirtualService", "virtual_services",
+         {"provider": {"virtualRouter": {"virtualRouterName": "r1"}}}),
+    Kind("virtualGateway", "VirtualGateway", "virtual_gateways", {"listeners": LISTENERS}),
+    Kind("gatewayRoute", "GatewayRoute", "gateway_routes", gateway_route_spec("s1.life.local"),
+         parent=("virtualGatewayName", "g1")),
+]
+FIRST_NAMES = {"mesh": "life", "virtualNode": "n1", "virtualRouter": "r1", "route": "rt1",
+               "virtualService": "s1.life.local", "virtualGateway": "g1", "gatewayRoute": "gr1"}
+KIND = {k.kind: k for k in LIFE_KINDS}
+# A second spec per kind, for updates.
+UPDATED_SPECS = {
+    "mesh": {"egressFilter": {"type": "DROP_ALL"}},
+    "virtualNode": dict(NODE_SPEC, serviceDiscovery={"dns": {"hostname": "n2.life.local"}}),
+    "virtualRouter": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http2"}}]},
+    "route": route_spec("n1", "n2"),
+    "virtualService": {"provider": {"virtualNode": {"virtualNodeName": "n1"}}},
+    "virtualGateway": {"listeners": [{"portMapping": {"port": 8443, "protocol": "http"}}]},
+    "gatewayRoute": gateway_route_spec("s2.life.local"),
+}
+
+
+class WholeApiTestCase(EmulatorTestCase):
+    """Builds mesh `life`: nodes n1 and n2, router r1 with route rt1 (to n1), services
+    s1.life.local (on r1) and s2.life.local (on n2), gateway g1 with gateway route gr1 (to s1)."""
+
+    def setUp(self):
+        super().setUp()
+        self.records = {}
+        for kind in LIFE_KINDS:
+            self.records[kind.kind] = self.create(kind, FIRST_NAMES[kind.kind])
+            if kind.kind == "virtualNode":
+                self.create(kind, "n2")
+            if kind.kind == "virtualService":
+                self.create(kind, "s2.life.local", {"provider": {"virtualNode": {
+                    "virtualNodeName": "n2"}}})
+
+    def call(self, kind, verb, via=None, **kw):
+        name = kind.list_op if verb == "list" else kind.op(verb)
+        return getattr(via or self.mesh, name)(**kw)
+
+    def create(self, kind, name, spec=None, via=None, mesh="life", **kw):
+        kw.update(kind.ids(mesh, name))
+        out = self.call(kind, "create", via, spec=kind.spec if spec is None else spec, **kw)
+        return out[kind.kind]
+
+    def describe_kind(self, kind, name, mesh="life", **kw):
+        return self.call(kind, "describe", **kind.ids(mesh, name), **kw)[kind.kind]
+
+    def update_kind(self, kind, name, spec, mesh="life", via=None, **kw):
+        return self.call(kind, "update", via, spec=spec, **kind.ids(mesh, name), **kw)[kind.kind]
+
+    def delete_kind(self, kind, name, mesh="life", **kw):
+        return self.call(kind, "delete", **kind.ids(mesh, name), **kw)[kind.kind]
+
+    def list_kind(self, kind, mesh="life", **kw):
+        ids = kind.ids(mesh, None)
+        del ids[kind.name_key]
+        return self.call(kind, "list", **ids, **kw)
+
+    def assertData(self, kind, data, name, version, mesh="life", status="ACTIVE"):
+        """The answer echoes the names asked for, with the kind's ARN, version and status."""
+        shape = SESSION.get_service_model("appmesh").shape_for(kind.noun + "Data")
+        self.assertEqual(sorted(data), sorted(shape.members))
+        for key, value in kind.ids(mesh, name).items():
+            self.assertEqual(data[key], value, key)
+        meta = data["metadata"]
+        self.assertEqual(meta["arn"], kind.arn(mesh, name))
+        self.assertEqual((meta["version"], meta["meshOwner"], meta["resourceOwner"]),
+                         (version, ACCOUNT, ACCOUNT))
+        self.assertGreaterEqual(meta["lastUpdatedAt"], meta["createdAt"])
+        self.assertEqual(data["status"], {"status": status})
+
+
+class WholeApiTest(WholeApiTestCase):
+    def test_a_lifecycle_through_every_operation(self):
+        # setUp created every kind; create, describe, update, list: versions from 1, +1 a change
+        for kind in LIFE_KINDS:
+            with self.subTest(kind=kind.kind):
+                name = FIRST_NAMES[kind.kind]
+                self.assertData(kind, self.records[kind.kind], name, 1)
+                got = self.describe_kind(kind, name)
+                self.assertData(kind, got, name, 1)
+                self.assertEqual(got["spec"], kind.spec)
+                self.assertEqual(got["metadata"]["uid"], self.records[kind.kind]["metadata"]["uid"])
+                updated = self.update_kind(kind, name, UPDATED_SPECS[kind.kind])
+                self.assertData(kind, updated, name, 2)
+                self.assertEqual(updated["spec"], UPDATED_SPECS[kind.kind])
+                self.assertEqual(self.describe_kind(kind, name)["spec"], UPDATED_SPECS[kind.kind])
+                refs = self.list_kind(kind)[kind.list_key]
+                ref = [r for r in refs if r[kind.name_key] == name][0]
+                shape = SESSION.get_service_model("appmesh").shape_for(kind.noun + "Ref")
+                self.assertEqual(sorted(ref), sorted(shape.members))
+                self.assertEqual((ref["arn"], ref["version"]), (kind.arn("life", name), 2))
+        # tags on every kind, by ARN
+        for kind in LIFE_KINDS:
+            with self.subTest(kind=kind.kind, tags=True):
+                arn = kind.arn("life", FIRST_NAMES[kind.kind])
+                self.mesh.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "a"},
+                                                              {"key": "tier", "value": "1"}])
+                self.mesh.untag_resource(resourceArn=arn, tagKeys=["tier", "absent"])
+                tags = self.mesh.list_tags_for_resource(resourceArn=arn)["tags"]
+                self.assertEqual(tags, [{"key": "team", "value": "a"}])
+        # delete in the order App Mesh allows: DELETED and one more version in the answer
+        seconds = {"virtualService": "s2.life.local", "virtualNode": "n2"}
+        for kind in reversed(LIFE_KINDS):
+            with self.subTest(kind=kind.kind, delete=True):
+                if kind.kind in seconds:
+                    self.delete_kind(kind, seconds[kind.kind])
+                name = FIRST_NAMES[kind.kind]
+                deleted = self.delete_kind(kind, name)
+                self.assertData(kind, deleted, name, 3, status="DELETED")
+                got = fails(self.call, kind, "describe", **kind.ids("life", name))
+                self.assertEqual(got, ("NotFoundException", 404))
+        operations = {e["operation"] for e in MAIN.log() if e["status"] == 200}
+        every = set(SESSION.get_service_model("appmesh").operation_names)
+        self.assertEqual(every - operations, set())
+
+    def test_tags_given_at_create_time_are_listed_and_paged(self):
+        tags = [{"key": "k%02d" % i, "value": str(i)} for i in range(7)]
+        node = self.create(KIND["virtualNode"], "tagged", tags=tags)
+        arn = node["metadata"]["arn"]
+        first = self.mesh.list_tags_for_resource(resourceArn=arn, limit=5)
+        self.assertEqual(first["tags"], tags[:5])
+        rest = self.mesh.list_tags_for_resource(resourceArn=arn, nextToken=first["nextToken"])
+        self.assertEqual(rest["tags"], tags[5:])
+        self.assertNotIn("nextToken", rest)
+        self.mesh.tag_resource(resourceArn=arn, tags=[{"key": "k00", "value": "new"}])
+        listed = self.mesh.list_tags_for_resource(resourceArn=arn)["tags"]
+        self.assertEqual(listed[0], {"key": "k00", "value": "new"})
+        self.assertEqual(len(listed), 7)
+        tagged = self.describe_kind(KIND["virtualNode"], "tagged")
+        self.assertEqual(tagged["metadata"]["version"], 1)
+
+    def test_a_resource_has_at_most_50_tags(self):
+        arn = KIND["virtualNode"].arn("life", "n1")
+        tags = [{"key": "k%02d" % i, "value": ""} for i in range(50)]
+        self.mesh.tag_resource(resourceArn=arn, tags=tags)
+        code, status, message = error_of(self.mesh.tag_resource, resourceArn=arn,
+                                         tags=[{"key": "one-more", "value": "x"}])
+        self.assertEqual((code, status), ("TooManyTagsException", 400))
+        self.assertIn("50", message)
+        self.assertEqual(len(self.mesh.list_tags_for_resource(resourceArn=arn)["tags"]), 50)
+        loose = client(validate=False)
+        got = fails(loose.list_tags_for_resource, resourceArn=arn, limit=51)
+        self.assertEqual(got, ("BadRequestException", 400))
+
+    def test_creates_beyond_a_configured_quota_are_limit_exceeded(self):
+        MAIN.control("POST", "config", {"quotas": {"routes": 1, "meshes": 2}})
+        code, status, message = error_of(self.create, KIND["route"], "rt2")
+        self.assertEqual((code, status), ("LimitExceededException", 400))
+        self.assertIn("Virtual router r1 already holds 1 routes", message)
+        self.assertEqual(len(self.list_kind(KIND["route"])["routes"]), 1)
+        # demo-mesh and life are this account's two meshes; another account has none
+        got = fails(self.mesh.create_mesh, meshName="third")
+        self.assertEqual(got, ("LimitExceededException", 400))
+        client(akid=OTHER_AKID, secret=OTHER_SECRET).create_mesh(meshName="theirs")
+        for bad in ({"nodes": 1}, {"routes": -1}, {"routes": True}, [], {"routes": "1"}):
+            with self.subTest(quotas=bad):
+                MAIN.control("POST", "config", {"quotas": bad}, expect=400)
+        MAIN.control("POST", "reset")
+        self.assertIsNone(MAIN.control("GET", "config")["quotas"])
+
+    def test_tags_of_an_unknown_or_malformed_arn(self):
+        unknown = KIND["virtualNode"].arn("life", "ghost")
+        calls = (
+            (self.mesh.tag_resource, {"tags": []}),
+            (self.mesh.untag_resource, {"tagKeys": []}),
+            (self.mesh.list_tags_for_resource, {}),
+        )
+        for call, kw in calls:
+            with self.subTest(operation=call.__name__):
+                self.assertEqual(fails(call, resourceArn=unknown, **kw), ("NotFoundException", 404))
+                got = fails(call, resourceArn="arn:aws:s3:::bucket", **kw)
+                self.assertEqual(got, ("BadRequestException", 400))
+
+    def test_creating_a_name_that_exists_is_a_conflict_for_every_kind(self):
+        for kind in LIFE_KINDS:
+            with self.subTest(kind=kind.kind):
+                code, status, message = error_of(self.create, kind, FIRST_NAMES[kind.kind])
+                self.assertEqual((code, status), ("ConflictException", 409))
+                self.assertIn(FIRST_NAMES[kind.kind], message)
+
+    def test_idempotency_of_every_operation_with_a_client_token(self):
+        for kind in LIFE_KINDS:
+            with self.subTest(kind=kind.kind, verb="create"):
+                name = "idem" if kind.kind != "mesh" else "idem-mesh"
+                kw = {"clientToken": "create-" + kind.kind}
+                first = self.create(kind, name, **kw)
+                self.assertEqual(self.create(kind, name, **kw), first)
+                other = UPDATED_SPECS[kind.kind]
+                got = fails(self.create, kind, name, spec=other, **kw)
+                self.assertEqual(got, ("ConflictException", 409))
+            with self.subTest(kind=kind.kind, verb="update"):
+                name = FIRST_NAMES[kind.kind]
+                token = "update-" + kind.kind
+                first = self.update_kind(kind, name, UPDATED_SPECS[kind.kind], clientToken=token)
+                again = self.update_kind(kind, name, UPDATED_SPECS[kind.kind], clientToken=token)
+                self.assertEqual(again, first)
+                self.assertEqual(again["metadata"]["version"], 2)
+                got = fails(self.update_kind, kind, name, kind.spec, clientToken=token)
+                self.assertEqual(got, ("ConflictException", 409))
+                self.assertEqual(self.describe_kind(kind, name)["metadata"]["version"], 2)
+
+    def test_a_missing_mesh_parent_or_resource_is_not_found(self):
+        for kind in LIFE_KINDS:
+            absent = [{"meshName": "no-such-mesh"}]
+            if kind.parent:
+                absent.append({kind.parent[0]: "no-such-parent"})
+            verbs = ["describe", "update", "delete"]
+            if kind.kind != "mesh":
+                verbs += ["create", "list"]
+            for verb, missing in [(v, m) for v in verbs for m in absent]:
+                with self.subTest(kind=kind.kind, verb=verb, missing=missing):
+                    kw = kind.ids("life", FIRST_NAMES[kind.kind])
+                    kw.update(missing)
+                    if verb == "list":
+                        del kw[kind.name_key]
+                    if verb in ("create", "update"):
+                        kw["spec"] = kind.spec
+                    code, status, message = error_of(self.call, kind, verb, **kw)
+                    self.assertEqual((code, status), ("NotFoundException", 404))
+                    self.assertIn(list(missing.values())[0], message)
+            for verb in ("describe", "update", "delete"):
+                with self.subTest(kind=kind.kind, verb=verb, missing="resource"):
+                    kw = kind.ids("life", "ghost")
+                    if verb == "update":
+                        kw["spec"] = kind.spec
+                    code, status, message = error_of(self.call, kind, verb, **kw)
+                    self.assertEqual((code, status), ("NotFoundException", 404))
+                    self.assertIn("ghost", message)
+
+    def test_a_route_or_gateway_route_target_that_does_not_exist_is_not_found(self):
+        cases = (
+            (KIND["route"], route_spec("n1", "ghost-vn"), "ghost-vn"),
+            (KIND["gatewayRoute"], gateway_route_spec("ghost.life.local"), "ghost.life.local"),
+            (KIND["virtualService"], {"provider": {"virtualNode": {"virtualNodeName": "nope"}}},
+             "nope"),
+        )
+        for kind, spec, missing in cases:
+            with self.subTest(kind=kind.kind, verb="create"):
+                code, status, message = error_of(self.create, kind, "x", spec=spec)
+                self.assertEqual((code, status), ("NotFoundException", 404))
+                self.assertIn(missing, message)
+                got = fails(self.describe_kind, kind, "x")
+                self.assertEqual(got, ("NotFoundException", 404))
+            with self.subTest(kind=kind.kind, verb="update"):
+                name = FIRST_NAMES[kind.kind]
+                code, status, message = error_of(self.update_kind, kind, name, spec)
+                self.assertEqual((code, status), ("NotFoundException", 404))
+                self.assertEqual(self.describe_kind(kind, name)["metadata"]["version"], 1)
+
+    def test_deleting_what_is_in_use_or_not_empty_is_refused(self):
+        cases = (
+            (KIND["mesh"], "life", ["virtualNodes", "n1"]),
+            (KIND["virtualRouter"], "r1", ["routes", "rt1", "s1.life.local"]),
+            (KIND["virtualNode"], "n1", ["route rt1"]),
+            (KIND["virtualNode"], "n2", ["virtual service s2.life.local"]),
+            (KIND["virtualGateway"], "g1", ["gatewayRoutes", "gr1"]),
+            (KIND["virtualService"], "s1.life.local", ["gateway route gr1"]),
+        )
+        for kind, name, needles in cases:
+            with self.subTest(kind=kind.kind, name=name):
+                code, status, message = error_of(self.delete_kind, kind, name)
+                self.assertEqual((code, status), ("ResourceInUseException", 409))
+                for needle in needles:
+                    self.assertIn(needle, message)
+                self.assertEqual(self.describe_kind(kind, name)["metadata"]["version"], 1)
+        # once nothing names it, it goes
+        self.update_kind(KIND["route"], "rt1", route_spec("n2"))
+        self.assertEqual(self.delete_kind(KIND["virtualNode"], "n1")["status"],
+                         {"status": "DELETED"})
+
+    def test_every_list_pages_with_limit_and_next_token(self):
+        for kind in LIFE_KINDS:
+            for i in range(3):
+                name = "%s-page-%d" % (kind.kind.lower(), i)
+                self.create(kind, name)
+            with self.subTest(kind=kind.kind):
+                whole = self.list_kind(kind)[kind.list_key]
+                names = [r[kind.name_key] for r in whole]
+                self.assertEqual(names, sorted(names))
+                paginator = self.mesh.get_paginator(kind.list_op)
+                ids = kind.ids("life", None)
+                del ids[kind.name_key]
+                pages = list(paginator.paginate(**ids, PaginationConfig={"PageSize": 2}))
+                paged = [r[kind.name_key] for p in pages for r in p[kind.list_key]]
+                self.assertEqual(paged, names)
+                self.assertEqual(len(pages), (len(names) + 1) // 2)
+                loose = client(validate=False)
+                for limit in (0, 101):
+                    code, status, message = error_of(self.call, kind, "list", via=loose,
+                                                     limit=limit, **ids)
+                    self.assertEqual((code, status), ("BadRequestException", 400))
+                    self.assertIn("'limit'", message)
+                got = fails(self.call, kind, "list", nextToken="bad-token", **ids)
+                self.assertEqual(got, ("BadRequestException", 400))
+
+    def test_a_next_token_is_only_good_for_its_own_list(self):
+        self.create(KIND["route"], "rt2")
+        first = self.list_kind(KIND["route"], limit=1)
+        got = fails(self.list_kind, KIND["virtualNode"], nextToken=first["nextToken"])
+        self.assertEqual(got, ("BadRequestException", 400))
+
+    def test_paging_is_stable_while_resources_come_and_go(self):
+        kind = KIND["virtualNode"]
+        for name in ("b", "d", "f", "h"):
+            self.create(kind, name)
+        # life has n1, n2 too: b d f h n1 n2
+        first = self.list_kind(kind, limit=2)
+        self.assertEqual([r["virtualNodeName"] for r in first["virtualNodes"]], ["b", "d"])
+        self.delete_kind(kind, "b")  # already returned
+        self.delete_kind(kind, "d")  # the last one returned: the cursor itself is gone
+        self.delete_kind(kind, "f")  # not yet returned: gone before it was reached
+        self.create(kind, "a")  # before the cursor: not in this listing
+        self.create(kind, "g")  # after it: listed
+        rest = self.list_kind(kind, nextToken=first["nextToken"])
+        self.assertEqual([r["virtualNodeName"] for r in rest["virtualNodes"]],
+                         ["g", "h", "n1", "n2"])
+
+    def test_names_with_reserved_characters_are_echoed_exactly(self):
+        name = "rt with space/slash+plus%percent.ü✓"
+        route = self.create(KIND["route"], name)
+        self.assertData(KIND["route"], route, name, 1)
+        self.assertData(KIND["route"], self.describe_kind(KIND["route"], name), name, 1)
+        deleted = self.delete_kind(KIND["route"], name)
+        self.assertEqual(deleted["routeName"], name)
+
+    def test_the_state_covers_every_kind_and_round_trips(self):
+        arn = KIND["route"].arn("life", "rt1")
+        self.mesh.tag_resource(resourceArn=arn, tags=[{"key": "owner", "value": "me"}])
+        state = MAIN.control("GET", "state")
+        life = [m for m in state["meshes"] if m["meshName"] == "life"][0]
+        router = life["virtualRouters"][0]
+        self.assertEqual(router["routes"][0]["routeName"], "rt1")
+        self.assertEqual(router["routes"][0]["tags"], [{"key": "owner", "value": "me"}])
+        gateway = life["virtualGateways"][0]
+        self.assertEqual(gateway["gatewayRoutes"][0]["spec"], KIND["gatewayRoute"].spec)
+        before = {k.kind: self.describe_kind(k, FIRST_NAMES[k.kind]) for k in LIFE_KINDS}
+        for kind in LIFE_KINDS:
+            self.update_kind(kind, FIRST_NAMES[kind.kind], UPDATED_SPECS[kind.kind])
+        MAIN.control("POST", "state", state)
+        for kind in LIFE_KINDS:
+            with self.subTest(kind=kind.kind):
+                self.assertEqual(self.describe_kind(kind, FIRST_NAMES[kind.kind]),
+                                 before[kind.kind])
+        self.assertEqual(self.mesh.list_tags_for_resource(resourceArn=arn)["tags"],
+                         [{"key": "owner", "value": "me"}])
+        self.assertEqual(MAIN.control("GET", "state"), state)
+
+    def test_a_state_document_with_a_missing_target_is_refused(self):
+        state = MAIN.control("GET", "state")
+        life = [m for m in state["meshes"] if m["meshName"] == "life"][0]
+        life["virtualGateways"][0]["gatewayRoutes"][0]["spec"] = gateway_route_spec("gone")
+        where = life["virtualGateways"][0]["gatewayRoutes"][0]
+        del where["metadata"]
+        index = state["meshes"].index(life)
+        answer = send("POST", "/_emulator/state", json.dumps(state).encode())
+        message = self.assertAppMeshError(answer, 400, "BadRequestException")
+        self.assertIn("meshes[%d].virtualGateways[0].gatewayRoutes[0].spec" % index, message)
+        self.assertIn("gone", message)
+        self.assertEqual(self.describe_kind(KIND["gatewayRoute"], "gr1")["spec"],
+                         KIND["gatewayRoute"].spec)
+
+    def test_shared_meshes_for_every_kind(self):
+        other = client(akid=OTHER_AKID, secret=OTHER_SECRET)
+        route = KIND["route"]
+        got = fails(self.call, route, "describe", via=other, meshOwner=ACCOUNT,
+                    **route.ids("life", "rt1"))
+        self.assertEqual(got, ("ForbiddenException", 403))
+        self.assertNotIn("life", [m["meshName"] for m in other.list_meshes()["meshes"]])
+        state = MAIN.control("GET", "state")
+        [m for m in state["meshes"] if m["meshName"] == "life"][0]["sharedWith"] = [OTHER_ACCOUNT]
+        MAIN.control("POST", "state", state)
+        listed = other.list_meshes()["meshes"]
+        self.assertEqual([(m["meshName"], m["meshOwner"]) for m in listed if m["meshName"] ==
+                          "life"], [("life", ACCOUNT)])
+        made = self.create(route, "theirs", via=other, meshOwner=ACCOUNT)
+        meta = made["metadata"]
+        self.assertEqual((meta["meshOwner"], meta["resourceOwner"]), (ACCOUNT, OTHER_ACCOUNT))
+        updated = self.update_kind(route, "theirs", route_spec("n2"), via=other,
+                                   meshOwner=ACCOUNT)
+        self.assertEqual(updated["metadata"]["version"], 2)
+        got = fails(self.call, route, "describe", meshOwner="999999999999",
+                    **route.ids("life", "rt1"))
+        self.assertEqual(got, ("NotFoundException", 404))
+        # the mesh itself stays its owner's: another account can neither update nor delete it
+        got = fails(other.delete_mesh, meshName="life")
+        self.assertEqual(got, ("NotFoundException", 404))
+
+
+class WholeApiBadInputTest(WholeApiTestCase):
+    def send_raw(self, method, path, body):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return send_signed(method, path, body, headers=JSON)
+
+    def test_no_operation_fails_or_changes_anything_on_bad_bodies(self):
+        model = SESSION.get_service_model("appmesh")
+        labels = {"meshName": "life", "virtualRouterName": "r1", "virtualGatewayName": "g1",
+                  "routeName": "rt1", "gatewayRouteName": "gr1", "virtualNodeName": "n1",
+                  "virtualServiceName": "s1.life.local"}
+        bodies = ["{", "[]", '"x"', '{"spec": 7}', '{"spec": {"nope": 1}}', '{"tags": 5}',
+                  '{"tags": [{"key": 1, "value": "v"}]}', '{"tagKeys": "k"}', '{"unknown": 1}',
+                  '{"clientToken": 5}']
+        before = MAIN.control("GET", "state")
+        for name in model.operation_names:
+            op = model.operation_model(name)
+            path = op.http["requestUri"].split("?")[0]
+            for label, value in labels.items():
+                path = path.replace("{%s}" % label, urllib.parse.quote(value, safe=""))
+            if name in ("TagResource", "UntagResource", "ListTagsForResource"):
+                arn = KIND["virtualNode"].arn("life", "n1")
+                path += "?resourceArn=" + urllib.parse.quote(arn, safe="")
+            if op.http["method"] != "PUT":  # the others have no body members, read no body
+                continue
+            for body in bodies:
+                with self.subTest(operation=name, body=body):
+                    status, _, raw = self.send_raw(op.http["method"], path, body)
+                    self.assertEqual(status, 400, raw)
+        self.assertEqual(MAIN.control("GET", "state"), before)
+        self.assertNotIn("internal error", MAIN.errors())
+
+    def test_bad_input_is_a_bad_request_naming_the_member_and_changes_nothing(self):
+        routes = "/v20190125/meshes/life/virtualRouter/r1/routes"
+        gateway_routes = "/v20190125/meshes/life/virtualGateway/g1/gatewayRoutes"
+
+        def route(spec, name="new-rt"):
+            return json.dumps({"routeName": name, "spec": spec})
+
+        weighted = route_spec("n1")
+        bad_weight = json.loads(json.dumps(weighted))
+        bad_weight["httpRoute"]["action"]["weightedTargets"][0]["weight"] = 101
+        string_weight = json.loads(json.dumps(weighted))
+        string_weight["httpRoute"]["action"]["weightedTargets"][0]["weight"] = "ten"
+        extra = json.loads(json.dumps(weighted))
+        extra["httpRoute"]["action"]["colour"] = "red"
+        no_targets = json.loads(json.dumps(weighted))
+        no_targets["httpRoute"]["action"]["weightedTargets"] = []
+        weights = "spec.httpRoute.action.weightedTargets"
+        cases = [
+            ("malformed JSON", "PUT", routes, '{"routeName": "x", "spec": {', "not valid JSON"),
+            ("weight over 100", "PUT", routes, route(bad_weight), weights + "[0].weight"),
+            ("weight of the wrong type", "PUT", routes, route(string_weight),
+             weights + "[0].weight"),
+            ("unknown nested member", "PUT", routes, route(extra), "'colour'"),
+            ("too few targets", "PUT", routes, route(no_targets), weights),
+            ("route name too long", "PUT", routes, route(weighted, "r" * 256), "routeName"),
+            ("unknown top-level member", "PUT", routes,
+             json.dumps({"routeName": "x", "spec": weighted, "owner": 1}), "'owner'"),
+            ("route name in the path too long", "GET", routes + "/" + "r" * 256, "",
+             "routeName"),
+            ("router name in the path too long", "GET",
+             "/v20190125/meshes/life/virtualRouter/%s/routes" % ("r" * 256), "",
+             "virtualRouterName"),
+            ("gateway port 0", "PUT", "/v20190125/meshes/life/virtualGateways",
+             json.dumps({"virtualGatewayName": "g2", "spec": {"listeners": [
+                 {"portMapping": {"port": 0, "protocol": "http"}}]}}),
+             "spec.listeners[0].portMapping.port"),
+            ("gateway route target without a service", "PUT", gateway_routes,
+             json.dumps({"gatewayRouteName": "x", "spec": {"httpRoute": {
+                 "match": {"prefix": "/"}, "action": {"target": {}}}}}),
+             "spec.httpRoute.action.target.virtualService"),
+            ("list limit not a number", "GET", routes + "?limit=many", "", "limit"),
+            ("tag key too long", "PUT", "/v20190125/tag?resourceArn=" + urllib.parse.quote(
+                KIND["virtualNode"].arn("life", "n1"), safe=""),
+             json.dumps({"tags": [{"key": "k" * 129, "value": ""}]}), "tags[0].key"),
+            ("tag without a value", "PUT", "/v20190125/tag?resourceArn=" + urllib.parse.quote(
+                KIND["virtualNode"].arn("life", "n1"), safe=""),
+             json.dumps({"tags": [{"key": "k"}]}), "tags[0].value"),
+            ("tag without a resource ARN", "PUT", "/v20190125/tag",
+             json.dumps({"tags": []}), "'resourceArn'"),
+            ("tags listed without a resource ARN", "GET", "/v20190125/tags", "",
+             "'resourceArn'"),
+            ("mesh spec of the wrong type", "PUT", "/v20190125/meshes/life",
+             json.dumps({"spec": []}), "'spec'"),
+            ("bad egress filter", "PUT", "/v20190125/meshes/life",
+             json.dumps({"spec": {"egressFilter": {"type": "SOME"}}}), "spec.egressFilter.type"),
+        ]
+        before = MAIN.control("GET", "state")
+        for label, method, path, body, needle in cases:
+            with self.subTest(case=label):
+                answer = self.send_raw(method, path, body)
+                message = self.assertAppMeshError(answer, 400, "BadRequestException")
+                self.assertIn(needle, message)
+        self.assertEqual(MAIN.control("GET", "state"), before)
 
 
 class AuthTest(EmulatorTestCase):
@@ -1573,11 +2112,39 @@ class LifecycleTest(unittest.TestCase):
             fresh = os.path.join(directory, "new.json")
             emu = Emulator("--state", fresh, "--save")
             try:
-                client(emu).create_mesh(meshName="saved-mesh")
+                made = self.make_one_of_each(client(emu), "saved-mesh")
             finally:
                 emu.stop()
             with open(fresh, encoding="utf-8") as f:
                 self.assertEqual(json.load(f)["meshes"][0]["meshName"], "saved-mesh")
+            emu = Emulator("--state", fresh)
+            try:
+                again = client(emu)
+                for kind in LIFE_KINDS:
+                    with self.subTest(kind=kind.kind):
+                        ids = kind.ids("saved-mesh", FIRST_NAMES[kind.kind])
+                        if kind.kind == "mesh":
+                            ids = {"meshName": "saved-mesh"}
+                        got = getattr(again, kind.op("describe"))(**ids)[kind.kind]
+                        self.assertEqual(got, made[kind.kind])
+                        tags = again.list_tags_for_resource(resourceArn=got["metadata"]["arn"])
+                        self.assertEqual(tags["tags"], [{"key": "kind", "value": kind.kind}])
+            finally:
+                emu.stop()
+
+    @staticmethod
+    def make_one_of_each(via, mesh):
+        """One resource of every kind in a new mesh, each tagged with its kind."""
+        made = {}
+        for kind in LIFE_KINDS:
+            ids = kind.ids(mesh, FIRST_NAMES[kind.kind])
+            if kind.kind == "mesh":
+                ids = {"meshName": mesh}
+            tags = [{"key": "kind", "value": kind.kind}]
+            made[kind.kind] = getattr(via, kind.op("create"))(spec=kind.spec, tags=tags, **ids)[
+                kind.kind
+            ]
+        return made
 
     def run_bad_start(self, *args):
         result = subprocess.run(

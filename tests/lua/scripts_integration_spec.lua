@@ -242,6 +242,33 @@ describe("scripts against the emulator", function()
       end
     end)
 
+    it("updates 500 services at concurrency 256 with the default timeouts, one attempt each",
+      function()
+        -- One attempt per call: a connection the emulator refused, reset or let time out would
+        -- fail its entry rather than be retried away.
+        local report, journal = sh.path("report.jsonl"), sh.path("journal.jsonl")
+        local _, err, code = sh.run("bulk_update.lua", { manifest(1, N, "new-vn"), "--apply",
+          "--report", report, "--journal", journal, "--concurrency", "256" },
+          env({ AWS_MAX_ATTEMPTS = "1" }))
+        assert.equal(0, code, err)
+        local by, count = outcomes(report)
+        assert.same({ updated = N }, count)
+        for i = 1, N do
+          assert.equal(2, by[svc(i)].version)
+        end
+        local requests = emu.requests()
+        assert.same({ DescribeVirtualService = N, UpdateVirtualService = N }, emu.count(requests))
+        local connections, used = 0, {}
+        for _, r in ipairs(requests) do
+          assert.equal(200, r.status, cjson.encode(r))
+          if not used[r.connection] then
+            used[r.connection], connections = true, connections + 1
+          end
+        end
+        -- keep-alive connections: only calls in flight together need connections of their own
+        assert.is_true(connections >= 256, connections .. " connections")
+      end)
+
     it("resumes a run killed with SIGKILL: no entry is applied twice", function()
       -- every update is applied at once and answered 40 ms later, so the kill catches some
       -- applied but not yet journaled
