@@ -1138,6 +1138,57 @@ static enum appmesh_status resolve_max_attempts(const struct appmesh_client_opti
     return APPMESH_OK;
 }
 
+/*
+ * The region: explicit > AWS_REGION > AWS_DEFAULT_REGION > profile; *out NULL when none. It
+ * goes into hostnames and the signature's credential scope, so anything but a-z, 0-9 and '-'
+ * is refused wherever it came from (and the value, which may hold control characters, is not
+ * echoed).
+ */
+static enum appmesh_status resolve_region(const struct appmesh_client_options *opts,
+                                          const struct am_env *env,
+                                          const struct am_config *cfg,
+                                          const char *profile,
+                                          const char **out,
+                                          struct appmesh_error *err)
+{
+    static const char rule[] = "must be 1 to 63 characters of a-z, 0-9 and '-'";
+    enum am_config_file from = AM_CONFIG_FILE_CONFIG;
+    const char *v = nonempty(opts->region);
+    const char *env_name = NULL;
+    char where[160];
+    long bad = 0;
+
+    *out = NULL;
+    if (v != NULL) {
+        bad = am_sigv4_region_check(v);
+        if (bad > 0) {
+            return am_fail_field(err, "region", "region %s; character %ld is not", rule, bad);
+        }
+        if (bad < 0) {
+            return am_fail_field(err, "region", "region %s", rule);
+        }
+        *out = v;
+        return APPMESH_OK;
+    }
+    env_name = "AWS_REGION";
+    v = am_env_get(env, env_name);
+    if (v == NULL) {
+        env_name = "AWS_DEFAULT_REGION";
+        v = am_env_get(env, env_name);
+    }
+    if (v != NULL) {
+        snprintf(where, sizeof(where), "%s", env_name);
+    } else {
+        v = am_config_get(cfg, profile, "region", &from);
+        describe_profile_key(where, sizeof(where), cfg, profile, "region", from);
+    }
+    if (v != NULL && v[0] != '\0' && am_sigv4_region_check(v) != 0) {
+        return am_fail(err, APPMESH_ERR_CONFIG, "%s %s", where, rule);
+    }
+    *out = v;
+    return APPMESH_OK;
+}
+
 static const char *canonical_retry_mode(const char *v)
 {
     if (strcmp(v, "standard") == 0 || strcmp(v, "legacy") == 0) {
@@ -1240,15 +1291,9 @@ enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opt
     }
 
     /* region: explicit > AWS_REGION > AWS_DEFAULT_REGION > profile */
-    v = nonempty(opts->region);
-    if (v == NULL) {
-        v = am_env_get(env, "AWS_REGION");
-    }
-    if (v == NULL) {
-        v = am_env_get(env, "AWS_DEFAULT_REGION");
-    }
-    if (v == NULL) {
-        v = am_config_get(cfg, profile, "region", NULL);
+    st = resolve_region(opts, env, cfg, profile, &v, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
     }
     st = dup_setting(a, v, &out->region, err);
     if (st != APPMESH_OK) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_text.h"
 
 #define MAX_BODY       (64 * 1024)
 #define MAX_TOKEN_FILE (16 * 1024)
@@ -75,6 +76,7 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
     const char *v[4] = {NULL, NULL, NULL, NULL};
     double expires = 0;
     size_t i = 0;
+    char field[64];
 
     why[0] = '\0';
     if (body->len > 0) {
@@ -82,6 +84,10 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
     }
     if (!cJSON_IsObject(root)) {
         snprintf(why, whysize, "the response is not a JSON object (%zu bytes)", body->len);
+        goto cleanup;
+    }
+    if (am_json_text_has_nul(body->ptr, body->len, field, sizeof(field))) {
+        snprintf(why, whysize, "the response has a NUL character (\\u0000) in \"%s\"", field);
         goto cleanup;
     }
     for (i = 0; i < 4; i++) {

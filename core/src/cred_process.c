@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "json_text.h"
 
 #define MAX_OUTPUT      (64 * 1024) /* what the process may print on stdout */
 #define DEFAULT_TIMEOUT 60.0        /* seconds */
@@ -176,11 +177,19 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
     double expires = 0;
     bool bad = false;
     size_t i = 0;
+    char field[64];
 
     if (root == NULL || !cJSON_IsObject(root)) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed %s, not a JSON object", profile,
                      len == 0 ? "nothing" : "something else");
+        goto cleanup;
+    }
+    if (am_json_text_has_nul(text, len, field, sizeof(field))) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "credential_process of profile '%s' printed a NUL character (\\u0000) in "
+                     "\"%s\"",
+                     profile, field);
         goto cleanup;
     }
     version = cJSON_GetObjectItemCaseSensitive(root, "Version");

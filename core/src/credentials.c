@@ -493,6 +493,13 @@ static enum appmesh_status run_provider(struct am_credentials_chain *chain,
     if (st == APPMESH_OK) {
         st = s_providers[i].load(ctx, found, ok, tried, err);
     }
+    if (st == APPMESH_OK && *ok && am_sigv4_key_id_check(found->access_key_id) != 0) {
+        *ok = false;
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "%s: the access key id it returned is not 1 to 128 printable ASCII "
+                     "characters without spaces",
+                     s_providers[i].name);
+    }
     if (st == APPMESH_OK && *ok && found->expires != 0 && found->expires <= ctx->now) {
         *ok = false;
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,

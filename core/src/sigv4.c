@@ -733,6 +733,41 @@ static bool empty(const char *s)
     return s == NULL || s[0] == '\0';
 }
 
+/* The first position (1-based) in s of a character outside ok(), 0 if none, -1 bad length. */
+static long first_bad(const char *s, size_t max, bool (*ok)(unsigned char))
+{
+    size_t n = s == NULL ? 0 : strlen(s);
+    if (n == 0 || n > max) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!ok((unsigned char)s[i])) {
+            return (long)i + 1;
+        }
+    }
+    return 0;
+}
+
+static bool region_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static bool key_id_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+long am_sigv4_region_check(const char *region)
+{
+    return first_bad(region, 63, region_char);
+}
+
+long am_sigv4_key_id_check(const char *access_key_id)
+{
+    return first_bad(access_key_id, 128, key_id_char);
+}
+
 /* Check the arguments; nothing here may echo a secret. */
 static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
                                       const struct appmesh_sigv4_request *req,
@@ -760,6 +795,11 @@ static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
     if (empty(params->region)) {
         return fail_arg(err, "no region to sign for");
     }
+    if (am_sigv4_region_check(params->region) != 0) {
+        return am_fail_field(err, "region",
+                             "region must be 1 to 63 characters of a-z, 0-9 and '-' (it goes "
+                             "into the signature's credential scope)");
+    }
     if (empty(params->service)) {
         return fail_arg(err, "no service (signing name) to sign for");
     }
@@ -774,6 +814,11 @@ static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
     }
     if (empty(creds->access_key_id)) {
         return fail_arg(err, "the credentials have no access key id");
+    }
+    if (am_sigv4_key_id_check(creds->access_key_id) != 0) {
+        return am_fail_field(err, "credentials.accessKeyId",
+                             "the access key id must be 1 to 128 printable ASCII characters "
+                             "without spaces");
     }
     if (empty(creds->secret_access_key)) {
         return fail_arg(err, "the credentials have no secret access key");

@@ -134,6 +134,19 @@ static int reads_version_1_output(void)
     return 0;
 }
 
+static int reads_an_escaped_backslash_before_u0000_as_text(void)
+{
+    /* "\\u0000" is a backslash and the text u0000, not a NUL: nothing to refuse. */
+    static const char json[] =
+        "{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"x\\\\u0000y\"}";
+    struct appmesh_error err = {0};
+    struct am_cred_set set = {0};
+    CHECK_OK(am_cred_process_parse(&test_allocator, "dev", json, strlen(json), &set, &err), &err);
+    CHECK_STR_EQ(set.secret_access_key, "x\\u0000y");
+    am_cred_set_clear(&test_allocator, &set);
+    return 0;
+}
+
 static int treats_a_missing_expiration_as_never(void)
 {
     static const char json[] =
@@ -179,6 +192,17 @@ static int refuses_bad_output_naming_the_profile_and_the_problem(void)
          "\",\"Expiration\":\"tomorrow\"}",
          "credential_process of profile 'dev' printed an \"Expiration\" that is not an ISO 8601 "
          "time (e.g. 2026-11-25T12:00:00Z)"},
+        /* cJSON would cut these values at the NUL: refused, naming the field, not the value */
+        {"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\\u0000garbage\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"SecretAccessKey\""},
+        {"{\"Version\":1,\"AccessKeyId\":\"A\\u0000B\",\"SecretAccessKey\":\"" SECRET "\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"AccessKeyId\""},
+        {"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET
+         "\",\"SessionToken\": \"tok\\u0000en\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"SessionToken\""},
     };
     size_t i = 0;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -468,6 +492,8 @@ static int parses_output_when_memory_runs_out(void)
 }
 
 static const struct test_case cases[] = {
+    {"reads_an_escaped_backslash_before_u0000_as_text",
+     reads_an_escaped_backslash_before_u0000_as_text},
     {"splits_the_command_as_shlex_does", splits_the_command_as_shlex_does},
     {"refuses_commands_it_cannot_split", refuses_commands_it_cannot_split},
     {"reads_version_1_output", reads_version_1_output},
