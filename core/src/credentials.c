@@ -385,6 +385,11 @@ static enum appmesh_status copy_explicit(struct am_credentials_chain *chain,
                              "credentials.secretAccessKey is required when credentials are "
                              "given");
     }
+    if (am_sigv4_key_id_check(c->access_key_id) != 0) {
+        return am_fail_field(err, "credentials.accessKeyId",
+                             "credentials.accessKeyId must be 1 to 128 printable ASCII characters "
+                             "without spaces");
+    }
     chain->explicit_creds.access_key_id = am_strdup(a, c->access_key_id);
     chain->explicit_creds.secret_access_key = am_strdup(a, c->secret_access_key);
     if (c->session_token != NULL && c->session_token[0] != '\0') {

@@ -82,8 +82,8 @@ bool am_json_text_has_nul(const char *text, size_t len, char *field, size_t fiel
             struct slice body;
             bool nul = scan_string(text, len, &i, &body);
             size_t k = i;
-            while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' ||
-                               text[k] == '\n')) {
+            while (k < len &&
+                   (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) {
                 k++;
             }
             bool is_key = k < len && text[k] == ':';

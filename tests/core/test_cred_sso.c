@@ -418,10 +418,14 @@ static int refuses_a_response_that_is_not_role_credentials(void)
 
 static int refuses_a_nul_in_role_credentials(void)
 {
-    struct fake f = {200, NULL,
+    struct fake f = {200,
+                     NULL,
                      "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\"" SECRET
                      "\",\"sessionToken\":\"tok\\u0000garbage\",\"expiration\":1795609800000}}",
-                     APPMESH_OK, 0, "", ""};
+                     APPMESH_OK,
+                     0,
+                     "",
+                     ""};
     return check_sso_fails(session_config, "my-sso", "2026-11-25T20:00:00Z", &f, 1,
                            "SSO GetRoleCredentials for profile 'dev' answered with a NUL "
                            "character (\\u0000) in \"sessionToken\"");
