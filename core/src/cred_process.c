@@ -160,8 +160,7 @@ static const char *string_member(const cJSON *obj, const char *name, bool *bad)
     return v->valuestring;
 }
 
-enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
-                                          const char *profile,
+enum appmesh_status am_cred_process_parse(const char *profile,
                                           const char *text,
                                           size_t len,
                                           struct am_cred_set *out,
@@ -237,7 +236,7 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
                      profile);
         goto cleanup;
     }
-    st = am_cred_set_copy(a, out, values[0], values[1], token, expires, err);
+    st = am_cred_set_copy(out, values[0], values[1], token, expires, err);
 
 cleanup:
     am_json_delete_wiped(root);
@@ -450,7 +449,7 @@ enum appmesh_status am_cred_process_run(const struct appmesh_allocator *a,
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         goto cleanup;
     }
-    st = am_cred_process_parse(a, profile, output, len, out, err);
+    st = am_cred_process_parse(profile, output, len, out, err);
 
 cleanup:
     if (pid > 0 && !reaped) {

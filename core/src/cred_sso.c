@@ -424,7 +424,7 @@ enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
         goto cleanup;
     }
     st = am_cred_set_copy(
-        ctx->alloc, out, id->valuestring, secret->valuestring,
+        out, id->valuestring, secret->valuestring,
         cJSON_IsString(token) && token->valuestring[0] != '\0' ? token->valuestring : NULL,
         cJSON_IsNumber(expiration) ? expiration->valuedouble / 1000.0 : 0, err);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "secmem.h"
 
 #define ALGORITHM       "AWS4-HMAC-SHA256"
 #define TERMINATOR      "aws4_request"
@@ -22,15 +23,23 @@ struct pair {
     size_t value_len;
 };
 
+/* The cache entry's secrets: the signing key and "AWS4" + the secret access key. */
+struct key_secret {
+    unsigned char key[32];
+    size_t cap; /* room in aws4 */
+    size_t len; /* bytes used in aws4 */
+    char aws4[];
+};
+
 struct appmesh_sigv4_signer {
     const struct appmesh_allocator *alloc;
     struct am_sha256_ctx *hash;
 
-    /* The signing-key cache: one entry, replaced (and wiped) when the scope or secret changes. */
+    /* The signing-key cache: one entry, replaced (and wiped) when the scope or secret changes.
+     * Its secret part lives in a block kept out of core dumps (secmem.h). */
     bool key_valid;
     char key_date[8];
-    unsigned char key[32];
-    struct appmesh_buf key_secret; /* "AWS4" + secret access key */
+    struct key_secret *ks; /* NULL until the first signature */
     struct appmesh_buf key_region;
     struct appmesh_buf key_service;
     struct appmesh_buf scope; /* "<date>/<region>/<service>/aws4_request" */
@@ -553,7 +562,6 @@ enum appmesh_status appmesh_sigv4_signer_new(const struct appmesh_allocator *all
         goto cleanup;
     }
     s->alloc = alloc;
-    am_buf_init(&s->key_secret, alloc, 0);
     am_buf_init(&s->key_region, alloc, 0);
     am_buf_init(&s->key_service, alloc, 0);
     am_buf_init(&s->scope, alloc, 0);
@@ -579,8 +587,7 @@ void appmesh_sigv4_signer_destroy(struct appmesh_sigv4_signer *s)
         return;
     }
     am_sha256_ctx_destroy(s->hash);
-    am_zeroize(s->key, sizeof(s->key));
-    appmesh_buf_cleanup(&s->key_secret); /* buffers are wiped before they are freed */
+    am_secmem_free(s->ks); /* wiped before it is unmapped */
     appmesh_buf_cleanup(&s->key_region);
     appmesh_buf_cleanup(&s->key_service);
     appmesh_buf_cleanup(&s->scope);
@@ -629,7 +636,7 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
 
     if (s->key_valid) {
         /* Only the secret needs the constant-time comparison; the rest is public. */
-        bool same = am_ct_equal(s->key_secret.ptr + 4, s->key_secret.len - 4, secret, secret_len);
+        bool same = am_ct_equal(s->ks->aws4 + 4, s->ks->len - 4, secret, secret_len);
         same &= memcmp(s->key_date, date8, 8) == 0;
         same &=
             s->key_region.len == region_len && memcmp(s->key_region.ptr, region, region_len) == 0;
@@ -642,19 +649,29 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
 
     /* Replace the entry: wipe the old key and secret first, so a failure leaves none. */
     s->key_valid = false;
-    am_zeroize(s->key, sizeof(s->key));
-    wipe_buf(&s->key_secret);
+    if (s->ks != NULL) {
+        am_zeroize(s->ks->key, sizeof(s->ks->key));
+        am_zeroize(s->ks->aws4, s->ks->cap);
+        s->ks->len = 0;
+    }
     wipe_buf(&s->key_region);
     wipe_buf(&s->key_service);
     am_buf_reset(&s->scope);
 
-    st = am_buf_append(&s->key_secret, "AWS4", 4, err);
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&s->key_secret, secret, secret_len, err);
+    if (s->ks == NULL || s->ks->cap < 4 + secret_len) {
+        size_t cap = 4 + secret_len < 128 ? 128 : 4 + secret_len;
+        am_secmem_free(s->ks);
+        s->ks = am_secmem_alloc(sizeof(*s->ks) + cap);
+        if (s->ks == NULL) {
+            st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory (signing key)");
+            goto cleanup;
+        }
+        s->ks->cap = cap;
     }
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&s->key_region, region, region_len, err);
-    }
+    memcpy(s->ks->aws4, "AWS4", 4);
+    memcpy(s->ks->aws4 + 4, secret, secret_len);
+    s->ks->len = 4 + secret_len;
+    st = am_buf_append(&s->key_region, region, region_len, err);
     if (st == APPMESH_OK) {
         st = am_buf_append(&s->key_service, service, service_len, err);
     }
@@ -677,7 +694,7 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
         s->scope.len = (size_t)(p - s->scope.ptr);
     }
 
-    st = am_sha256_ctx_hmac(s->hash, s->key_secret.ptr, s->key_secret.len, date8, 8, k1, err);
+    st = am_sha256_ctx_hmac(s->hash, s->ks->aws4, s->ks->len, date8, 8, k1, err);
     if (st == APPMESH_OK) {
         st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), region, region_len, k2, err);
     }
@@ -685,11 +702,11 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
         st = am_sha256_ctx_hmac(s->hash, k2, sizeof(k2), service, service_len, k1, err);
     }
     if (st == APPMESH_OK) {
-        st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), TERMINATOR, LIT_LEN(TERMINATOR), s->key,
-                                err);
+        st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), TERMINATOR, LIT_LEN(TERMINATOR),
+                                s->ks->key, err);
     }
     if (st == APPMESH_OK) {
-        st = am_sha256_ctx_set_hmac_key(s->hash, s->key, sizeof(s->key), err);
+        st = am_sha256_ctx_set_hmac_key(s->hash, s->ks->key, sizeof(s->ks->key), err);
     }
     if (st != APPMESH_OK) {
         goto cleanup;
@@ -699,9 +716,10 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
     s->derivations++;
 
 cleanup:
-    if (st != APPMESH_OK) {
-        am_zeroize(s->key, sizeof(s->key));
-        wipe_buf(&s->key_secret);
+    if (st != APPMESH_OK && s->ks != NULL) {
+        am_zeroize(s->ks->key, sizeof(s->ks->key));
+        am_zeroize(s->ks->aws4, s->ks->cap);
+        s->ks->len = 0;
     }
     am_zeroize(k1, sizeof(k1));
     am_zeroize(k2, sizeof(k2));
@@ -1322,6 +1340,9 @@ static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
     }
 
 cleanup:
+    if (j.token != NULL) {
+        wipe_buf(&s->creq); /* it holds the session token's header line */
+    }
     if (st != APPMESH_OK) {
         out->signature[0] = '\0';
         am_buf_reset(&out->authorization);

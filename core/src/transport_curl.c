@@ -359,6 +359,11 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
     long status = 0;
 
     x->req = NULL;
+    /* The header lines hold the signature and any session token: wipe them now the transfer
+     * is over (curl's own copy in its request buffer is out of our reach). */
+    if (x->lines.ptr != NULL) {
+        am_zeroize(x->lines.ptr, x->lines.len);
+    }
     if (rc == CURLE_OK) {
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
         x->resp->status = (int)status;
