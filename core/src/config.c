@@ -1074,6 +1074,9 @@ static enum appmesh_status resolve_endpoint(const struct appmesh_client_options 
 }
 
 /* An integer >= 1 written in decimal digits; false otherwise. */
+#define AM_MAX_ATTEMPTS         100 /* attempts of one call, from any source */
+#define AM_MAX_RETRY_BASE_DELAY 60  /* seconds */
+
 static bool parse_attempts(const char *v, int *out)
 {
     long n = 0;
@@ -1086,7 +1089,7 @@ static bool parse_attempts(const char *v, int *out)
             return false;
         }
         n = n * 10 + (*p - '0');
-        if (n > 1000000) {
+        if (n > AM_MAX_ATTEMPTS) {
             return false;
         }
     }
@@ -1115,9 +1118,10 @@ static enum appmesh_status resolve_max_attempts(const struct appmesh_client_opti
     char where[160];
 
     out->max_attempts = 3;
-    if (opts->max_attempts < 0) {
-        return am_fail_field(err, "max_attempts", "max_attempts must be an integer >= 1, got %d",
-                             opts->max_attempts);
+    if (opts->max_attempts < 0 || opts->max_attempts > AM_MAX_ATTEMPTS) {
+        return am_fail_field(err, "max_attempts",
+                             "max_attempts must be an integer from 1 to %d, got %d",
+                             AM_MAX_ATTEMPTS, opts->max_attempts);
     }
     if (opts->max_attempts > 0) {
         out->max_attempts = opts->max_attempts;
@@ -1131,9 +1135,8 @@ static enum appmesh_status resolve_max_attempts(const struct appmesh_client_opti
         describe_profile_key(where, sizeof(where), cfg, profile, "max_attempts", from);
     }
     if (v != NULL && !parse_attempts(v, &out->max_attempts)) {
-        return am_fail(err, APPMESH_ERR_CONFIG,
-                       "%s must be an integer from 1 to 1000000, got '%.*s'", where, show_len(v),
-                       v);
+        return am_fail(err, APPMESH_ERR_CONFIG, "%s must be an integer from 1 to %d, got '%.*s'",
+                       where, AM_MAX_ATTEMPTS, show_len(v), v);
     }
     return APPMESH_OK;
 }
@@ -1256,10 +1259,10 @@ enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opt
     if (opts == NULL) {
         opts = &no_options;
     }
-    if (opts->retry_base_delay < 0 || !isfinite(opts->retry_base_delay)) {
+    if (!(opts->retry_base_delay >= 0 && opts->retry_base_delay <= AM_MAX_RETRY_BASE_DELAY)) {
         st = am_fail_field(err, "retry_base_delay",
-                           "retry_base_delay must be a number of seconds > 0, got %g",
-                           opts->retry_base_delay);
+                           "retry_base_delay must be from 0 to %d seconds, got %g",
+                           AM_MAX_RETRY_BASE_DELAY, opts->retry_base_delay);
         goto cleanup;
     }
     out->retry_base_delay = opts->retry_base_delay > 0 ? opts->retry_base_delay : 1.0;

@@ -396,6 +396,16 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
                                req->method, req->url);
             }
             break;
+        case CURLE_OUT_OF_MEMORY:
+            /* libcurl says "out of memory" for a response header line over its 100 KiB limit
+             * (CURL_MAX_HTTP_HEADER) too: once a status line arrived, that is what happened. */
+            curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+            if (status > 0) {
+                return am_fail(err, APPMESH_ERR_RESPONSE,
+                               "%s %s: a response header line is over libcurl's 100 KiB limit",
+                               req->method, req->url);
+            }
+            break;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
             return am_fail(err, APPMESH_ERR_TRANSPORT,
