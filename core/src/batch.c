@@ -7,6 +7,9 @@
 #include "operation.h"
 
 #define DEFAULT_CONCURRENCY 16
+#define MAX_CONCURRENCY     1024
+#define MIN_RATE            0.01      /* requests per second */
+#define MAX_RATE            1000000.0 /* requests per second */
 /* Calls started and not finished (running or waiting out a backoff), per transfer slot. */
 #define ACTIVE_PER_SLOT 4
 
@@ -232,11 +235,14 @@ enum appmesh_status appmesh_batch_new(struct appmesh_client *client,
                        "appmesh_batch_new: client and out are required");
     }
     *out = NULL;
-    if (concurrency < 0) {
-        return am_fail_field(err, "concurrency", "concurrency must be >= 1, got %d", concurrency);
+    /* 0 means the default (16; no rate limit). A rate of 1e-9 would never finish a batch. */
+    if (concurrency < 0 || concurrency > MAX_CONCURRENCY) {
+        return am_fail_field(err, "concurrency", "concurrency must be from 1 to %d, got %d",
+                             MAX_CONCURRENCY, concurrency);
     }
-    if (rate < 0 || isnan(rate)) {
-        return am_fail_field(err, "rate", "rate must be > 0 requests per second");
+    if (!(rate == 0 || (rate >= MIN_RATE && rate <= MAX_RATE))) {
+        return am_fail_field(err, "rate", "rate must be from %g to %g requests per second, got %g",
+                             MIN_RATE, MAX_RATE, rate);
     }
     b = am_calloc(client->alloc, sizeof(*b));
     if (b == NULL) {

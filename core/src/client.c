@@ -65,21 +65,22 @@ static bool sleep_interruptibly(struct appmesh_client *c, double seconds)
 
 /* ---- construction ---- */
 
+#define MAX_TIMEOUT 3600 /* seconds: an hour is more than any App Mesh call needs */
+
 static enum appmesh_status check_options(const struct appmesh_client_options *o,
                                          struct appmesh_error *err)
 {
-    if (o->connect_timeout < 0 || isnan(o->connect_timeout)) {
-        return am_fail_field(err, "connect_timeout", "connect_timeout must be >= 0 seconds");
+    /* 0 means the default; anything else must be a sensible number of seconds. retry_base_delay
+     * and max_attempts are checked where settings are resolved (config.c). */
+    if (!(o->connect_timeout >= 0 && o->connect_timeout <= MAX_TIMEOUT)) {
+        return am_fail_field(err, "connect_timeout",
+                             "connect_timeout must be more than 0 and at most %d seconds, got %g",
+                             MAX_TIMEOUT, o->connect_timeout);
     }
-    if (o->timeout < 0 || isnan(o->timeout)) {
-        return am_fail_field(err, "timeout", "timeout must be >= 0 seconds");
-    }
-    if (o->retry_base_delay < 0 || isnan(o->retry_base_delay)) {
-        return am_fail_field(err, "retry_base_delay", "retry_base_delay must be > 0 seconds");
-    }
-    if (o->max_attempts < 0) {
-        return am_fail_field(err, "max_attempts", "max_attempts must be >= 1, got %d",
-                             o->max_attempts);
+    if (!(o->timeout >= 0 && o->timeout <= MAX_TIMEOUT)) {
+        return am_fail_field(err, "timeout",
+                             "timeout must be more than 0 and at most %d seconds, got %g",
+                             MAX_TIMEOUT, o->timeout);
     }
     return APPMESH_OK;
 }

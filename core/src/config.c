@@ -1074,6 +1074,9 @@ static enum appmesh_status resolve_endpoint(const struct appmesh_client_options 
 }
 
 /* An integer >= 1 written in decimal digits; false otherwise. */
+#define AM_MAX_ATTEMPTS         100 /* attempts of one call, from any source */
+#define AM_MAX_RETRY_BASE_DELAY 60  /* seconds */
+
 static bool parse_attempts(const char *v, int *out)
 {
     long n = 0;
@@ -1086,7 +1089,7 @@ static bool parse_attempts(const char *v, int *out)
             return false;
         }
         n = n * 10 + (*p - '0');
-        if (n > 1000000) {
+        if (n > AM_MAX_ATTEMPTS) {
             return false;
         }
     }
@@ -1115,9 +1118,10 @@ static enum appmesh_status resolve_max_attempts(const struct appmesh_client_opti
     char where[160];
 
     out->max_attempts = 3;
-    if (opts->max_attempts < 0) {
-        return am_fail_field(err, "max_attempts", "max_attempts must be an integer >= 1, got %d",
-                             opts->max_attempts);
+    if (opts->max_attempts < 0 || opts->max_attempts > AM_MAX_ATTEMPTS) {
+        return am_fail_field(err, "max_attempts",
+                             "max_attempts must be an integer from 1 to %d, got %d",
+                             AM_MAX_ATTEMPTS, opts->max_attempts);
     }
     if (opts->max_attempts > 0) {
         out->max_attempts = opts->max_attempts;
@@ -1131,10 +1135,60 @@ static enum appmesh_status resolve_max_attempts(const struct appmesh_client_opti
         describe_profile_key(where, sizeof(where), cfg, profile, "max_attempts", from);
     }
     if (v != NULL && !parse_attempts(v, &out->max_attempts)) {
-        return am_fail(err, APPMESH_ERR_CONFIG,
-                       "%s must be an integer from 1 to 1000000, got '%.*s'", where, show_len(v),
-                       v);
+        return am_fail(err, APPMESH_ERR_CONFIG, "%s must be an integer from 1 to %d, got '%.*s'",
+                       where, AM_MAX_ATTEMPTS, show_len(v), v);
     }
+    return APPMESH_OK;
+}
+
+/*
+ * The region: explicit > AWS_REGION > AWS_DEFAULT_REGION > profile; *out NULL when none. It
+ * goes into hostnames and the signature's credential scope, so anything but a-z, 0-9 and '-'
+ * is refused wherever it came from (and the value, which may hold control characters, is not
+ * echoed).
+ */
+static enum appmesh_status resolve_region(const struct appmesh_client_options *opts,
+                                          const struct am_env *env,
+                                          const struct am_config *cfg,
+                                          const char *profile,
+                                          const char **out,
+                                          struct appmesh_error *err)
+{
+    static const char rule[] = "must be 1 to 63 characters of a-z, 0-9 and '-'";
+    enum am_config_file from = AM_CONFIG_FILE_CONFIG;
+    const char *v = nonempty(opts->region);
+    const char *env_name = NULL;
+    char where[160];
+    long bad = 0;
+
+    *out = NULL;
+    if (v != NULL) {
+        bad = am_sigv4_region_check(v);
+        if (bad > 0) {
+            return am_fail_field(err, "region", "region %s; character %ld is not", rule, bad);
+        }
+        if (bad < 0) {
+            return am_fail_field(err, "region", "region %s", rule);
+        }
+        *out = v;
+        return APPMESH_OK;
+    }
+    env_name = "AWS_REGION";
+    v = am_env_get(env, env_name);
+    if (v == NULL) {
+        env_name = "AWS_DEFAULT_REGION";
+        v = am_env_get(env, env_name);
+    }
+    if (v != NULL) {
+        snprintf(where, sizeof(where), "%s", env_name);
+    } else {
+        v = am_config_get(cfg, profile, "region", &from);
+        describe_profile_key(where, sizeof(where), cfg, profile, "region", from);
+    }
+    if (v != NULL && v[0] != '\0' && am_sigv4_region_check(v) != 0) {
+        return am_fail(err, APPMESH_ERR_CONFIG, "%s %s", where, rule);
+    }
+    *out = v;
     return APPMESH_OK;
 }
 
@@ -1205,10 +1259,10 @@ enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opt
     if (opts == NULL) {
         opts = &no_options;
     }
-    if (opts->retry_base_delay < 0 || !isfinite(opts->retry_base_delay)) {
+    if (!(opts->retry_base_delay >= 0 && opts->retry_base_delay <= AM_MAX_RETRY_BASE_DELAY)) {
         st = am_fail_field(err, "retry_base_delay",
-                           "retry_base_delay must be a number of seconds > 0, got %g",
-                           opts->retry_base_delay);
+                           "retry_base_delay must be from 0 to %d seconds, got %g",
+                           AM_MAX_RETRY_BASE_DELAY, opts->retry_base_delay);
         goto cleanup;
     }
     out->retry_base_delay = opts->retry_base_delay > 0 ? opts->retry_base_delay : 1.0;
@@ -1240,15 +1294,9 @@ enum appmesh_status am_settings_resolve(const struct appmesh_client_options *opt
     }
 
     /* region: explicit > AWS_REGION > AWS_DEFAULT_REGION > profile */
-    v = nonempty(opts->region);
-    if (v == NULL) {
-        v = am_env_get(env, "AWS_REGION");
-    }
-    if (v == NULL) {
-        v = am_env_get(env, "AWS_DEFAULT_REGION");
-    }
-    if (v == NULL) {
-        v = am_config_get(cfg, profile, "region", NULL);
+    st = resolve_region(opts, env, cfg, profile, &v, err);
+    if (st != APPMESH_OK) {
+        goto cleanup;
     }
     st = dup_setting(a, v, &out->region, err);
     if (st != APPMESH_OK) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_text.h"
 
 #define MAX_BODY       (64 * 1024)
 #define MAX_TOKEN_FILE (16 * 1024)
@@ -62,8 +63,7 @@ static const char *json_string(const cJSON *root, const char *key)
  * The credentials in a metadata JSON body: AccessKeyId, SecretAccessKey, Token, Expiration.
  * On failure *why says what is wrong (never a secret) and nothing is in out.
  */
-enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
-                                           const struct appmesh_buf *body,
+enum appmesh_status am_cred_metadata_parse(const struct appmesh_buf *body,
                                            struct am_cred_set *out,
                                            char *why,
                                            size_t whysize,
@@ -75,6 +75,7 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
     const char *v[4] = {NULL, NULL, NULL, NULL};
     double expires = 0;
     size_t i = 0;
+    char field[64];
 
     why[0] = '\0';
     if (body->len > 0) {
@@ -82,6 +83,10 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
     }
     if (!cJSON_IsObject(root)) {
         snprintf(why, whysize, "the response is not a JSON object (%zu bytes)", body->len);
+        goto cleanup;
+    }
+    if (am_json_text_has_nul(body->ptr, body->len, field, sizeof(field))) {
+        snprintf(why, whysize, "the response has a NUL character (\\u0000) in \"%s\"", field);
         goto cleanup;
     }
     for (i = 0; i < 4; i++) {
@@ -97,7 +102,7 @@ enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
         snprintf(why, whysize, "Expiration '%.40s' is not an ISO 8601 time", v[3]);
         goto cleanup;
     }
-    st = am_cred_set_copy(ctx->alloc, out, v[0], v[1], v[2], expires, err);
+    st = am_cred_set_copy(out, v[0], v[1], v[2], expires, err);
 
 cleanup:
     am_json_delete_wiped(root);
@@ -283,7 +288,7 @@ enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
             snprintf(why, sizeof(why), "HTTP %d", resp.status);
             continue;
         }
-        st = am_cred_metadata_parse(ctx, &resp.body, out, why, sizeof(why), err);
+        st = am_cred_metadata_parse(&resp.body, out, why, sizeof(why), err);
         if (st != APPMESH_OK) {
             goto cleanup;
         }
@@ -543,7 +548,7 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK || !got) {
         goto report;
     }
-    st = am_cred_metadata_parse(ctx, &m.resp.body, out, m.why, sizeof(m.why), err);
+    st = am_cred_metadata_parse(&m.resp.body, out, m.why, sizeof(m.why), err);
     *ok = st == APPMESH_OK && m.why[0] == '\0';
 
 report:

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "json_text.h"
 
 #define MAX_OUTPUT      (64 * 1024) /* what the process may print on stdout */
 #define DEFAULT_TIMEOUT 60.0        /* seconds */
@@ -159,8 +160,7 @@ static const char *string_member(const cJSON *obj, const char *name, bool *bad)
     return v->valuestring;
 }
 
-enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
-                                          const char *profile,
+enum appmesh_status am_cred_process_parse(const char *profile,
                                           const char *text,
                                           size_t len,
                                           struct am_cred_set *out,
@@ -176,11 +176,19 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
     double expires = 0;
     bool bad = false;
     size_t i = 0;
+    char field[64];
 
     if (root == NULL || !cJSON_IsObject(root)) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed %s, not a JSON object", profile,
                      len == 0 ? "nothing" : "something else");
+        goto cleanup;
+    }
+    if (am_json_text_has_nul(text, len, field, sizeof(field))) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "credential_process of profile '%s' printed a NUL character (\\u0000) in "
+                     "\"%s\"",
+                     profile, field);
         goto cleanup;
     }
     version = cJSON_GetObjectItemCaseSensitive(root, "Version");
@@ -228,7 +236,7 @@ enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
                      profile);
         goto cleanup;
     }
-    st = am_cred_set_copy(a, out, values[0], values[1], token, expires, err);
+    st = am_cred_set_copy(out, values[0], values[1], token, expires, err);
 
 cleanup:
     am_json_delete_wiped(root);
@@ -441,7 +449,7 @@ enum appmesh_status am_cred_process_run(const struct appmesh_allocator *a,
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         goto cleanup;
     }
-    st = am_cred_process_parse(a, profile, output, len, out, err);
+    st = am_cred_process_parse(profile, output, len, out, err);
 
 cleanup:
     if (pid > 0 && !reaped) {

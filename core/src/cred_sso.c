@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "json_text.h"
 
 #define MAX_TOKEN_FILE   (64 * 1024)
 #define MAX_RESPONSE     (64 * 1024)
@@ -268,6 +269,7 @@ enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
     const cJSON *expires_at = NULL;
     double expires = 0;
     char hint[256];
+    char field[64];
 
     *token = NULL;
     memset(&c, 0, sizeof(c));
@@ -281,6 +283,12 @@ enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "the SSO token cache %s is not JSON with accessToken and expiresAt: %s", path,
                      hint);
+        goto cleanup;
+    }
+    if (am_json_text_has_nul(text, len, field, sizeof(field))) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "the SSO token cache %s has a NUL character (\\u0000) in \"%s\": %s", path,
+                     field, hint);
         goto cleanup;
     }
     if (!parse_expires_at(expires_at->valuestring, &expires)) {
@@ -394,6 +402,7 @@ enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
     const cJSON *secret = cJSON_GetObjectItemCaseSensitive(rc, "secretAccessKey");
     const cJSON *token = cJSON_GetObjectItemCaseSensitive(rc, "sessionToken");
     const cJSON *expiration = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
+    char field[64];
 
     if (!cJSON_IsObject(rc) || !cJSON_IsString(id) || !cJSON_IsString(secret) ||
         id->valuestring[0] == '\0' || secret->valuestring[0] == '\0' ||
@@ -407,8 +416,15 @@ enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
                      ctx->profile, resp->status);
         goto cleanup;
     }
+    if (am_json_text_has_nul(am_buf_cstr(&resp->body), resp->body.len, field, sizeof(field))) {
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "SSO GetRoleCredentials for profile '%s' answered with a NUL character "
+                     "(\\u0000) in \"%s\"",
+                     ctx->profile, field);
+        goto cleanup;
+    }
     st = am_cred_set_copy(
-        ctx->alloc, out, id->valuestring, secret->valuestring,
+        out, id->valuestring, secret->valuestring,
         cJSON_IsString(token) && token->valuestring[0] != '\0' ? token->valuestring : NULL,
         cJSON_IsNumber(expiration) ? expiration->valuedouble / 1000.0 : 0, err);
 

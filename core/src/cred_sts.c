@@ -466,7 +466,7 @@ static enum appmesh_status sts_read(const struct am_cred_ctx *ctx,
                      c->provider, c->action, SHOW_MAX, c->role_arn, v[3].ptr);
         goto cleanup;
     }
-    st = am_cred_set_copy(ctx->alloc, out, v[0].ptr, v[1].ptr, v[2].ptr, expires, err);
+    st = am_cred_set_copy(out, v[0].ptr, v[1].ptr, v[2].ptr, expires, err);
 
 cleanup:
     for (i = 0; i < 4; i++) {
@@ -795,7 +795,7 @@ static enum appmesh_status assume_from_profile(const struct am_cred_ctx *ctx,
     }
 
 cleanup:
-    am_cred_set_clear(ctx->alloc, &source);
+    am_cred_set_clear(&source);
     appmesh_buf_cleanup(&c.form);
     return st;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "secmem.h"
 
 /*
  * Temporary credentials are refreshed ahead of their expiry, as botocore does: from 15 minutes
@@ -53,32 +54,31 @@ struct provider {
     bool files; /* reads the shared config files (loaded before it runs) */
 };
 
-enum appmesh_status am_cred_set_copy(const struct appmesh_allocator *a,
-                                     struct am_cred_set *s,
+enum appmesh_status am_cred_set_copy(struct am_cred_set *s,
                                      const char *access_key_id,
                                      const char *secret_access_key,
                                      const char *session_token,
                                      double expires,
                                      struct appmesh_error *err)
 {
-    am_cred_set_clear(a, s);
-    s->access_key_id = am_strdup(a, access_key_id);
-    s->secret_access_key = am_strdup(a, secret_access_key);
-    s->session_token = am_strdup(a, session_token);
+    am_cred_set_clear(s);
+    s->access_key_id = am_secmem_strdup(access_key_id);
+    s->secret_access_key = am_secmem_strdup(secret_access_key);
+    s->session_token = am_secmem_strdup(session_token);
     s->expires = expires;
     if (s->access_key_id == NULL || s->secret_access_key == NULL ||
         (session_token != NULL && s->session_token == NULL)) {
-        am_cred_set_clear(a, s);
+        am_cred_set_clear(s);
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
     }
     return APPMESH_OK;
 }
 
-void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s)
+void am_cred_set_clear(struct am_cred_set *s)
 {
-    am_free_secret_str(a, s->access_key_id);
-    am_free_secret_str(a, s->secret_access_key);
-    am_free_secret_str(a, s->session_token);
+    am_secmem_free(s->access_key_id);
+    am_secmem_free(s->secret_access_key);
+    am_secmem_free(s->session_token);
     memset(s, 0, sizeof(*s));
 }
 
@@ -155,7 +155,7 @@ static enum appmesh_status load_explicit(const struct am_cred_ctx *ctx,
 
     *ok = chain->explicit_creds.access_key_id != NULL;
     if (*ok) {
-        st = am_cred_set_copy(ctx->alloc, out, chain->explicit_creds.access_key_id,
+        st = am_cred_set_copy(out, chain->explicit_creds.access_key_id,
                               chain->explicit_creds.secret_access_key,
                               chain->explicit_creds.session_token, 0, err);
     }
@@ -207,8 +207,7 @@ enum appmesh_status am_cred_environment(const struct am_cred_ctx *ctx,
                        "neither");
     }
     if (id != NULL) {
-        st = am_cred_set_copy(ctx->alloc, out, id, secret,
-                              am_env_get(ctx->env, "AWS_SESSION_TOKEN"), 0, err);
+        st = am_cred_set_copy(out, id, secret, am_env_get(ctx->env, "AWS_SESSION_TOKEN"), 0, err);
         *ok = st == APPMESH_OK;
     }
     return st;
@@ -251,7 +250,7 @@ static enum appmesh_status load_profile_keys(const struct am_cred_ctx *ctx,
     if (id != NULL) {
         *ok = true;
         st = am_cred_set_copy(
-            ctx->alloc, out, id, secret,
+            out, id, secret,
             am_config_file_get(ctx->config, which, ctx->profile, "aws_session_token"), 0, err);
     }
     if (st != APPMESH_OK) {
@@ -333,7 +332,7 @@ enum appmesh_status am_cred_profile_providers(const struct am_cred_ctx *ctx,
 
 static void cache_clear(struct am_credentials_chain *chain)
 {
-    am_cred_set_clear(chain->alloc, &chain->cache.set);
+    am_cred_set_clear(&chain->cache.set);
     memset(&chain->cache, 0, sizeof(chain->cache));
 }
 
@@ -359,9 +358,9 @@ void am_credentials_chain_destroy(struct am_credentials_chain *chain)
         return;
     }
     cache_clear(chain);
-    am_free_secret_str(chain->alloc, chain->explicit_creds.access_key_id);
-    am_free_secret_str(chain->alloc, chain->explicit_creds.secret_access_key);
-    am_free_secret_str(chain->alloc, chain->explicit_creds.session_token);
+    am_secmem_free(chain->explicit_creds.access_key_id);
+    am_secmem_free(chain->explicit_creds.secret_access_key);
+    am_secmem_free(chain->explicit_creds.session_token);
     am_free_str(chain->alloc, chain->profile);
     am_free_str(chain->alloc, chain->region);
     am_free_str(chain->alloc, chain->ca_bundle);
@@ -375,7 +374,6 @@ static enum appmesh_status copy_explicit(struct am_credentials_chain *chain,
                                          const struct appmesh_credentials *c,
                                          struct appmesh_error *err)
 {
-    const struct appmesh_allocator *a = chain->alloc;
     if (c->access_key_id == NULL || c->access_key_id[0] == '\0') {
         return am_fail_field(err, "credentials.accessKeyId",
                              "credentials.accessKeyId is required when credentials are given");
@@ -385,10 +383,15 @@ static enum appmesh_status copy_explicit(struct am_credentials_chain *chain,
                              "credentials.secretAccessKey is required when credentials are "
                              "given");
     }
-    chain->explicit_creds.access_key_id = am_strdup(a, c->access_key_id);
-    chain->explicit_creds.secret_access_key = am_strdup(a, c->secret_access_key);
+    if (am_sigv4_key_id_check(c->access_key_id) != 0) {
+        return am_fail_field(err, "credentials.accessKeyId",
+                             "credentials.accessKeyId must be 1 to 128 printable ASCII characters "
+                             "without spaces");
+    }
+    chain->explicit_creds.access_key_id = am_secmem_strdup(c->access_key_id);
+    chain->explicit_creds.secret_access_key = am_secmem_strdup(c->secret_access_key);
     if (c->session_token != NULL && c->session_token[0] != '\0') {
-        chain->explicit_creds.session_token = am_strdup(a, c->session_token);
+        chain->explicit_creds.session_token = am_secmem_strdup(c->session_token);
         if (chain->explicit_creds.session_token == NULL) {
             return am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
         }
@@ -493,6 +496,13 @@ static enum appmesh_status run_provider(struct am_credentials_chain *chain,
     if (st == APPMESH_OK) {
         st = s_providers[i].load(ctx, found, ok, tried, err);
     }
+    if (st == APPMESH_OK && *ok && am_sigv4_key_id_check(found->access_key_id) != 0) {
+        *ok = false;
+        st = am_fail(err, APPMESH_ERR_CREDENTIALS,
+                     "%s: the access key id it returned is not 1 to 128 printable ASCII "
+                     "characters without spaces",
+                     s_providers[i].name);
+    }
     if (st == APPMESH_OK && *ok && found->expires != 0 && found->expires <= ctx->now) {
         *ok = false;
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
@@ -525,7 +535,7 @@ resolve(struct am_credentials_chain *chain, double now, struct appmesh_error *er
         if (st == APPMESH_OK && ok) {
             cache_store(chain, &found, i, now);
         }
-        am_cred_set_clear(chain->alloc, &found);
+        am_cred_set_clear(&found);
     }
     if (st == APPMESH_OK && !ok) {
         st =
@@ -559,7 +569,7 @@ refresh(struct am_credentials_chain *chain, double now, struct appmesh_error *er
     if (st == APPMESH_OK) {
         cache_store(chain, &found, i, now);
     }
-    am_cred_set_clear(chain->alloc, &found);
+    am_cred_set_clear(&found);
     appmesh_buf_cleanup(&tried);
     return st;
 }

@@ -143,6 +143,18 @@ enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx,
 bool am_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
 /* ---- sigv4.c (the public API is appmesh/sigv4.h; this is for tests) ---- */
+
+/**
+ * Where the first character is that cannot go into a credential scope as a region (1..63 of
+ * a-z, 0-9 and '-'): its 1-based position, 0 when the region is good, -1 when it is empty or
+ * longer than 63.
+ */
+long am_sigv4_region_check(const char *region);
+/**
+ * The same for an access key id (1..128 printable ASCII characters, no space): it goes into the
+ * Authorization header and the debug trace, so a CR, LF or control character would split them.
+ */
+long am_sigv4_key_id_check(const char *access_key_id);
 /** How many signing keys the signer has derived (cache misses) since it was created. */
 uint64_t am_sigv4_signer_key_derivations(const struct appmesh_sigv4_signer *signer);
 
@@ -419,7 +431,10 @@ enum appmesh_status am_credentials_chain_get(struct am_credentials_chain *chain,
 void am_credentials_chain_expire(struct am_credentials_chain *chain, const char *access_key_id);
 
 /* ---- credential providers (credentials.c runs them; cred_*.c implement them) ---- */
-/** Credentials a provider found. Every string is owned; am_cred_set_clear wipes them. */
+/**
+ * Credentials a provider found. Every string is owned, in a block of its own kept out of core
+ * dumps (secmem.h); am_cred_set_clear wipes and unmaps them.
+ */
 struct am_cred_set {
     char *access_key_id;
     char *secret_access_key;
@@ -427,15 +442,14 @@ struct am_cred_set {
     double expires;      /* epoch seconds; 0 = never */
 };
 /** Copy views into owned strings (replacing s's contents). Errors: NOMEM. */
-enum appmesh_status am_cred_set_copy(const struct appmesh_allocator *a,
-                                     struct am_cred_set *s,
+enum appmesh_status am_cred_set_copy(struct am_cred_set *s,
                                      const char *access_key_id,
                                      const char *secret_access_key,
                                      const char *session_token,
                                      double expires,
                                      struct appmesh_error *err);
 /** Wipe and free; safe on a zeroed set and safe twice. */
-void am_cred_set_clear(const struct appmesh_allocator *a, struct am_cred_set *s);
+void am_cred_set_clear(struct am_cred_set *s);
 
 /**
  * Append a whole small file that holds a secret (a token) to buf, read unbuffered so that no
@@ -558,8 +572,7 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
  * Expiration): APPMESH_OK with why "" and *out filled, or APPMESH_OK with why[0..whysize) saying
  * what is wrong (never a secret) and nothing in out. Errors: NOMEM.
  */
-enum appmesh_status am_cred_metadata_parse(const struct am_cred_ctx *ctx,
-                                           const struct appmesh_buf *body,
+enum appmesh_status am_cred_metadata_parse(const struct appmesh_buf *body,
                                            struct am_cred_set *out,
                                            char *why,
                                            size_t whysize,
@@ -609,8 +622,7 @@ enum appmesh_status am_cred_process_run(const struct appmesh_allocator *a,
  * "SessionToken"?, "Expiration"? (ISO 8601; absent = never)}. Errors: CREDENTIALS naming the
  * profile and what is wrong (never a value), NOMEM.
  */
-enum appmesh_status am_cred_process_parse(const struct appmesh_allocator *a,
-                                          const char *profile,
+enum appmesh_status am_cred_process_parse(const char *profile,
                                           const char *text,
                                           size_t len,
                                           struct am_cred_set *out,

@@ -441,9 +441,24 @@ static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_r
     return true;
 }
 
+/* The attempt is over: wipe the signature (and any canonical request kept with it), which the
+ * next attempt signs afresh; the session token is only referenced, never copied, here. */
+static void wipe_attempt(struct am_call *call)
+{
+    struct appmesh_buf *bufs[] = {&call->sig.authorization, &call->sig.canonical_request,
+                                  &call->sig.string_to_sign};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        if (bufs[i]->ptr != NULL) {
+            am_zeroize(bufs[i]->ptr, bufs[i]->len);
+        }
+    }
+    am_zeroize(call->sig.signature, sizeof(call->sig.signature));
+}
+
 enum am_call_next am_call_on_response(struct am_call *call,
                                       const struct appmesh_http_response *resp)
 {
+    wipe_attempt(call);
     struct appmesh_client *c = call->client;
     struct appmesh_slice rid = {0};
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -487,6 +502,7 @@ enum am_call_next am_call_on_transport_error(struct am_call *call, const struct 
 {
     /* A transport error has no status, except a response cut off by the body cap (see
      * transport_curl.c), whose status line arrived and decides the retry. */
+    wipe_attempt(call);
     call->http_status = terr->http_status;
     call->request_id[0] = '\0';
     call->err = *terr;

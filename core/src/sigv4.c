@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "secmem.h"
 
 #define ALGORITHM       "AWS4-HMAC-SHA256"
 #define TERMINATOR      "aws4_request"
@@ -22,15 +23,23 @@ struct pair {
     size_t value_len;
 };
 
+/* The cache entry's secrets: the signing key and "AWS4" + the secret access key. */
+struct key_secret {
+    unsigned char key[32];
+    size_t cap; /* room in aws4 */
+    size_t len; /* bytes used in aws4 */
+    char aws4[];
+};
+
 struct appmesh_sigv4_signer {
     const struct appmesh_allocator *alloc;
     struct am_sha256_ctx *hash;
 
-    /* The signing-key cache: one entry, replaced (and wiped) when the scope or secret changes. */
+    /* The signing-key cache: one entry, replaced (and wiped) when the scope or secret changes.
+     * Its secret part lives in a block kept out of core dumps (secmem.h). */
     bool key_valid;
     char key_date[8];
-    unsigned char key[32];
-    struct appmesh_buf key_secret; /* "AWS4" + secret access key */
+    struct key_secret *ks; /* NULL until the first signature */
     struct appmesh_buf key_region;
     struct appmesh_buf key_service;
     struct appmesh_buf scope; /* "<date>/<region>/<service>/aws4_request" */
@@ -553,7 +562,6 @@ enum appmesh_status appmesh_sigv4_signer_new(const struct appmesh_allocator *all
         goto cleanup;
     }
     s->alloc = alloc;
-    am_buf_init(&s->key_secret, alloc, 0);
     am_buf_init(&s->key_region, alloc, 0);
     am_buf_init(&s->key_service, alloc, 0);
     am_buf_init(&s->scope, alloc, 0);
@@ -579,8 +587,7 @@ void appmesh_sigv4_signer_destroy(struct appmesh_sigv4_signer *s)
         return;
     }
     am_sha256_ctx_destroy(s->hash);
-    am_zeroize(s->key, sizeof(s->key));
-    appmesh_buf_cleanup(&s->key_secret); /* buffers are wiped before they are freed */
+    am_secmem_free(s->ks); /* wiped before it is unmapped */
     appmesh_buf_cleanup(&s->key_region);
     appmesh_buf_cleanup(&s->key_service);
     appmesh_buf_cleanup(&s->scope);
@@ -629,7 +636,7 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
 
     if (s->key_valid) {
         /* Only the secret needs the constant-time comparison; the rest is public. */
-        bool same = am_ct_equal(s->key_secret.ptr + 4, s->key_secret.len - 4, secret, secret_len);
+        bool same = am_ct_equal(s->ks->aws4 + 4, s->ks->len - 4, secret, secret_len);
         same &= memcmp(s->key_date, date8, 8) == 0;
         same &=
             s->key_region.len == region_len && memcmp(s->key_region.ptr, region, region_len) == 0;
@@ -642,19 +649,29 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
 
     /* Replace the entry: wipe the old key and secret first, so a failure leaves none. */
     s->key_valid = false;
-    am_zeroize(s->key, sizeof(s->key));
-    wipe_buf(&s->key_secret);
+    if (s->ks != NULL) {
+        am_zeroize(s->ks->key, sizeof(s->ks->key));
+        am_zeroize(s->ks->aws4, s->ks->cap);
+        s->ks->len = 0;
+    }
     wipe_buf(&s->key_region);
     wipe_buf(&s->key_service);
     am_buf_reset(&s->scope);
 
-    st = am_buf_append(&s->key_secret, "AWS4", 4, err);
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&s->key_secret, secret, secret_len, err);
+    if (s->ks == NULL || s->ks->cap < 4 + secret_len) {
+        size_t cap = 4 + secret_len < 128 ? 128 : 4 + secret_len;
+        am_secmem_free(s->ks);
+        s->ks = am_secmem_alloc(sizeof(*s->ks) + cap);
+        if (s->ks == NULL) {
+            st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory (signing key)");
+            goto cleanup;
+        }
+        s->ks->cap = cap;
     }
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&s->key_region, region, region_len, err);
-    }
+    memcpy(s->ks->aws4, "AWS4", 4);
+    memcpy(s->ks->aws4 + 4, secret, secret_len);
+    s->ks->len = 4 + secret_len;
+    st = am_buf_append(&s->key_region, region, region_len, err);
     if (st == APPMESH_OK) {
         st = am_buf_append(&s->key_service, service, service_len, err);
     }
@@ -677,7 +694,7 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
         s->scope.len = (size_t)(p - s->scope.ptr);
     }
 
-    st = am_sha256_ctx_hmac(s->hash, s->key_secret.ptr, s->key_secret.len, date8, 8, k1, err);
+    st = am_sha256_ctx_hmac(s->hash, s->ks->aws4, s->ks->len, date8, 8, k1, err);
     if (st == APPMESH_OK) {
         st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), region, region_len, k2, err);
     }
@@ -685,11 +702,11 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
         st = am_sha256_ctx_hmac(s->hash, k2, sizeof(k2), service, service_len, k1, err);
     }
     if (st == APPMESH_OK) {
-        st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), TERMINATOR, LIT_LEN(TERMINATOR), s->key,
-                                err);
+        st = am_sha256_ctx_hmac(s->hash, k1, sizeof(k1), TERMINATOR, LIT_LEN(TERMINATOR),
+                                s->ks->key, err);
     }
     if (st == APPMESH_OK) {
-        st = am_sha256_ctx_set_hmac_key(s->hash, s->key, sizeof(s->key), err);
+        st = am_sha256_ctx_set_hmac_key(s->hash, s->ks->key, sizeof(s->ks->key), err);
     }
     if (st != APPMESH_OK) {
         goto cleanup;
@@ -699,9 +716,10 @@ static enum appmesh_status signing_key(struct appmesh_sigv4_signer *s,
     s->derivations++;
 
 cleanup:
-    if (st != APPMESH_OK) {
-        am_zeroize(s->key, sizeof(s->key));
-        wipe_buf(&s->key_secret);
+    if (st != APPMESH_OK && s->ks != NULL) {
+        am_zeroize(s->ks->key, sizeof(s->ks->key));
+        am_zeroize(s->ks->aws4, s->ks->cap);
+        s->ks->len = 0;
     }
     am_zeroize(k1, sizeof(k1));
     am_zeroize(k2, sizeof(k2));
@@ -733,6 +751,41 @@ static bool empty(const char *s)
     return s == NULL || s[0] == '\0';
 }
 
+/* The first position (1-based) in s of a character outside ok(), 0 if none, -1 bad length. */
+static long first_bad(const char *s, size_t max, bool (*ok)(unsigned char))
+{
+    size_t n = s == NULL ? 0 : strlen(s);
+    if (n == 0 || n > max) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!ok((unsigned char)s[i])) {
+            return (long)i + 1;
+        }
+    }
+    return 0;
+}
+
+static bool region_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static bool key_id_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+long am_sigv4_region_check(const char *region)
+{
+    return first_bad(region, 63, region_char);
+}
+
+long am_sigv4_key_id_check(const char *access_key_id)
+{
+    return first_bad(access_key_id, 128, key_id_char);
+}
+
 /* Check the arguments; nothing here may echo a secret. */
 static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
                                       const struct appmesh_sigv4_request *req,
@@ -760,6 +813,11 @@ static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
     if (empty(params->region)) {
         return fail_arg(err, "no region to sign for");
     }
+    if (am_sigv4_region_check(params->region) != 0) {
+        return am_fail_field(err, "region",
+                             "region must be 1 to 63 characters of a-z, 0-9 and '-' (it goes "
+                             "into the signature's credential scope)");
+    }
     if (empty(params->service)) {
         return fail_arg(err, "no service (signing name) to sign for");
     }
@@ -774,6 +832,11 @@ static enum appmesh_status check_args(const struct appmesh_sigv4_signer *signer,
     }
     if (empty(creds->access_key_id)) {
         return fail_arg(err, "the credentials have no access key id");
+    }
+    if (am_sigv4_key_id_check(creds->access_key_id) != 0) {
+        return am_fail_field(err, "credentials.accessKeyId",
+                             "the access key id must be 1 to 128 printable ASCII characters "
+                             "without spaces");
     }
     if (empty(creds->secret_access_key)) {
         return fail_arg(err, "the credentials have no secret access key");
@@ -1277,6 +1340,9 @@ static enum appmesh_status sign(struct appmesh_sigv4_signer *s,
     }
 
 cleanup:
+    if (j.token != NULL) {
+        wipe_buf(&s->creq); /* it holds the session token's header line */
+    }
     if (st != APPMESH_OK) {
         out->signature[0] = '\0';
         am_buf_reset(&out->authorization);

@@ -359,6 +359,11 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
     long status = 0;
 
     x->req = NULL;
+    /* The header lines hold the signature and any session token: wipe them now the transfer
+     * is over (curl's own copy in its request buffer is out of our reach). */
+    if (x->lines.ptr != NULL) {
+        am_zeroize(x->lines.ptr, x->lines.len);
+    }
     if (rc == CURLE_OK) {
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
         x->resp->status = (int)status;
@@ -388,6 +393,16 @@ static enum appmesh_status xfer_finish(struct xfer *x, CURLcode rc, struct appme
             }
             if (x->headers_too_big) {
                 return am_fail(err, APPMESH_ERR_RESPONSE, "%s %s: response headers too large",
+                               req->method, req->url);
+            }
+            break;
+        case CURLE_OUT_OF_MEMORY:
+            /* libcurl says "out of memory" for a response header line over its 100 KiB limit
+             * (CURL_MAX_HTTP_HEADER) too: once a status line arrived, that is what happened. */
+            curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+            if (status > 0) {
+                return am_fail(err, APPMESH_ERR_RESPONSE,
+                               "%s %s: a response header line is over libcurl's 100 KiB limit",
                                req->method, req->url);
             }
             break;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "appmesh/appmesh.h"
+#include "secmem.h"
 
 static inline const char *test_errmsg(const struct appmesh_error *e)
 {
@@ -140,11 +141,16 @@ test_run(const struct test_case *cases, size_t n, int argc, char **argv, const c
         if (argc > 1 && strcmp(argv[1], cases[i].name) != 0) {
             continue;
         }
+        long secrets = am_secmem_live();
         test_alloc_reset();
         rc = cases[i].fn();
         if (rc == 0 && test_alloc_state.live_blocks != 0) {
             fprintf(stderr, "  leak: %ld blocks (%lld bytes) still allocated\n",
                     test_alloc_state.live_blocks, test_alloc_state.live_bytes);
+            rc = 1;
+        }
+        if (rc == 0 && am_secmem_live() != secrets) {
+            fprintf(stderr, "  leak: %ld secret blocks still mapped\n", am_secmem_live() - secrets);
             rc = 1;
         }
         printf("%s %s.%s\n", rc == 0 ? "ok  " : "FAIL", suite, cases[i].name);

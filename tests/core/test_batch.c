@@ -205,18 +205,35 @@ static int abandons_queued_calls_on_destroy_without_leaks(void)
     return 0;
 }
 
-static int refuses_a_negative_rate(void)
+static int refuses_a_rate_or_concurrency_out_of_range(void)
 {
+    /* rate = 1e-9 was taken and the batch never finished */
+    static const struct {
+        double rate;
+        int concurrency;
+        const char *field;
+        const char *message;
+    } cases[] = {
+        {-1, 0, "rate", "rate must be from 0.01 to 1e+06 requests per second, got -1"},
+        {1e-9, 0, "rate", "rate must be from 0.01 to 1e+06 requests per second, got 1e-09"},
+        {2e6, 0, "rate", "rate must be from 0.01 to 1e+06 requests per second, got 2e+06"},
+        {0, -1, "concurrency", "concurrency must be from 1 to 1024, got -1"},
+        {0, 1025, "concurrency", "concurrency must be from 1 to 1024, got 1025"},
+    };
     struct appmesh_error err = {0};
     struct rig r;
-    struct appmesh_batch *b = NULL;
-    struct appmesh_batch_options o = {0};
 
     CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
     CHECK_OK(rig_client(&r, &err), &err);
-    o.rate = -1;
-    CHECK_STATUS(appmesh_batch_new(r.client, &o, &b, &err), APPMESH_ERR_VALIDATION, &err);
-    CHECK_STR_EQ(err.field, "rate");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct appmesh_batch *b = NULL;
+        struct appmesh_batch_options o = {cases[i].concurrency, cases[i].rate};
+        struct appmesh_error e = {0};
+        CHECK_STATUS(appmesh_batch_new(r.client, &o, &b, &e), APPMESH_ERR_VALIDATION, &e);
+        CHECK_STR_EQ(e.field, cases[i].field);
+        CHECK_STR_EQ(e.message, cases[i].message);
+        CHECK(b == NULL, "no batch");
+    }
     appmesh_client_destroy(r.client);
     return 0;
 }
@@ -275,7 +292,7 @@ static const struct test_case cases[] = {
     {"spaces_starts_to_honour_the_rate", spaces_starts_to_honour_the_rate},
     {"abandons_queued_calls_on_destroy_without_leaks",
      abandons_queued_calls_on_destroy_without_leaks},
-    {"refuses_a_negative_rate", refuses_a_negative_rate},
+    {"refuses_a_rate_or_concurrency_out_of_range", refuses_a_rate_or_concurrency_out_of_range},
 };
 
 TEST_MAIN("batch", cases)

@@ -229,6 +229,46 @@ static int reports_the_last_transport_error_after_max_attempts(void)
     return 0;
 }
 
+static int refuses_option_values_out_of_range(void)
+{
+    static const struct {
+        struct appmesh_client_options opts;
+        const char *field;
+        const char *message;
+    } cases[] = {
+        {{.connect_timeout = 3601},
+         "connect_timeout",
+         "connect_timeout must be more than 0 and at most 3600 seconds, got 3601"},
+        {{.timeout = -1},
+         "timeout",
+         "timeout must be more than 0 and at most 3600 seconds, got -1"},
+        {{.max_attempts = 101},
+         "max_attempts",
+         "max_attempts must be an integer from 1 to 100, got 101"},
+        {{.retry_base_delay = 61},
+         "retry_base_delay",
+         "retry_base_delay must be from 0 to 60 seconds, got 61"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct appmesh_error err = {0};
+        struct rig r;
+        CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+        struct appmesh_client_options o = cases[i].opts;
+        o.transport = r.opts.transport;
+        o.clock = r.opts.clock;
+        o.credentials = r.opts.credentials;
+        o.getenv = r.opts.getenv;
+        o.getenv_ud = r.opts.getenv_ud;
+        o.endpoint = r.opts.endpoint;
+        CHECK_STATUS(appmesh_client_new(&test_allocator, &o, &r.client, &err),
+                     APPMESH_ERR_VALIDATION, &err);
+        CHECK_STR_EQ(err.field, cases[i].field);
+        CHECK_STR_EQ(err.message, cases[i].message);
+        CHECK(r.client == NULL, "no client");
+    }
+    return 0;
+}
+
 static int sends_nothing_for_invalid_input(void)
 {
     struct appmesh_error err = {0};
@@ -787,6 +827,7 @@ static int does_not_retry_a_skew_error_whose_date_agrees(void)
 }
 
 static const struct test_case cases[] = {
+    {"refuses_option_values_out_of_range", refuses_option_values_out_of_range},
     {"describes_a_service_with_a_signed_get", describes_a_service_with_a_signed_get},
     {"lists_a_page_with_limit_owner_and_token", lists_a_page_with_limit_owner_and_token},
     {"adaptive_mode_rate_limits_after_a_throttle", adaptive_mode_rate_limits_after_a_throttle},

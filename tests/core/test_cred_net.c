@@ -619,6 +619,14 @@ static int refuses_bad_container_answers_and_tokens(void)
                                              {200, APPMESH_OK, NULL,
                                               "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
                                               "\"Token\":\"T\",\"Expiration\":\"soon\"}"}};
+    /* cJSON would cut the token at the NUL and sign with what is left */
+    static const struct canned nul[] = {
+        {200, APPMESH_OK, NULL,
+         "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\\u0000garbage\","
+         "\"Expiration\":\"" EXP1 "\"}"},
+        {200, APPMESH_OK, NULL,
+         "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\\u0000garbage\","
+         "\"Expiration\":\"" EXP1 "\"}"}};
     static const struct canned none[] = {{0, APPMESH_ERR_TRANSPORT, NULL, NULL}};
     static const char *const env[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/c",
                                       NULL};
@@ -641,6 +649,8 @@ static int refuses_bad_container_answers_and_tokens(void)
     const struct outcome wmissing = {NULL, "container-role: http://127.0.0.1/c: no Expiration"};
     const struct outcome wtime = {
         NULL, "container-role: http://127.0.0.1/c: Expiration 'soon' is not an ISO 8601 time"};
+    const struct outcome wnul = {NULL, "container-role: http://127.0.0.1/c: the response has a "
+                                       "NUL character (\\u0000) in \"Token\""};
     const struct outcome wcrlf = {NULL, "container-role: the token in "
                                         "fixtures/creds/container-token-crlf has a line break"};
     const struct outcome wgone = {NULL, "container-role: the token file "
@@ -653,6 +663,7 @@ static int refuses_bad_container_answers_and_tokens(void)
     RUN(garbage, env, NULL, &wgarbage);
     RUN(missing, env, NULL, &wmissing);
     RUN(bad_time, env, NULL, &wtime);
+    RUN(nul, env, NULL, &wnul);
     RUN(none, crlf, NULL, &wcrlf);
     RUN(none, gone, NULL, &wgone);
     RUN(none, bad_url, NULL, &wurl);

@@ -123,14 +123,25 @@ static int reads_version_1_output(void)
 {
     struct appmesh_error err = {0};
     struct am_cred_set set = {0};
-    CHECK_OK(
-        am_cred_process_parse(&test_allocator, "dev", GOOD_JSON, strlen(GOOD_JSON), &set, &err),
-        &err);
+    CHECK_OK(am_cred_process_parse("dev", GOOD_JSON, strlen(GOOD_JSON), &set, &err), &err);
     CHECK_STR_EQ(set.access_key_id, "AKIDPROCESS");
     CHECK_STR_EQ(set.secret_access_key, SECRET);
     CHECK_STR_EQ(set.session_token, TOKEN);
     CHECK(set.expires == 1795609800.0, "2026-11-25T12:30:00Z");
-    am_cred_set_clear(&test_allocator, &set);
+    am_cred_set_clear(&set);
+    return 0;
+}
+
+static int reads_an_escaped_backslash_before_u0000_as_text(void)
+{
+    /* "\\u0000" is a backslash and the text u0000, not a NUL: nothing to refuse. */
+    static const char json[] =
+        "{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"x\\\\u0000y\"}";
+    struct appmesh_error err = {0};
+    struct am_cred_set set = {0};
+    CHECK_OK(am_cred_process_parse("dev", json, strlen(json), &set, &err), &err);
+    CHECK_STR_EQ(set.secret_access_key, "x\\u0000y");
+    am_cred_set_clear(&set);
     return 0;
 }
 
@@ -140,9 +151,9 @@ static int treats_a_missing_expiration_as_never(void)
         "{\"Version\":1,\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"" SECRET "\"}";
     struct appmesh_error err = {0};
     struct am_cred_set set = {0};
-    CHECK_OK(am_cred_process_parse(&test_allocator, "dev", json, strlen(json), &set, &err), &err);
+    CHECK_OK(am_cred_process_parse("dev", json, strlen(json), &set, &err), &err);
     CHECK(set.expires == 0 && set.session_token == NULL, "long-term keys");
-    am_cred_set_clear(&test_allocator, &set);
+    am_cred_set_clear(&set);
     return 0;
 }
 
@@ -179,13 +190,23 @@ static int refuses_bad_output_naming_the_profile_and_the_problem(void)
          "\",\"Expiration\":\"tomorrow\"}",
          "credential_process of profile 'dev' printed an \"Expiration\" that is not an ISO 8601 "
          "time (e.g. 2026-11-25T12:00:00Z)"},
+        /* cJSON would cut these values at the NUL: refused, naming the field, not the value */
+        {"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\\u0000garbage\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"SecretAccessKey\""},
+        {"{\"Version\":1,\"AccessKeyId\":\"A\\u0000B\",\"SecretAccessKey\":\"" SECRET "\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"AccessKeyId\""},
+        {"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET
+         "\",\"SessionToken\": \"tok\\u0000en\"}",
+         "credential_process of profile 'dev' printed a NUL character (\\u0000) in "
+         "\"SessionToken\""},
     };
     size_t i = 0;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct appmesh_error err = {0};
         struct am_cred_set set = {0};
-        CHECK_STATUS(am_cred_process_parse(&test_allocator, "dev", cases[i].json,
-                                           strlen(cases[i].json), &set, &err),
+        CHECK_STATUS(am_cred_process_parse("dev", cases[i].json, strlen(cases[i].json), &set, &err),
                      APPMESH_ERR_CREDENTIALS, &err);
         CHECK_STR_EQ(err.message, cases[i].message);
         CHECK(set.access_key_id == NULL, "nothing returned");
@@ -223,7 +244,7 @@ static int runs_the_command_and_reads_its_json(void)
     } else {
         fprintf(stderr, "  %s\n", err.message);
     }
-    am_cred_set_clear(&test_allocator, &set);
+    am_cred_set_clear(&set);
     scratch_close(&s);
     CHECK(rc == 0, "credentials read");
     return no_children_left();
@@ -329,7 +350,7 @@ static int passes_stderr_through_and_closes_other_descriptors(void)
         seen[n] = '\0';
         fclose(fp);
     }
-    am_cred_set_clear(&test_allocator, &set);
+    am_cred_set_clear(&set);
     scratch_close(&s);
     CHECK_OK(st, &err);
     CHECK_STR_EQ(seen, "note from the helper\n");
@@ -454,9 +475,8 @@ static int parses_output_when_memory_runs_out(void)
         enum appmesh_status st = APPMESH_OK;
         test_alloc_reset();
         test_alloc_state.fail_at = n;
-        st =
-            am_cred_process_parse(&test_allocator, "dev", GOOD_JSON, strlen(GOOD_JSON), &set, &err);
-        am_cred_set_clear(&test_allocator, &set);
+        st = am_cred_process_parse("dev", GOOD_JSON, strlen(GOOD_JSON), &set, &err);
+        am_cred_set_clear(&set);
         CHECK(test_alloc_state.live_blocks == 0, "no leak after a failure");
         if (st == APPMESH_OK) {
             return 0;
@@ -468,6 +488,8 @@ static int parses_output_when_memory_runs_out(void)
 }
 
 static const struct test_case cases[] = {
+    {"reads_an_escaped_backslash_before_u0000_as_text",
+     reads_an_escaped_backslash_before_u0000_as_text},
     {"splits_the_command_as_shlex_does", splits_the_command_as_shlex_does},
     {"refuses_commands_it_cannot_split", refuses_commands_it_cannot_split},
     {"reads_version_1_output", reads_version_1_output},

@@ -416,6 +416,21 @@ static int refuses_a_response_that_is_not_role_credentials(void)
     return 0;
 }
 
+static int refuses_a_nul_in_role_credentials(void)
+{
+    struct fake f = {200,
+                     NULL,
+                     "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\"" SECRET
+                     "\",\"sessionToken\":\"tok\\u0000garbage\",\"expiration\":1795609800000}}",
+                     APPMESH_OK,
+                     0,
+                     "",
+                     ""};
+    return check_sso_fails(session_config, "my-sso", "2026-11-25T20:00:00Z", &f, 1,
+                           "SSO GetRoleCredentials for profile 'dev' answered with a NUL "
+                           "character (\\u0000) in \"sessionToken\"");
+}
+
 static int refuses_a_garbled_token_cache(void)
 {
     struct fake f = {200, NULL, ROLE_RSP, APPMESH_OK, 0, "", ""};
@@ -504,6 +519,7 @@ static const struct test_case cases[] = {
     {"reports_a_transport_failure", reports_a_transport_failure},
     {"refuses_a_response_that_is_not_role_credentials",
      refuses_a_response_that_is_not_role_credentials},
+    {"refuses_a_nul_in_role_credentials", refuses_a_nul_in_role_credentials},
     {"refuses_a_garbled_token_cache", refuses_a_garbled_token_cache},
     {"refuses_an_incomplete_sso_profile", refuses_an_incomplete_sso_profile},
     {"refuses_a_missing_sso_session_section", refuses_a_missing_sso_session_section},

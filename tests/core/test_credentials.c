@@ -233,6 +233,23 @@ static int refuses_an_access_key_without_a_secret(void)
                        "neither");
 }
 
+static int refuses_an_access_key_id_that_would_split_a_line(void)
+{
+    /* the key id goes into the Authorization header and the debug trace */
+    static const char *const ids[] = {"AKID\nX: y", "AKID EXAMPLE", "AKID\x7f", "AKID\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct env_table t = {.vars = {{"HOME", HOME},
+                                       {"AWS_ACCESS_KEY_ID", ids[i]},
+                                       {"AWS_SECRET_ACCESS_KEY", ENV_SECRET}}};
+        if (check_fails(&t, NULL, NULL, APPMESH_ERR_CREDENTIALS,
+                        "environment: the access key id it returned is not 1 to 128 printable "
+                        "ASCII characters without spaces") != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int refuses_a_secret_without_an_access_key(void)
 {
     struct env_table t = {.vars = {{"HOME", HOME},
@@ -531,6 +548,8 @@ static int resolves_settings_and_credentials_when_memory_runs_out(void)
 }
 
 static const struct test_case cases[] = {
+    {"refuses_an_access_key_id_that_would_split_a_line",
+     refuses_an_access_key_id_that_would_split_a_line},
     {"uses_explicit_credentials_first", uses_explicit_credentials_first},
     {"treats_an_empty_explicit_session_token_as_none",
      treats_an_empty_explicit_session_token_as_none},

@@ -658,6 +658,39 @@ static int survives_every_allocation_failure(void)
     return test_oom_loop(sign_under_oom, NULL, 100);
 }
 
+/* appmesh.sign and every client call come here: nothing with a CR, LF or space gets in. */
+static int refuses_a_region_or_key_id_that_would_split_a_header(void)
+{
+    static const struct {
+        const char *region;
+        const char *akid;
+        const char *field;
+    } cases[] = {
+        {"us-east-1\r\nX: y", AKID, "region"},
+        {"US-EAST-1", AKID, "region"},
+        {"a123456789012345678901234567890123456789012345678901234567890123", AKID, "region"},
+        {"us-east-1", "AKID\nX: y", "credentials.accessKeyId"},
+        {"us-east-1", "AKID EXAMPLE", "credentials.accessKeyId"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct appmesh_sigv4_signer *signer = NULL;
+        struct appmesh_sigv4_result out = {0};
+        struct appmesh_error err = {0};
+        struct appmesh_sigv4_request req = update_request();
+        struct appmesh_sigv4_params params = appmesh_params();
+        struct appmesh_credentials creds = {cases[i].akid, SECRET, NULL};
+        params.region = cases[i].region;
+        CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &signer, &err), &err);
+        CHECK_STATUS(appmesh_sigv4_sign_headers(signer, &req, &creds, &params, &out, &err),
+                     APPMESH_ERR_VALIDATION, &err);
+        CHECK_STR_EQ(err.field, cases[i].field);
+        CHECK(strchr(err.message, '\n') == NULL, err.message);
+        appmesh_sigv4_result_cleanup(&out);
+        appmesh_sigv4_signer_destroy(signer);
+    }
+    return 0;
+}
+
 /* Run sign_headers with one thing wrong; expect INVALID_ARGUMENT, a message naming what, and
  * never the secret, the token or a signature in it. */
 struct bad_case {
@@ -1003,6 +1036,8 @@ static int leaves_an_omitted_session_token_unsigned(void)
 }
 
 static const struct test_case unit_cases[] = {
+    {"refuses_a_region_or_key_id_that_would_split_a_header",
+     refuses_a_region_or_key_id_that_would_split_a_header},
     {"signs_update_virtual_service_like_botocore", signs_update_virtual_service_like_botocore},
     {"signs_the_session_token_like_botocore", signs_the_session_token_like_botocore},
     {"reuses_the_cached_key_for_the_same_scope", reuses_the_cached_key_for_the_same_scope},

@@ -13,11 +13,12 @@
 
 /* What the server answers: a fixed reply per request, or a behaviour. */
 enum reply_kind {
-    REPLY_OK,        /* 200 with a small JSON body, keep-alive */
-    REPLY_BIG,       /* 200 with a body one byte over 1 MiB */
-    REPLY_REDIRECT,  /* 302 to another path */
-    REPLY_TRUNCATED, /* Content-Length 100, 10 bytes, then close */
-    REPLY_SILENT,    /* read the request, never answer */
+    REPLY_OK,         /* 200 with a small JSON body, keep-alive */
+    REPLY_BIG,        /* 200 with a body one byte over 1 MiB */
+    REPLY_REDIRECT,   /* 302 to another path */
+    REPLY_TRUNCATED,  /* Content-Length 100, 10 bytes, then close */
+    REPLY_BIG_HEADER, /* 200 with one header line of 110 KiB */
+    REPLY_SILENT,     /* read the request, never answer */
 };
 
 #define MAX_CONNECTIONS 16
@@ -112,6 +113,16 @@ static void *serve_connection(void *arg)
             static const char r[] = "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n"
                                     "Content-Length: 0\r\n\r\n";
             send_all(fd, r, sizeof(r) - 1);
+        } else if (s->kind == REPLY_BIG_HEADER) {
+            static const char head[] = "HTTP/1.1 200 OK\r\nX-Big: ";
+            static const char tail[] = "\r\nContent-Length: 2\r\n\r\n{}";
+            size_t big = 110 * 1024;
+            char *line = calloc(1, big);
+            memset(line, 'a', big);
+            send_all(fd, head, sizeof(head) - 1);
+            send_all(fd, line, big);
+            send_all(fd, tail, sizeof(tail) - 1);
+            free(line);
         } else if (s->kind == REPLY_TRUNCATED) {
             static const char t[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789";
             send_all(fd, t, sizeof(t) - 1);
@@ -253,6 +264,20 @@ static int refuses_a_response_over_one_mebibyte(void)
     CHECK(rig_open(&r, REPLY_BIG, 5, &err) == 0, err.message);
     CHECK_STATUS(send_req(&r, &err), APPMESH_ERR_RESPONSE, &err);
     CHECK(strstr(err.message, "larger than 1048576 bytes") != NULL, err.message);
+    rig_close(&r);
+    return 0;
+}
+
+static int says_a_header_line_is_over_the_limit(void)
+{
+    /* libcurl reports "Out of memory" for it: the message must say what happened */
+    struct appmesh_error err = {0};
+    struct rig r;
+
+    CHECK(rig_open(&r, REPLY_BIG_HEADER, 5, &err) == 0, err.message);
+    CHECK_STATUS(send_req(&r, &err), APPMESH_ERR_RESPONSE, &err);
+    CHECK(strstr(err.message, "a response header line is over libcurl's 100 KiB limit") != NULL,
+          err.message);
     rig_close(&r);
     return 0;
 }
@@ -401,6 +426,7 @@ static const struct test_case cases[] = {
     {"times_out_a_silent_server", times_out_a_silent_server},
     {"reports_a_refused_connection", reports_a_refused_connection},
     {"refuses_a_header_value_with_a_line_break", refuses_a_header_value_with_a_line_break},
+    {"says_a_header_line_is_over_the_limit", says_a_header_line_is_over_the_limit},
     {"refuses_other_protocols", refuses_other_protocols},
 };
 

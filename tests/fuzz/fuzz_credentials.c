@@ -8,6 +8,7 @@
 #include "fuzz.h"
 #include "fuzz_alloc.h"
 #include "internal.h"
+#include "secmem.h"
 
 /*
  * Two passes over every input:
@@ -97,7 +98,7 @@ static enum appmesh_status run_reader(enum reader r,
                                   err);
             break;
         case R_METADATA:
-            st = am_cred_metadata_parse(&ctx, &resp.body, &out, why, sizeof(why), err);
+            st = am_cred_metadata_parse(&resp.body, &out, why, sizeof(why), err);
             FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL, "why terminated");
             FUZZ_CHECK(!s_planted || strstr(why, PLANT) == NULL, why);
             if (st == APPMESH_OK && why[0] != '\0') {
@@ -107,8 +108,7 @@ static enum appmesh_status run_reader(enum reader r,
             }
             break;
         case R_PROCESS:
-            st =
-                am_cred_process_parse(a, "fuzz", am_buf_cstr(&resp.body), resp.body.len, &out, err);
+            st = am_cred_process_parse("fuzz", am_buf_cstr(&resp.body), resp.body.len, &out, err);
             break;
         case R_SSO_TOKEN:
             st = am_cred_sso_token_parse(&ctx, (len & 1) != 0 ? "sess" : NULL, "/cache/x.json",
@@ -139,7 +139,7 @@ static enum appmesh_status run_reader(enum reader r,
     if (st != APPMESH_OK) {
         check_error(err, st);
     }
-    am_cred_set_clear(a, &out);
+    am_cred_set_clear(&out);
     appmesh_http_response_cleanup(&resp);
     return st;
 }
@@ -161,6 +161,7 @@ static void exercise(enum reader r, const char *text, size_t len, unsigned long 
     FUZZ_CHECK(st == APPMESH_OK || st == APPMESH_ERR_CREDENTIALS, err.message);
     FUZZ_CHECK(r != R_STS_ERROR || st == APPMESH_ERR_CREDENTIALS, "a 403 is never credentials");
     FUZZ_CHECK(fa.live == 0, "the reader frees what it allocates");
+    FUZZ_CHECK(am_secmem_live() == 0, "the reader unmaps the secrets it kept");
     if (allocations > 0) {
         struct appmesh_error oom = {0};
         a = fuzz_alloc_init(&fa, 1 + (long)(seed % (unsigned long)allocations));
@@ -168,6 +169,7 @@ static void exercise(enum reader r, const char *text, size_t len, unsigned long 
         FUZZ_CHECK(st2 == APPMESH_ERR_NOMEM || st2 == st, oom.message);
         FUZZ_CHECK(st2 == APPMESH_ERR_NOMEM || found2 == found, "the same outcome");
         FUZZ_CHECK(fa.live == 0, "out of memory leaks nothing");
+        FUZZ_CHECK(am_secmem_live() == 0, "out of memory leaves no secret mapped");
     }
 }
 

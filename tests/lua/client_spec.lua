@@ -133,6 +133,9 @@ describe("appmesh.client", function()
     { "connect_timeout", 0 },
     { "timeout", 0 / 0 },
     { "region", "us\0east" },
+    -- the region goes into the credential scope: a CRLF would forge a header line
+    { "region", "us-east-1\r\nX: y" },
+    { "region", "US-East-1" },
     { "retry_mode", "sometimes" },
   }
   for _, case in ipairs(bad_values) do
@@ -146,6 +149,14 @@ describe("appmesh.client", function()
         assert.equal(name, err.field)
       end)
   end
+
+  it("returns nil, err for an access key id that would split a header line", function()
+    local c, err = appmesh.client{ credentials = { accessKeyId = "AKID\nX: y", secretAccessKey = "s" } }
+    assert.is_nil(c)
+    assert.equal("ValidationError", err.code)
+    assert.equal("credentials.accessKeyId", err.field)
+    assert.is_nil(tostring(err):find("\n"))
+  end)
 
   it("returns nil, err for credentials without a secret key", function()
     local c, err = appmesh.client{ credentials = { accessKeyId = helpers.ACCESS_KEY } }

@@ -182,6 +182,21 @@ describe("appmesh.sign", function()
     end
   end)
 
+  it("returns nil, err for a region or access key id that would split a header", function()
+    local args = sign_args(GET_VANILLA.request)
+    args.region = "us-east-1\r\nX: y"
+    local headers, err = appmesh.sign(args)
+    assert.is_nil(headers)
+    assert.equal("ValidationError", err.code)
+    assert.equal("region", err.field)
+    args = sign_args(GET_VANILLA.request)
+    args.credentials = { accessKeyId = "AKID\nX: y", secretAccessKey = "s" }
+    headers, err = appmesh.sign(args)
+    assert.is_nil(headers)
+    assert.equal("ValidationError", err.code)
+    assert.equal("credentials.accessKeyId", err.field)
+  end)
+
   it("returns nil, err for a header value with a line break", function()
     local args = sign_args(GET_VANILLA.request)
     args.headers = { ["X-Test"] = "a\r\nInjected: yes" }
