@@ -16,6 +16,7 @@
 /* What a signal handler needs cannot be passed to it: lua.c keeps the same two globals. */
 static lua_State *s_L = NULL;
 static volatile sig_atomic_t s_interrupted = 0;
+static volatile sig_atomic_t s_signo = 0; /* the signal that stopped the last chunk, or 0 */
 static const char *s_progname = HOST_NAME;
 
 /* Option flags found by collect_args (lua.c's bits, plus -h). */
@@ -83,14 +84,16 @@ static void lstop(lua_State *L, lua_Debug *ar)
 }
 
 /*
- * SIGINT during a call: set a hook that stops the Lua code, and the flag that a blocking
- * appmesh call polls. As in lua.c, a second Ctrl-C before the first one lands ends the process.
+ * SIGINT or SIGTERM during a call: set a hook that stops the Lua code, and the flag that a
+ * blocking appmesh call polls. As in lua.c, a second signal before the first one lands ends the
+ * process. A script stopped this way exits with 128 + the signal's number (130, 143).
  */
 static void laction(int sig)
 {
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
     signal(sig, SIG_DFL);
     s_interrupted = 1;
+    s_signo = sig;
     lua_sethook(s_L, lstop, mask, 1);
 }
 
@@ -147,13 +150,21 @@ int host_docall(lua_State *L, int narg, int nres)
     int status;
     int base = lua_gettop(L) - narg; /* function index */
     struct sigaction old;
+    struct sigaction old_term;
+    struct sigaction sa;
     lua_pushcfunction(L, msghandler);
     lua_insert(L, base);
     s_L = L;
     s_interrupted = 0;
+    s_signo = 0;
     set_sigint(laction, &old);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = laction;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term);
     status = lua_pcall(L, narg, nres, base);
     sigaction(SIGINT, &old, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     if (lua_gethook(L) == lstop) {
         lua_sethook(L, NULL, 0, 0); /* a Ctrl-C that came too late must not stop the next chunk */
     }
@@ -481,5 +492,8 @@ int main(int argc, char **argv)
     result = lua_toboolean(L, -1);
     host_report(L, status);
     lua_close(L);
-    return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+    if (result && status == LUA_OK) {
+        return EXIT_SUCCESS;
+    }
+    return s_signo != 0 ? 128 + s_signo : EXIT_FAILURE; /* as a shell reports a signal */
 }

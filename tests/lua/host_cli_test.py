@@ -3,9 +3,11 @@
 """appmesh-lua as a command: options, exit codes, error output, module paths, piped REPL."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 ARGS = None  # set in main(): exe, source_dir, binary_dir, sanitize
@@ -155,6 +157,23 @@ class Errors(unittest.TestCase):
         res = run(["-e", "error({})"])
         self.assertTrue(res.stderr.startswith(
             f"{ARGS.exe}: (error object is a table value)\n"), res.stderr)
+
+    def test_sigint_and_sigterm_stop_a_script_with_128_plus_the_signal(self):
+        full_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("LUA_", "AWS_", "APPMESH_"))}
+        for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            with tempfile.TemporaryDirectory() as tmp:
+                ready = os.path.join(tmp, "ready")
+                proc = subprocess.Popen(
+                    [ARGS.exe, "-e", f"io.open('{ready}', 'w'):close() while true do end"],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
+                while not os.path.exists(ready):
+                    self.assertIsNone(proc.poll(), "appmesh-lua ended before the loop")
+                    time.sleep(0.01)
+                proc.send_signal(sig)
+                _, err = proc.communicate(timeout=60)
+                self.assertEqual(proc.returncode, code, err)
+                self.assertTrue(err.startswith(f"{ARGS.exe}: interrupted!"), err)
 
     def test_os_exit_code_is_kept(self):
         self.assertEqual(run(["-e", "os.exit(3)"]).returncode, 3)
