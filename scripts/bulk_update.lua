@@ -134,6 +134,30 @@ local function write_rollback(opts)
   return 0
 end
 
+-- Quote an argument for a POSIX shell (only when it needs it).
+local function shell_quote(a)
+  if a:match("^[%w%./_=:,@+%-]+$") then
+    return a
+  end
+  return "'" .. a:gsub("'", [['\'']]) .. "'"
+end
+
+--- The command that resumes this run: the same interpreter, script and arguments, with the
+--- journal named and --resume added.
+local function resume_command(argv, opts, journal_path)
+  local parts = { shell_quote(tostring(argv[-1] or "appmesh-lua")), shell_quote(tostring(argv[0])) }
+  for _, a in ipairs(argv) do
+    parts[#parts + 1] = shell_quote(a)
+  end
+  if not opts.journal then
+    parts[#parts + 1] = "--journal " .. shell_quote(journal_path)
+  end
+  if not opts.resume then
+    parts[#parts + 1] = "--resume"
+  end
+  return table.concat(parts, " ")
+end
+
 local function main(argv)
   local opts, perr = cli.parse(argv, FLAGS)
   if not opts then
@@ -154,6 +178,15 @@ local function main(argv)
   local mode = apply and "apply" or "dry-run"
   opts.concurrency = opts.concurrency or 8
 
+  -- SIGINT and SIGTERM stop the run between steps: nothing new is sent, what was in flight is
+  -- recorded as unknown, and the run ends with a summary (a second signal ends it at once).
+  local sys, serr = runner.sys()
+  if not sys then
+    return runner.fail(NAME, serr)
+  end
+  sys.trap_signals()
+  local signalled = sys.signal
+
   -- 1. Everything that can be wrong with the input, before anything is sent.
   local client, cerr = runner.client(opts)
   if not client then
@@ -162,6 +195,10 @@ local function main(argv)
   local loaded, lerr = runner.load(opts.positional[1], opts, function()
     return client
   end, { shared = true })
+  if signalled() then
+    io.stderr:write(string.format("%s: interrupted before any update was sent\n", NAME))
+    return 128 + signalled()
+  end
   if not loaded then
     return runner.fail(NAME, lerr)
   end
@@ -187,11 +224,25 @@ local function main(argv)
     run_id = plan.new_run_id()
   end
 
+  -- What each entry asks for, recorded in the journal: a resumed run must ask for the same.
+  local run_plan = journal.plan(m.entries)
+  if state then
+    local perr2 = journal.check_plan(state, run_plan, m.entries, m.where)
+    if perr2 then
+      if j then
+        j:close()
+      end
+      return runner.fail(NAME, perr2)
+    end
+  end
+
   -- Each item holds only what the later steps need: the params (shared with the manifest), the
-  -- clientToken, and once described the spec it replaces (as JSON) and its version.
+  -- clientToken, the hash of the params, and once described the spec it replaces (as JSON) and
+  -- its version.
   local items = {}
   for i, params in ipairs(m.entries) do
-    items[i] = { params = params, token = plan.client_token(run_id, params) }
+    items[i] = { params = params, token = plan.client_token(run_id, params),
+      hash = run_plan.entries[i][4] }
   end
   local ok, verr = runner.validate(client, items, m.where)
   local source = m.source
@@ -204,14 +255,16 @@ local function main(argv)
     return runner.fail(NAME, verr)
   end
 
+  local journal_path = opts.journal
+    or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
   if apply and not j then
-    local path = opts.journal or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
     local jerr
-    j, jerr = journal.create(path, run_id, { manifest = source })
+    j, jerr = journal.create(journal_path, run_id, { manifest = source }, run_plan)
     if not j then
       return runner.fail(NAME, jerr)
     end
   end
+  run_plan = nil
   local rep, rerr = report.open(opts.report)
   if not rep then
     if j then
@@ -227,7 +280,8 @@ local function main(argv)
     tty = false
   end
   local prog = progress.new{ total = #items, tty = tty }
-  local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0 }
+  local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0, unknown = 0,
+    pending = 0 }
   local started = progress.clock()
 
   local function warn(text)
@@ -246,28 +300,90 @@ local function main(argv)
       opts.journal))
   end
 
+  -- The first write that failed (journal or report): the run sends nothing more.
+  local stopped, journal_failed, report_failed
+
   -- The spec an item's update replaces (kept as JSON to keep the run's memory small).
   local function replaced_spec(item)
     return item.replaced and codec.decode(item.replaced)
   end
 
-  -- Record an entry's outcome everywhere: journal, report, progress.
+  -- Record an entry's outcome everywhere: journal, report, progress. A failed write stops the
+  -- run (no new request) and is reported at its end.
   local function finish(item, outcome, t, replaced)
     t = t or {}
+    item.done = true
     counts[outcome] = counts[outcome] + 1
-    if j and outcome ~= "skipped" and outcome ~= "planned" then
-      j:finish(item.params, {
-        outcome = outcome, clientToken = item.token, version = t.version,
-        requestId = t.requestId, error = t.error, replaced = replaced or replaced_spec(item),
-        replacedVersion = item.replaced_version,
+    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned" then
+      local wok, werr = pcall(j.finish, j, item.params, {
+        outcome = outcome, paramsHash = item.hash, clientToken = item.token,
+        version = t.version, requestId = t.requestId, error = t.error,
+        replaced = replaced or replaced_spec(item), replacedVersion = item.replaced_version,
       })
+      if not wok then
+        journal_failed, stopped = true, stopped or werr
+      end
     end
-    rep:write(item.params, outcome, t)
+    if not report_failed then
+      local wok, werr = pcall(rep.write, rep, item.params, outcome, t)
+      if not wok then
+        report_failed, stopped = true, stopped or werr
+      end
+    end
     local detail = t.detail
     if t.error then
       detail = string.format("%s: %s", t.error.code, t.error.message)
     end
     prog:entry(manifest.key(item.params), outcome, detail)
+  end
+
+  -- The run ends early (a signal, or a journal or report write failed): the entries without an
+  -- outcome are reported as pending (never sent; not in the journal), and a summary says what
+  -- is unknown and how to resume.
+  local function stop_run()
+    prog:finish()
+    for _, item in ipairs(items) do
+      if not item.done then
+        counts.pending = counts.pending + 1
+        if not report_failed then
+          local wok, werr = pcall(rep.write, rep, item.params, "pending")
+          if not wok then
+            report_failed, stopped = true, stopped or werr
+          end
+        end
+      end
+    end
+    local cok, cerr2 = true, nil
+    if j then
+      cok, cerr2 = j:close()
+    end
+    rep:close()
+    local parts = {}
+    for _, outcome in ipairs(report.OUTCOMES) do
+      if counts[outcome] > 0 and outcome ~= "pending" then
+        parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
+      end
+    end
+    parts[#parts + 1] = string.format("%d not sent", counts.pending)
+    local sig = signalled()
+    local why = sig and "interrupted" or ("stopped: " .. tostring(stopped))
+    if not cok and not stopped then
+      why = why .. " (" .. tostring(cerr2) .. ")"
+    end
+    local resume = ""
+    if j then
+      resume = "; resume with: " .. resume_command(argv, opts, j.path)
+    end
+    io.stderr:write(string.format("%s: %s: %s%s\n", NAME, why, table.concat(parts, ", "),
+      resume))
+    if sig then
+      return 128 + sig
+    end
+    return 2
+  end
+
+  local function must_stop()
+    return stopped ~= nil or signalled() ~= nil
   end
 
   -- 2. Skip what the journal already records as updated.
@@ -283,6 +399,9 @@ local function main(argv)
     end
   end
   state = nil
+  if must_stop() then
+    return stop_run()
+  end
 
   -- 3. Describe the rest, and evaluate the policies of each entry as soon as it is described
   -- (so no described service is kept): every verdict is in before any update is sent.
@@ -294,6 +413,9 @@ local function main(argv)
       inventory, ierr = selection.inventory(client, runner.meshes(items), loaded.cache, {
         concurrency = opts.concurrency, rate = opts.rate,
       })
+      if must_stop() then
+        return stop_run()
+      end
       if not inventory then
         prog:finish()
         if j then
@@ -334,6 +456,9 @@ local function main(argv)
     end
   end)
   loaded.cache = nil
+  if must_stop() then
+    return stop_run()
+  end
 
   local allowed = {}
   for _, item in ipairs(pending) do
@@ -377,6 +502,9 @@ local function main(argv)
       end
     end
   end
+  if must_stop() then
+    return stop_run()
+  end
 
   -- 4. The updates (or, in a dry run, the plan).
   if not apply then
@@ -385,52 +513,77 @@ local function main(argv)
         .. plan.describe_provider(item.params.spec) })
     end
   else
-    local aborted
     selection.map(allowed, function(item)
-      if aborted then
-        return nil
+      if must_stop() then
+        return nil -- not sent: pending
       end
       local params = codec.copy(item.params)
       params.clientToken = item.token
       local replaced = replaced_spec(item)
-      local wok, werr = pcall(j.begin, j, params, {
-        clientToken = item.token, replaced = replaced, replacedVersion = item.replaced_version,
+      local wok, seq = pcall(j.begin, j, params, {
+        paramsHash = item.hash, clientToken = item.token, replaced = replaced,
+        replacedVersion = item.replaced_version,
       })
       if not wok then
-        aborted = aborted or werr
+        journal_failed, stopped = true, stopped or seq
+        return nil
+      end
+      -- The begin record is on disk before the request goes out: the tasks that wrote theirs
+      -- in this round of the scheduler share one fdatasync.
+      if coroutine.isyieldable() then
+        coroutine.yield()
+      end
+      local sok, serr2 = pcall(j.sync_to, j, seq)
+      if not sok then
+        journal_failed, stopped = true, stopped or serr2
+        return nil
+      end
+      if must_stop() then
+        -- begun but not sent: recorded so that a resume sends it and a rollback leaves it
+        item.done = true
+        counts.pending = counts.pending + 1
+        local pok, perr3 = pcall(j.finish, j, item.params, { outcome = "pending",
+          paramsHash = item.hash, clientToken = item.token })
+        if not pok then
+          journal_failed, stopped = true, stopped or perr3
+        end
+        if not report_failed then
+          pok, perr3 = pcall(rep.write, rep, item.params, "pending")
+          if not pok then
+            report_failed, stopped = true, stopped or perr3
+          end
+        end
         return nil
       end
       local vs, info = client:update_virtual_service(params)
-      wok, werr = pcall(function()
-        if vs then
-          finish(item, "updated", {
-            version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
-            detail = "version " .. tostring(vs.metadata and vs.metadata.version),
-          }, replaced)
-        else
-          local e = info
-          finish(item, "failed", { error = {
-            code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
-          } }, replaced)
-        end
-      end)
-      if not wok then
-        aborted = aborted or werr
+      if vs then
+        finish(item, "updated", {
+          version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
+          detail = "version " .. tostring(vs.metadata and vs.metadata.version),
+        }, replaced)
+      elseif info and info.code == "Interrupted" then
+        -- it may have reached the server: resumed with the same token, rolled back if asked
+        finish(item, "unknown", { detail = "interrupted while in flight" }, replaced)
+      else
+        local e = info
+        finish(item, "failed", { error = {
+          code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
+        } }, replaced)
       end
       return true
     end, { concurrency = opts.concurrency, rate = opts.rate })
-    if aborted then
-      prog:finish()
-      j:close()
-      rep:close()
-      io.stderr:write(NAME, ": stopped: ", tostring(aborted), "\n")
-      return 1
+    if must_stop() then
+      return stop_run()
     end
   end
 
   prog:finish()
   if j then
-    j:close()
+    local cok, cerr2 = j:close()
+    if not cok then
+      io.stderr:write(NAME, ": ", tostring(cerr2), "\n")
+      return 2
+    end
   end
   rep:close()
   local parts = {}

@@ -485,6 +485,248 @@ return {
     end)
   end)
 
+  describe("bulk_update.lua run safety", function()
+    local function journal_records(path)
+      local by = {}
+      for _, rec in ipairs(sh.jsonl(path)) do
+        if rec.virtualServiceName then
+          by[rec.virtualServiceName] = by[rec.virtualServiceName] or {}
+          table.insert(by[rec.virtualServiceName], rec)
+        end
+      end
+      return by
+    end
+
+    local function count_ends(path)
+      return select(2, (sh.read(path) or ""):gsub('"type":"end"', ""))
+    end
+
+    it("refuses --resume with an edited manifest, naming the first entry that differs", function()
+      local journal = sh.path("journal.jsonl")
+      local original = manifest(1, 6, "new-vn")
+      local _, err, code = sh.run("bulk_update.lua", { original, "--apply", "--journal",
+        journal }, env())
+      assert.equal(0, code, err)
+      emu.control("POST", "reset-log")
+      -- the same entries written differently: accepted (every entry already updated)
+      local doc = cjson.decode(sh.read(original))
+      local same = sh.file("same.json", cjson.encode(doc) .. "\n\n")
+      local report = sh.path("report.jsonl")
+      _, err, code = sh.run("bulk_update.lua", { same, "--apply", "--resume", "--journal",
+        journal, "--report", report }, env())
+      assert.equal(0, code, err)
+      local _, count = outcomes(report)
+      assert.same({ skipped = 6 }, count)
+      -- entry 3 asks for another provider: refused, naming it
+      doc.updates[3].spec = node("other-vn")
+      local edited = sh.file("edited.json", cjson.encode(doc))
+      _, err, code = sh.run("bulk_update.lua", { edited, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("updates[3]", 1, true), err)
+      assert.truthy(err:find(MESH .. "/" .. svc(3) .. " asks for something else", 1, true), err)
+      assert.equal(1, select(2, err:gsub("\n", "")), err)
+      -- an entry the run did not have, and an entry of the run left out
+      local other = manifest(1, 7, "new-vn")
+      _, err, code = sh.run("bulk_update.lua", { other, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find(MESH .. "/" .. svc(7) .. " is not in that run", 1, true), err)
+      -- a dry run with --resume checks the same
+      _, err, code = sh.run("bulk_update.lua", { edited, "--resume", "--journal", journal }, env())
+      assert.equal(2, code, err)
+      assert.is_nil(emu.count().UpdateVirtualService)
+      for i = 1, 6 do
+        assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(i)])
+      end
+    end)
+
+    it("refuses --resume of a run killed before its journal named an entry that changed", function()
+      -- the run stops before entry 5 begins (a denial keeps it from being sent), the operator
+      -- edits entry 5: nothing in the journal is about entry 5, the plan still tells
+      local journal = sh.path("journal.jsonl")
+      local pol = sh.file("deny5.lua", [[return { { name = "not5", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("005") then return "no" end end } }]])
+      local path = manifest(1, 6, "new-vn")
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--policy", pol }, env())
+      assert.equal(1, code, err)
+      local doc = cjson.decode(sh.read(path))
+      doc.updates[5].spec = node("other-vn")
+      _, err, code = sh.run("bulk_update.lua", { sh.file("edited.json", cjson.encode(doc)),
+        "--apply", "--resume", "--journal", journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find(MESH .. "/" .. svc(5) .. " asks for something else", 1, true), err)
+    end)
+
+    it("lets one run at a time use a journal; SIGTERM stops it with exit 143", function()
+      -- every update is held 30 s before it is answered: the run is busy until it is stopped
+      emu.faults({ { kind = "delay", seconds = 30, operation = "UpdateVirtualService" } })
+      local journal, report = sh.path("journal.jsonl"), sh.path("report.jsonl")
+      local path = manifest(1, 20, "new-vn")
+      local h = sh.spawn("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "2", "--report", report, "--no-progress" }, env())
+      assert.is_true(sh.wait_for(function()
+        return select(2, (sh.read(journal) or ""):gsub('"type":"begin"', "")) >= 2
+      end), sh.read(h.dir .. "/err"))
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+        env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("journal " .. journal .. " already exists", 1, true), err)
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: journal " .. journal .. " is in use by another run\n", err)
+      sh.signal(h, "TERM")
+      local out
+      out, err, code = sh.wait(h)
+      assert.equal(143, code, err)
+      assert.truthy(err:find("bulk_update: interrupted: 2 unknown, 18 not sent; resume with: ",
+        1, true), err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      assert.is_nil(out:find("entries in", 1, true), out)
+      local _, count = outcomes(report)
+      assert.same({ unknown = 2, pending = 18 }, count)
+      emu.control("DELETE", "faults")
+    end)
+
+    it("stops at SIGINT: in flight is unknown, the rest pending; the resume finishes", function()
+      -- each update is applied, then answered 0.3 s later: at any time some are in flight
+      emu.faults({ { kind = "delay", seconds = 0.3, phase = "after",
+        operation = "UpdateVirtualService" } })
+      local n = 60
+      local journal, report = sh.path("journal.jsonl"), sh.path("report.jsonl")
+      local path = manifest(1, n, "new-vn")
+      local h = sh.spawn("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "4", "--report", report, "--no-progress" }, env())
+      assert.is_true(sh.wait_for(function()
+        return count_ends(journal) >= 8
+      end), sh.read(h.dir .. "/err"))
+      sh.signal(h, "INT")
+      local _, err, code = sh.wait(h)
+      assert.equal(130, code, err)
+      local summary = err:match("bulk_update: interrupted: ([^\n]*)")
+      assert.truthy(summary, err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      local by, count = outcomes(report)
+      assert.equal(n, (count.updated or 0) + (count.unknown or 0) + (count.pending or 0),
+        sh.read(report))
+      assert.is_true((count.unknown or 0) > 0, err)
+      assert.is_true((count.pending or 0) > 0, err)
+      assert.truthy(summary:find(string.format("%d updated, %d unknown, %d not sent; resume with: ",
+        count.updated, count.unknown, count.pending), 1, true), summary)
+      local recs = journal_records(journal)
+      local services = emu.services()
+      for i = 1, n do
+        local name, line = svc(i), by[svc(i)]
+        local last = recs[name] and recs[name][#recs[name]]
+        if line.outcome == "pending" then
+          -- never sent: no record, or begun and recorded as not sent
+          assert.is_true(last == nil or last.outcome == "pending", name)
+          assert.equal(1, services[name].version, name)
+        else
+          assert.equal(line.outcome, last.outcome, name)
+        end
+      end
+      -- the rollback manifest covers what may have been applied
+      local rb = sh.path("rollback.json")
+      local _, rerr, rcode = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rb },
+        env())
+      assert.equal(0, rcode, rerr)
+      assert.equal(count.updated + count.unknown, #cjson.decode(sh.read(rb)).updates)
+      -- the printed resume command finishes the run: one version bump per entry
+      emu.control("DELETE", "faults")
+      local resume = summary:match("resume with: (.*)$")
+      assert.truthy(resume:find("--resume", 1, true), resume)
+      local envs = {}
+      for k, v in pairs(env()) do
+        envs[#envs + 1] = k .. "=" .. sh.quote(v)
+      end
+      local ok = os.execute("env " .. table.concat(envs, " ") .. " " .. resume
+        .. " >/dev/null 2>&1")
+      assert.is_true(ok, resume)
+      services = emu.services()
+      for i = 1, n do
+        assert.same({ version = 2, node = "new-vn" }, services[svc(i)], svc(i))
+      end
+    end)
+
+    it("ends at once on a second SIGINT", function()
+      local script = sh.file("spin.lua", [[
+local sys = require("appmesh")._os
+sys.trap_signals()
+while not sys.signal() do end
+io.stdout:write("caught ", sys.signal(), "\n")
+io.stdout:flush()
+while true do end
+]])
+      local h = sh.spawn(script, {}, {})
+      assert.is_true(sh.wait_for(function()
+        sh.signal(h, "INT") -- until the trap is set and has caught one
+        return (sh.read(h.dir .. "/out") or ""):find("caught 2", 1, true) ~= nil
+      end))
+      assert.is_false(sh.ended(h))
+      sh.signal(h, "INT")
+      local _, _, code = sh.wait(h)
+      assert.equal(130, code)
+    end)
+
+    local function tmpfs(size)
+      local dir = sh.tmpdir()
+      if not os.execute("mount -t tmpfs -o size=" .. size .. " tmpfs " .. sh.quote(dir)
+        .. " 2>/dev/null") then
+        return nil
+      end
+      return dir
+    end
+
+    it("stops sending when the journal's disk fills up mid-run (exit 2)", function()
+      local dir = tmpfs("8k")
+      if not dir then
+        pending("needs root to mount a small tmpfs")
+        return
+      end
+      local journal, report = dir .. "/journal.jsonl", sh.path("report.jsonl")
+      local n = 60
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, n, "new-vn"), "--apply",
+        "--journal", journal, "--report", report, "--concurrency", "2" }, env())
+      os.execute("umount " .. sh.quote(dir))
+      assert.equal(2, code, err)
+      assert.truthy(err:find("bulk_update: stopped: cannot write journal " .. journal
+        .. ": No space left on device: ", 1, true), err)
+      assert.truthy(err:find(" not sent; resume with: ", 1, true), err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      local by, count = outcomes(report)
+      assert.is_true((count.pending or 0) > 0, err)
+      local sent = emu.count().UpdateVirtualService or 0
+      assert.is_true(sent < n, "sent " .. sent)
+      for i = 1, n do
+        if by[svc(i)].outcome == "pending" then
+          assert.equal(1, emu.services()[svc(i)].version, svc(i))
+        end
+      end
+    end)
+
+    it("refuses a journal on a full disk before sending, leaving no journal behind", function()
+      local dir = tmpfs("4k")
+      if not dir then
+        pending("needs root to mount a small tmpfs")
+        return
+      end
+      os.execute("dd if=/dev/zero of=" .. sh.quote(dir .. "/fill") .. " bs=1k count=64 2>/dev/null")
+      local journal = dir .. "/journal.jsonl"
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 5, "new-vn"), "--apply",
+        "--journal", journal }, env())
+      local left = sh.read(journal)
+      os.execute("umount " .. sh.quote(dir))
+      assert.equal(2, code, err)
+      assert.equal(1, select(2, err:gsub("\n", "")), err)
+      assert.truthy(err:find("No space left on device", 1, true), err)
+      assert.is_nil(left)
+      assert.same({}, emu.requests())
+    end)
+  end)
+
   describe("dry_run.lua", function()
     it("shows the diff and the redacted request, and sends no PUT", function()
       local out, err, code = sh.run("dry_run.lua", { manifest(1, 2, "new-vn") }, env())

@@ -26,6 +26,21 @@ function runner.client(opts)
   return c
 end
 
+--- The binding's OS calls internal to the scripts (appmesh._os: exclusive create, locks,
+--- fdatasync, the signal trap).
+-- @treturn table|nil
+-- @treturn string the message on failure
+function runner.sys()
+  local ok, appmesh = pcall(require, "appmesh")
+  if not ok then
+    return nil, "cannot load the appmesh module: " .. tostring(appmesh)
+  end
+  if type(appmesh._os) ~= "table" then
+    return nil, "the appmesh module is too old for this script (no appmesh._os)"
+  end
+  return appmesh._os
+end
+
 --- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
 --- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
 -- @tparam[opt] table load_opts `shared`: passed to manifest.load
