@@ -49,8 +49,13 @@ each valid, allowed entry as planned.
   --output FILE        where --rollback writes (default: stdout)
   -h, --help           this text
 
+A journal is used by one run at a time; --resume refuses a manifest that asks for anything else
+than the journal's run. Ctrl-C or SIGTERM stops the run: nothing new is sent, entries in flight
+are recorded as unknown, the rest reported pending, and a summary says how to resume.
+
 Exit status: 0 every entry updated (or planned, or skipped), 1 an entry failed or was denied,
-2 a usage, manifest or policy error (no update was sent).
+2 a usage, manifest, policy or journal error (no update was sent; or a journal or report write
+failed mid-run), 130 interrupted by SIGINT, 143 by SIGTERM.
 ]]
 
 local FLAGS = {
