@@ -260,16 +260,7 @@ local function main(argv)
     return runner.fail(NAME, verr)
   end
 
-  local journal_path = opts.journal
-    or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
-  if apply and not j then
-    local jerr
-    j, jerr = journal.create(journal_path, run_id, { manifest = source }, run_plan)
-    if not j then
-      return runner.fail(NAME, jerr)
-    end
-  end
-  run_plan = nil
+  -- the report first: a report that cannot be created must not leave a new journal behind
   local rep, rerr = report.open(opts.report)
   if not rep then
     if j then
@@ -277,6 +268,17 @@ local function main(argv)
     end
     return runner.fail(NAME, rerr)
   end
+  local journal_path = opts.journal
+    or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
+  if apply and not j then
+    local jerr
+    j, jerr = journal.create(journal_path, run_id, { manifest = source }, run_plan)
+    if not j then
+      rep:close()
+      return runner.fail(NAME, jerr)
+    end
+  end
+  run_plan = nil
 
   local tty = progress.is_terminal()
   if opts.progress then

@@ -18,8 +18,8 @@
  *   _os.isatty(fd)          whether fd 0, 1 or 2 is a terminal
  *   _os.sha256(s)           SHA-256 of s as 64 lowercase hex digits
  *
- * `kind` names the failure for the scripts: "exists", "locked", "nospace", "isdir", "notfound",
- * or "error".
+ * `kind` names the failure for the scripts: "exists", "notfile" (exists, and is no regular file
+ * nor directory), "locked", "nospace", "isdir", "notfound", or "error".
  */
 #define _DEFAULT_SOURCE /* flock */
 #include <errno.h>
@@ -121,8 +121,14 @@ static int os_create(lua_State *L)
     if (fd < 0) {
         int e = errno;
         struct stat st;
-        if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            e = EISDIR;
+        if (e == EEXIST && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            if (S_ISDIR(st.st_mode)) {
+                return push_errno(L, NULL, path, EISDIR);
+            }
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: not a regular file", path);
+            lua_pushliteral(L, "notfile");
+            return 3;
         }
         return push_errno(L, NULL, path, e);
     }

@@ -651,6 +651,51 @@ return {
       end
     end)
 
+    it("refuses journals and reports it cannot write with one line, leaving no journal", function()
+      local dir = sh.tmpdir()
+      local path = manifest(1, 3, "new-vn")
+      local cases = {
+        { { "--journal", dir }, "bulk_update: journal " .. dir .. " is a directory\n" },
+        { { "--journal", "/dev/full" }, "bulk_update: journal /dev/full is not a regular file\n" },
+        { { "--journal", dir .. "/none/j.jsonl" }, "bulk_update: cannot create journal " .. dir
+          .. "/none/j.jsonl: No such file or directory\n" },
+        { { "--journal", dir .. "/j1.jsonl", "--report", dir }, "bulk_update: cannot create "
+          .. "report: " .. dir .. ": Is a directory\n" },
+        { { "--journal", dir, "--resume" }, "bulk_update: cannot open journal " .. dir
+          .. ": Is a directory\n" },
+        { { "--journal", "/dev/full", "--resume" }, "bulk_update: cannot open journal /dev/full: "
+          .. "not a regular file\n" },
+      }
+      for _, case in ipairs(cases) do
+        local args = { path, "--apply" }
+        table.move(case[1], 1, #case[1], 3, args)
+        local out, err, code = sh.run("bulk_update.lua", args, env())
+        assert.equal(2, code, err)
+        assert.equal(case[2], err)
+        assert.equal("", out)
+      end
+      assert.is_nil(sh.read(dir .. "/j1.jsonl"))
+      -- a dry run's --resume and --rollback read the journal: the same one line
+      local _, err, code = sh.run("bulk_update.lua", { path, "--resume", "--journal", dir }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: cannot read journal " .. dir .. ": Is a directory\n", err)
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", dir }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: cannot read journal " .. dir .. ": Is a directory\n", err)
+      assert.same({}, emu.requests())
+    end)
+
+    it("stops sending when the report cannot be written (exit 2, no traceback)", function()
+      local journal = sh.path("journal.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 40, "new-vn"), "--apply",
+        "--journal", journal, "--report", "/dev/full", "--concurrency", "2" }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("bulk_update: stopped: cannot write report /dev/full: ", 1, true), err)
+      assert.truthy(err:find(" not sent; resume with: ", 1, true), err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      assert.is_true((emu.count().UpdateVirtualService or 0) <= 2)
+    end)
+
     it("ends at once on a second SIGINT", function()
       local script = sh.file("spin.lua", [[
 local sys = require("appmesh")._os

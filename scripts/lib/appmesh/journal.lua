@@ -125,8 +125,11 @@ function journal.read(path)
   if not f then
     return nil, "cannot read journal: " .. tostring(err)
   end
-  local text = f:read("a")
+  local text, rerr = f:read("a")
   f:close()
+  if not text then -- a directory opens, and then cannot be read
+    return nil, string.format("cannot read journal %s: %s", path, tostring(rerr))
+  end
   local state = { entries = {}, order = {}, path = path, ends_with_newline = text:sub(-1) == "\n" }
   local n = 0
   local torn = nil
@@ -285,6 +288,8 @@ function journal.create(path, run_id, meta, plan)
         .. "or another --journal", path)
     elseif kind == "isdir" then
       return nil, string.format("journal %s is a directory", path)
+    elseif kind == "notfile" then
+      return nil, string.format("journal %s is not a regular file", path)
     end
     return nil, "cannot create journal " .. tostring(err)
   end
