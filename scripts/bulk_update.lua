@@ -40,7 +40,8 @@ each valid, allowed entry as planned.
                        bulk_update-<run id>.journal.jsonl in the current directory)
   --resume             continue the run in --journal: skip entries it records as updated,
                        re-send the others with the same clientTokens
-  --report FILE        JSON Lines, one object per entry ("-": stdout)
+  --report FILE        JSON Lines, one object per entry ("-": stdout, and then the progress
+                       and the summary go to stderr)
   --endpoint URL       App Mesh endpoint (else the environment, as any client)
   --region R           region (else the environment)
   --progress           a progress line even when stdout is not a terminal
@@ -280,13 +281,22 @@ local function main(argv)
   end
   run_plan = nil
 
-  local tty = progress.is_terminal()
+  -- With the report on stdout (--report -), stdout carries only its JSON Lines: everything
+  -- for people (progress, summary) goes to stderr.
+  local human = opts.report == "-" and io.stderr or io.stdout
+  local tty
+  if human == io.stderr then
+    local term = os.getenv("TERM")
+    tty = term ~= nil and term ~= "" and term ~= "dumb" and sys.isatty(2)
+  else
+    tty = progress.is_terminal()
+  end
   if opts.progress then
     tty = true
   elseif opts.no_progress then
     tty = false
   end
-  local prog = progress.new{ total = #items, tty = tty }
+  local prog = progress.new{ total = #items, tty = tty, out = human }
   local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0, unknown = 0,
     pending = 0 }
   local started = progress.clock()
@@ -599,12 +609,12 @@ local function main(argv)
       parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
     end
   end
-  io.stdout:write(string.format("%s%s of %d entries in %s%s\n",
+  human:write(string.format("%s%s of %d entries in %s%s\n",
     apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "), #items,
     progress.duration(progress.clock() - started),
     j and ("; journal " .. j.path) or ""))
   if not apply and counts.planned > 0 then
-    io.stdout:write("run again with --apply to make these changes\n")
+    human:write("run again with --apply to make these changes\n")
   end
   if counts.failed > 0 or counts.denied > 0 then
     return 1

@@ -696,6 +696,27 @@ return {
       assert.is_true((emu.count().UpdateVirtualService or 0) <= 2)
     end)
 
+    it("keeps stdout for the report alone with --report -", function()
+      for _, mode in ipairs({ "--apply", "--dry-run" }) do
+        local args = { manifest(1, 25, "new-vn"), mode, "--report", "-", "--progress" }
+        if mode == "--apply" then
+          table.insert(args, "--journal")
+          table.insert(args, sh.path("j.jsonl"))
+        end
+        local out, err, code = sh.run("bulk_update.lua", args, env())
+        assert.equal(0, code, err)
+        local n = 0
+        for line in out:gmatch("[^\n]*\n") do
+          n = n + 1
+          local rec = cjson.decode(line)
+          assert.equal(mode == "--apply" and "updated" or "planned", rec.outcome, line)
+        end
+        assert.equal(25, n, out)
+        assert.truthy(err:find("of 25 entries in ", 1, true), err)
+        assert.truthy(err:find("25/25 (100%)", 1, true), err)
+      end
+    end)
+
     it("ends at once on a second SIGINT", function()
       local script = sh.file("spin.lua", [[
 local sys = require("appmesh")._os

@@ -182,7 +182,16 @@ describe("cli.parse", function()
     { { "--apply=yes" }, "--apply takes no value" },
     { { "--concurrency", "2", "--concurrency", "3" }, "--concurrency given twice" },
     { { "--policy=" }, "--policy: the value is empty" },
+    { { "--policy", "--apply" }, "--policy needs a value, got the option '--apply' (write "
+      .. "--policy=--apply for a value that starts with --)" },
+    { { "--rate", "--", "1" }, "--rate needs a value, got the option '--' (write --rate=-- for "
+      .. "a value that starts with --)" },
   }
+
+  it("takes a value that starts with -- when it is written --name=--value", function()
+    assert.same({ "--odd" }, assert(cli.parse({ "--policy=--odd" }, FLAGS)).policy)
+    assert.same({ "-x.lua" }, assert(cli.parse({ "--policy", "-x.lua" }, FLAGS)).policy)
+  end)
   for _, case in ipairs(errors) do
     it("refuses " .. table.concat(case[1], " "), function()
       local o, err = cli.parse(case[1], FLAGS)
