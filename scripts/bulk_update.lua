@@ -21,7 +21,7 @@ local selection = require "appmesh.selection"
 local NAME = "bulk_update"
 
 local USAGE = [[
-usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--policy FILE]...
+usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--force] [--policy FILE]...
          [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N] [--journal FILE] [--resume]
          [--report FILE] [--endpoint URL] [--region R] [--progress | --no-progress]
        appmesh-lua scripts/bulk_update.lua --rollback JOURNAL [--output FILE]
@@ -32,6 +32,8 @@ each valid, allowed entry as planned.
 
   --apply              send the updates (the default is a dry run)
   --dry-run            send no update (the default)
+  --force              send an entry whose spec already equals the live spec (by default it
+                       is skipped as unchanged: re-running a manifest changes nothing)
   --policy FILE        a policy file (Lua returning rules); repeatable
   --policy-arg K=V     a policy argument (V read as JSON when it is JSON); repeatable
   --concurrency N      requests in flight at once (1-256, default 8)
@@ -62,6 +64,7 @@ failed mid-run), 130 interrupted by SIGINT, 143 by SIGTERM.
 local FLAGS = {
   apply = { kind = "boolean" },
   ["dry-run"] = { kind = "boolean" },
+  force = { kind = "boolean" },
   policy = { kind = "string", multiple = true },
   ["policy-arg"] = { kind = "string", multiple = true },
   concurrency = { kind = "integer", min = 1, max = 256 },
@@ -458,6 +461,10 @@ local function main(argv)
       item.replaced_version = current.metadata and current.metadata.version
     end
     item.replaced = codec.encode(replaced)
+    -- nothing to do when the live spec already is the target (an entry begun in an earlier
+    -- attempt is re-sent with its token instead, for its version and request id)
+    item.unchanged = not opts.force and not (je and je.begun)
+      and codec.equal(current.spec or {}, item.params.spec or {})
     if ctx and i < first_error then
       local shown = {} -- the service as described, with the spec the update replaces
       for k, v in pairs(current) do
@@ -499,26 +506,28 @@ local function main(argv)
     end
     return runner.fail(NAME, policy_error .. " (no update was sent)")
   end
-  if ctx then
-    local described = allowed
-    allowed = {}
-    for _, item in ipairs(described) do
-      local verdict = item.verdict
-      item.verdict = nil
-      if verdict then
-        for _, w in ipairs(verdict.warnings) do
-          warn(string.format("warning: %s: %s: %s", manifest.key(item.params), w.rule, w.message))
-        end
-      end
-      if verdict and #verdict.denials > 0 then
-        finish(item, "denied", { error = {
-          code = "PolicyDenied", message = policy.summary(verdict.denials),
-        } })
-      else
-        allowed[#allowed + 1] = item
+  -- a denial wins over unchanged: the operator learns the entry is refused either way
+  local described = allowed
+  allowed = {}
+  for _, item in ipairs(described) do
+    local verdict = item.verdict
+    item.verdict = nil
+    if verdict then
+      for _, w in ipairs(verdict.warnings) do
+        warn(string.format("warning: %s: %s: %s", manifest.key(item.params), w.rule, w.message))
       end
     end
+    if verdict and #verdict.denials > 0 then
+      finish(item, "denied", { error = {
+        code = "PolicyDenied", message = policy.summary(verdict.denials),
+      } })
+    elseif item.unchanged then
+      finish(item, "skipped", { detail = "unchanged" })
+    else
+      allowed[#allowed + 1] = item
+    end
   end
+  described = nil
   if must_stop() then
     return stop_run()
   end

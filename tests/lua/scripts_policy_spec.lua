@@ -286,13 +286,4 @@ describe("built-in policies", function()
     assert.is_nil(v)
     assert.truthy(err:find("max_mesh_share must be a number in (0, 1]", 1, true), err)
   end)
-
-  it("unchanged_spec warns when the spec stays the same", function()
-    local v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("vn")))
-    assert.equal("the spec is unchanged; the update would only add a version",
-      v.warnings[1].message)
-    assert.equal(0, #v.denials)
-    v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("other")))
-    assert.equal(0, #v.warnings)
-  end)
 end)
