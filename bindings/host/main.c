@@ -36,16 +36,17 @@ static const char usage_text[] =
     "usage: %s [options] [script [args]]\n"
     "Run a Lua script with the appmesh module preloaded, or start an interactive session.\n"
     "Available options are:\n"
-    "  -e stat   execute string 'stat'\n"
-    "  -i        enter interactive mode after executing 'script'\n"
-    "  -l mod    require library 'mod' into global 'mod'\n"
-    "  -l g=mod  require library 'mod' into global 'g'\n"
-    "  -v        show version information\n"
-    "  -E        ignore environment variables\n"
-    "  -W        turn warnings on\n"
-    "  -h        show this help\n"
-    "  --        stop handling options\n"
-    "  -         stop handling options and execute stdin\n"
+    "  -e stat         execute string 'stat'\n"
+    "  -i              enter interactive mode after executing 'script'\n"
+    "  -l mod          require library 'mod' into global 'mod'\n"
+    "  -l g=mod        require library 'mod' into global 'g'\n"
+    "  -v, --version   show version information\n"
+    "  -E              ignore environment variables\n"
+    "  -W              turn warnings on\n"
+    "  -h, --help      show this help\n"
+    "  --              stop handling options\n"
+    "  -               stop handling options and execute stdin\n"
+    "The global 'appmesh' is the module (require \"appmesh\"), in scripts as in the REPL.\n"
     "With no arguments, starts the interactive session on a terminal and runs stdin otherwise.\n";
 
 const char *host_set_progname(const char *name)
@@ -304,7 +305,15 @@ static int collect_args(char **argv, int *first)
             return args; /* the script */
         }
         switch (argv[i][1]) {
-            case '-': /* -- */
+            case '-': /* --, or --help / --version (the long forms of -h / -v) */
+                if (strcmp(argv[i], "--help") == 0) {
+                    args |= HAS_H;
+                    break;
+                }
+                if (strcmp(argv[i], "--version") == 0) {
+                    args |= HAS_V;
+                    break;
+                }
                 if (argv[i][2] != '\0') {
                     return HAS_ERROR;
                 }
@@ -409,7 +418,7 @@ static int handle_luainit(lua_State *L)
     return dostring(L, init, name);
 }
 
-/* Make `require "appmesh"` open the linked-in module: nothing runs until a script asks. */
+/* Make `require "appmesh"` open the linked-in module. */
 static void preload_appmesh(lua_State *L)
 {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); /* preload */
@@ -417,6 +426,20 @@ static void preload_appmesh(lua_State *L)
     lua_setfield(L, -2, "appmesh");                            /* preload */
     lua_pop(L, 1);                                             /* -- */
     appmesh_lua_set_interrupt_flag(L, &s_interrupted);
+}
+
+/* The global `appmesh` (= require "appmesh") for scripts, -e and the REPL alike. Opening the
+ * module is cheap: libcurl is set up only when the first client is made. */
+static int global_appmesh(lua_State *L)
+{
+    int status;
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "appmesh");
+    status = host_docall(L, 1, 1);
+    if (status == LUA_OK) {
+        lua_setglobal(L, "appmesh");
+    }
+    return host_report(L, status);
 }
 
 static int pmain(lua_State *L)
@@ -446,6 +469,9 @@ static int pmain(lua_State *L)
     luaL_openlibs(L);
     preload_appmesh(L);
     host_set_paths(L);
+    if (global_appmesh(L) != LUA_OK) {
+        return 0;
+    }
     create_arg_table(L, argv, argc, script);
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);

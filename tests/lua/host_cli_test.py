@@ -94,9 +94,31 @@ class Options(unittest.TestCase):
         res = run(["-h"])
         self.assertEqual(res.returncode, 0)
         self.assertTrue(res.stdout.startswith(f"usage: {ARGS.exe} [options] [script [args]]\n"))
-        for option in ("-e stat", "-i ", "-l mod", "-v ", "-E ", "-W ", "-h ", "-- ", "- "):
+        for option in ("-e stat", "-i ", "-l mod", "-v, --version", "-E ", "-W ", "-h, --help",
+                       "-- ", "- "):
             self.assertIn("  " + option, res.stdout)
         self.assertEqual(res.stderr, "")
+
+    def test_long_help_and_version_exit_0(self):
+        res = run(["--help"])
+        self.assertEqual((res.returncode, res.stderr), (0, ""))
+        self.assertTrue(res.stdout.startswith(f"usage: {ARGS.exe} [options] [script [args]]\n"))
+        res = run(["--version"])
+        self.assertEqual((res.returncode, res.stdout, res.stderr),
+                         (0, "appmesh 0.1.0 (Lua 5.4)\n", ""))
+        res = run(["--versions"])
+        self.assertEqual(res.returncode, 1)
+        self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: unrecognized option '--versions'"))
+
+    def test_scripts_and_e_have_the_appmesh_global(self):
+        res = run(["-e", "print(appmesh._VERSION, appmesh == require 'appmesh')"])
+        self.assertEqual((res.returncode, res.stdout), (0, "appmesh 0.1.0\ttrue\n"), res.stderr)
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "g.lua")
+            with open(script, "w") as f:
+                f.write("print(type(appmesh.client))\n")
+            res = run([script])
+        self.assertEqual((res.returncode, res.stdout), (0, "function\n"), res.stderr)
 
     def test_unknown_option_prints_usage_on_stderr_and_exits_1(self):
         res = run(["-x"])
