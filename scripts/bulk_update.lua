@@ -81,7 +81,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -305,6 +305,7 @@ local function main(argv)
   local started = progress.clock()
 
   local function warn(text)
+    text = codec.printable(text)
     if tty then
       prog:note(text)
     else
@@ -386,7 +387,7 @@ local function main(argv)
     end
     parts[#parts + 1] = string.format("%d not sent", counts.pending)
     local sig = signalled()
-    local why = sig and "interrupted" or ("stopped: " .. tostring(stopped))
+    local why = sig and "interrupted" or ("stopped: " .. codec.printable(stopped))
     if not cok and not stopped then
       why = why .. " (" .. tostring(cerr2) .. ")"
     end
@@ -607,7 +608,7 @@ local function main(argv)
   if j then
     local cok, cerr2 = j:close()
     if not cok then
-      io.stderr:write(NAME, ": ", tostring(cerr2), "\n")
+      io.stderr:write(NAME, ": ", codec.printable(cerr2), "\n")
       return 2
     end
   end

@@ -49,7 +49,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -132,7 +132,7 @@ local function main(argv)
   }
 
   local counts = { change = 0, same = 0, denied = 0, missing = 0 }
-  local out = io.stdout
+  local out = codec.printable_writer(io.stdout) -- server text must not reach the terminal raw
   for _, item in ipairs(items) do
     local p = item.params
     out:write(string.format("== %s (%s)\n", item.key, item.where))

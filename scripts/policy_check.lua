@@ -7,6 +7,7 @@ do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the pa
 end
 
 local cli = require "appmesh.cli"
+local codec = require "appmesh.codec"
 local manifest = require "appmesh.manifest"
 local policy = require "appmesh.policy"
 local runner = require "appmesh.runner"
@@ -35,7 +36,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -76,12 +77,12 @@ local function main(argv)
     end
     local key = manifest.key(params)
     for _, w in ipairs(verdict.warnings) do
-      io.stdout:write(string.format("warn  %s (%s): %s: %s\n", key, m.where[i], w.rule,
-        w.message))
+      io.stdout:write(codec.printable(string.format("warn  %s (%s): %s: %s", key, m.where[i],
+        w.rule, w.message)), "\n")
     end
     for _, d in ipairs(verdict.denials) do
-      io.stdout:write(string.format("deny  %s (%s): %s: %s\n", key, m.where[i], d.rule,
-        d.message))
+      io.stdout:write(codec.printable(string.format("deny  %s (%s): %s: %s", key, m.where[i],
+        d.rule, d.message)), "\n")
     end
     if #verdict.warnings > 0 then
       warned = warned + 1

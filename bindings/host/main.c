@@ -56,12 +56,22 @@ const char *host_set_progname(const char *name)
     return old;
 }
 
+/* msg on stderr with its control characters (but line breaks and tabs: tracebacks have them)
+ * as \xNN, so that no text from a server reaches the terminal as an escape sequence. */
 void host_message(const char *msg)
 {
+    const unsigned char *p = (const unsigned char *)msg;
     if (s_progname != NULL) {
         fprintf(stderr, "%s: ", s_progname);
     }
-    fprintf(stderr, "%s\n", msg);
+    for (; *p != '\0'; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+            fprintf(stderr, "\\x%02x", *p);
+        } else {
+            fputc(*p, stderr);
+        }
+    }
+    fputc('\n', stderr);
     fflush(stderr);
 }
 

@@ -197,6 +197,12 @@ class Errors(unittest.TestCase):
                 self.assertEqual(proc.returncode, code, err)
                 self.assertTrue(err.startswith(f"{ARGS.exe}: interrupted!"), err)
 
+    def test_error_messages_show_control_characters_as_escapes(self):
+        res = run(["-e", "error('a\\27[31mb\\7c\\tnext', 0)"])
+        self.assertEqual(res.returncode, 1)
+        self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: a\\x1b[31mb\\x07c\tnext\nstack "
+                                              "traceback:\n"), res.stderr)
+
     def test_os_exit_code_is_kept(self):
         self.assertEqual(run(["-e", "os.exit(3)"]).returncode, 3)
 

@@ -770,6 +770,32 @@ return {
       assert.equal(3, emu.services()[svc(1)].version)
     end)
 
+    it("escapes control characters from the server in everything it prints", function()
+      emu.faults({ { kind = "error", status = 400, code = "Bad\27[31mRequest",
+        message = "evil\27]0;owned\7 text\r\nnext \194\155line", operation = "UpdateVirtualService" },
+        { kind = "error", status = 400, code = "Bad\27[31mRequest", message = "desc\27[2J",
+          operation = "DescribeVirtualService", pathPrefix = "/v20190125/meshes/" .. MESH
+          .. "/virtualServices/" .. svc(2) } })
+      local report = sh.path("report.jsonl")
+      local out, err, code = sh.run("bulk_update.lua", { manifest(1, 2, "new-vn"), "--apply",
+        "--journal", sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(1, code, err)
+      for _, text in ipairs({ out, err }) do
+        assert.is_nil(text:find("[\27\7\r]"), text)
+        assert.is_nil(text:find("\194\155", 1, true), text)
+      end
+      assert.truthy(out:find("Bad\\x1b[31mRequest: evil\\x1b]0;owned\\x07 text", 1, true), out)
+      assert.truthy(out:find("next \\u009bline", 1, true), out)
+      -- the report keeps the server's text, as valid JSON
+      local by = outcomes(report)
+      assert.truthy(by[svc(1)].error.message:find("evil\27]0;owned\7 text", 1, true))
+      assert.equal("Bad\27[31mRequest", by[svc(1)].error.code)
+      out, err, code = sh.run("dry_run.lua", { manifest(1, 2, "new-vn") }, env())
+      assert.equal(1, code, err)
+      assert.is_nil(out:find("\27", 1, true), out)
+      assert.truthy(out:find("desc\\x1b[2J", 1, true), out)
+    end)
+
     it("ends at once on a second SIGINT", function()
       local script = sh.file("spin.lua", [[
 local sys = require("appmesh")._os

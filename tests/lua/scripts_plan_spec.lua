@@ -200,6 +200,13 @@ describe("cli.parse", function()
     end)
   end
 
+  it("codec.printable escapes control characters, C1 controls included", function()
+    local codec = require "appmesh.codec"
+    assert.equal("a\\x1b[31m\\nb\\tc\\x07\\u009b\\x7f caf\195\169",
+      codec.printable("a\27[31m\nb\tc\7\194\155\127 caf\195\169"))
+    assert.equal("two\nlines\\x1b", codec.printable("two\nlines\27", true))
+  end)
+
   it("reads KEY=VALUE pairs, as JSON when they are JSON", function()
     assert.same({ a = { "x", "y" }, b = 0.5, c = "plain", d = true, e = "null" },
       assert(cli.key_values({ 'a=["x","y"]', "b=0.5", "c=plain", "d=true", "e=null" }, "p")))

@@ -4,6 +4,8 @@
 -- finished entry and a progress line at every tenth of the run (at least every 10 entries).
 -- A terminal is detected with `test -t 1` (stdout, inherited by the child) unless TERM is "dumb";
 -- the scripts' --progress / --no-progress flags override the detection.
+local codec = require "appmesh.codec"
+
 local progress = {}
 
 --- Seconds from a monotonic source: /proc/uptime (1/100 s) where there is one, else os.time().
@@ -71,6 +73,7 @@ end
 
 --- Print a line without breaking the progress line.
 function Progress:note(text)
+  text = codec.printable(text)
   if self.tty and self.visible then
     self.out:write("\r\27[K")
     self.visible = false
@@ -91,7 +94,7 @@ function Progress:entry(label, outcome, detail)
   self.counts[outcome] = (self.counts[outcome] or 0) + 1
   local width = #tostring(self.total)
   local line = string.format("[%" .. width .. "d/%d] %s %s%s", self.done, self.total, outcome,
-    label, detail and (": " .. detail) or "")
+    codec.printable(label), detail and (": " .. codec.printable(detail)) or "")
   if self.tty then
     if outcome == "failed" or outcome == "denied" then
       self:note(line)

@@ -164,7 +164,7 @@ end
 
 --- Print "NAME: message" on stderr and return 2 (the usage / input error exit status).
 function runner.fail(name, message)
-  io.stderr:write(name, ": ", message, "\n")
+  io.stderr:write(name, ": ", codec.printable(message), "\n")
   return 2
 end
 
