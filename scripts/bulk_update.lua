@@ -211,6 +211,9 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
+  for _, w in ipairs(loaded.warnings) do
+    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
+  end
   local m, rules = loaded.manifest, loaded.rules
 
   local state, j

@@ -67,6 +67,9 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
+  for _, w in ipairs(loaded.warnings) do
+    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
+  end
   local m, rules = loaded.manifest, loaded.rules
   local ctx = policy.context{ args = loaded.args, mode = "check", entries = m.entries }
   local denied, warned = 0, 0

@@ -44,7 +44,8 @@ end
 --- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
 --- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
 -- @tparam[opt] table load_opts `shared`: passed to manifest.load
--- @treturn table|nil `{ manifest, rules, args, cache }`
+-- @treturn table|nil `{ manifest, rules, args, cache, warnings }` (warnings: about the policy
+--   arguments, for the script to print)
 -- @treturn string the message on failure
 function runner.load(path, opts, get_client, load_opts)
   local cache = {}
@@ -69,7 +70,11 @@ function runner.load(path, opts, get_client, load_opts)
   for k, v in pairs(flag_args) do
     args[k] = v
   end
-  return { manifest = m, rules = rules, args = args, cache = cache }
+  local args_err, warnings = policy.check_args(rules, args)
+  if args_err then
+    return nil, args_err
+  end
+  return { manifest = m, rules = rules, args = args, cache = cache, warnings = warnings }
 end
 
 --- Check every entry with the binding's own validation (lengths, UTF-8, token format): the
