@@ -886,9 +886,26 @@ while true do end
       assert.is_nil(out:find("Signature=%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x"), out)
       assert.is_nil(out:find(sh.SECRET_KEY, 1, true))
       assert.truthy(out:find("2 entries: 2 would change, 0 unchanged, 0 denied", 1, true), out)
+      assert.truthy(out:find("request (not sent; its clientToken is an example: bulk_update.lua "
+        .. "--apply derives each entry's token from a run id chosen when the run starts):", 1,
+        true), out)
       local ops = emu.count()
       assert.is_nil(ops.UpdateVirtualService)
       assert.equal(2, ops.DescribeVirtualService)
+    end)
+
+    it("counts each entry once: denied, unchanged or would change", function()
+      local pol = sh.file("deny1.lua", [[return { { name = "not1", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("001") then return "no" end end } }]])
+      -- svc 1 denied, svc 2 unchanged (already on old-vn), svc 3 would change
+      local path = sh.file("m.json", cjson.encode({ defaults = { meshName = MESH },
+        updates = { { virtualServiceName = svc(1), spec = node("new-vn") },
+          { virtualServiceName = svc(2), spec = node("old-vn") },
+          { virtualServiceName = svc(3), spec = node("new-vn") } } }))
+      local out, err, code = sh.run("dry_run.lua", { path, "--policy", pol }, env())
+      assert.equal(1, code, err)
+      assert.truthy(out:find("3 entries: 1 would change, 1 unchanged, 1 denied, 0 cannot be "
+        .. "described", 1, true), out)
     end)
 
     it("shows policy verdicts and exits 1 for a missing service", function()
