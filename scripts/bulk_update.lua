@@ -453,6 +453,7 @@ local function main(argv)
   end
   -- the first entry (in manifest order) whose policies raised, and the message
   local first_error, policy_error = math.huge, nil
+  prog:phase("describing", #pending)
   runner.describe(client, pending, opts, loaded.cache, function(item, current, i)
     local je = item.journaled
     item.journaled = nil
@@ -482,6 +483,8 @@ local function main(argv)
         item.verdict = verdict
       end
     end
+  end, function()
+    prog:step()
   end)
   loaded.cache = nil
   if must_stop() then
@@ -537,6 +540,7 @@ local function main(argv)
   end
 
   -- 4. The updates (or, in a dry run, the plan).
+  prog:phase(apply and "updating" or "planning", #allowed, true)
   if not apply then
     for _, item in ipairs(allowed) do
       finish(item, "planned", { detail = plan.describe_provider(replaced_spec(item)) .. " -> "

@@ -108,7 +108,8 @@ end
 --- was described.
 -- @tparam[opt] function each called as each(item, current, i) (current: a table the caller
 --   must not change)
-function runner.describe(client, items, opts, cache, each)
+-- @tparam[opt] function step called once per item when it is described or failed (progress)
+function runner.describe(client, items, opts, cache, each, step)
   local done = {}
   local function got(i, vs)
     if each then
@@ -117,6 +118,9 @@ function runner.describe(client, items, opts, cache, each)
       items[i].current = vs
     end
     done[i] = true
+    if step then
+      step()
+    end
   end
   local todo = {}
   for i, item in ipairs(items) do
@@ -138,6 +142,9 @@ function runner.describe(client, items, opts, cache, each)
       got(i, vs)
     else
       item.describe_error = err
+      if step then
+        step()
+      end
     end
     return true
   end, { concurrency = opts.concurrency, rate = opts.rate })
