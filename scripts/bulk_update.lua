@@ -135,8 +135,9 @@ local function write_rollback(opts)
     end
     f:write(text)
     f:close()
-    io.stderr:write(string.format("%s: wrote %s: %d entries restore the specs replaced by run %s\n",
-      NAME, opts.output, #doc.updates, state.run_id))
+    io.stderr:write(string.format("%s: wrote %s: %s the specs replaced by run %s\n",
+      NAME, opts.output, codec.count(#doc.updates, "entry restores", "entries restore"),
+      state.run_id))
   else
     io.stdout:write(text)
   end
@@ -416,7 +417,7 @@ local function main(argv)
     local je = state and state.entries[manifest.key(item.params)]
     if je and je.outcome == "updated" then
       finish(item, "skipped", { detail = "updated in this run before (version "
-        .. tostring(je.version) .. ")" })
+        .. codec.number_text(je.version) .. ")" })
     else
       item.journaled = je
       pending[#pending + 1] = item
@@ -593,7 +594,7 @@ local function main(argv)
       if vs then
         finish(item, "updated", {
           version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
-          detail = "version " .. tostring(vs.metadata and vs.metadata.version),
+          detail = "version " .. codec.number_text(vs.metadata and vs.metadata.version),
         }, replaced)
       elseif info and info.code == "Interrupted" then
         -- it may have reached the server: resumed with the same token, rolled back if asked
@@ -626,8 +627,9 @@ local function main(argv)
       parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
     end
   end
-  human:write(string.format("%s%s of %d entries in %s%s\n",
-    apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "), #items,
+  human:write(string.format("%s%s of %s in %s%s\n",
+    apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "),
+    codec.count(#items, "entry", "entries"),
     progress.duration(progress.clock() - started),
     j and ("; journal " .. j.path) or ""))
   if not apply and counts.planned > 0 then

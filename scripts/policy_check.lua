@@ -95,8 +95,8 @@ local function main(argv)
     end
   end
   if not opts.quiet then
-    io.stdout:write(string.format("%d entries, %d rules: %d denied, %d with warnings\n",
-      #m.entries, #rules, denied, warned))
+    io.stdout:write(string.format("%s, %s: %d denied, %d with warnings\n",
+      codec.count(#m.entries, "entry", "entries"), codec.count(#rules, "rule"), denied, warned))
   end
   return denied > 0 and 1 or 0
 end

@@ -308,6 +308,8 @@ am_config_sso_session_get(const struct am_config *cfg, const char *session, cons
 void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode);
 /** APPMESH_LOG=off (or none): no warnings on stderr. */
 bool am_log_warnings_off(const struct am_env *env);
+/** Warn once per process (stderr) when APPMESH_LOG has a value that means nothing. */
+void am_log_check_setting(const struct am_env *env);
 /**
  * The value of `key` in sub-section `service` of the `[services <name>]` section that the
  * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.

@@ -203,6 +203,17 @@ class Errors(unittest.TestCase):
         self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: a\\x1b[31mb\\x07c\tnext\nstack "
                                               "traceback:\n"), res.stderr)
 
+    def test_an_unknown_appmesh_log_value_warns_once(self):
+        code = ("appmesh.client{region = 'us-east-1'} appmesh.client{region = 'us-east-1'} "
+                "print('made')")
+        res = run(["-e", code], env={"APPMESH_LOG": "verbose"})
+        self.assertEqual((res.returncode, res.stdout), (0, "made\n"), res.stderr)
+        self.assertEqual(res.stderr, "appmesh: warning: APPMESH_LOG=verbose is not a known value "
+                                     "(debug, off); ignored\n")
+        for value in ("debug", "off", ""):
+            res = run(["-e", code], env={"APPMESH_LOG": value})
+            self.assertNotIn("warning", res.stderr)
+
     def test_os_exit_code_is_kept(self):
         self.assertEqual(run(["-e", "os.exit(3)"]).returncode, 3)
 
@@ -329,6 +340,12 @@ class PipedRepl(unittest.TestCase):
     def test_shared_table_is_not_a_cycle(self):
         out = self.repl("s = {1} t = {a = s, b = s}\nt\n").stdout
         self.assertIn("{ a = { 1 }, b = { 1 } }", out)
+
+    def test_long_string_is_cut_like_a_long_table(self):
+        out = self.repl("string.rep('ab', 2500)\n('x'):rep(999) .. '\\u{e9}'\n").stdout
+        self.assertIn('> "' + "ab" * 500 + '"... (4000 more bytes)\n', out)
+        # a UTF-8 character is never cut in two
+        self.assertIn('"' + "x" * 999 + '"... (2 more bytes)\n', out)
 
     def test_long_table_is_cut(self):
         out = self.repl("local t = {} for i = 1, 120 do t[i] = i end return t\n").stdout

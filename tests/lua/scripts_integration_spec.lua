@@ -536,11 +536,14 @@ return {
       local doc = cjson.decode(sh.read(original))
       local same = sh.file("same.json", cjson.encode(doc) .. "\n\n")
       local report = sh.path("report.jsonl")
-      _, err, code = sh.run("bulk_update.lua", { same, "--apply", "--resume", "--journal",
+      local out
+      out, err, code = sh.run("bulk_update.lua", { same, "--apply", "--resume", "--journal",
         journal, "--report", report }, env())
       assert.equal(0, code, err)
       local _, count = outcomes(report)
       assert.same({ skipped = 6 }, count)
+      assert.truthy(out:find(": updated in this run before (version 2)\n", 1, true), out)
+      assert.truthy(out:find("6 skipped of 6 entries in ", 1, true), out)
       -- entry 3 asks for another provider: refused, naming it
       doc.updates[3].spec = node("other-vn")
       local edited = sh.file("edited.json", cjson.encode(doc))
@@ -929,7 +932,7 @@ while true do end
         "scripts/policies/service_name_pattern.lua" }, {})
       assert.equal(1, code, err)
       assert.truthy(out:find("deny  " .. MESH .. "/Bad_Name (", 1, true), out)
-      assert.truthy(out:find("4 entries, 1 rules: 1 denied, 0 with warnings", 1, true), out)
+      assert.truthy(out:find("4 entries, 1 rule: 1 denied, 0 with warnings", 1, true), out)
       out, err, code = sh.run("policy_check.lua", { manifest(1, 3, "new-vn"), "--policy",
         "scripts/policies/service_name_pattern.lua" }, {})
       assert.equal(0, code, err)

@@ -94,6 +94,19 @@ function codec.printable(s, keep_newlines)
   return s
 end
 
+--- "1 entry", "2 entries": a count with its noun.
+-- @tparam integer n
+-- @tparam string one the singular
+-- @tparam[opt] string many the plural (default: one .. "s")
+function codec.count(n, one, many)
+  return string.format("%d %s", n, n == 1 and one or (many or one .. "s"))
+end
+
+--- A number as people read it: an integral float (a version read from JSON) without ".0".
+function codec.number_text(v)
+  return tostring(type(v) == "number" and math.tointeger(v) or v)
+end
+
 --- A writer over `file` whose write() passes every piece through codec.printable (newlines kept).
 function codec.printable_writer(file)
   return {
