@@ -803,6 +803,22 @@ return {
       assert.truthy(out:find("desc\\x1b[2J", 1, true), out)
     end)
 
+    it("times each attempt in the debug trace of concurrent calls", function()
+      -- every update is answered 50 ms late: the multi driver's trace must say so (not 0.0 ms)
+      emu.faults({ { kind = "delay", seconds = 0.05, operation = "UpdateVirtualService" } })
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 4, "new-vn"), "--apply",
+        "--journal", sh.path("j.jsonl"), "--concurrency", "4" }, env({ APPMESH_LOG = "debug" }))
+      assert.is_true(emu.settle())
+      emu.control("DELETE", "faults")
+      assert.equal(0, code, err)
+      local n = 0
+      for ms in err:gmatch("UpdateVirtualService attempt 1/%d+: HTTP 200 in ([%d.]+) ms") do
+        n = n + 1
+        assert.is_true(tonumber(ms) >= 50, ms .. " ms")
+      end
+      assert.equal(4, n, err)
+    end)
+
     it("ends at once on a second SIGINT", function()
       local script = sh.file("spin.lua", [[
 local sys = require("appmesh")._os
