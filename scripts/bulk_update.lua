@@ -444,7 +444,7 @@ local function main(argv)
       if not inventory then
         prog:finish()
         if j then
-          j:close()
+          j:discard()
         end
         return runner.fail(NAME, "policy inventory: " .. ierr)
       end
@@ -510,7 +510,7 @@ local function main(argv)
   if policy_error then
     prog:finish()
     if j then
-      j:close()
+      j:discard()
     end
     return runner.fail(NAME, policy_error .. " (no update was sent)")
   end

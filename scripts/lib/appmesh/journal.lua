@@ -79,6 +79,7 @@ end
 -- @tparam table t `clientToken`, `replaced` (the current spec), `replacedVersion`
 -- @treturn integer its sequence number (for Journal:sync_to)
 function Journal:begin(params, t)
+  self.begins = (self.begins or 0) + 1
   return self:write(entry_fields({
     type = "begin", paramsHash = t.paramsHash, clientToken = t.clientToken, replaced = t.replaced,
     replacedVersion = t.replacedVersion,
@@ -113,6 +114,19 @@ function Journal:close()
     return nil, err
   end
   return true
+end
+
+--- Close a journal the run gives up on before sending anything (a policy error, say): one this
+--- run created and in which no update began is removed, so that it does not hold up the next
+--- run with "already exists".
+function Journal:discard()
+  self:close()
+  if self.created and (self.begins or 0) == 0 then
+    local sys = os_calls()
+    if sys then
+      sys.remove(self.path)
+    end
+  end
 end
 
 --- Read a journal.
@@ -299,7 +313,7 @@ function journal.create(path, run_id, meta, plan)
     return nil, "cannot lock journal " .. tostring(lerr)
   end
   local j = setmetatable({ path = path, file = f, run_id = run_id, seq = 0, synced = 0,
-    syncs = 0 }, Journal)
+    syncs = 0, created = true }, Journal)
   local header = { format = FORMAT, version = 1, runId = run_id, startedAt = iso_now(),
     manifestHash = plan and plan.hash }
   for k, v in pairs(meta or {}) do
