@@ -759,6 +759,8 @@ double am_rate_limiter_acquire(struct am_rate_limiter *rl, double now);
 void am_rate_limiter_update(struct am_rate_limiter *rl, double now, bool throttled);
 
 /* ---- transport_curl.c: the multi driver (many transfers, one connection pool) ---- */
+/** The User-Agent the curl transport sends when its options name none (a static string). */
+const char *am_curl_default_user_agent(void);
 struct am_multi;
 /** A multi handle with up to max_transfers transfers at once (one easy handle each). */
 enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,

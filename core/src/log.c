@@ -57,6 +57,11 @@ void am_log_request(struct appmesh_client *c, struct am_call *call)
         am_log_redacted_value(b, &call->headers[i], NULL);
         am_buf_append_char(b, '\n', NULL);
     }
+    if (c->own_transport) { /* sent by libcurl, so not among the call's headers */
+        am_buf_printf(b, NULL, "appmesh:   > User-Agent: %s\n",
+                      c->curl_options.user_agent != NULL ? c->curl_options.user_agent
+                                                         : am_curl_default_user_agent());
+    }
     am_buf_printf(b, NULL, "appmesh:   > (body %zu bytes)\n", call->http.body_len);
     flush(call);
 }

@@ -810,7 +810,8 @@ return {
       assert.truthy(out:find("desc\\x1b[2J", 1, true), out)
     end)
 
-    it("times each attempt in the debug trace of concurrent calls", function()
+    it("times each attempt in the debug trace of concurrent calls, and shows the User-Agent",
+      function()
       -- every update is answered 50 ms late: the multi driver's trace must say so (not 0.0 ms)
       emu.faults({ { kind = "delay", seconds = 0.05, operation = "UpdateVirtualService" } })
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, 4, "new-vn"), "--apply",
@@ -824,6 +825,9 @@ return {
         assert.is_true(tonumber(ms) >= 50, ms .. " ms")
       end
       assert.equal(4, n, err)
+      -- and the User-Agent libcurl sends is in the trace of every attempt
+      assert.equal(8, select(2, err:gsub("appmesh:   > User%-Agent: appmesh/%d+%.%d+%.%d+ libcurl/",
+        "")), err) -- 4 describes, 4 updates
     end)
 
     it("ends at once on a second SIGINT", function()
