@@ -21,9 +21,10 @@ local selection = require "appmesh.selection"
 local NAME = "bulk_update"
 
 local USAGE = [[
-usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--force] [--policy FILE]...
-         [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N] [--journal FILE] [--resume]
-         [--report FILE] [--endpoint URL] [--region R] [--progress | --no-progress]
+usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--force]
+         [--policy FILE]... [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N]
+         [--journal FILE] [--resume] [--report FILE] [--endpoint URL] [--region R]
+         [--progress | --no-progress]
        appmesh-lua scripts/bulk_update.lua --rollback JOURNAL [--output FILE]
 
 Apply UpdateVirtualService to every entry of MANIFEST (JSON or Lua). Policies are evaluated

@@ -196,8 +196,8 @@ local function main(argv)
     end
   end
   out:write(string.format("%s: %d would change, %d unchanged, %d denied, %d cannot be "
-    .. "described; nothing was sent\n", codec.count(#items, "entry", "entries"), counts.change, counts.same, counts.denied,
-    counts.missing))
+    .. "described; nothing was sent\n", codec.count(#items, "entry", "entries"), counts.change,
+    counts.same, counts.denied, counts.missing))
   if counts.denied > 0 or counts.missing > 0 then
     return 1
   end

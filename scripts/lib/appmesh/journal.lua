@@ -92,8 +92,8 @@ end
 --   `replaced`, `replacedVersion`
 function Journal:finish(params, t)
   return self:write(entry_fields({
-    type = "end", paramsHash = t.paramsHash, outcome = t.outcome, clientToken = t.clientToken, version = t.version,
-    requestId = t.requestId, error = t.error, replaced = t.replaced,
+    type = "end", paramsHash = t.paramsHash, outcome = t.outcome, clientToken = t.clientToken,
+    version = t.version, requestId = t.requestId, error = t.error, replaced = t.replaced,
     replacedVersion = t.replacedVersion,
   }, params))
 end
@@ -386,8 +386,9 @@ function journal.resume(path)
 end
 
 --- Whether an entry's update may have been applied: recorded as updated or unknown (in flight
---- when the run was interrupted), begun with no outcome (the run stopped while it was in flight), or failed with a retryable error (a dropped
---- connection or a 5xx after the last attempt leaves it unknown).
+--- when the run was interrupted), begun with no outcome (the run stopped while it was in
+--- flight), or failed with a retryable error (a dropped connection or a 5xx after the last
+--- attempt leaves it unknown). Not one recorded as pending (begun, then never sent).
 function journal.maybe_applied(e)
   if e.outcome == "updated" or e.outcome == "unknown" then
     return true
