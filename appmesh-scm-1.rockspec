@@ -41,6 +41,9 @@ build = {
   -- CMake builds; LuaRocks places the results in its own tree layout, where appmesh-lua finds
   -- the modules as it does in an install prefix (bin/ beside share/lua/5.4 and lib/lua/5.4).
   install_pass = false,
+  -- the operator scripts (with their policies) and the man pages, into the rock's directory:
+  -- `luarocks --lua-version 5.4 show --rock-dir appmesh` names it
+  copy_directories = { "scripts", "man" },
   install = {
     lib = {
       appmesh = "build.luarocks/appmesh.so",

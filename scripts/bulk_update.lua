@@ -21,9 +21,10 @@ local selection = require "appmesh.selection"
 local NAME = "bulk_update"
 
 local USAGE = [[
-usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--policy FILE]...
-         [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N] [--journal FILE] [--resume]
-         [--report FILE] [--endpoint URL] [--region R] [--progress | --no-progress]
+usage: appmesh-lua scripts/bulk_update.lua MANIFEST [--apply | --dry-run] [--force]
+         [--policy FILE]... [--policy-arg KEY=VALUE]... [--concurrency N] [--rate N]
+         [--journal FILE] [--resume] [--report FILE] [--endpoint URL] [--region R]
+         [--progress | --no-progress]
        appmesh-lua scripts/bulk_update.lua --rollback JOURNAL [--output FILE]
 
 Apply UpdateVirtualService to every entry of MANIFEST (JSON or Lua). Policies are evaluated
@@ -32,6 +33,8 @@ each valid, allowed entry as planned.
 
   --apply              send the updates (the default is a dry run)
   --dry-run            send no update (the default)
+  --force              send an entry whose spec already equals the live spec (by default it
+                       is skipped as unchanged: re-running a manifest changes nothing)
   --policy FILE        a policy file (Lua returning rules); repeatable
   --policy-arg K=V     a policy argument (V read as JSON when it is JSON); repeatable
   --concurrency N      requests in flight at once (1-256, default 8)
@@ -40,7 +43,8 @@ each valid, allowed entry as planned.
                        bulk_update-<run id>.journal.jsonl in the current directory)
   --resume             continue the run in --journal: skip entries it records as updated,
                        re-send the others with the same clientTokens
-  --report FILE        JSON Lines, one object per entry ("-": stdout)
+  --report FILE        JSON Lines, one object per entry ("-": stdout, and then the progress
+                       and the summary go to stderr)
   --endpoint URL       App Mesh endpoint (else the environment, as any client)
   --region R           region (else the environment)
   --progress           a progress line even when stdout is not a terminal
@@ -49,13 +53,19 @@ each valid, allowed entry as planned.
   --output FILE        where --rollback writes (default: stdout)
   -h, --help           this text
 
+A journal is used by one run at a time; --resume refuses a manifest that asks for anything else
+than the journal's run. Ctrl-C or SIGTERM stops the run: nothing new is sent, entries in flight
+are recorded as unknown, the rest reported pending, and a summary says how to resume.
+
 Exit status: 0 every entry updated (or planned, or skipped), 1 an entry failed or was denied,
-2 a usage, manifest or policy error (no update was sent).
+2 a usage, manifest, policy or journal error (no update was sent; or a journal or report write
+failed mid-run), 130 interrupted by SIGINT, 143 by SIGTERM.
 ]]
 
 local FLAGS = {
   apply = { kind = "boolean" },
   ["dry-run"] = { kind = "boolean" },
+  force = { kind = "boolean" },
   policy = { kind = "string", multiple = true },
   ["policy-arg"] = { kind = "string", multiple = true },
   concurrency = { kind = "integer", min = 1, max = 256 },
@@ -72,7 +82,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -126,12 +136,37 @@ local function write_rollback(opts)
     end
     f:write(text)
     f:close()
-    io.stderr:write(string.format("%s: wrote %s: %d entries restore the specs replaced by run %s\n",
-      NAME, opts.output, #doc.updates, state.run_id))
+    io.stderr:write(string.format("%s: wrote %s: %s the specs replaced by run %s\n",
+      NAME, opts.output, codec.count(#doc.updates, "entry restores", "entries restore"),
+      state.run_id))
   else
     io.stdout:write(text)
   end
   return 0
+end
+
+-- Quote an argument for a POSIX shell (only when it needs it).
+local function shell_quote(a)
+  if a:match("^[%w%./_=:,@+%-]+$") then
+    return a
+  end
+  return "'" .. a:gsub("'", [['\'']]) .. "'"
+end
+
+--- The command that resumes this run: the same interpreter, script and arguments, with the
+--- journal named and --resume added.
+local function resume_command(argv, opts, journal_path)
+  local parts = { shell_quote(tostring(argv[-1] or "appmesh-lua")), shell_quote(tostring(argv[0])) }
+  for _, a in ipairs(argv) do
+    parts[#parts + 1] = shell_quote(a)
+  end
+  if not opts.journal then
+    parts[#parts + 1] = "--journal " .. shell_quote(journal_path)
+  end
+  if not opts.resume then
+    parts[#parts + 1] = "--resume"
+  end
+  return table.concat(parts, " ")
 end
 
 local function main(argv)
@@ -154,6 +189,15 @@ local function main(argv)
   local mode = apply and "apply" or "dry-run"
   opts.concurrency = opts.concurrency or 8
 
+  -- SIGINT and SIGTERM stop the run between steps: nothing new is sent, what was in flight is
+  -- recorded as unknown, and the run ends with a summary (a second signal ends it at once).
+  local sys, serr = runner.sys()
+  if not sys then
+    return runner.fail(NAME, serr)
+  end
+  sys.trap_signals()
+  local signalled = sys.signal
+
   -- 1. Everything that can be wrong with the input, before anything is sent.
   local client, cerr = runner.client(opts)
   if not client then
@@ -162,8 +206,15 @@ local function main(argv)
   local loaded, lerr = runner.load(opts.positional[1], opts, function()
     return client
   end, { shared = true })
+  if signalled() then
+    io.stderr:write(string.format("%s: interrupted before any update was sent\n", NAME))
+    return 128 + signalled()
+  end
   if not loaded then
     return runner.fail(NAME, lerr)
+  end
+  for _, w in ipairs(loaded.warnings) do
+    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
   end
   local m, rules = loaded.manifest, loaded.rules
 
@@ -187,11 +238,25 @@ local function main(argv)
     run_id = plan.new_run_id()
   end
 
+  -- What each entry asks for, recorded in the journal: a resumed run must ask for the same.
+  local run_plan = journal.plan(m.entries)
+  if state then
+    local perr2 = journal.check_plan(state, run_plan, m.entries, m.where)
+    if perr2 then
+      if j then
+        j:close()
+      end
+      return runner.fail(NAME, perr2)
+    end
+  end
+
   -- Each item holds only what the later steps need: the params (shared with the manifest), the
-  -- clientToken, and once described the spec it replaces (as JSON) and its version.
+  -- clientToken, the hash of the params, and once described the spec it replaces (as JSON) and
+  -- its version.
   local items = {}
   for i, params in ipairs(m.entries) do
-    items[i] = { params = params, token = plan.client_token(run_id, params) }
+    items[i] = { params = params, token = plan.client_token(run_id, params),
+      hash = run_plan.entries[i][4] }
   end
   local ok, verr = runner.validate(client, items, m.where)
   local source = m.source
@@ -204,14 +269,7 @@ local function main(argv)
     return runner.fail(NAME, verr)
   end
 
-  if apply and not j then
-    local path = opts.journal or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
-    local jerr
-    j, jerr = journal.create(path, run_id, { manifest = source })
-    if not j then
-      return runner.fail(NAME, jerr)
-    end
-  end
+  -- the report first: a report that cannot be created must not leave a new journal behind
   local rep, rerr = report.open(opts.report)
   if not rep then
     if j then
@@ -219,18 +277,40 @@ local function main(argv)
     end
     return runner.fail(NAME, rerr)
   end
+  local journal_path = opts.journal
+    or string.format("bulk_update-%s.journal.jsonl", run_id:sub(1, 12))
+  if apply and not j then
+    local jerr
+    j, jerr = journal.create(journal_path, run_id, { manifest = source }, run_plan)
+    if not j then
+      rep:close()
+      return runner.fail(NAME, jerr)
+    end
+  end
+  run_plan = nil
 
-  local tty = progress.is_terminal()
+  -- With the report on stdout (--report -), stdout carries only its JSON Lines: everything
+  -- for people (progress, summary) goes to stderr.
+  local human = opts.report == "-" and io.stderr or io.stdout
+  local tty
+  if human == io.stderr then
+    local term = os.getenv("TERM")
+    tty = term ~= nil and term ~= "" and term ~= "dumb" and sys.isatty(2)
+  else
+    tty = progress.is_terminal()
+  end
   if opts.progress then
     tty = true
   elseif opts.no_progress then
     tty = false
   end
-  local prog = progress.new{ total = #items, tty = tty }
-  local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0 }
+  local prog = progress.new{ total = #items, tty = tty, out = human }
+  local counts = { updated = 0, failed = 0, denied = 0, skipped = 0, planned = 0, unknown = 0,
+    pending = 0 }
   local started = progress.clock()
 
   local function warn(text)
+    text = codec.printable(text)
     if tty then
       prog:note(text)
     else
@@ -246,28 +326,90 @@ local function main(argv)
       opts.journal))
   end
 
+  -- The first write that failed (journal or report): the run sends nothing more.
+  local stopped, journal_failed, report_failed
+
   -- The spec an item's update replaces (kept as JSON to keep the run's memory small).
   local function replaced_spec(item)
     return item.replaced and codec.decode(item.replaced)
   end
 
-  -- Record an entry's outcome everywhere: journal, report, progress.
+  -- Record an entry's outcome everywhere: journal, report, progress. A failed write stops the
+  -- run (no new request) and is reported at its end.
   local function finish(item, outcome, t, replaced)
     t = t or {}
+    item.done = true
     counts[outcome] = counts[outcome] + 1
-    if j and outcome ~= "skipped" and outcome ~= "planned" then
-      j:finish(item.params, {
-        outcome = outcome, clientToken = item.token, version = t.version,
-        requestId = t.requestId, error = t.error, replaced = replaced or replaced_spec(item),
-        replacedVersion = item.replaced_version,
+    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned" then
+      local wok, werr = pcall(j.finish, j, item.params, {
+        outcome = outcome, paramsHash = item.hash, clientToken = item.token,
+        version = t.version, requestId = t.requestId, error = t.error,
+        replaced = replaced or replaced_spec(item), replacedVersion = item.replaced_version,
       })
+      if not wok then
+        journal_failed, stopped = true, stopped or werr
+      end
     end
-    rep:write(item.params, outcome, t)
+    if not report_failed then
+      local wok, werr = pcall(rep.write, rep, item.params, outcome, t)
+      if not wok then
+        report_failed, stopped = true, stopped or werr
+      end
+    end
     local detail = t.detail
     if t.error then
       detail = string.format("%s: %s", t.error.code, t.error.message)
     end
     prog:entry(manifest.key(item.params), outcome, detail)
+  end
+
+  -- The run ends early (a signal, or a journal or report write failed): the entries without an
+  -- outcome are reported as pending (never sent; not in the journal), and a summary says what
+  -- is unknown and how to resume.
+  local function stop_run()
+    prog:finish()
+    for _, item in ipairs(items) do
+      if not item.done then
+        counts.pending = counts.pending + 1
+        if not report_failed then
+          local wok, werr = pcall(rep.write, rep, item.params, "pending")
+          if not wok then
+            report_failed, stopped = true, stopped or werr
+          end
+        end
+      end
+    end
+    local cok, cerr2 = true, nil
+    if j then
+      cok, cerr2 = j:close()
+    end
+    rep:close()
+    local parts = {}
+    for _, outcome in ipairs(report.OUTCOMES) do
+      if counts[outcome] > 0 and outcome ~= "pending" then
+        parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
+      end
+    end
+    parts[#parts + 1] = string.format("%d not sent", counts.pending)
+    local sig = signalled()
+    local why = sig and "interrupted" or ("stopped: " .. codec.printable(stopped))
+    if not cok and not stopped then
+      why = why .. " (" .. tostring(cerr2) .. ")"
+    end
+    local resume = ""
+    if j then
+      resume = "; resume with: " .. resume_command(argv, opts, j.path)
+    end
+    io.stderr:write(string.format("%s: %s: %s%s\n", NAME, why, table.concat(parts, ", "),
+      resume))
+    if sig then
+      return 128 + sig
+    end
+    return 2
+  end
+
+  local function must_stop()
+    return stopped ~= nil or signalled() ~= nil
   end
 
   -- 2. Skip what the journal already records as updated.
@@ -276,13 +418,16 @@ local function main(argv)
     local je = state and state.entries[manifest.key(item.params)]
     if je and je.outcome == "updated" then
       finish(item, "skipped", { detail = "updated in this run before (version "
-        .. tostring(je.version) .. ")" })
+        .. codec.number_text(je.version) .. ")" })
     else
       item.journaled = je
       pending[#pending + 1] = item
     end
   end
   state = nil
+  if must_stop() then
+    return stop_run()
+  end
 
   -- 3. Describe the rest, and evaluate the policies of each entry as soon as it is described
   -- (so no described service is kept): every verdict is in before any update is sent.
@@ -294,10 +439,13 @@ local function main(argv)
       inventory, ierr = selection.inventory(client, runner.meshes(items), loaded.cache, {
         concurrency = opts.concurrency, rate = opts.rate,
       })
+      if must_stop() then
+        return stop_run()
+      end
       if not inventory then
         prog:finish()
         if j then
-          j:close()
+          j:discard()
         end
         return runner.fail(NAME, "policy inventory: " .. ierr)
       end
@@ -307,6 +455,7 @@ local function main(argv)
   end
   -- the first entry (in manifest order) whose policies raised, and the message
   local first_error, policy_error = math.huge, nil
+  prog:phase("describing", #pending)
   runner.describe(client, pending, opts, loaded.cache, function(item, current, i)
     local je = item.journaled
     item.journaled = nil
@@ -319,6 +468,10 @@ local function main(argv)
       item.replaced_version = current.metadata and current.metadata.version
     end
     item.replaced = codec.encode(replaced)
+    -- nothing to do when the live spec already is the target (an entry begun in an earlier
+    -- attempt is re-sent with its token instead, for its version and request id)
+    item.unchanged = not opts.force and not (je and je.begun)
+      and codec.equal(current.spec or {}, item.params.spec or {})
     if ctx and i < first_error then
       local shown = {} -- the service as described, with the spec the update replaces
       for k, v in pairs(current) do
@@ -332,8 +485,13 @@ local function main(argv)
         item.verdict = verdict
       end
     end
+  end, function()
+    prog:step()
   end)
   loaded.cache = nil
+  if must_stop() then
+    return stop_run()
+  end
 
   local allowed = {}
   for _, item in ipairs(pending) do
@@ -353,84 +511,115 @@ local function main(argv)
   if policy_error then
     prog:finish()
     if j then
-      j:close()
+      j:discard()
     end
     return runner.fail(NAME, policy_error .. " (no update was sent)")
   end
-  if ctx then
-    local described = allowed
-    allowed = {}
-    for _, item in ipairs(described) do
-      local verdict = item.verdict
-      item.verdict = nil
-      if verdict then
-        for _, w in ipairs(verdict.warnings) do
-          warn(string.format("warning: %s: %s: %s", manifest.key(item.params), w.rule, w.message))
-        end
-      end
-      if verdict and #verdict.denials > 0 then
-        finish(item, "denied", { error = {
-          code = "PolicyDenied", message = policy.summary(verdict.denials),
-        } })
-      else
-        allowed[#allowed + 1] = item
+  -- a denial wins over unchanged: the operator learns the entry is refused either way
+  local described = allowed
+  allowed = {}
+  for _, item in ipairs(described) do
+    local verdict = item.verdict
+    item.verdict = nil
+    if verdict then
+      for _, w in ipairs(verdict.warnings) do
+        warn(string.format("warning: %s: %s: %s", manifest.key(item.params), w.rule, w.message))
       end
     end
+    if verdict and #verdict.denials > 0 then
+      finish(item, "denied", { error = {
+        code = "PolicyDenied", message = policy.summary(verdict.denials),
+      } })
+    elseif item.unchanged then
+      finish(item, "skipped", { detail = "unchanged" })
+    else
+      allowed[#allowed + 1] = item
+    end
+  end
+  described = nil
+  if must_stop() then
+    return stop_run()
   end
 
   -- 4. The updates (or, in a dry run, the plan).
+  prog:phase(apply and "updating" or "planning", #allowed, true)
   if not apply then
     for _, item in ipairs(allowed) do
       finish(item, "planned", { detail = plan.describe_provider(replaced_spec(item)) .. " -> "
         .. plan.describe_provider(item.params.spec) })
     end
   else
-    local aborted
     selection.map(allowed, function(item)
-      if aborted then
-        return nil
+      if must_stop() then
+        return nil -- not sent: pending
       end
       local params = codec.copy(item.params)
       params.clientToken = item.token
       local replaced = replaced_spec(item)
-      local wok, werr = pcall(j.begin, j, params, {
-        clientToken = item.token, replaced = replaced, replacedVersion = item.replaced_version,
+      local wok, seq = pcall(j.begin, j, params, {
+        paramsHash = item.hash, clientToken = item.token, replaced = replaced,
+        replacedVersion = item.replaced_version,
       })
       if not wok then
-        aborted = aborted or werr
+        journal_failed, stopped = true, stopped or seq
+        return nil
+      end
+      -- The begin record is on disk before the request goes out: the tasks that wrote theirs
+      -- in this round of the scheduler share one fdatasync.
+      if coroutine.isyieldable() then
+        coroutine.yield()
+      end
+      local sok, serr2 = pcall(j.sync_to, j, seq)
+      if not sok then
+        journal_failed, stopped = true, stopped or serr2
+        return nil
+      end
+      if must_stop() then
+        -- begun but not sent: recorded so that a resume sends it and a rollback leaves it
+        item.done = true
+        counts.pending = counts.pending + 1
+        local pok, perr3 = pcall(j.finish, j, item.params, { outcome = "pending",
+          paramsHash = item.hash, clientToken = item.token })
+        if not pok then
+          journal_failed, stopped = true, stopped or perr3
+        end
+        if not report_failed then
+          pok, perr3 = pcall(rep.write, rep, item.params, "pending")
+          if not pok then
+            report_failed, stopped = true, stopped or perr3
+          end
+        end
         return nil
       end
       local vs, info = client:update_virtual_service(params)
-      wok, werr = pcall(function()
-        if vs then
-          finish(item, "updated", {
-            version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
-            detail = "version " .. tostring(vs.metadata and vs.metadata.version),
-          }, replaced)
-        else
-          local e = info
-          finish(item, "failed", { error = {
-            code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
-          } }, replaced)
-        end
-      end)
-      if not wok then
-        aborted = aborted or werr
+      if vs then
+        finish(item, "updated", {
+          version = vs.metadata and vs.metadata.version, requestId = info and info.requestId,
+          detail = "version " .. codec.number_text(vs.metadata and vs.metadata.version),
+        }, replaced)
+      elseif info and info.code == "Interrupted" then
+        -- it may have reached the server: resumed with the same token, rolled back if asked
+        finish(item, "unknown", { detail = "interrupted while in flight" }, replaced)
+      else
+        local e = info
+        finish(item, "failed", { error = {
+          code = tostring(e.code), message = tostring(e.message), retryable = e.retryable == true,
+        } }, replaced)
       end
       return true
     end, { concurrency = opts.concurrency, rate = opts.rate })
-    if aborted then
-      prog:finish()
-      j:close()
-      rep:close()
-      io.stderr:write(NAME, ": stopped: ", tostring(aborted), "\n")
-      return 1
+    if must_stop() then
+      return stop_run()
     end
   end
 
   prog:finish()
   if j then
-    j:close()
+    local cok, cerr2 = j:close()
+    if not cok then
+      io.stderr:write(NAME, ": ", codec.printable(cerr2), "\n")
+      return 2
+    end
   end
   rep:close()
   local parts = {}
@@ -439,12 +628,13 @@ local function main(argv)
       parts[#parts + 1] = string.format("%d %s", counts[outcome], outcome)
     end
   end
-  io.stdout:write(string.format("%s%s of %d entries in %s%s\n",
-    apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "), #items,
+  human:write(string.format("%s%s of %s in %s%s\n",
+    apply and "" or "dry run (nothing changed): ", table.concat(parts, ", "),
+    codec.count(#items, "entry", "entries"),
     progress.duration(progress.clock() - started),
     j and ("; journal " .. j.path) or ""))
   if not apply and counts.planned > 0 then
-    io.stdout:write("run again with --apply to make these changes\n")
+    human:write("run again with --apply to make these changes\n")
   end
   if counts.failed > 0 or counts.denied > 0 then
     return 1

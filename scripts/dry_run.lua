@@ -49,7 +49,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -104,6 +104,9 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
+  for _, w in ipairs(loaded.warnings) do
+    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
+  end
   local m, rules = loaded.manifest, loaded.rules
   local items = {}
   for i, params in ipairs(m.entries) do
@@ -132,7 +135,7 @@ local function main(argv)
   }
 
   local counts = { change = 0, same = 0, denied = 0, missing = 0 }
-  local out = io.stdout
+  local out = codec.printable_writer(io.stdout) -- server text must not reach the terminal raw
   for _, item in ipairs(items) do
     local p = item.params
     out:write(string.format("== %s (%s)\n", item.key, item.where))
@@ -149,18 +152,18 @@ local function main(argv)
         runner.error_text(item.describe_error)))
     end
     out:write(string.format("proposed: %s\n", plan.describe_provider(p.spec)))
+    local lines
     if current or opts.offline then
-      local lines = plan.diff(current and current.spec or nil, p.spec)
+      lines = plan.diff(current and current.spec or nil, p.spec)
       if current and #lines == 0 then
-        counts.same = counts.same + 1
-        out:write("  (no change to the spec; an update would still add a version)\n")
+        out:write("  (no change to the spec: bulk_update.lua skips it, unless --force)\n")
       else
-        counts.change = counts.change + 1
         for _, l in ipairs(lines) do
           out:write("  ", l, "\n")
         end
       end
     end
+    local denied = false
     if #rules > 0 and (current or opts.offline) then
       local verdict, eerr = policy.evaluate(rules, p, current, ctx)
       if not verdict then
@@ -173,20 +176,28 @@ local function main(argv)
       for _, d in ipairs(verdict.denials) do
         out:write(string.format("policy:   DENY %s: %s\n", d.rule, d.message))
       end
-      if #verdict.denials > 0 then
-        counts.denied = counts.denied + 1
-      end
+      denied = #verdict.denials > 0
+    end
+    -- each entry counts once: denied wins, then unchanged, then would change
+    if denied then
+      counts.denied = counts.denied + 1
+    elseif lines and current and #lines == 0 then
+      counts.same = counts.same + 1
+    elseif lines then
+      counts.change = counts.change + 1
     end
     local req, rerr = client:update_virtual_service(p, { dry_run = true })
     if req then
-      out:write("request (not sent):\n", indent(request_text(req), "  "), "\n\n")
+      out:write("request (not sent; its clientToken is an example: bulk_update.lua --apply "
+        .. "derives each entry's token from a run id chosen when the run starts):\n",
+        indent(request_text(req), "  "), "\n\n")
     else
       out:write("request: cannot be built: ", tostring(rerr), "\n\n")
     end
   end
-  out:write(string.format("%d entries: %d would change, %d unchanged, %d denied, %d cannot be "
-    .. "described; nothing was sent\n", #items, counts.change, counts.same, counts.denied,
-    counts.missing))
+  out:write(string.format("%s: %d would change, %d unchanged, %d denied, %d cannot be "
+    .. "described; nothing was sent\n", codec.count(#items, "entry", "entries"), counts.change,
+    counts.same, counts.denied, counts.missing))
   if counts.denied > 0 or counts.missing > 0 then
     return 1
   end

@@ -7,6 +7,7 @@ do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the pa
 end
 
 local cli = require "appmesh.cli"
+local codec = require "appmesh.codec"
 local manifest = require "appmesh.manifest"
 local policy = require "appmesh.policy"
 local runner = require "appmesh.runner"
@@ -35,7 +36,7 @@ local FLAGS = {
 }
 
 local function usage_error(message)
-  io.stderr:write(NAME, ": ", message, "\n", "usage: see ", NAME, ".lua --help\n")
+  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
   return 2
 end
 
@@ -66,6 +67,9 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
+  for _, w in ipairs(loaded.warnings) do
+    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
+  end
   local m, rules = loaded.manifest, loaded.rules
   local ctx = policy.context{ args = loaded.args, mode = "check", entries = m.entries }
   local denied, warned = 0, 0
@@ -76,12 +80,12 @@ local function main(argv)
     end
     local key = manifest.key(params)
     for _, w in ipairs(verdict.warnings) do
-      io.stdout:write(string.format("warn  %s (%s): %s: %s\n", key, m.where[i], w.rule,
-        w.message))
+      io.stdout:write(codec.printable(string.format("warn  %s (%s): %s: %s", key, m.where[i],
+        w.rule, w.message)), "\n")
     end
     for _, d in ipairs(verdict.denials) do
-      io.stdout:write(string.format("deny  %s (%s): %s: %s\n", key, m.where[i], d.rule,
-        d.message))
+      io.stdout:write(codec.printable(string.format("deny  %s (%s): %s: %s", key, m.where[i],
+        d.rule, d.message)), "\n")
     end
     if #verdict.warnings > 0 then
       warned = warned + 1
@@ -91,8 +95,8 @@ local function main(argv)
     end
   end
   if not opts.quiet then
-    io.stdout:write(string.format("%d entries, %d rules: %d denied, %d with warnings\n",
-      #m.entries, #rules, denied, warned))
+    io.stdout:write(string.format("%s, %s: %d denied, %d with warnings\n",
+      codec.count(#m.entries, "entry", "entries"), codec.count(#rules, "rule"), denied, warned))
   end
   return denied > 0 and 1 or 0
 end

@@ -16,6 +16,7 @@
 /* What a signal handler needs cannot be passed to it: lua.c keeps the same two globals. */
 static lua_State *s_L = NULL;
 static volatile sig_atomic_t s_interrupted = 0;
+static volatile sig_atomic_t s_signo = 0; /* the signal that stopped the last chunk, or 0 */
 static const char *s_progname = HOST_NAME;
 
 /* Option flags found by collect_args (lua.c's bits, plus -h). */
@@ -35,16 +36,17 @@ static const char usage_text[] =
     "usage: %s [options] [script [args]]\n"
     "Run a Lua script with the appmesh module preloaded, or start an interactive session.\n"
     "Available options are:\n"
-    "  -e stat   execute string 'stat'\n"
-    "  -i        enter interactive mode after executing 'script'\n"
-    "  -l mod    require library 'mod' into global 'mod'\n"
-    "  -l g=mod  require library 'mod' into global 'g'\n"
-    "  -v        show version information\n"
-    "  -E        ignore environment variables\n"
-    "  -W        turn warnings on\n"
-    "  -h        show this help\n"
-    "  --        stop handling options\n"
-    "  -         stop handling options and execute stdin\n"
+    "  -e stat         execute string 'stat'\n"
+    "  -i              enter interactive mode after executing 'script'\n"
+    "  -l mod          require library 'mod' into global 'mod'\n"
+    "  -l g=mod        require library 'mod' into global 'g'\n"
+    "  -v, --version   show version information\n"
+    "  -E              ignore environment variables\n"
+    "  -W              turn warnings on\n"
+    "  -h, --help      show this help\n"
+    "  --              stop handling options\n"
+    "  -               stop handling options and execute stdin\n"
+    "The global 'appmesh' is the module (require \"appmesh\"), in scripts as in the REPL.\n"
     "With no arguments, starts the interactive session on a terminal and runs stdin otherwise.\n";
 
 const char *host_set_progname(const char *name)
@@ -54,12 +56,22 @@ const char *host_set_progname(const char *name)
     return old;
 }
 
+/* msg on stderr with its control characters (but line breaks and tabs: tracebacks have them)
+ * as \xNN, so that no text from a server reaches the terminal as an escape sequence. */
 void host_message(const char *msg)
 {
+    const unsigned char *p = (const unsigned char *)msg;
     if (s_progname != NULL) {
         fprintf(stderr, "%s: ", s_progname);
     }
-    fprintf(stderr, "%s\n", msg);
+    for (; *p != '\0'; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+            fprintf(stderr, "\\x%02x", *p);
+        } else {
+            fputc(*p, stderr);
+        }
+    }
+    fputc('\n', stderr);
     fflush(stderr);
 }
 
@@ -83,14 +95,16 @@ static void lstop(lua_State *L, lua_Debug *ar)
 }
 
 /*
- * SIGINT during a call: set a hook that stops the Lua code, and the flag that a blocking
- * appmesh call polls. As in lua.c, a second Ctrl-C before the first one lands ends the process.
+ * SIGINT or SIGTERM during a call: set a hook that stops the Lua code, and the flag that a
+ * blocking appmesh call polls. As in lua.c, a second signal before the first one lands ends the
+ * process. A script stopped this way exits with 128 + the signal's number (130, 143).
  */
 static void laction(int sig)
 {
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
     signal(sig, SIG_DFL);
     s_interrupted = 1;
+    s_signo = sig;
     lua_sethook(s_L, lstop, mask, 1);
 }
 
@@ -147,13 +161,21 @@ int host_docall(lua_State *L, int narg, int nres)
     int status;
     int base = lua_gettop(L) - narg; /* function index */
     struct sigaction old;
+    struct sigaction old_term;
+    struct sigaction sa;
     lua_pushcfunction(L, msghandler);
     lua_insert(L, base);
     s_L = L;
     s_interrupted = 0;
+    s_signo = 0;
     set_sigint(laction, &old);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = laction;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term);
     status = lua_pcall(L, narg, nres, base);
     sigaction(SIGINT, &old, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     if (lua_gethook(L) == lstop) {
         lua_sethook(L, NULL, 0, 0); /* a Ctrl-C that came too late must not stop the next chunk */
     }
@@ -293,7 +315,15 @@ static int collect_args(char **argv, int *first)
             return args; /* the script */
         }
         switch (argv[i][1]) {
-            case '-': /* -- */
+            case '-': /* --, or --help / --version (the long forms of -h / -v) */
+                if (strcmp(argv[i], "--help") == 0) {
+                    args |= HAS_H;
+                    break;
+                }
+                if (strcmp(argv[i], "--version") == 0) {
+                    args |= HAS_V;
+                    break;
+                }
                 if (argv[i][2] != '\0') {
                     return HAS_ERROR;
                 }
@@ -398,7 +428,7 @@ static int handle_luainit(lua_State *L)
     return dostring(L, init, name);
 }
 
-/* Make `require "appmesh"` open the linked-in module: nothing runs until a script asks. */
+/* Make `require "appmesh"` open the linked-in module. */
 static void preload_appmesh(lua_State *L)
 {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); /* preload */
@@ -406,6 +436,20 @@ static void preload_appmesh(lua_State *L)
     lua_setfield(L, -2, "appmesh");                            /* preload */
     lua_pop(L, 1);                                             /* -- */
     appmesh_lua_set_interrupt_flag(L, &s_interrupted);
+}
+
+/* The global `appmesh` (= require "appmesh") for scripts, -e and the REPL alike. Opening the
+ * module is cheap: libcurl is set up only when the first client is made. */
+static int global_appmesh(lua_State *L)
+{
+    int status;
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "appmesh");
+    status = host_docall(L, 1, 1);
+    if (status == LUA_OK) {
+        lua_setglobal(L, "appmesh");
+    }
+    return host_report(L, status);
 }
 
 static int pmain(lua_State *L)
@@ -435,6 +479,9 @@ static int pmain(lua_State *L)
     luaL_openlibs(L);
     preload_appmesh(L);
     host_set_paths(L);
+    if (global_appmesh(L) != LUA_OK) {
+        return 0;
+    }
     create_arg_table(L, argv, argc, script);
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
@@ -481,5 +528,8 @@ int main(int argc, char **argv)
     result = lua_toboolean(L, -1);
     host_report(L, status);
     lua_close(L);
-    return (result && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+    if (result && status == LUA_OK) {
+        return EXIT_SUCCESS;
+    }
+    return s_signo != 0 ? 128 + s_signo : EXIT_FAILURE; /* as a shell reports a signal */
 }

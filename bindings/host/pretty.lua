@@ -12,6 +12,7 @@ local sort, concat = table.sort, table.concat
 local MAX_ITEMS = 50 -- entries shown per table; the rest are counted in "... (N more)"
 local MAX_DEPTH = 16 -- deeper tables show as {...}
 local WIDTH = 78 -- a table that fits in this many columns stays on one line
+local MAX_STRING = 1000 -- bytes of a string shown; the rest are counted, as a table's entries
 
 local keywords = {}
 for word in gmatch("and break do else elseif end false for function goto if in local nil not " ..
@@ -25,10 +26,19 @@ local escapes = {
 }
 
 local function quote(s)
+  local more = ""
+  if #s > MAX_STRING then
+    local cut = MAX_STRING
+    while cut > 0 and (byte(s, cut + 1) or 0) >= 0x80 and (byte(s, cut + 1) or 0) < 0xc0 do
+      cut = cut - 1 -- never in the middle of a UTF-8 character
+    end
+    more = format("... (%d more bytes)", #s - cut)
+    s = s:sub(1, cut)
+  end
   local body = gsub(s, '[%c"\\]', function(c)
     return escapes[c] or format("\\%03d", byte(c))
   end)
-  return '"' .. body .. '"'
+  return '"' .. body .. '"' .. more
 end
 
 -- Keys sort numbers first, then strings, then booleans, then anything else by tostring.

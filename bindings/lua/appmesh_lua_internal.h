@@ -163,6 +163,12 @@ void am_lua_sched_client_closed(lua_State *L, int idx);
  */
 bool am_lua_sched_is_closed_marker(lua_State *L, int idx);
 
+/* ---- lfile.c ---- */
+
+/** Push appmesh._os: the OS calls internal to the operator scripts (exclusive create, locks,
+ * fdatasync, directory fsync, a SIGINT/SIGTERM trap, SHA-256). */
+void am_lua_os_open(lua_State *L);
+
 /* ---- lsign.c ---- */
 
 /** appmesh.sign{...}: the headers SigV4 adds, or nil, err. */

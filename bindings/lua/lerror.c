@@ -1,9 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /* Errors as data: appmesh.Error tables (code, message, httpStatus, ...) with a one-line __tostring.
  */
+#include <stdio.h>
+
 #include "appmesh_lua_internal.h"
 
-/* "NotFoundException (404): Mesh not found [request 1234]" / "ValidationError: ... [field x]". */
+/*
+ * Add the string at idx with its control characters as visible escapes (\n, \t, \xNN; a C1
+ * control, UTF-8 C2 80..C2 9F, as \u00NN): a code or message from a hostile or broken server
+ * must not reach a terminal as an escape sequence.
+ */
+static void add_printable(luaL_Buffer *b, lua_State *L, int idx)
+{
+    size_t len = 0;
+    size_t i = 0;
+    const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &len);
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        char esc[8];
+        if (c == '\n' || c == '\t') {
+            luaL_addchar(b, '\\');
+            luaL_addchar(b, c == '\n' ? 'n' : 't');
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            luaL_addstring(b, esc);
+        } else if (c == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+            snprintf(esc, sizeof esc, "\\u%04x", s[i + 1]);
+            luaL_addstring(b, esc);
+            i++;
+        } else {
+            luaL_addchar(b, (char)c);
+        }
+    }
+}
+
+/* "NotFoundException (404): Mesh not found [request 1234]" / "ValidationError: ... [field x]",
+ * control characters escaped (add_printable). */
 static int error_tostring(lua_State *L)
 {
     luaL_Buffer b;
@@ -16,8 +49,7 @@ static int error_tostring(lua_State *L)
     lua_getfield(L, 1, "field");      /* e, code, status, message, id, field */
     luaL_buffinit(L, &b);
     if (lua_type(L, 2) == LUA_TSTRING) {
-        lua_pushvalue(L, 2);
-        luaL_addvalue(&b);
+        add_printable(&b, L, 2);
     } else {
         luaL_addstring(&b, "Error");
     }
@@ -29,19 +61,16 @@ static int error_tostring(lua_State *L)
     }
     if (lua_type(L, 4) == LUA_TSTRING && lua_rawlen(L, 4) > 0) {
         luaL_addstring(&b, ": ");
-        lua_pushvalue(L, 4);
-        luaL_addvalue(&b);
+        add_printable(&b, L, 4);
     }
     if (lua_type(L, 5) == LUA_TSTRING && lua_rawlen(L, 5) > 0) {
         luaL_addstring(&b, " [request ");
-        lua_pushvalue(L, 5);
-        luaL_addvalue(&b);
+        add_printable(&b, L, 5);
         luaL_addchar(&b, ']');
     }
     if (lua_type(L, 6) == LUA_TSTRING && lua_rawlen(L, 6) > 0) {
         luaL_addstring(&b, " [field ");
-        lua_pushvalue(L, 6);
-        luaL_addvalue(&b);
+        add_printable(&b, L, 6);
         luaL_addchar(&b, ']');
     }
     luaL_pushresult(&b);

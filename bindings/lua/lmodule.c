@@ -76,5 +76,7 @@ int luaopen_appmesh(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     luaL_getmetatable(L, AM_LUA_ERROR_MT); /* M, Error */
     lua_setfield(L, -2, "Error");          /* M */
+    am_lua_os_open(L);                     /* M, _os */
+    lua_setfield(L, -2, "_os");            /* M */
     return 1;
 }

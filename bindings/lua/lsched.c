@@ -37,7 +37,8 @@
  *
  * A host that set appmesh_lua_set_interrupt_flag() gets a step (or a wait) that stops waiting
  * within about 0.1 s of the flag being set: the calls in flight fail with code "Interrupted",
- * and so does any call made while the flag stays set, so the tasks run to their end quickly.
+ * and so does any call made while the flag stays set, so the tasks run to their end quickly;
+ * appmesh.map starts no further item (the results of those not started stay nil).
  * See examples/scheduler_host.lua.
  */
 
@@ -1013,7 +1014,8 @@ static int map_worker(lua_State *L)
         lua_Integer i = lua_tointeger(L, MAP_NEXT);
         int nargs = 0;
         int status = LUA_OK;
-        if (i > lua_tointeger(L, MAP_LEN)) {
+        /* interrupted: what has not started is cancelled (its result stays nil) */
+        if (i > lua_tointeger(L, MAP_LEN) || am_lua_interrupted(am_lua_state(L))) {
             return 0;
         }
         lua_pushinteger(L, i + 1);

@@ -185,6 +185,7 @@ enum appmesh_status appmesh_client_new(const struct appmesh_allocator *alloc,
     env.getenv = opts->getenv;
     env.ud = opts->getenv_ud;
     log = am_env_get(&env, "APPMESH_LOG");
+    am_log_check_setting(&env);
     c->log_debug = log != NULL && (strcmp(log, "debug") == 0 || strcmp(log, "trace") == 0);
 
     st = am_settings_resolve(opts, &env, alloc, &c->settings, err);

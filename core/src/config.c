@@ -684,6 +684,40 @@ bool am_log_warnings_off(const struct am_env *env)
     return v != NULL && (strcmp(v, "off") == 0 || strcmp(v, "none") == 0);
 }
 
+void am_log_check_setting(const struct am_env *env)
+{
+    static const char *const known[] = {"debug", "trace", "off", "none"};
+    const char *v = am_env_get(env, "APPMESH_LOG");
+    char shown[65];
+    char line[160];
+    size_t i = 0;
+    int n = 0;
+
+    if (v == NULL || v[0] == '\0') {
+        return;
+    }
+    for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strcmp(v, known[i]) == 0) {
+            return;
+        }
+    }
+    if (!first_warning("\001APPMESH_LOG")) { /* a key no file path can be */
+        return;
+    }
+    for (i = 0; v[i] != '\0' && i < sizeof shown - 1; i++) { /* no control character raw */
+        unsigned char c = (unsigned char)v[i];
+        shown[i] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    shown[i] = '\0';
+    n = snprintf(line, sizeof(line),
+                 "appmesh: warning: APPMESH_LOG=%s is not a known value (debug, off); ignored\n",
+                 shown);
+    if (n > 0) {
+        fwrite(line, 1, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, stderr);
+        fflush(stderr);
+    }
+}
+
 void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode)
 {
     char line[512];

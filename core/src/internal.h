@@ -320,6 +320,8 @@ am_config_sso_session_get(const struct am_config *cfg, const char *session, cons
 void am_config_warn_if_readable(const struct am_env *env, const char *path, unsigned mode);
 /** APPMESH_LOG=off (or none): no warnings on stderr. */
 bool am_log_warnings_off(const struct am_env *env);
+/** Warn once per process (stderr) when APPMESH_LOG has a value that means nothing. */
+void am_log_check_setting(const struct am_env *env);
 /**
  * The value of `key` in sub-section `service` of the `[services <name>]` section that the
  * profile's `services` key names; *value NULL when not configured. Borrowed from cfg.
@@ -769,6 +771,8 @@ double am_rate_limiter_acquire(struct am_rate_limiter *rl, double now);
 void am_rate_limiter_update(struct am_rate_limiter *rl, double now, bool throttled);
 
 /* ---- transport_curl.c: the multi driver (many transfers, one connection pool) ---- */
+/** The User-Agent the curl transport sends when its options name none (a static string). */
+const char *am_curl_default_user_agent(void);
 struct am_multi;
 /** A multi handle with up to max_transfers transfers at once (one easy handle each). */
 enum appmesh_status am_multi_new(const struct appmesh_allocator *alloc,

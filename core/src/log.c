@@ -47,6 +47,7 @@ void am_log_request(struct appmesh_client *c, struct am_call *call)
     if (!c->log_debug) {
         return;
     }
+    call->log_sent_at = am_client_now(c);
     am_buf_reset(b);
     am_buf_printf(b, NULL, "appmesh: %s attempt %d/%d: %s %s\n", call->operation, call->attempt,
                   c->policy.max_attempts, call->method, call->http.url);
@@ -55,6 +56,11 @@ void am_log_request(struct appmesh_client *c, struct am_call *call)
                       call->headers[i].name);
         am_log_redacted_value(b, &call->headers[i], NULL);
         am_buf_append_char(b, '\n', NULL);
+    }
+    if (c->own_transport) { /* sent by libcurl, so not among the call's headers */
+        am_buf_printf(b, NULL, "appmesh:   > User-Agent: %s\n",
+                      c->curl_options.user_agent != NULL ? c->curl_options.user_agent
+                                                         : am_curl_default_user_agent());
     }
     am_buf_printf(b, NULL, "appmesh:   > (body %zu bytes)\n", call->http.body_len);
     flush(call);
@@ -70,6 +76,9 @@ void am_log_response(struct appmesh_client *c,
     const char *end = p + resp->headers.len;
     if (!c->log_debug) {
         return;
+    }
+    if (seconds <= 0 && call->log_sent_at > 0) { /* the multi driver does not time attempts */
+        seconds = am_client_now(c) - call->log_sent_at;
     }
     am_buf_reset(b);
     am_buf_printf(b, NULL, "appmesh: %s attempt %d/%d: HTTP %d in %.1f ms, body %zu bytes\n",
@@ -96,6 +105,9 @@ void am_log_failure(struct appmesh_client *c,
 {
     if (!c->log_debug) {
         return;
+    }
+    if (seconds <= 0 && call->log_sent_at > 0) {
+        seconds = am_client_now(c) - call->log_sent_at;
     }
     am_buf_reset(&call->preview);
     am_buf_printf(&call->preview, NULL, "appmesh: %s attempt %d/%d failed after %.1f ms: %s: %s\n",

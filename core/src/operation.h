@@ -49,6 +49,7 @@ struct am_call {
     double signed_skew;   /* the client's clock_skew when the latest attempt was signed */
     char signed_key[129]; /* the access key id that signed the latest attempt (not a secret) */
     double delay;         /* seconds to wait before the next attempt when AM_CALL_RETRY */
+    double log_sent_at;   /* client clock when the attempt was traced as sent (APPMESH_LOG) */
     int http_status;      /* of the last response */
     char request_id[64];
     enum appmesh_status result;

@@ -134,6 +134,11 @@ static long to_ms(double seconds, double fallback)
     return (long)((seconds > 0 ? seconds : fallback) * 1000.0);
 }
 
+const char *am_curl_default_user_agent(void)
+{
+    return "appmesh/" APPMESH_VERSION " libcurl/" LIBCURL_VERSION;
+}
+
 static enum appmesh_status settings_init(struct curl_settings *s,
                                          const struct appmesh_allocator *alloc,
                                          const struct appmesh_transport_curl_options *o,
@@ -146,9 +151,8 @@ static enum appmesh_status settings_init(struct curl_settings *s,
     s->max_response = o->max_response > 0 ? o->max_response : DEFAULT_MAX_RESPONSE;
     s->interrupt = o->interrupt;
     s->interrupt_ud = o->interrupt_ud;
-    s->user_agent = am_strdup(alloc, o->user_agent != NULL ? o->user_agent
-                                                           : "appmesh/" APPMESH_VERSION
-                                                             " libcurl/" LIBCURL_VERSION);
+    s->user_agent =
+        am_strdup(alloc, o->user_agent != NULL ? o->user_agent : am_curl_default_user_agent());
     s->ca_bundle = o->ca_bundle != NULL ? am_strdup(alloc, o->ca_bundle) : NULL;
     if (s->user_agent == NULL || (o->ca_bundle != NULL && s->ca_bundle == NULL)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating the transport");

@@ -5,6 +5,9 @@ return {
     name = "allowed-meshes",
     severity = "deny",
     description = "meshName must be one of policy_args.allowed_meshes",
+    args = {
+      allowed_meshes = { required = true, doc = "the meshes this change may touch (a list)" },
+    },
     check = function(update, _, ctx)
       local allowed = ctx.args.allowed_meshes
       if allowed == nil then

@@ -8,6 +8,10 @@ return {
     severity = "deny",
     needs = { "inventory" },
     description = "at most max_mesh_share of a mesh's services in one run",
+    args = {
+      max_mesh_share = { doc = "the largest share of a mesh's services a run changes (0.5)" },
+      mesh_sizes = { doc = "mesh -> number of services, where the inventory has none" },
+    },
     check = function(update, _, ctx)
       local share = ctx.args.max_mesh_share or 0.5
       if type(share) ~= "number" or share <= 0 or share > 1 then

@@ -32,6 +32,10 @@ return {
     severity = "deny",
     needs = { "inventory" },
     description = "the new provider must be a virtual node or router known in the mesh",
+    args = {
+      virtual_nodes = { doc = "virtual nodes known to exist (a list, or mesh -> list)" },
+      virtual_routers = { doc = "virtual routers known to exist (a list, or mesh -> list)" },
+    },
     check = function(update, current, ctx)
       local kind, name = ctx.provider(update.spec)
       if not kind then

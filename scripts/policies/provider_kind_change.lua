@@ -7,6 +7,9 @@ return {
     name = "provider-kind-change",
     severity = "deny",
     description = "the provider stays a node or stays a router unless allow_provider_kind_change",
+    args = {
+      allow_provider_kind_change = { doc = "true lets a node become a router and back" },
+    },
     check = function(update, current, ctx)
       if not current or ctx.args.allow_provider_kind_change == true then
         return nil

@@ -8,6 +8,9 @@ return {
     name = "service-name-pattern",
     severity = "deny",
     description = "virtualServiceName must match policy_args.name_patterns",
+    args = {
+      name_patterns = { doc = "Lua patterns; a name must match one (default: a DNS-style name)" },
+    },
     check = function(update, _, ctx)
       local patterns = ctx.args.name_patterns or DEFAULT
       if type(patterns) == "string" then

@@ -77,6 +77,17 @@ describe("appmesh.Error", function()
       tostring(e))
   end)
 
+  it("shows control characters from a server as visible escapes", function()
+    local e = setmetatable({ code = "Bad\27[31mCode", httpStatus = 400,
+      message = "line\nnext\tcol \27]0;t\7 \194\155x \127", requestId = "r\27[2J" },
+      appmesh.Error)
+    assert.equal("Bad\\x1b[31mCode (400): line\\nnext\\tcol \\x1b]0;t\\x07 \\u009bx \\x7f "
+      .. "[request r\\x1b[2J]", tostring(e))
+    -- printable UTF-8 stays as it is
+    e = setmetatable({ code = "X", message = "caf\195\169 \226\156\147" }, appmesh.Error)
+    assert.equal("X: caf\195\169 \226\156\147", tostring(e))
+  end)
+
   it("formats tables made in Lua with the same metatable", function()
     local cases = {
       { { code = "X", message = "m" }, "X: m" },

@@ -3,9 +3,11 @@
 """appmesh-lua as a command: options, exit codes, error output, module paths, piped REPL."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 ARGS = None  # set in main(): exe, source_dir, binary_dir, sanitize
@@ -92,9 +94,31 @@ class Options(unittest.TestCase):
         res = run(["-h"])
         self.assertEqual(res.returncode, 0)
         self.assertTrue(res.stdout.startswith(f"usage: {ARGS.exe} [options] [script [args]]\n"))
-        for option in ("-e stat", "-i ", "-l mod", "-v ", "-E ", "-W ", "-h ", "-- ", "- "):
+        for option in ("-e stat", "-i ", "-l mod", "-v, --version", "-E ", "-W ", "-h, --help",
+                       "-- ", "- "):
             self.assertIn("  " + option, res.stdout)
         self.assertEqual(res.stderr, "")
+
+    def test_long_help_and_version_exit_0(self):
+        res = run(["--help"])
+        self.assertEqual((res.returncode, res.stderr), (0, ""))
+        self.assertTrue(res.stdout.startswith(f"usage: {ARGS.exe} [options] [script [args]]\n"))
+        res = run(["--version"])
+        self.assertEqual((res.returncode, res.stdout, res.stderr),
+                         (0, "appmesh 0.1.0 (Lua 5.4)\n", ""))
+        res = run(["--versions"])
+        self.assertEqual(res.returncode, 1)
+        self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: unrecognized option '--versions'"))
+
+    def test_scripts_and_e_have_the_appmesh_global(self):
+        res = run(["-e", "print(appmesh._VERSION, appmesh == require 'appmesh')"])
+        self.assertEqual((res.returncode, res.stdout), (0, "appmesh 0.1.0\ttrue\n"), res.stderr)
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "g.lua")
+            with open(script, "w") as f:
+                f.write("print(type(appmesh.client))\n")
+            res = run([script])
+        self.assertEqual((res.returncode, res.stdout), (0, "function\n"), res.stderr)
 
     def test_unknown_option_prints_usage_on_stderr_and_exits_1(self):
         res = run(["-x"])
@@ -155,6 +179,40 @@ class Errors(unittest.TestCase):
         res = run(["-e", "error({})"])
         self.assertTrue(res.stderr.startswith(
             f"{ARGS.exe}: (error object is a table value)\n"), res.stderr)
+
+    def test_sigint_and_sigterm_stop_a_script_with_128_plus_the_signal(self):
+        full_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("LUA_", "AWS_", "APPMESH_"))}
+        for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            with tempfile.TemporaryDirectory() as tmp:
+                ready = os.path.join(tmp, "ready")
+                proc = subprocess.Popen(
+                    [ARGS.exe, "-e", f"io.open('{ready}', 'w'):close() while true do end"],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
+                while not os.path.exists(ready):
+                    self.assertIsNone(proc.poll(), "appmesh-lua ended before the loop")
+                    time.sleep(0.01)
+                proc.send_signal(sig)
+                _, err = proc.communicate(timeout=60)
+                self.assertEqual(proc.returncode, code, err)
+                self.assertTrue(err.startswith(f"{ARGS.exe}: interrupted!"), err)
+
+    def test_error_messages_show_control_characters_as_escapes(self):
+        res = run(["-e", "error('a\\27[31mb\\7c\\tnext', 0)"])
+        self.assertEqual(res.returncode, 1)
+        self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: a\\x1b[31mb\\x07c\tnext\nstack "
+                                              "traceback:\n"), res.stderr)
+
+    def test_an_unknown_appmesh_log_value_warns_once(self):
+        code = ("appmesh.client{region = 'us-east-1'} appmesh.client{region = 'us-east-1'} "
+                "print('made')")
+        res = run(["-e", code], env={"APPMESH_LOG": "verbose"})
+        self.assertEqual((res.returncode, res.stdout), (0, "made\n"), res.stderr)
+        self.assertEqual(res.stderr, "appmesh: warning: APPMESH_LOG=verbose is not a known value "
+                                     "(debug, off); ignored\n")
+        for value in ("debug", "off", ""):
+            res = run(["-e", code], env={"APPMESH_LOG": value})
+            self.assertNotIn("warning", res.stderr)
 
     def test_os_exit_code_is_kept(self):
         self.assertEqual(run(["-e", "os.exit(3)"]).returncode, 3)
@@ -282,6 +340,12 @@ class PipedRepl(unittest.TestCase):
     def test_shared_table_is_not_a_cycle(self):
         out = self.repl("s = {1} t = {a = s, b = s}\nt\n").stdout
         self.assertIn("{ a = { 1 }, b = { 1 } }", out)
+
+    def test_long_string_is_cut_like_a_long_table(self):
+        out = self.repl("string.rep('ab', 2500)\n('x'):rep(999) .. '\\u{e9}'\n").stdout
+        self.assertIn('> "' + "ab" * 500 + '"... (4000 more bytes)\n', out)
+        # a UTF-8 character is never cut in two
+        self.assertIn('"' + "x" * 999 + '"... (2 more bytes)\n', out)
 
     def test_long_table_is_cut(self):
         out = self.repl("local t = {} for i = 1, 120 do t[i] = i end return t\n").stdout

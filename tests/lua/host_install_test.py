@@ -207,6 +207,45 @@ class InstalledHost(unittest.TestCase):
         self.assertEqual((res.returncode, res.stdout), (0, "appmesh.zz_install_probe\n"),
                          res.stderr)
 
+    def test_installs_the_scripts_policies_and_man_pages(self):
+        for name in ("bulk_update.lua", "dry_run.lua", "policy_check.lua"):
+            self.assertTrue(os.path.isfile(p("share", "appmesh", "scripts", name)), name)
+        for src in glob.glob(os.path.join(ARGS.source_dir, "scripts", "policies", "*.lua")):
+            self.assertTrue(os.path.isfile(p("share", "appmesh", "scripts", "policies",
+                                             os.path.basename(src))), src)
+        for page in ("appmesh-lua.1", "appmesh-scripts.1"):
+            self.assertTrue(os.path.isfile(p("share", "man", "man1", page)), page)
+
+    def installed_policy_check(self, command, env):
+        """policy_check.lua, installed, on a manifest an installed policy denies: exit 1."""
+        with tempfile.TemporaryDirectory() as tmp:
+            manifest = os.path.join(tmp, "m.json")
+            with open(manifest, "w") as f:
+                f.write('{"meshName": "other", "virtualServiceName": "a.local", "spec": {}}')
+            return subprocess.run(command + [p("share", "appmesh", "scripts", "policy_check.lua"),
+                                             manifest, "--policy",
+                                             p("share", "appmesh", "scripts", "policies",
+                                               "allowed_meshes.lua"),
+                                             "--policy-arg", 'allowed_meshes=["demo-mesh"]'],
+                                  capture_output=True, text=True, env=clean_env(**env),
+                                  timeout=60, cwd=tmp)
+
+    def test_installed_scripts_run_with_the_installed_host(self):
+        res = self.run_host(p("share", "appmesh", "scripts", "bulk_update.lua"), "--help")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(res.stdout.startswith("usage: "), res.stdout)
+        res = self.installed_policy_check([p("bin", "appmesh-lua")], {})
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("deny  other/a.local", res.stdout)
+
+    def test_installed_scripts_run_with_plain_lua(self):
+        # what the README says: LUA_PATH and LUA_CPATH name the prefix's module directories
+        env = dict(LUA_PATH=p("share", "lua", "5.4", "?.lua") + ";;",
+                   LUA_CPATH=p("lib", "lua", "5.4", "?.so") + ";;", **sanitizer_preload())
+        res = self.installed_policy_check(["lua5.4"], env)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("deny  other/a.local", res.stdout)
+
     def test_plain_lua_requires_the_installed_module(self):
         env = dict(LUA_CPATH=p("lib", "lua", "5.4", "?.so") + ";;", **sanitizer_preload())
         res = subprocess.run(["lua5.4", "-e", 'print(require"appmesh"._VERSION)'],

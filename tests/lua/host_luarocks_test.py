@@ -77,6 +77,21 @@ class LuarocksMake(unittest.TestCase):
                              capture_output=True, text=True, env=env, timeout=60)
         self.assertEqual((res.returncode, res.stdout), (0, "appmesh 0.1.0\n"), res.stderr)
 
+    def test_installs_the_scripts_policies_and_man_pages_in_the_rock(self):
+        res = subprocess.run([ARGS.luarocks, "--lua-version", "5.4", "show", "--rock-dir",
+                              "--tree", tree(), "appmesh"],
+                             capture_output=True, text=True, env=clean_env(), timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        rock = res.stdout.strip()
+        for rel in ("scripts/bulk_update.lua", "scripts/dry_run.lua", "scripts/policy_check.lua",
+                    "scripts/policies/allowed_meshes.lua", "man/appmesh-lua.1",
+                    "man/appmesh-scripts.1"):
+            self.assertTrue(os.path.isfile(os.path.join(rock, rel)), rel)
+        res = subprocess.run([tree("bin", "appmesh-lua"),
+                              os.path.join(rock, "scripts", "bulk_update.lua"), "--help"],
+                             capture_output=True, text=True, env=clean_env(), timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+
     def test_installs_every_pure_lua_module(self):
         for src in glob.glob(os.path.join(ARGS.source_dir, "scripts", "lib", "appmesh", "*.lua")):
             self.assertTrue(os.path.isfile(tree("share", "lua", "5.4", "appmesh",

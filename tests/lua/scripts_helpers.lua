@@ -119,4 +119,66 @@ function sh.run(script, args, env)
   return sh.read(dir .. "/out") or "", sh.read(dir .. "/err") or "", code
 end
 
+--- Start `scripts/<script>` in the background (arguments and environment as sh.run). Returns a
+--- handle for sh.signal and sh.wait; `handle.pid` is the script's process.
+function sh.spawn(script, args, env)
+  local dir = sh.tmpdir()
+  local parts = { "env" }
+  for name, value in pairs(env or {}) do
+    parts[#parts + 1] = name .. "=" .. quote(value)
+  end
+  parts[#parts + 1] = sh.lua_command()
+  parts[#parts + 1] = quote(script:find("/", 1, true) and script or ("scripts/" .. script))
+  for _, a in ipairs(args or {}) do
+    parts[#parts + 1] = quote(a)
+  end
+  local cmd = table.concat(parts, " ") .. " </dev/null >" .. quote(dir .. "/out") .. " 2>"
+    .. quote(dir .. "/err")
+  assert(os.execute("(" .. cmd .. " & echo $! >" .. quote(dir .. "/pid.tmp") .. "; mv "
+    .. quote(dir .. "/pid.tmp") .. " " .. quote(dir .. "/pid") .. "; wait $!; echo $? >"
+    .. quote(dir .. "/status.tmp") .. "; mv " .. quote(dir .. "/status.tmp") .. " "
+    .. quote(dir .. "/status") .. ") >/dev/null 2>&1 &"))
+  local h = { dir = dir }
+  for _ = 1, 2000 do
+    local pid = sh.read(dir .. "/pid")
+    if pid then
+      h.pid = assert(tonumber(pid:match("%d+")))
+      return h
+    end
+    os.execute("sleep 0.01")
+  end
+  error("the script did not start: " .. cmd)
+end
+
+--- Wait until `cond()` is true, polling (at most about `limit` seconds, default 60); returns
+--- whether it became true.
+function sh.wait_for(cond, limit)
+  for _ = 1, (limit or 60) * 20 do
+    if cond() then
+      return true
+    end
+    os.execute("sleep 0.05")
+  end
+  return cond() and true or false
+end
+
+--- Send a signal ("INT", "TERM", "KILL") to a spawned script.
+function sh.signal(h, sig)
+  assert(os.execute("kill -" .. sig .. " " .. h.pid))
+end
+
+--- Wait for a spawned script to end: stdout, stderr, exit status (128 + n when a signal ended it).
+function sh.wait(h)
+  assert(sh.wait_for(function()
+    return sh.read(h.dir .. "/status") ~= nil
+  end, 120), "the script did not end: " .. (sh.read(h.dir .. "/err") or ""))
+  return sh.read(h.dir .. "/out") or "", sh.read(h.dir .. "/err") or "",
+    tonumber(sh.read(h.dir .. "/status"):match("%d+"))
+end
+
+--- Whether a spawned script has ended.
+function sh.ended(h)
+  return sh.read(h.dir .. "/status") ~= nil
+end
+
 return sh

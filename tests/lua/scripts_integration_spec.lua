@@ -90,6 +90,26 @@ function emu.faults(list)
   assert(r.added, cjson.encode(r))
 end
 
+--- Wait until every request a delay fault held has been answered and logged (a run stopped
+--- while the emulator held its requests leaves them to finish later, into the next test's log).
+function emu.settle()
+  local held = 0
+  for _, f in ipairs(emu.control("GET", "faults").faults) do
+    if f.kind == "delay" then
+      held = held + (f.hits or 0)
+    end
+  end
+  return sh.wait_for(function()
+    local logged = 0
+    for _, r in ipairs(emu.control("GET", "log?limit=10000").requests) do
+      if type(r.fault) == "table" and r.fault.kind == "delay" then
+        logged = logged + 1
+      end
+    end
+    return logged >= held
+  end)
+end
+
 function emu.requests()
   return emu.control("GET", "log?limit=10000").requests
 end
@@ -424,11 +444,13 @@ describe("scripts against the emulator", function()
     for _, case in ipairs(stops) do
       it("exits 2 before sending anything for " .. case[1], function()
         local pol = sh.file("p.lua", case[2])
+        local journal = sh.path("j.jsonl")
         local _, err, code = sh.run("bulk_update.lua", { manifest(1, 5, "new-vn"), "--apply",
-          "--policy", pol, "--journal", sh.path("j.jsonl") }, env())
+          "--policy", pol, "--journal", journal }, env())
         assert.equal(2, code, err)
         assert.truthy(err:find(case[3], 1, true), err)
         assert.is_nil(emu.count().UpdateVirtualService)
+        assert.is_nil(sh.read(journal)) -- no journal left to hold up the next run
       end)
     end
 
@@ -500,8 +522,12 @@ return {
       local text = sh.read(dir .. "/tty")
       assert.is_true(ok, text)
       assert.truthy(text:find("\r\27[K", 1, true), text)
-      assert.truthy(text:find("40/40 (100%)", 1, true), text)
-      assert.truthy(text:find("failed 0  denied 0  ETA 0s", 1, true), text)
+      assert.truthy(text:find("describing 40/40 (100%)  in ", 1, true), text)
+      assert.truthy(text:find("updating 40/40 (100%)  in ", 1, true), text)
+      assert.is_nil(text:find("K0/40", 1, true), text) -- no line without a phase
+      -- the last thing drawn is the finished phase, then the summary
+      assert.truthy(text:find("updating 40/40 %(100%%%)  in %d+s  failed 0  denied 0\r?\n40 updated, 0 "
+        .. "failed of 40 entries"), text)
       assert.is_nil(text:find("updated " .. MESH, 1, true), text)
       -- and without a terminal, plain lines
       local out, err, code = sh.run("bulk_update.lua", { manifest(41, 45, "new-vn"), "--apply",
@@ -509,6 +535,410 @@ return {
       assert.equal(0, code, err)
       assert.is_nil(out:find("\r", 1, true))
       assert.truthy(out:find("[1/5] updated " .. MESH .. "/", 1, true), out)
+    end)
+  end)
+
+  describe("bulk_update.lua run safety", function()
+    local function journal_records(path)
+      local by = {}
+      for _, rec in ipairs(sh.jsonl(path)) do
+        if rec.virtualServiceName then
+          by[rec.virtualServiceName] = by[rec.virtualServiceName] or {}
+          table.insert(by[rec.virtualServiceName], rec)
+        end
+      end
+      return by
+    end
+
+    local function count_ends(path)
+      return select(2, (sh.read(path) or ""):gsub('"type":"end"', ""))
+    end
+
+    it("refuses --resume with an edited manifest, naming the first entry that differs", function()
+      local journal = sh.path("journal.jsonl")
+      local original = manifest(1, 6, "new-vn")
+      local _, err, code = sh.run("bulk_update.lua", { original, "--apply", "--journal",
+        journal }, env())
+      assert.equal(0, code, err)
+      emu.control("POST", "reset-log")
+      -- the same entries written differently: accepted (every entry already updated)
+      local doc = cjson.decode(sh.read(original))
+      local same = sh.file("same.json", cjson.encode(doc) .. "\n\n")
+      local report = sh.path("report.jsonl")
+      local out
+      out, err, code = sh.run("bulk_update.lua", { same, "--apply", "--resume", "--journal",
+        journal, "--report", report }, env())
+      assert.equal(0, code, err)
+      local _, count = outcomes(report)
+      assert.same({ skipped = 6 }, count)
+      assert.truthy(out:find(": updated in this run before (version 2)\n", 1, true), out)
+      assert.truthy(out:find("6 skipped of 6 entries in ", 1, true), out)
+      -- entry 3 asks for another provider: refused, naming it
+      doc.updates[3].spec = node("other-vn")
+      local edited = sh.file("edited.json", cjson.encode(doc))
+      _, err, code = sh.run("bulk_update.lua", { edited, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("updates[3]", 1, true), err)
+      assert.truthy(err:find(MESH .. "/" .. svc(3) .. " asks for something else", 1, true), err)
+      assert.equal(1, select(2, err:gsub("\n", "")), err)
+      -- an entry the run did not have, and an entry of the run left out
+      local other = manifest(1, 7, "new-vn")
+      _, err, code = sh.run("bulk_update.lua", { other, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find(MESH .. "/" .. svc(7) .. " is not in that run", 1, true), err)
+      -- a dry run with --resume checks the same
+      _, err, code = sh.run("bulk_update.lua", { edited, "--resume", "--journal", journal }, env())
+      assert.equal(2, code, err)
+      assert.is_nil(emu.count().UpdateVirtualService)
+      for i = 1, 6 do
+        assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(i)])
+      end
+    end)
+
+    it("refuses --resume of a run killed before its journal named an entry that changed", function()
+      -- the run stops before entry 5 begins (a denial keeps it from being sent), the operator
+      -- edits entry 5: nothing in the journal is about entry 5, the plan still tells
+      local journal = sh.path("journal.jsonl")
+      local pol = sh.file("deny5.lua", [[return { { name = "not5", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("005") then return "no" end end } }]])
+      local path = manifest(1, 6, "new-vn")
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--policy", pol }, env())
+      assert.equal(1, code, err)
+      local doc = cjson.decode(sh.read(path))
+      doc.updates[5].spec = node("other-vn")
+      _, err, code = sh.run("bulk_update.lua", { sh.file("edited.json", cjson.encode(doc)),
+        "--apply", "--resume", "--journal", journal }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find(MESH .. "/" .. svc(5) .. " asks for something else", 1, true), err)
+    end)
+
+    it("lets one run at a time use a journal; SIGTERM stops it with exit 143", function()
+      -- every update is held 5 s before it is processed: the run is busy until it is stopped
+      emu.faults({ { kind = "delay", seconds = 5, operation = "UpdateVirtualService" } })
+      local journal, report = sh.path("journal.jsonl"), sh.path("report.jsonl")
+      local path = manifest(1, 20, "new-vn")
+      local h = sh.spawn("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "2", "--report", report, "--no-progress" }, env())
+      assert.is_true(sh.wait_for(function()
+        return select(2, (sh.read(journal) or ""):gsub('"type":"begin"', "")) >= 2
+      end), sh.read(h.dir .. "/err"))
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+        env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("journal " .. journal .. " already exists", 1, true), err)
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: journal " .. journal .. " is in use by another run\n", err)
+      sh.signal(h, "TERM")
+      local out
+      out, err, code = sh.wait(h)
+      assert.equal(143, code, err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      assert.is_nil(out:find("entries in", 1, true), out)
+      local _, count = outcomes(report)
+      assert.equal(20, (count.updated or 0) + (count.unknown or 0) + count.pending)
+      local parts = {}
+      for _, o in ipairs({ "updated", "unknown" }) do
+        if count[o] then
+          parts[#parts + 1] = count[o] .. " " .. o .. ", "
+        end
+      end
+      assert.truthy(err:find(string.format("bulk_update: interrupted: %s%d not sent; resume with: ",
+        table.concat(parts), count.pending), 1, true), err)
+      assert.is_true(emu.settle())
+      emu.control("DELETE", "faults")
+    end)
+
+    it("stops at SIGINT: in flight is unknown, the rest pending; the resume finishes", function()
+      -- each update is applied, then answered 0.3 s later: at any time some are in flight
+      emu.faults({ { kind = "delay", seconds = 0.3, phase = "after",
+        operation = "UpdateVirtualService" } })
+      local n = 60
+      local journal, report = sh.path("journal.jsonl"), sh.path("report.jsonl")
+      local path = manifest(1, n, "new-vn")
+      local h = sh.spawn("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "4", "--report", report, "--no-progress" }, env())
+      assert.is_true(sh.wait_for(function()
+        return count_ends(journal) >= 8
+      end), sh.read(h.dir .. "/err"))
+      sh.signal(h, "INT")
+      local _, err, code = sh.wait(h)
+      assert.equal(130, code, err)
+      local summary = err:match("bulk_update: interrupted: ([^\n]*)")
+      assert.truthy(summary, err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      local by, count = outcomes(report)
+      assert.equal(n, (count.updated or 0) + (count.unknown or 0) + (count.pending or 0),
+        sh.read(report))
+      assert.is_true((count.unknown or 0) > 0, err)
+      assert.is_true((count.pending or 0) > 0, err)
+      assert.truthy(summary:find(string.format("%d updated, %d unknown, %d not sent; resume with: ",
+        count.updated, count.unknown, count.pending), 1, true), summary)
+      local recs = journal_records(journal)
+      local services = emu.services()
+      for i = 1, n do
+        local name, line = svc(i), by[svc(i)]
+        local last = recs[name] and recs[name][#recs[name]]
+        if line.outcome == "pending" then
+          -- never sent: no record, or begun and recorded as not sent
+          assert.is_true(last == nil or last.outcome == "pending", name)
+          assert.equal(1, services[name].version, name)
+        else
+          assert.equal(line.outcome, last.outcome, name)
+        end
+      end
+      assert.is_true(emu.settle())
+      -- the rollback manifest covers what may have been applied
+      local rb = sh.path("rollback.json")
+      local _, rerr, rcode = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rb },
+        env())
+      assert.equal(0, rcode, rerr)
+      assert.equal(count.updated + count.unknown, #cjson.decode(sh.read(rb)).updates)
+      -- the printed resume command finishes the run: one version bump per entry
+      emu.control("DELETE", "faults")
+      local resume = summary:match("resume with: (.*)$")
+      assert.truthy(resume:find("--resume", 1, true), resume)
+      local envs = {}
+      for k, v in pairs(env()) do
+        envs[#envs + 1] = k .. "=" .. sh.quote(v)
+      end
+      local ok = os.execute("env " .. table.concat(envs, " ") .. " " .. resume
+        .. " >/dev/null 2>&1")
+      assert.is_true(ok, resume)
+      services = emu.services()
+      for i = 1, n do
+        assert.same({ version = 2, node = "new-vn" }, services[svc(i)], svc(i))
+      end
+    end)
+
+    it("refuses journals and reports it cannot write with one line, leaving no journal", function()
+      local dir = sh.tmpdir()
+      local path = manifest(1, 3, "new-vn")
+      local cases = {
+        { { "--journal", dir }, "bulk_update: journal " .. dir .. " is a directory\n" },
+        { { "--journal", "/dev/full" }, "bulk_update: journal /dev/full is not a regular file\n" },
+        { { "--journal", dir .. "/none/j.jsonl" }, "bulk_update: cannot create journal " .. dir
+          .. "/none/j.jsonl: No such file or directory\n" },
+        { { "--journal", dir .. "/j1.jsonl", "--report", dir }, "bulk_update: cannot create "
+          .. "report: " .. dir .. ": Is a directory\n" },
+        { { "--journal", dir, "--resume" }, "bulk_update: cannot open journal " .. dir
+          .. ": Is a directory\n" },
+        { { "--journal", "/dev/full", "--resume" }, "bulk_update: cannot open journal /dev/full: "
+          .. "not a regular file\n" },
+      }
+      for _, case in ipairs(cases) do
+        local args = { path, "--apply" }
+        table.move(case[1], 1, #case[1], 3, args)
+        local out, err, code = sh.run("bulk_update.lua", args, env())
+        assert.equal(2, code, err)
+        assert.equal(case[2], err)
+        assert.equal("", out)
+      end
+      assert.is_nil(sh.read(dir .. "/j1.jsonl"))
+      -- a dry run's --resume and --rollback read the journal: the same one line
+      local _, err, code = sh.run("bulk_update.lua", { path, "--resume", "--journal", dir }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: cannot read journal " .. dir .. ": Is a directory\n", err)
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", dir }, env())
+      assert.equal(2, code, err)
+      assert.equal("bulk_update: cannot read journal " .. dir .. ": Is a directory\n", err)
+      assert.same({}, emu.requests())
+    end)
+
+    it("stops sending when the report cannot be written (exit 2, no traceback)", function()
+      local journal = sh.path("journal.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 40, "new-vn"), "--apply",
+        "--journal", journal, "--report", "/dev/full", "--concurrency", "2" }, env())
+      assert.equal(2, code, err)
+      assert.truthy(err:find("bulk_update: stopped: cannot write report /dev/full: ", 1, true), err)
+      assert.truthy(err:find(" not sent; resume with: ", 1, true), err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      assert.is_true((emu.count().UpdateVirtualService or 0) <= 2)
+    end)
+
+    it("keeps stdout for the report alone with --report -", function()
+      for _, mode in ipairs({ "--dry-run", "--apply" }) do
+        local args = { manifest(1, 25, "new-vn"), mode, "--report", "-", "--progress" }
+        if mode == "--apply" then
+          table.insert(args, "--journal")
+          table.insert(args, sh.path("j.jsonl"))
+        end
+        local out, err, code = sh.run("bulk_update.lua", args, env())
+        assert.equal(0, code, err)
+        local n = 0
+        for line in out:gmatch("[^\n]*\n") do
+          n = n + 1
+          local rec = cjson.decode(line)
+          assert.equal(mode == "--apply" and "updated" or "planned", rec.outcome, line)
+        end
+        assert.equal(25, n, out)
+        assert.truthy(err:find("of 25 entries in ", 1, true), err)
+        assert.truthy(err:find("25/25 (100%)", 1, true), err)
+      end
+    end)
+
+    it("skips an entry whose spec is already the live one (no PUT) unless --force", function()
+      local path = manifest(1, 5, "new-vn")
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal",
+        sh.path("j.jsonl") }, env())
+      assert.equal(0, code, err)
+      emu.control("POST", "reset-log")
+      local pol = sh.file("deny2.lua", [[return { { name = "not2", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("002") then return "no" end end } }]])
+      for _, mode in ipairs({ "--apply", "--dry-run" }) do
+        local report = sh.path("report.jsonl")
+        local out
+        out, err, code = sh.run("bulk_update.lua", { path, mode, "--journal", sh.path("j.jsonl"),
+          "--report", report, "--policy", pol }, env())
+        assert.equal(1, code, err)
+        local by, count = outcomes(report)
+        assert.same({ skipped = 4, denied = 1 }, count) -- a denial wins over unchanged
+        assert.equal("denied", by[svc(2)].outcome)
+        assert.truthy(out:find("skipped " .. MESH .. "/" .. svc(1) .. ": unchanged", 1, true), out)
+      end
+      assert.is_nil(emu.count().UpdateVirtualService)
+      local report = sh.path("report.jsonl")
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--force", "--journal",
+        sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(0, code, err)
+      local _, count = outcomes(report)
+      assert.same({ updated = 5 }, count)
+      assert.equal(5, emu.count().UpdateVirtualService)
+      assert.equal(3, emu.services()[svc(1)].version)
+    end)
+
+    it("escapes control characters from the server in everything it prints", function()
+      emu.faults({ { kind = "error", status = 400, code = "Bad\27[31mRequest",
+        message = "evil\27]0;owned\7 text\r\nnext \194\155line", operation = "UpdateVirtualService" },
+        { kind = "error", status = 400, code = "Bad\27[31mRequest", message = "desc\27[2J",
+          operation = "DescribeVirtualService", pathPrefix = "/v20190125/meshes/" .. MESH
+          .. "/virtualServices/" .. svc(2) } })
+      local report = sh.path("report.jsonl")
+      local out, err, code = sh.run("bulk_update.lua", { manifest(1, 2, "new-vn"), "--apply",
+        "--journal", sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(1, code, err)
+      for _, text in ipairs({ out, err }) do
+        assert.is_nil(text:find("[\27\7\r]"), text)
+        assert.is_nil(text:find("\194\155", 1, true), text)
+      end
+      assert.truthy(out:find("Bad\\x1b[31mRequest: evil\\x1b]0;owned\\x07 text", 1, true), out)
+      assert.truthy(out:find("next \\u009bline", 1, true), out)
+      -- the report keeps the server's text, as valid JSON
+      local by = outcomes(report)
+      assert.truthy(by[svc(1)].error.message:find("evil\27]0;owned\7 text", 1, true))
+      assert.equal("Bad\27[31mRequest", by[svc(1)].error.code)
+      out, err, code = sh.run("dry_run.lua", { manifest(1, 2, "new-vn") }, env())
+      assert.equal(1, code, err)
+      assert.is_nil(out:find("\27", 1, true), out)
+      assert.truthy(out:find("desc\\x1b[2J", 1, true), out)
+    end)
+
+    it("times each attempt in the debug trace of concurrent calls, and shows the User-Agent",
+      function()
+      -- every update is answered 50 ms late: the multi driver's trace must say so (not 0.0 ms)
+      emu.faults({ { kind = "delay", seconds = 0.05, operation = "UpdateVirtualService" } })
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 4, "new-vn"), "--apply",
+        "--journal", sh.path("j.jsonl"), "--concurrency", "4" }, env({ APPMESH_LOG = "debug" }))
+      assert.is_true(emu.settle())
+      emu.control("DELETE", "faults")
+      assert.equal(0, code, err)
+      local n = 0
+      for ms in err:gmatch("UpdateVirtualService attempt 1/%d+: HTTP 200 in ([%d.]+) ms") do
+        n = n + 1
+        assert.is_true(tonumber(ms) >= 50, ms .. " ms")
+      end
+      assert.equal(4, n, err)
+      -- and the User-Agent libcurl sends is in the trace of every attempt
+      assert.equal(8, select(2, err:gsub("appmesh:   > User%-Agent: appmesh/%d+%.%d+%.%d+ libcurl/",
+        "")), err) -- 4 describes, 4 updates
+    end)
+
+    it("ends at once on a second SIGINT", function()
+      local script = sh.file("spin.lua", [[
+local sys = require("appmesh")._os
+sys.trap_signals()
+io.stdout:write("trapped\n")
+io.stdout:flush()
+while not sys.signal() do end
+io.stdout:write("caught ", sys.signal(), "\n")
+io.stdout:flush()
+while true do end
+]])
+      local h = sh.spawn(script, {}, {})
+      local function printed(text)
+        return function()
+          return (sh.read(h.dir .. "/out") or ""):find(text, 1, true) ~= nil
+        end
+      end
+      assert.is_true(sh.wait_for(printed("trapped")))
+      sh.signal(h, "INT")
+      assert.is_true(sh.wait_for(printed("caught 2")))
+      assert.is_false(sh.ended(h))
+      sh.signal(h, "INT")
+      local _, _, code = sh.wait(h)
+      assert.equal(130, code)
+    end)
+
+    local function tmpfs(size)
+      local dir = sh.tmpdir()
+      -- (system tools without the sanitizer runtime the specs may preload)
+      if not os.execute("env -u LD_PRELOAD mount -t tmpfs -o size=" .. size .. " tmpfs "
+        .. sh.quote(dir)
+        .. " 2>/dev/null") then
+        return nil
+      end
+      return dir
+    end
+
+    it("stops sending when the journal's disk fills up mid-run (exit 2)", function()
+      local dir = tmpfs("8k")
+      if not dir then
+        pending("needs root to mount a small tmpfs")
+        return
+      end
+      local journal, report = dir .. "/journal.jsonl", sh.path("report.jsonl")
+      local n = 60
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, n, "new-vn"), "--apply",
+        "--journal", journal, "--report", report, "--concurrency", "2" }, env())
+      os.execute("env -u LD_PRELOAD umount " .. sh.quote(dir))
+      assert.equal(2, code, err)
+      assert.truthy(err:find("bulk_update: stopped: cannot write journal " .. journal
+        .. ": No space left on device: ", 1, true), err)
+      assert.truthy(err:find(" not sent; resume with: ", 1, true), err)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      local by, count = outcomes(report)
+      assert.is_true((count.pending or 0) > 0, err)
+      local sent = emu.count().UpdateVirtualService or 0
+      assert.is_true(sent < n, "sent " .. sent)
+      for i = 1, n do
+        if by[svc(i)].outcome == "pending" then
+          assert.equal(1, emu.services()[svc(i)].version, svc(i))
+        end
+      end
+    end)
+
+    it("refuses a journal on a full disk before sending, leaving no journal behind", function()
+      local dir = tmpfs("4k")
+      if not dir then
+        pending("needs root to mount a small tmpfs")
+        return
+      end
+      os.execute("env -u LD_PRELOAD dd if=/dev/zero of=" .. sh.quote(dir .. "/fill")
+        .. " bs=1k count=64 2>/dev/null")
+      local journal = dir .. "/journal.jsonl"
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 5, "new-vn"), "--apply",
+        "--journal", journal }, env())
+      local left = sh.read(journal)
+      os.execute("env -u LD_PRELOAD umount " .. sh.quote(dir))
+      assert.equal(2, code, err)
+      assert.equal(1, select(2, err:gsub("\n", "")), err)
+      assert.truthy(err:find("No space left on device", 1, true), err)
+      assert.is_nil(left)
+      assert.same({}, emu.requests())
     end)
   end)
 
@@ -526,16 +956,32 @@ return {
       assert.is_nil(out:find("Signature=%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x"), out)
       assert.is_nil(out:find(sh.SECRET_KEY, 1, true))
       assert.truthy(out:find("2 entries: 2 would change, 0 unchanged, 0 denied", 1, true), out)
+      assert.truthy(out:find("request (not sent; its clientToken is an example: bulk_update.lua "
+        .. "--apply derives each entry's token from a run id chosen when the run starts):", 1,
+        true), out)
       local ops = emu.count()
       assert.is_nil(ops.UpdateVirtualService)
       assert.equal(2, ops.DescribeVirtualService)
     end)
 
+    it("counts each entry once: denied, unchanged or would change", function()
+      local pol = sh.file("deny1.lua", [[return { { name = "not1", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("001") then return "no" end end } }]])
+      -- svc 1 denied, svc 2 unchanged (already on old-vn), svc 3 would change
+      local path = sh.file("m.json", cjson.encode({ defaults = { meshName = MESH },
+        updates = { { virtualServiceName = svc(1), spec = node("new-vn") },
+          { virtualServiceName = svc(2), spec = node("old-vn") },
+          { virtualServiceName = svc(3), spec = node("new-vn") } } }))
+      local out, err, code = sh.run("dry_run.lua", { path, "--policy", pol }, env())
+      assert.equal(1, code, err)
+      assert.truthy(out:find("3 entries: 1 would change, 1 unchanged, 1 denied, 0 cannot be "
+        .. "described", 1, true), out)
+    end)
+
     it("shows policy verdicts and exits 1 for a missing service", function()
       local out, err, code = sh.run("dry_run.lua", { manifest(1, 1, "vr", {
         { virtualServiceName = "ghost.bulk.local" } }),
-        "--policy", "scripts/policies/provider_required.lua",
-        "--policy", "scripts/policies/unchanged_spec.lua" }, env())
+        "--policy", "scripts/policies/provider_required.lua" }, env())
       assert.equal(1, code, err)
       assert.truthy(out:find("current:  cannot describe: NotFoundException", 1, true), out)
       assert.is_nil(emu.count().UpdateVirtualService)
@@ -549,7 +995,7 @@ return {
         "scripts/policies/service_name_pattern.lua" }, {})
       assert.equal(1, code, err)
       assert.truthy(out:find("deny  " .. MESH .. "/Bad_Name (", 1, true), out)
-      assert.truthy(out:find("4 entries, 1 rules: 1 denied, 0 with warnings", 1, true), out)
+      assert.truthy(out:find("4 entries, 1 rule: 1 denied, 0 with warnings", 1, true), out)
       out, err, code = sh.run("policy_check.lua", { manifest(1, 3, "new-vn"), "--policy",
         "scripts/policies/service_name_pattern.lua" }, {})
       assert.equal(0, code, err)

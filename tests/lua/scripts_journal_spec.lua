@@ -127,6 +127,74 @@ describe("journal", function()
     end)
   end
 
+  it("holds a lock while open: a second resume is refused until it is closed", function()
+    local j = assert(journal.create(J, "run-1"))
+    local j2, err = journal.resume(J)
+    assert.is_nil(j2)
+    assert.equal("journal " .. J .. " is in use by another run", err)
+    j:close()
+    j2 = assert(journal.resume(J))
+    local _, err2 = journal.resume(J)
+    assert.equal("journal " .. J .. " is in use by another run", err2)
+    j2:close()
+  end)
+
+  it("refuses an empty existing file too (created exclusively)", function()
+    sh.write(J, "")
+    local j, err = journal.create(J, "run-2")
+    assert.is_nil(j)
+    assert.truthy(err:find("already exists", 1, true), err)
+  end)
+
+  it("refuses a directory and /dev/full with one line", function()
+    local dir = sh.tmpdir()
+    local _, err = journal.create(dir, "run-1")
+    assert.equal("journal " .. dir .. " is a directory", err)
+    _, err = journal.create("/dev/full", "run-1")
+    assert.equal("journal /dev/full is not a regular file", err)
+    _, err = journal.resume("/dev/full")
+    assert.equal("cannot open journal /dev/full: not a regular file", err)
+    _, err = journal.create(sh.tmpdir() .. "/no/such/dir/j.jsonl", "run-1")
+    assert.truthy(err:find("^cannot create journal .*No such file or directory$"), err)
+  end)
+
+  it("syncs begin records in batches: one fdatasync covers every record before it", function()
+    local j = assert(journal.create(J, "run-1"))
+    local syncs = j.syncs
+    local s1 = j:begin(entry("s1"), { clientToken = "t1" })
+    local s2 = j:begin(entry("s2"), { clientToken = "t2" })
+    j:sync_to(s1)
+    j:sync_to(s2)
+    assert.equal(syncs + 1, j.syncs)
+    j:close()
+  end)
+
+  it("records the plan: the manifest's hash and each entry's params hash", function()
+    local entries = { { meshName = "m", virtualServiceName = "s1", spec = NODE_A },
+      { meshName = "m", virtualServiceName = "s2", spec = NODE_B } }
+    local p = journal.plan(entries)
+    local j = assert(journal.create(J, "run-1", nil, p))
+    j:close()
+    local lines = sh.jsonl(J)
+    assert.equal(p.hash, lines[1].manifestHash)
+    assert.equal("plan", lines[2].type)
+    assert.same({ "", "m", "s1", journal.params_hash(entries[1]) }, lines[2].entries[1])
+    local state = assert(journal.read(J))
+    local where = { "m.json:2: updates[1]", "m.json:3: updates[2]" }
+    assert.is_nil(journal.check_plan(state, p, entries, where))
+    -- the same entries in another order: the same run
+    local swapped = { entries[2], entries[1] }
+    assert.is_nil(journal.check_plan(state, journal.plan(swapped), swapped, where))
+    local changed = { entries[1], { meshName = "m", virtualServiceName = "s2", spec = NODE_A } }
+    assert.equal(J .. ": the manifest differs from the journal's run: m.json:3: updates[2]: m/s2 "
+      .. "asks for something else than in that run (to resume, give the manifest the run started "
+      .. "with; to change course, start a new --journal)",
+      journal.check_plan(state, journal.plan(changed), changed, where))
+    local fewer = { entries[1] }
+    assert.truthy(journal.check_plan(state, journal.plan(fewer), fewer, where)
+      :find("m/s2 of that run is not in the manifest", 1, true))
+  end)
+
   it("refuses a journal it cannot read", function()
     local _, err = journal.read(sh.path("none"))
     assert.truthy(err:find("cannot read journal", 1, true), err)

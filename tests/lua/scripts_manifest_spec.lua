@@ -47,6 +47,19 @@ describe("manifest.load", function()
     assert.same({}, m.policy_args)
   end)
 
+  it("reads one entry in the form aws appmesh update-virtual-service --cli-input-json takes",
+    function()
+      local path = sh.file("m.json", [[{"meshName": "m", "virtualServiceName": "a.local",
+        "spec": {"provider": {"virtualNode": {"virtualNodeName": "vn"}}}, "meshOwner": "123"}]])
+      local m = assert(manifest.load(path))
+      assert.same({ { meshName = "m", virtualServiceName = "a.local", spec = NODE,
+        meshOwner = "123" } }, m.entries)
+      local bad = sh.file("m.json", [[{"meshName": "m", "virtualServiceName": "a", "spec": {},
+        "tags": []}]])
+      local _, err = manifest.load(bad)
+      assert.truthy(err:find("updates[1]: unknown key 'tags'", 1, true), err)
+    end)
+
   it("treats a JSON null member as absent", function()
     local path = sh.file("m.json", [=[[{"meshName": "m", "virtualServiceName": "a",
       "meshOwner": null, "spec": {}}]]=])

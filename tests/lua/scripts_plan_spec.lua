@@ -182,7 +182,16 @@ describe("cli.parse", function()
     { { "--apply=yes" }, "--apply takes no value" },
     { { "--concurrency", "2", "--concurrency", "3" }, "--concurrency given twice" },
     { { "--policy=" }, "--policy: the value is empty" },
+    { { "--policy", "--apply" }, "--policy needs a value, got the option '--apply' (write "
+      .. "--policy=--apply for a value that starts with --)" },
+    { { "--rate", "--", "1" }, "--rate needs a value, got the option '--' (write --rate=-- for "
+      .. "a value that starts with --)" },
   }
+
+  it("takes a value that starts with -- when it is written --name=--value", function()
+    assert.same({ "--odd" }, assert(cli.parse({ "--policy=--odd" }, FLAGS)).policy)
+    assert.same({ "-x.lua" }, assert(cli.parse({ "--policy", "-x.lua" }, FLAGS)).policy)
+  end)
   for _, case in ipairs(errors) do
     it("refuses " .. table.concat(case[1], " "), function()
       local o, err = cli.parse(case[1], FLAGS)
@@ -190,6 +199,13 @@ describe("cli.parse", function()
       assert.equal(case[2], err)
     end)
   end
+
+  it("codec.printable escapes control characters, C1 controls included", function()
+    local codec = require "appmesh.codec"
+    assert.equal("a\\x1b[31m\\nb\\tc\\x07\\u009b\\x7f caf\195\169",
+      codec.printable("a\27[31m\nb\tc\7\194\155\127 caf\195\169"))
+    assert.equal("two\nlines\\x1b", codec.printable("two\nlines\27", true))
+  end)
 
   it("reads KEY=VALUE pairs, as JSON when they are JSON", function()
     assert.same({ a = { "x", "y" }, b = 0.5, c = "plain", d = true, e = "null" },
@@ -257,7 +273,7 @@ describe("progress", function()
     assert.equal("[ 1/10] updated m/s1: version 2", lines[1])
     assert.equal("[ 3/10] failed m/s3: X: y", lines[3])
     assert.equal(11, #lines)
-    assert.equal("progress: 10/10 (100%)  1.0/s  failed 1  denied 0  ETA 0s", lines[#lines])
+    assert.equal("progress: 10/10 (100%)  in 10s  failed 1  denied 0", lines[#lines])
     assert.is_nil(out.text:find("\r", 1, true))
   end)
 
@@ -274,11 +290,41 @@ describe("progress", function()
     t.now = 104
     p:entry("m/d", "updated")
     p:finish()
-    assert.truthy(out.text:find("\r\27[K1/4 (25%)  1.0/s  failed 0  denied 0  ETA 3s", 1, true))
+    assert.truthy(out.text:find("\r\27[K1/4 (25%)  1.0/s  ETA 3s  failed 0  denied 0", 1, true),
+      out.text)
     assert.truthy(out.text:find("\r\27[K[2/4] denied m/b: PolicyDenied: r: no\n", 1, true))
-    local last = "\r\27[K4/4 (100%)  1.0/s  failed 0  denied 1  ETA 0s\n"
+    local last = "\r\27[K4/4 (100%)  in 4s  failed 0  denied 1\n"
     assert.equal(last, out.text:sub(-#last))
     assert.is_nil(out.text:find("updated m/a", 1, true))
+  end)
+
+  it("labels each phase, with its own rate and ETA, and no ETA once it is done", function()
+    local out = sink()
+    local t, clock = fake_clock()
+    local p = progress.new{ total = 6, tty = true, out = out, clock = clock }
+    for i = 1, 2 do -- entries a resume skips: instant, in no phase's rate
+      p:entry("m/s" .. i, "skipped")
+    end
+    p:phase("describing", 4)
+    assert.truthy(out.text:find("\r\27[Kdescribing 0/4 (0%)  0.0/s  ETA --", 1, true), out.text)
+    for i = 1, 4 do
+      t.now = 100 + i
+      p:step()
+    end
+    assert.truthy(out.text:find("\r\27[Kdescribing 4/4 (100%)  in 4s", 1, true), out.text)
+    p:phase("updating", 4, true)
+    t.now = 106
+    p:entry("m/s3", "updated")
+    assert.truthy(out.text:find("\r\27[Kupdating 1/4 (25%)  0.5/s  ETA 6s", 1, true), out.text)
+    for i = 4, 6 do
+      t.now = t.now + 2
+      p:entry("m/s" .. i, "updated")
+    end
+    p:finish()
+    local last = "\r\27[Kupdating 4/4 (100%)  in 8s  failed 0  denied 0\n"
+    assert.equal(last, out.text:sub(-#last))
+    p:note("after") -- nothing is drawn again after the end
+    assert.equal(last .. "after\n", out.text:sub(-#last - 6))
   end)
 
   it("formats durations", function()

@@ -286,13 +286,70 @@ describe("built-in policies", function()
     assert.is_nil(v)
     assert.truthy(err:find("max_mesh_share must be a number in (0, 1]", 1, true), err)
   end)
+end)
 
-  it("unchanged_spec warns when the spec stays the same", function()
-    local v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("vn")))
-    assert.equal("the spec is unchanged; the update would only add a version",
-      v.warnings[1].message)
-    assert.equal(0, #v.denials)
-    v = verdict("unchanged_spec", update("m", "a", node("vn")), current(node("other")))
-    assert.equal(0, #v.warnings)
+describe("policy arguments", function()
+  teardown(sh.cleanup)
+
+  local function builtin(name)
+    return assert(policy.load("scripts/policies/" .. name .. ".lua"))
+  end
+
+  it("every built-in rule declares the arguments it takes", function()
+    for _, name in ipairs({ "allowed_meshes", "max_mesh_share", "provider_exists",
+      "provider_kind_change", "provider_required", "service_name_pattern" }) do
+      for _, rule in ipairs(builtin(name)) do
+        assert.is_table(rule.args, name)
+      end
+    end
+  end)
+
+  it("a missing required argument is one error, not a denial per entry", function()
+    local err = policy.check_args(builtin("allowed_meshes"), {})
+    assert.equal("scripts/policies/allowed_meshes.lua: rule 'allowed-meshes' needs the policy "
+      .. "argument 'allowed_meshes' (the meshes this change may touch (a list)): set it in the "
+      .. "manifest's policy_args or with --policy-arg allowed_meshes=VALUE", err)
+    assert.is_nil((policy.check_args(builtin("allowed_meshes"), { allowed_meshes = { "m" } })))
+  end)
+
+  it("refuses an argument no rule declares when every rule declares its arguments", function()
+    local rules = builtin("allowed_meshes")
+    table.move(builtin("max_mesh_share"), 1, 1, #rules + 1, rules)
+    local err = policy.check_args(rules, { allowed_meshes = { "m" }, allowed_mesh = { "m" } })
+    assert.equal("unknown policy argument 'allowed_mesh' (the loaded rules take: "
+      .. "allowed_meshes, max_mesh_share, mesh_sizes)", err)
+  end)
+
+  it("only warns when a loaded rule does not declare its arguments", function()
+    local rules = builtin("allowed_meshes")
+    table.move(rules_from("return { { name = 'old', severity = 'warn', check = function() end } }"),
+      1, 1, #rules + 1, rules)
+    local err, warnings = policy.check_args(rules, { allowed_meshes = { "m" }, other = 1 })
+    assert.is_nil(err)
+    assert.same({ "policy argument 'other' is not declared by any loaded rule (a rule without "
+      .. "'args' may still read it)" }, warnings)
+  end)
+
+  it("checks the shape of args", function()
+    local _, err = policy.load(sh.file("p.lua", "return { { name = 'r', severity = 'warn', "
+      .. "check = function() end, args = { x = { requird = true } } } }"), FAST)
+    assert.truthy(err:find("args.x: unknown key 'requird' (known: doc, required)", 1, true), err)
+  end)
+
+  it("policy_check.lua exits 2 once for a missing argument", function()
+    local path = sh.file("m.json", '{"defaults": {"meshName": "m", "spec": {}}, "updates": ['
+      .. '{"virtualServiceName": "a"}, {"virtualServiceName": "b"}, {"virtualServiceName": "c"}]}')
+    local out, err, code = sh.run("policy_check.lua", { path, "--policy",
+      "scripts/policies/allowed_meshes.lua" }, {})
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.equal(1, select(2, err:gsub("\n", "")), err)
+    assert.truthy(err:find("needs the policy argument 'allowed_meshes'", 1, true), err)
+    out, err, code = sh.run("policy_check.lua", { path, "--policy",
+      "scripts/policies/allowed_meshes.lua", "--policy-arg", 'allowed_meshes=["m"]',
+      "--policy-arg", "alowed=1" }, {})
+    assert.equal(2, code, out)
+    assert.equal("policy_check: unknown policy argument 'alowed' (the loaded rules take: "
+      .. "allowed_meshes)\n", err)
   end)
 end)

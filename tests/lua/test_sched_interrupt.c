@@ -85,6 +85,22 @@ static const char step_code[] =
     "assert(mapped[1].code == 'Interrupted' and mapped[2].code == 'Interrupted')\n"
     "return 'ok'\n";
 
+/* appmesh.map starts no further item once the flag is set: the two in flight fail with
+ * Interrupted, the four never started keep a nil result (their function never ran). */
+static const char map_code[] =
+    "queue('[{\"action\": \"hang\", \"seconds\": 40}, {\"action\": \"hang\", \"seconds\": 40}]')\n"
+    "local started = {}\n"
+    "arm_interrupt()\n"
+    "local results = appmesh.map({ 1, 2, 3, 4, 5, 6 }, function(i)\n"
+    "  started[#started + 1] = i\n"
+    "  return select(2, client:update_virtual_service(params(i)))\n"
+    "end, { concurrency = 2 })\n"
+    "join_interrupt()\n"
+    "assert(#started == 2, 'started ' .. #started .. ' items')\n"
+    "assert(results[1].code == 'Interrupted' and results[2].code == 'Interrupted')\n"
+    "for i = 3, 6 do assert(results[i] == nil, 'item ' .. i .. ' ran') end\n"
+    "return 'ok'\n";
+
 /* Set before the wait: nothing is sent. */
 static const char preset_code[] = "queue('[]')\n"
                                   "os.remove(CONTROL .. '/log.jsonl')\n"
@@ -118,6 +134,7 @@ int main(void)
     const struct step steps[] = {
         {"interrupts_a_pool_wait", wait_code, 0},
         {"interrupts_a_host_loop_of_steps", step_code, 0},
+        {"map_starts_no_item_once_interrupted", map_code, 0},
         {"fails_the_calls_of_a_pool_when_the_flag_is_already_set", preset_code, 1},
         {"runs_pools_again_once_the_flag_is_cleared", cleared_code, 0},
     };

@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- Command-line flags for the scripts: --name, --name VALUE, --name=VALUE, "--" ends the flags;
--- every mistake is a one-line message naming the flag (the scripts exit 2 with it).
+-- every mistake is a one-line message naming the flag (the scripts exit 2 with it). A value
+-- that starts with "--" is only taken as --name=--value: `--region --apply` is a mistake.
 local cli = {}
 
 local function describe_kind(f)
@@ -77,6 +78,10 @@ function cli.parse(argv, flags)
           end
           i = i + 1
           value = argv[i]
+          if value:sub(1, 2) == "--" then
+            return nil, string.format("--%s needs a value, got the option '%s' (write --%s=%s "
+              .. "for a value that starts with --)", name, value, name, value)
+          end
         end
         local v, err = convert(f, name, value)
         if v == nil then

@@ -73,6 +73,56 @@ local function encode_string(s)
 end
 codec.encode_string = encode_string
 
+local visible = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+
+--- Text for a terminal: control characters (and C1 controls, UTF-8 C2 80..C2 9F) as visible
+--- escapes (\n, \t, \x1b, \u009b), so that text from a server (an error code, a message, a
+--- request id) cannot send escape sequences to the operator's terminal.
+-- @param s anything (tostring'd)
+-- @tparam[opt] boolean keep_newlines leave "\n" as is (for multi-line text the script builds)
+-- @treturn string
+function codec.printable(s, keep_newlines)
+  s = tostring(s):gsub("[%z\1-\31\127]", function(c)
+    if keep_newlines and c == "\n" then
+      return c
+    end
+    return visible[c] or string.format("\\x%02x", c:byte())
+  end)
+  s = s:gsub("\194([\128-\159])", function(c)
+    return string.format("\\u%04x", c:byte())
+  end)
+  return s
+end
+
+--- "1 entry", "2 entries": a count with its noun.
+-- @tparam integer n
+-- @tparam string one the singular
+-- @tparam[opt] string many the plural (default: one .. "s")
+function codec.count(n, one, many)
+  return string.format("%d %s", n, n == 1 and one or (many or one .. "s"))
+end
+
+--- A number as people read it: an integral float (a version read from JSON) without ".0".
+function codec.number_text(v)
+  return tostring(type(v) == "number" and math.tointeger(v) or v)
+end
+
+--- A writer over `file` whose write() passes every piece through codec.printable (newlines kept).
+function codec.printable_writer(file)
+  return {
+    write = function(_, ...)
+      local parts = table.pack(...)
+      for i = 1, parts.n do
+        parts[i] = codec.printable(parts[i], true)
+      end
+      return file:write(table.unpack(parts, 1, parts.n))
+    end,
+    flush = function()
+      return file:flush()
+    end,
+  }
+end
+
 --- Whether a table is a non-empty sequence 1..n with no other keys.
 local function is_array(t)
   local n = #t

@@ -49,10 +49,27 @@ local function block(h, s, pos, w)
   h[8] = (h[8] + hh) & M32
 end
 
+-- The binding's SHA-256 (mbedTLS) when the module is there: ~100 times faster than this file's.
+local native
+do
+  local ok, appmesh = pcall(require, "appmesh")
+  if ok and type(appmesh) == "table" and type(appmesh._os) == "table" then
+    native = appmesh._os.sha256
+  end
+end
+
 --- The SHA-256 digest of a string, as 64 lowercase hex digits.
 -- @tparam string s the message
 -- @treturn string
 function hash.sha256(s)
+  if native and type(s) == "string" then
+    return native(s)
+  end
+  return hash.sha256_lua(s)
+end
+
+--- The same in pure Lua (what hash.sha256 uses without the binding).
+function hash.sha256_lua(s)
   if type(s) ~= "string" then
     error("hash.sha256: expected a string, got " .. type(s), 2)
   end

@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- Manifests: a JSON file (read with lua-cjson) or a Lua file returning
--- { defaults = {...}, updates = { params, ... }, policy_args = {...} } (or a bare list of params).
+-- { defaults = {...}, updates = { params, ... }, policy_args = {...} } (or a bare list of params,
+-- or one entry's params alone, as `aws appmesh update-virtual-service --cli-input-json` takes).
 -- Defaults fill the keys an entry leaves out; unknown keys, duplicate (meshName,
 -- virtualServiceName) entries and an empty list are refused, naming the file and line.
 local codec = require "appmesh.codec"
@@ -157,6 +158,10 @@ function manifest.load(path, opts)
     updates = doc
   elseif next(doc) == nil then
     return nil, string.format("%s: no updates (the list is empty)", path)
+  elseif doc.updates == nil and doc.defaults == nil and doc.policy_args == nil
+    and (doc.virtualServiceName ~= nil or doc.meshName ~= nil or doc.spec ~= nil) then
+    -- one entry, as `aws appmesh update-virtual-service --cli-input-json` takes it
+    updates = { doc }
   else
     for k in pairs(doc) do
       if not TOP_KEYS[k] then

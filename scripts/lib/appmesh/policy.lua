@@ -13,7 +13,9 @@ local policy = {}
 --- seconds. (C functions such as string.find run to completion between checks of the limit.)
 policy.DEFAULT_LIMITS = { instructions = 10000000, seconds = 2 }
 
-local RULE_KEYS = { name = true, severity = true, check = true, description = true, needs = true }
+local RULE_KEYS = {
+  name = true, severity = true, check = true, description = true, needs = true, args = true,
+}
 local NEEDS = { inventory = true }
 -- Globals a policy file sees (sandbox.env) plus a few of os and a print to stderr.
 local function policy_env(source)
@@ -48,7 +50,7 @@ local function check_rule(path, i, rule)
   label = string.format("%s ('%s')", label, rule.name)
   for k in pairs(rule) do
     if not RULE_KEYS[k] then
-      return string.format("%s: unknown key '%s' (known: check, description, name, needs, "
+      return string.format("%s: unknown key '%s' (known: args, check, description, name, needs, "
         .. "severity)", label, tostring(k))
     end
   end
@@ -61,6 +63,31 @@ local function check_rule(path, i, rule)
   end
   if rule.description ~= nil and type(rule.description) ~= "string" then
     return label .. ": 'description' must be a string"
+  end
+  if rule.args ~= nil then
+    if type(rule.args) ~= "table" then
+      return label .. ": 'args' must be a table { name = { required = bool, doc = \"...\" } }"
+    end
+    for name, spec in pairs(rule.args) do
+      if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+        return string.format("%s: 'args' keys must be argument names, got %s", label,
+          tostring(name))
+      end
+      if type(spec) ~= "table" then
+        return string.format("%s: args.%s must be a table { required = bool, doc = \"...\" }",
+          label, name)
+      end
+      for k, v in pairs(spec) do
+        if k == "required" and type(v) ~= "boolean" then
+          return string.format("%s: args.%s.required must be a boolean", label, name)
+        elseif k == "doc" and type(v) ~= "string" then
+          return string.format("%s: args.%s.doc must be a string", label, name)
+        elseif k ~= "required" and k ~= "doc" then
+          return string.format("%s: args.%s: unknown key '%s' (known: doc, required)", label,
+            name, tostring(k))
+        end
+      end
+    end
   end
   if rule.needs ~= nil then
     if type(rule.needs) ~= "table" then
@@ -111,7 +138,7 @@ function policy.load(path, opts)
     end
     out[i] = {
       name = rule.name, severity = rule.severity, check = rule.check,
-      description = rule.description, needs = rule.needs or {}, source = path,
+      description = rule.description, needs = rule.needs or {}, args = rule.args, source = path,
     }
   end
   return out
@@ -137,6 +164,65 @@ function policy.load_all(paths, opts)
     end
   end
   return all
+end
+
+--- Check the policy arguments against what the rules declare (`args = { name = { required =
+--- bool, doc = "..." } }`): a required argument that is missing is an error, reported once
+--- rather than as one denial per entry; an argument no loaded rule declares is an error when
+--- every loaded rule declares its arguments (a typo would otherwise go unnoticed), and a warning
+--- when some rule does not (it may read any argument).
+-- @tparam table rules from policy.load_all
+-- @tparam table args the merged policy_args and --policy-arg values
+-- @treturn nil|string the error
+-- @treturn {string,...} warnings
+function policy.check_args(rules, args)
+  local declared, all_declare = {}, true
+  for _, rule in ipairs(rules) do
+    if rule.args == nil then
+      all_declare = false
+    else
+      local names = {}
+      for name in pairs(rule.args) do
+        names[#names + 1] = name
+      end
+      table.sort(names)
+      for _, name in ipairs(names) do
+        local spec = rule.args[name]
+        declared[name] = true
+        if spec.required and args[name] == nil then
+          return string.format("%s: rule '%s' needs the policy argument '%s'%s: set it in the "
+            .. "manifest's policy_args or with --policy-arg %s=VALUE", rule.source, rule.name,
+            name, spec.doc and (" (" .. spec.doc .. ")") or "", name), {}
+        end
+      end
+    end
+  end
+  local given = {}
+  for name in pairs(args) do
+    given[#given + 1] = name
+  end
+  table.sort(given)
+  local warnings = {}
+  for _, name in ipairs(given) do
+    if not declared[name] then
+      if #rules == 0 then
+        warnings[#warnings + 1] = string.format("policy argument '%s' is ignored: no --policy "
+          .. "is loaded", name)
+      elseif all_declare then
+        local known = {}
+        for k in pairs(declared) do
+          known[#known + 1] = k
+        end
+        table.sort(known)
+        return string.format("unknown policy argument '%s' (the loaded rules take: %s)", name,
+          #known > 0 and table.concat(known, ", ") or "none"), {}
+      else
+        warnings[#warnings + 1] = string.format("policy argument '%s' is not declared by any "
+          .. "loaded rule (a rule without 'args' may still read it)", name)
+      end
+    end
+  end
+  return nil, warnings
 end
 
 --- Whether any rule declares `needs = { name }`.

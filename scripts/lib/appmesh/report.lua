@@ -1,12 +1,13 @@
 -- SPDX-License-Identifier: MIT
 -- The JSON Lines report: one object per entry, written and flushed as each finishes:
--- meshName, virtualServiceName, outcome (updated | failed | denied | skipped | planned),
+-- meshName, virtualServiceName, outcome (updated | failed | denied | skipped | planned, and
+-- after an interrupt unknown | pending),
 -- error = {code, message} when failed or denied, version and requestId when updated.
 local codec = require "appmesh.codec"
 
 local report = {}
 
-report.OUTCOMES = { "updated", "failed", "denied", "skipped", "planned" }
+report.OUTCOMES = { "updated", "failed", "denied", "skipped", "planned", "unknown", "pending" }
 
 local ORDER = { "meshName", "virtualServiceName", "outcome", "error", "version", "requestId" }
 

@@ -26,10 +26,26 @@ function runner.client(opts)
   return c
 end
 
+--- The binding's OS calls internal to the scripts (appmesh._os: exclusive create, locks,
+--- fdatasync, the signal trap).
+-- @treturn table|nil
+-- @treturn string the message on failure
+function runner.sys()
+  local ok, appmesh = pcall(require, "appmesh")
+  if not ok then
+    return nil, "cannot load the appmesh module: " .. tostring(appmesh)
+  end
+  if type(appmesh._os) ~= "table" then
+    return nil, "the appmesh module is too old for this script (no appmesh._os)"
+  end
+  return appmesh._os
+end
+
 --- Load the manifest (Lua manifests get the selection helpers, which use `get_client`), the
 --- policies, and the policy arguments (the manifest's policy_args, then --policy-arg).
 -- @tparam[opt] table load_opts `shared`: passed to manifest.load
--- @treturn table|nil `{ manifest, rules, args, cache }`
+-- @treturn table|nil `{ manifest, rules, args, cache, warnings }` (warnings: about the policy
+--   arguments, for the script to print)
 -- @treturn string the message on failure
 function runner.load(path, opts, get_client, load_opts)
   local cache = {}
@@ -54,7 +70,11 @@ function runner.load(path, opts, get_client, load_opts)
   for k, v in pairs(flag_args) do
     args[k] = v
   end
-  return { manifest = m, rules = rules, args = args, cache = cache }
+  local args_err, warnings = policy.check_args(rules, args)
+  if args_err then
+    return nil, args_err
+  end
+  return { manifest = m, rules = rules, args = args, cache = cache, warnings = warnings }
 end
 
 --- Check every entry with the binding's own validation (lengths, UTF-8, token format): the
@@ -88,7 +108,8 @@ end
 --- was described.
 -- @tparam[opt] function each called as each(item, current, i) (current: a table the caller
 --   must not change)
-function runner.describe(client, items, opts, cache, each)
+-- @tparam[opt] function step called once per item when it is described or failed (progress)
+function runner.describe(client, items, opts, cache, each, step)
   local done = {}
   local function got(i, vs)
     if each then
@@ -97,6 +118,9 @@ function runner.describe(client, items, opts, cache, each)
       items[i].current = vs
     end
     done[i] = true
+    if step then
+      step()
+    end
   end
   local todo = {}
   for i, item in ipairs(items) do
@@ -118,6 +142,9 @@ function runner.describe(client, items, opts, cache, each)
       got(i, vs)
     else
       item.describe_error = err
+      if step then
+        step()
+      end
     end
     return true
   end, { concurrency = opts.concurrency, rate = opts.rate })
@@ -149,7 +176,7 @@ end
 
 --- Print "NAME: message" on stderr and return 2 (the usage / input error exit status).
 function runner.fail(name, message)
-  io.stderr:write(name, ": ", message, "\n")
+  io.stderr:write(name, ": ", codec.printable(message), "\n")
   return 2
 end
 
