@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* appmesh-lua: the Lua 5.4 stand-alone interpreter with appmesh preloaded, shaped like lua.c. */
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#    include <sys/prctl.h>
+#endif
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -20,12 +25,13 @@ static volatile sig_atomic_t s_signo = 0; /* the signal that stopped the last ch
 static const char *s_progname = HOST_NAME;
 
 /* Option flags found by collect_args (lua.c's bits, plus -h). */
-#define HAS_ERROR 1  /* bad option */
-#define HAS_I     2  /* -i */
-#define HAS_V     4  /* -v */
-#define HAS_E     8  /* -e */
-#define HAS_NOENV 16 /* -E */
-#define HAS_H     32 /* -h */
+#define HAS_ERROR  1  /* bad option */
+#define HAS_I      2  /* -i */
+#define HAS_V      4  /* -v */
+#define HAS_E      8  /* -e */
+#define HAS_NOENV  16 /* -E */
+#define HAS_H      32 /* -h */
+#define HAS_NODUMP 64 /* --no-dump */
 
 /* lua.c's names for the initialisation variables and the -l suffix mark. */
 #define LUA_INIT_VAR       "LUA_INIT"
@@ -44,6 +50,7 @@ static const char usage_text[] =
     "  -E              ignore environment variables\n"
     "  -W              turn warnings on\n"
     "  -h, --help      show this help\n"
+    "  --no-dump       make the process non-dumpable: no core dump, no ptrace by other users\n"
     "  --              stop handling options\n"
     "  -               stop handling options and execute stdin\n"
     "The global 'appmesh' is the module (require \"appmesh\"), in scripts as in the REPL.\n"
@@ -324,6 +331,10 @@ static int collect_args(char **argv, int *first)
                     args |= HAS_V;
                     break;
                 }
+                if (strcmp(argv[i], "--no-dump") == 0) {
+                    args |= HAS_NODUMP;
+                    break;
+                }
                 if (argv[i][2] != '\0') {
                     return HAS_ERROR;
                 }
@@ -438,6 +449,24 @@ static void preload_appmesh(lua_State *L)
     appmesh_lua_set_interrupt_flag(L, &s_interrupted);
 }
 
+/*
+ * --no-dump: no core dump of this process (and no ptrace or /proc/PID/mem by other users), so
+ * nothing in its memory (credentials, tokens, libcurl's buffers) can end up in a dump file.
+ */
+static bool make_nondumpable(void)
+{
+#ifdef __linux__
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0) {
+        return true;
+    }
+    fprintf(stderr, "%s: --no-dump: prctl(PR_SET_DUMPABLE) failed: %s\n", s_progname,
+            strerror(errno));
+#else
+    fprintf(stderr, "%s: --no-dump is only available on Linux\n", s_progname);
+#endif
+    return false;
+}
+
 /* The global `appmesh` (= require "appmesh") for scripts, -e and the REPL alike. Opening the
  * module is cheap: libcurl is set up only when the first client is made. */
 static int global_appmesh(lua_State *L)
@@ -462,6 +491,9 @@ static int pmain(lua_State *L)
     luaL_checkversion(L);
     if (args == HAS_ERROR) {
         print_usage(stderr, argv[script]);
+        return 0;
+    }
+    if ((args & HAS_NODUMP) && !make_nondumpable()) {
         return 0;
     }
     if (args & HAS_H) {

@@ -27,6 +27,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#ifdef __linux__
+#    include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -342,6 +345,17 @@ static int os_isatty(lua_State *L)
     return 1;
 }
 
+/* Whether the process may be dumped (appmesh-lua --no-dump turns that off); true off Linux. */
+static int os_dumpable(lua_State *L)
+{
+#ifdef __linux__
+    lua_pushboolean(L, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1);
+#else
+    lua_pushboolean(L, 1);
+#endif
+    return 1;
+}
+
 static int os_sha256(lua_State *L)
 {
     size_t len = 0;
@@ -375,6 +389,7 @@ void am_lua_os_open(lua_State *L)
         {"signal", os_signal},
         {"isatty", os_isatty},
         {"sha256", os_sha256},
+        {"dumpable", os_dumpable},
         {NULL, NULL},
     };
 

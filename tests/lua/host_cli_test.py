@@ -110,6 +110,15 @@ class Options(unittest.TestCase):
         self.assertEqual(res.returncode, 1)
         self.assertTrue(res.stderr.startswith(f"{ARGS.exe}: unrecognized option '--versions'"))
 
+    def test_no_dump_makes_the_process_non_dumpable(self):
+        # prctl(PR_GET_DUMPABLE) through the scripts' internal appmesh._os
+        res = run(["--no-dump", "-e", "print(appmesh._os.dumpable())"])
+        self.assertEqual((res.returncode, res.stdout), (0, "false\n"), res.stderr)
+        res = run(["-e", "print(appmesh._os.dumpable())"])
+        self.assertEqual((res.returncode, res.stdout), (0, "true\n"), res.stderr)
+        res = run(["--help"])
+        self.assertIn("--no-dump", res.stdout)
+
     def test_scripts_and_e_have_the_appmesh_global(self):
         res = run(["-e", "print(appmesh._VERSION, appmesh == require 'appmesh')"])
         self.assertEqual((res.returncode, res.stdout), (0, "appmesh 0.1.0\ttrue\n"), res.stderr)
