@@ -74,7 +74,13 @@ exact(struct exact_ctx *x, const struct am_shape *s, cJSON *parent, cJSON *item,
             if (c == NULL) {
                 return am_fail(x->err, APPMESH_ERR_NOMEM, "out of memory reading a long");
             }
+            /* The member's key moves to the new node (ReplaceItemViaPointer keeps none). */
+            c->string = item->string;
+            c->type |= item->type & cJSON_StringIsConst;
+            item->string = NULL;
             if (!cJSON_ReplaceItemViaPointer(parent, item, c)) {
+                item->string = c->string;
+                c->string = NULL;
                 cJSON_Delete(c);
                 return am_fail(x->err, APPMESH_ERR_INTERNAL, "could not replace a long");
             }
