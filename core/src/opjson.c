@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Operations by name, their inputs as JSON text and skeletons: appmesh/operations.h and the
  * JSON-text helpers of the generic C entry points. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "appmesh/operations.h"
@@ -82,7 +84,40 @@ enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
     return APPMESH_OK;
 }
 
-enum appmesh_status am_opjson_print(const cJSON *value,
+/*
+ * cJSON prints a number with 15 significant digits when that reads back within its epsilon,
+ * which loses integers between 10^15 and 2^53 (longs, exact in the tree): give those their
+ * decimal text (as cJSON_Raw) before printing.
+ */
+static enum appmesh_status exact_integers(cJSON *node, struct appmesh_error *err)
+{
+    cJSON *c = NULL;
+    cJSON *next = NULL;
+
+    for (c = node != NULL ? node->child : NULL; c != NULL; c = next) {
+        double d = c->valuedouble;
+        next = c->next;
+        if (cJSON_IsNumber(c) && d == trunc(d) && fabs(d) >= 1e15 &&
+            fabs(d) <= 9007199254740992.0) {
+            char digits[24];
+            cJSON *raw = NULL;
+            snprintf(digits, sizeof(digits), "%lld", (long long)d);
+            raw = cJSON_CreateRaw(digits);
+            if (raw == NULL) {
+                return am_fail(err, APPMESH_ERR_NOMEM, "out of memory writing the output JSON");
+            }
+            raw->string = c->string; /* the member's key moves to the new node */
+            raw->type |= c->type & cJSON_StringIsConst;
+            c->string = NULL;
+            cJSON_ReplaceItemViaPointer(node, c, raw);
+        } else if (exact_integers(c, err) != APPMESH_OK) {
+            return APPMESH_ERR_NOMEM;
+        }
+    }
+    return APPMESH_OK;
+}
+
+enum appmesh_status am_opjson_print(cJSON *value,
                                     const struct appmesh_allocator *alloc,
                                     struct appmesh_buf *out,
                                     struct appmesh_error *err)
@@ -91,6 +126,9 @@ enum appmesh_status am_opjson_print(const cJSON *value,
     enum appmesh_status st = APPMESH_OK;
 
     am_buf_init(out, alloc, 0);
+    if (exact_integers(value, err) != APPMESH_OK) {
+        return APPMESH_ERR_NOMEM;
+    }
     text = cJSON_PrintUnformatted(value);
     if (text == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory writing the output JSON");

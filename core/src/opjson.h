@@ -27,10 +27,11 @@ enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
                                           struct appmesh_error *err);
 
 /**
- * value as compact JSON text into out, initialised here with alloc.
+ * value as compact JSON text into out, initialised here with alloc; integers that cJSON would
+ * print with fewer digits than they have (10^15 to 2^53) are first made cJSON_Raw in value.
  * Owned by caller: *out (appmesh_buf_cleanup). Errors: NOMEM.
  */
-enum appmesh_status am_opjson_print(const cJSON *value,
+enum appmesh_status am_opjson_print(cJSON *value,
                                     const struct appmesh_allocator *alloc,
                                     struct appmesh_buf *out,
                                     struct appmesh_error *err);

@@ -91,7 +91,7 @@ class Gen:
             lo = shape.metadata.get("min", 0)
             hi = shape.metadata.get("max")
             if t == "long" and hi is None:
-                return BIG_LONG + self.variant
+                return [BIG_LONG, 2**50 + 7, 2**63 - 1][self.variant % 3]
             if hi is None:
                 hi = lo + 100
             return [lo, hi, (lo + hi) // 2][self.variant % 3]

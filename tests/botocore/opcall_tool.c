@@ -59,7 +59,16 @@ static void response(const char *name, const char *json)
         print_error(&err);
         return;
     }
-    print_json(out);
+    {
+        struct appmesh_buf text = {0};
+        if (am_opjson_print(out, NULL, &text, &err) != APPMESH_OK) {
+            print_error(&err);
+        } else {
+            printf("%s\n", text.ptr);
+        }
+        appmesh_buf_cleanup(&text);
+        cJSON_Delete(out);
+    }
 }
 
 int main(void)
