@@ -147,6 +147,8 @@ static int calls_with_values_and_lua_list_positions(void)
                             "virtualNodeName")
             ->valuestring,
         "a");
+    cJSON_Delete(out);
+    out = NULL;
     in.op = am_operation_find("CreateVirtualNode");
     in.input = bad;
     CHECK_STATUS(am_client_call_value(r.client, &in, &out, NULL, &err), APPMESH_ERR_VALIDATION,
