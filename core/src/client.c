@@ -332,9 +332,7 @@ static enum appmesh_status check_value_args(const char *fn,
 {
     if (client == NULL || in == NULL || in->op == NULL || in->input == NULL || out == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                       "%s: client, in (op and input) and out "
-                       "are required",
-                       fn);
+                       "%s: client, in (op and input) and out are required", fn);
     }
     return APPMESH_OK;
 }
