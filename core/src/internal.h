@@ -186,6 +186,31 @@ enum appmesh_status am_json_read_virtual_service_list(const char *body,
                                                       struct appmesh_virtual_service_list *out,
                                                       struct appmesh_error *err);
 
+/**
+ * Parse a response body that must be exactly one JSON object (whitespace around it is fine).
+ * Owned by caller: *root (cJSON_Delete), also when this fails after parsing. Errors: RESPONSE
+ * (empty, malformed, trailing data, not an object).
+ */
+enum appmesh_status am_json_parse_response(const char *body,
+                                           size_t len,
+                                           struct cJSON **root,
+                                           struct appmesh_error *err);
+
+enum am_json_long_result {
+    AM_JSON_LONG_OK = 0,
+    AM_JSON_LONG_NOT_INTEGER,
+    AM_JSON_LONG_RANGE, /* an integer outside int64_t */
+};
+/**
+ * The one exact reader of 64-bit integers (LONG members, metadata.version): the value of
+ * `item`, a number node of the tree `root` that cJSON parsed from text[0..len), or a cJSON_Raw
+ * node holding an integer's decimal text. Below 2^53 the double is exact and is used; beyond,
+ * the number's own text is found (by item's position in the tree) and read. text and root may
+ * be NULL for a tree built in memory, whose doubles are then taken as they are.
+ */
+enum am_json_long_result am_json_long(
+    const char *text, size_t len, const struct cJSON *root, const struct cJSON *item, int64_t *out);
+
 /* ---- rest.c (rest-json protocol pieces) ---- */
 /** Append label percent-encoded (only A-Z a-z 0-9 - . _ ~ kept); "." and ".." become %2E. */
 enum appmesh_status

@@ -153,9 +153,8 @@ cleanup:
 /* ---- reading VirtualServiceData ---- */
 
 /*
- * A scanner over already-validated JSON text, used only to find the text of
- * metadata.version: cJSON keeps numbers as doubles, which cannot hold every 64-bit integer.
- * It finds the first member with a key, as cJSON_GetObjectItemCaseSensitive does.
+ * A scanner over JSON text that cJSON has already parsed, used only to find the text of a
+ * 64-bit integer: cJSON keeps numbers as doubles, which cannot hold every 64-bit integer.
  */
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -206,99 +205,30 @@ static const char *skip_value(const char *p, const char *end)
     return p;
 }
 
-static int hex_digit(char c)
+/* p at '{' or '[': the start of the value of its k-th member or element, or NULL. */
+static const char *nth_child(const char *p, const char *end, size_t k)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Whether the raw key text [p, end) decodes to want (ASCII), up to a decoded NUL as cJSON. */
-static bool key_equals(const char *p, const char *end, const char *want)
-{
+    bool object = p < end && *p == '{';
     size_t i = 0;
 
-    while (p < end) {
-        unsigned long cp = (unsigned char)*p++;
-        if (cp == '\\') {
-            if (p >= end) {
-                return false;
-            }
-            switch (*p++) {
-                case 'b':
-                    cp = '\b';
-                    break;
-                case 'f':
-                    cp = '\f';
-                    break;
-                case 'n':
-                    cp = '\n';
-                    break;
-                case 'r':
-                    cp = '\r';
-                    break;
-                case 't':
-                    cp = '\t';
-                    break;
-                case 'u': {
-                    int k = 0;
-                    cp = 0;
-                    for (k = 0; k < 4; k++) {
-                        int h = p < end ? hex_digit(*p++) : -1;
-                        if (h < 0) {
-                            return false;
-                        }
-                        cp = (cp << 4) | (unsigned long)h;
-                    }
-                    break;
-                }
-                default: /* '"', '\\', '/' stand for themselves */
-                    cp = (unsigned char)p[-1];
-                    break;
-            }
-        }
-        if (cp == 0) {
-            break;
-        }
-        if (want[i] == '\0' || cp != (unsigned char)want[i]) {
-            return false;
-        }
-        i++;
-    }
-    return want[i] == '\0';
-}
-
-/* p at '{': the start of the value of the first member named key, or NULL. */
-static const char *find_member(const char *p, const char *end, const char *key)
-{
-    if (p >= end || *p != '{') {
+    if (p >= end || (*p != '{' && *p != '[')) {
         return NULL;
     }
     p++;
-    for (;;) {
-        const char *ks = NULL;
-        const char *ke = NULL;
+    for (i = 0;; i++) {
         p = skip_ws(p, end);
-        if (p >= end || *p != '"') {
-            return NULL;
+        if (object) {
+            if (p >= end || *p != '"') {
+                return NULL;
+            }
+            p = skip_ws(skip_string(p, end), end);
+            if (p >= end || *p != ':') {
+                return NULL;
+            }
+            p = skip_ws(p + 1, end);
         }
-        ks = p + 1;
-        p = skip_string(p, end);
-        ke = p - 1;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ':') {
-            return NULL;
-        }
-        p = skip_ws(p + 1, end);
-        if (key_equals(ks, ke, key)) {
-            return p;
+        if (i == k) {
+            return p < end ? p : NULL;
         }
         p = skip_ws(skip_value(p, end), end);
         if (p >= end || *p != ',') {
@@ -349,9 +279,98 @@ static enum int_parse parse_int64_text(const char *p, const char *end, int64_t *
     return INT_OK;
 }
 
+/* The child positions from root down to item (cJSON keeps members and elements in text
+ * order); false when item is not in the tree or deeper than max. */
+static bool
+path_to(const cJSON *node, const cJSON *item, size_t *path, size_t depth, size_t max, size_t *len)
+{
+    const cJSON *c = NULL;
+    size_t i = 0;
+
+    if (node == item) {
+        *len = depth;
+        return true;
+    }
+    if (depth >= max || !(cJSON_IsObject(node) || cJSON_IsArray(node))) {
+        return false;
+    }
+    for (c = node->child; c != NULL; c = c->next, i++) {
+        path[depth] = i;
+        if (path_to(c, item, path, depth + 1, max, len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#define LONG_PATH_MAX 64
+
+enum am_json_long_result
+am_json_long(const char *text, size_t len, const cJSON *root, const cJSON *item, int64_t *out)
+{
+    size_t path[LONG_PATH_MAX];
+    size_t n = 0;
+    size_t i = 0;
+    const char *p = NULL;
+    const char *end = text != NULL ? text + len : NULL;
+    double d = 0;
+
+    if (cJSON_IsRaw(item)) {
+        /* The exact decimal text of an integer (the Lua binding's integers beyond 2^53). */
+        const char *t = item->valuestring != NULL ? item->valuestring : "";
+        size_t tn = strlen(t);
+        size_t sign = t[0] == '-' ? 1 : 0;
+        if (tn == sign || strspn(t + sign, "0123456789") != tn - sign) {
+            return AM_JSON_LONG_NOT_INTEGER;
+        }
+        return parse_int64_text(t, t + tn, out) == INT_OK ? AM_JSON_LONG_OK : AM_JSON_LONG_RANGE;
+    }
+    if (!cJSON_IsNumber(item)) {
+        return AM_JSON_LONG_NOT_INTEGER;
+    }
+    /*
+     * Below 2^53 the double is exact for any integer text (and rounding cannot bring a larger
+     * integer under 2^53), so only larger magnitudes need the text: the common case skips it.
+     */
+    d = item->valuedouble;
+    if (isfinite(d) && d == trunc(d) && fabs(d) < TWO_POW_53) {
+        *out = (int64_t)d;
+        return AM_JSON_LONG_OK;
+    }
+    if (text == NULL || root == NULL || !path_to(root, item, path, 0, LONG_PATH_MAX, &n)) {
+        /* No text to read (a tree built in memory): the double is the value. */
+        if (isfinite(d) && d == trunc(d) && d >= -9223372036854775808.0 &&
+            d < 9223372036854775808.0) {
+            *out = (int64_t)d;
+            return AM_JSON_LONG_OK;
+        }
+        return isfinite(d) && d == trunc(d) ? AM_JSON_LONG_RANGE : AM_JSON_LONG_NOT_INTEGER;
+    }
+    p = text;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3; /* cJSON skips a UTF-8 byte order mark too */
+    }
+    p = skip_ws(p, end);
+    for (i = 0; i < n && p != NULL; i++) {
+        p = nth_child(p, end, path[i]);
+    }
+    if (p == NULL) {
+        return AM_JSON_LONG_NOT_INTEGER;
+    }
+    switch (parse_int64_text(p, end, out)) {
+        case INT_OK:
+            return AM_JSON_LONG_OK;
+        case INT_RANGE:
+            return AM_JSON_LONG_RANGE;
+        default:
+            return AM_JSON_LONG_NOT_INTEGER;
+    }
+}
+
 struct reader {
     const char *body;
     size_t len;
+    const cJSON *root; /* the parsed body, for am_json_long */
     const struct appmesh_allocator *alloc;
     struct appmesh_error *err;
     const char *prefix; /* put before every field path in messages: "" or "virtualServices[3]." */
@@ -417,36 +436,11 @@ static enum appmesh_status read_timestamp(
     return APPMESH_OK;
 }
 
-/* The start of the top-level value's text: past a UTF-8 byte order mark and whitespace. */
-static const char *body_start(const struct reader *r)
-{
-    const char *p = r->body;
-    if (r->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-        p += 3; /* cJSON skips a UTF-8 byte order mark too */
-    }
-    return skip_ws(p, r->body + r->len);
-}
-
-/*
- * Finds the text of the object that holds a 64-bit member (at its '{'), or NULL. Called only
- * when the text must decide the value, so the common case never scans.
- */
-typedef const char *(locate_fn)(struct reader *r, void *ctx);
-
-/* A 64-bit integer member (Long), from its own text when needed, so every value survives. */
-static enum appmesh_status read_int64(struct reader *r,
-                                      const cJSON *obj,
-                                      const char *key,
-                                      locate_fn *locate,
-                                      void *ctx,
-                                      bool *has,
-                                      int64_t *out)
+/* A 64-bit integer member (Long), exactly (am_json_long reads its text when it must). */
+static enum appmesh_status
+read_int64(struct reader *r, const cJSON *obj, const char *key, bool *has, int64_t *out)
 {
     const cJSON *item = member(obj, key);
-    const char *end = r->body + r->len;
-    const char *p = NULL;
-    enum int_parse res = INT_NOT_INTEGER;
-    double d = 0;
 
     if (item == NULL) {
         return APPMESH_OK;
@@ -454,29 +448,15 @@ static enum appmesh_status read_int64(struct reader *r,
     if (!cJSON_IsNumber(item)) {
         return bad_field(r, key, "is not an integer");
     }
-    /*
-     * Below 2^53 the double is exact for any integer text (and rounding cannot bring a larger
-     * integer under 2^53), so only larger magnitudes need the text: the common case skips it.
-     */
-    d = item->valuedouble;
-    if (isfinite(d) && d == trunc(d) && fabs(d) < TWO_POW_53) {
-        *out = (int64_t)d;
-        *has = true;
-        return APPMESH_OK;
+    switch (am_json_long(r->body, r->len, r->root, item, out)) {
+        case AM_JSON_LONG_OK:
+            *has = true;
+            return APPMESH_OK;
+        case AM_JSON_LONG_RANGE:
+            return bad_field(r, key, "is out of the 64-bit integer range");
+        default:
+            return bad_field(r, key, "is not an integer");
     }
-    p = locate(r, ctx);
-    p = p == NULL ? NULL : find_member(p, end, key);
-    if (p != NULL) {
-        res = parse_int64_text(p, end, out);
-    }
-    if (res == INT_RANGE) {
-        return bad_field(r, key, "is out of the 64-bit integer range");
-    }
-    if (res != INT_OK) {
-        return bad_field(r, key, "is not an integer");
-    }
-    *has = true;
-    return APPMESH_OK;
 }
 
 /*
@@ -525,13 +505,8 @@ static const struct field ref_fields[] = {
 };
 
 /* Read every field of the table from obj into the struct at base; first error wins. */
-static enum appmesh_status read_fields(struct reader *r,
-                                       const cJSON *obj,
-                                       const struct field *fields,
-                                       size_t n,
-                                       void *base,
-                                       locate_fn *locate,
-                                       void *ctx)
+static enum appmesh_status
+read_fields(struct reader *r, const cJSON *obj, const struct field *fields, size_t n, void *base)
 {
     enum appmesh_status st = APPMESH_OK;
     char *b = base;
@@ -548,7 +523,7 @@ static enum appmesh_status read_fields(struct reader *r,
                                     (double *)(void *)(b + f->value));
                 break;
             case FIELD_INT64:
-                st = read_int64(r, obj, f->key, locate, ctx, (bool *)(void *)(b + f->has),
+                st = read_int64(r, obj, f->key, (bool *)(void *)(b + f->has),
                                 (int64_t *)(void *)(b + f->value));
                 break;
         }
@@ -637,13 +612,6 @@ read_status(struct reader *r, const cJSON *root, struct appmesh_virtual_service_
     return APPMESH_OK;
 }
 
-/* The text of the top-level "metadata" object. */
-static const char *locate_metadata(struct reader *r, void *ctx)
-{
-    (void)ctx;
-    return find_member(body_start(r), r->body + r->len, "metadata");
-}
-
 static enum appmesh_status
 read_metadata(struct reader *r, const cJSON *root, struct appmesh_resource_metadata *md)
 {
@@ -656,7 +624,7 @@ read_metadata(struct reader *r, const cJSON *root, struct appmesh_resource_metad
     }
     r->prefix = "metadata.";
     st = read_fields(r, meta, metadata_fields, sizeof(metadata_fields) / sizeof(metadata_fields[0]),
-                     md, locate_metadata, NULL);
+                     md);
     r->prefix = "";
     return st;
 }
@@ -678,11 +646,11 @@ static const char *json_type_name(const cJSON *item)
     return "null";
 }
 
-/* Parse the whole body, which must be exactly one JSON object (whitespace around it is fine). */
-static enum appmesh_status parse_body(struct reader *r, cJSON **root)
+enum appmesh_status
+am_json_parse_response(const char *body, size_t len, cJSON **root, struct appmesh_error *err)
 {
-    const char *body = r->body;
-    size_t len = r->len;
+    struct reader rd = {body, len, NULL, NULL, err, ""};
+    struct reader *r = &rd;
     const char *end = body != NULL ? body + len : NULL;
     const char *parse_end = NULL;
 
@@ -711,6 +679,12 @@ static enum appmesh_status parse_body(struct reader *r, cJSON **root)
     return APPMESH_OK;
 }
 
+/* Parse the whole body, which must be exactly one JSON object (whitespace around it is fine). */
+static enum appmesh_status parse_body(struct reader *r, cJSON **root)
+{
+    return am_json_parse_response(r->body, r->len, root, r->err);
+}
+
 enum appmesh_status am_json_read_virtual_service_data(const char *body,
                                                       size_t len,
                                                       const struct appmesh_allocator *a,
@@ -718,13 +692,14 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body,
                                                       struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    struct reader r = {body, len, a, err, ""};
+    struct reader r = {body, len, NULL, a, err, ""};
     cJSON *root = NULL;
     const cJSON *spec = NULL;
 
     memset(out, 0, sizeof(*out));
     out->alloc = a;
     st = parse_body(&r, &root);
+    r.root = root;
     if (st == APPMESH_OK) {
         st = read_string(&r, root, "meshName", "meshName", &out->mesh_name);
     }
@@ -755,42 +730,10 @@ enum appmesh_status am_json_read_virtual_service_data(const char *body,
 
 /* ---- reading a ListVirtualServices page ---- */
 
-/*
- * The text of the virtualServices elements, walked forward once while the refs are read in
- * order, so finding the text of every element costs one pass over the body, not one each.
- */
-struct list_text {
-    bool started;
-    const char *at; /* start of element `index`, or NULL when the text ran out */
-    size_t index;
-    size_t want; /* the element being read */
-};
-
-static const char *locate_list_item(struct reader *r, void *ctx)
-{
-    struct list_text *t = ctx;
-    const char *end = r->body + r->len;
-    const char *p = NULL;
-
-    if (!t->started) {
-        t->started = true;
-        p = find_member(body_start(r), end, "virtualServices");
-        t->at = p != NULL && p < end && *p == '[' ? skip_ws(p + 1, end) : NULL;
-        t->index = 0;
-    }
-    while (t->at != NULL && t->index < t->want) {
-        p = skip_ws(skip_value(t->at, end), end);
-        t->at = p < end && *p == ',' ? skip_ws(p + 1, end) : NULL;
-        t->index++;
-    }
-    return t->at;
-}
-
 static enum appmesh_status
 read_refs(struct reader *r, const cJSON *list, struct appmesh_virtual_service_list *out)
 {
     enum appmesh_status st = APPMESH_OK;
-    struct list_text text = {false, NULL, 0, 0};
     const cJSON *item = NULL;
     char path[48];
     size_t n = (size_t)cJSON_GetArraySize(list);
@@ -817,10 +760,9 @@ read_refs(struct reader *r, const cJSON *list, struct appmesh_virtual_service_li
             path[len - 1] = '\0';
             return bad_field(r, path, "is not an object");
         }
-        text.want = i;
         r->prefix = path;
         st = read_fields(r, item, ref_fields, sizeof(ref_fields) / sizeof(ref_fields[0]),
-                         &out->items[i], locate_list_item, &text);
+                         &out->items[i]);
         r->prefix = "";
     }
     return st;
@@ -833,13 +775,14 @@ enum appmesh_status am_json_read_virtual_service_list(const char *body,
                                                       struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
-    struct reader r = {body, len, a, err, ""};
+    struct reader r = {body, len, NULL, a, err, ""};
     cJSON *root = NULL;
     const cJSON *list = NULL;
 
     memset(out, 0, sizeof(*out));
     out->alloc = a;
     st = parse_body(&r, &root);
+    r.root = root;
     if (st == APPMESH_OK) {
         list = member(root, "virtualServices");
         if (list == NULL) {

@@ -40,14 +40,14 @@ static void flush(struct am_call *call)
     am_buf_reset(&call->preview);
 }
 
-void am_log_request(struct appmesh_client *c, struct am_call *call)
+void am_log_request(const struct am_service *c, struct am_call *call)
 {
     struct appmesh_buf *b = &call->preview;
     size_t i = 0;
     if (!c->log_debug) {
         return;
     }
-    call->log_sent_at = am_client_now(c);
+    call->log_sent_at = am_service_now(c);
     am_buf_reset(b);
     am_buf_printf(b, NULL, "appmesh: %s attempt %d/%d: %s %s\n", call->operation, call->attempt,
                   c->policy.max_attempts, call->method, call->http.url);
@@ -66,7 +66,7 @@ void am_log_request(struct appmesh_client *c, struct am_call *call)
     flush(call);
 }
 
-void am_log_response(struct appmesh_client *c,
+void am_log_response(const struct am_service *c,
                      struct am_call *call,
                      const struct appmesh_http_response *resp,
                      double seconds)
@@ -78,7 +78,7 @@ void am_log_response(struct appmesh_client *c,
         return;
     }
     if (seconds <= 0 && call->log_sent_at > 0) { /* the multi driver does not time attempts */
-        seconds = am_client_now(c) - call->log_sent_at;
+        seconds = am_service_now(c) - call->log_sent_at;
     }
     am_buf_reset(b);
     am_buf_printf(b, NULL, "appmesh: %s attempt %d/%d: HTTP %d in %.1f ms, body %zu bytes\n",
@@ -98,7 +98,7 @@ void am_log_response(struct appmesh_client *c,
     flush(call);
 }
 
-void am_log_failure(struct appmesh_client *c,
+void am_log_failure(const struct am_service *c,
                     struct am_call *call,
                     const struct appmesh_error *terr,
                     double seconds)
@@ -107,7 +107,7 @@ void am_log_failure(struct appmesh_client *c,
         return;
     }
     if (seconds <= 0 && call->log_sent_at > 0) {
-        seconds = am_client_now(c) - call->log_sent_at;
+        seconds = am_service_now(c) - call->log_sent_at;
     }
     am_buf_reset(&call->preview);
     am_buf_printf(&call->preview, NULL, "appmesh: %s attempt %d/%d failed after %.1f ms: %s: %s\n",
@@ -116,7 +116,7 @@ void am_log_failure(struct appmesh_client *c,
     flush(call);
 }
 
-void am_log_retry(struct appmesh_client *c, struct am_call *call)
+void am_log_retry(const struct am_service *c, struct am_call *call)
 {
     if (!c->log_debug) {
         return;

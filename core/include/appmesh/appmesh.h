@@ -12,6 +12,7 @@
 #include "appmesh/error.h"
 #include "appmesh/http.h"
 #include "appmesh/model.h"
+#include "appmesh/operations.h"
 #include "appmesh/sigv4.h"
 #include "appmesh/transport.h"
 #include "appmesh/version.h"

@@ -46,6 +46,12 @@ struct appmesh_batch_result {
     struct appmesh_virtual_service_list list;
     struct appmesh_call_info info;
     struct appmesh_error err; /* when status != APPMESH_OK */
+    /* The operation's API name ("CreateRoute"); a static string. */
+    const char *operation;
+    /* appmesh_batch_add_call(): the output as JSON text on APPMESH_OK, owned by the caller. */
+    struct appmesh_buf output_json;
+    /* Internal: the parsed output of a call queued by the Lua binding; NULL otherwise. */
+    void *output_value;
 };
 
 /**
@@ -93,6 +99,23 @@ appmesh_batch_add_list(struct appmesh_batch *batch,
                        struct appmesh_error *err);
 
 /**
+ * Queue a call of any operation (see appmesh_client_call()): the input JSON is parsed and
+ * validated now (an error is returned here and nothing is queued) and kept by the batch. The
+ * output arrives as JSON text in the result's output_json; the result's op field is
+ * meaningless for these calls (operation names the operation).
+ * Borrowed: operation, input_json, for this call only. user comes back in the result.
+ * Errors: INVALID_ARGUMENT (unknown operation), JSON, VALIDATION, NOMEM.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_batch_add_call(struct appmesh_batch *batch,
+                       const char *operation,
+                       const char *input_json,
+                       size_t input_len,
+                       void *user,
+                       uint64_t *id,
+                       struct appmesh_error *err);
+
+/**
  * Start what can start, wait up to max_wait seconds for the network or a retry timer, and
  * collect what finished. Returns early when a result is ready. 0 never blocks.
  * Errors: TRANSPORT (the multi handle itself failed), INTERRUPTED (the client's interrupt hook).
@@ -100,8 +123,15 @@ appmesh_batch_add_list(struct appmesh_batch *batch,
 APPMESH_API APPMESH_NODISCARD enum appmesh_status
 appmesh_batch_perform(struct appmesh_batch *batch, double max_wait, struct appmesh_error *err);
 
-/** Take the oldest finished call into *out; false when none is ready. */
+/**
+ * Take the oldest finished call into *out; false when none is ready. Owned by caller: what
+ * *out holds, released with appmesh_batch_result_cleanup() (or, for the typed calls, the
+ * data and list cleanups as before).
+ */
 APPMESH_API bool appmesh_batch_take(struct appmesh_batch *batch, struct appmesh_batch_result *out);
+
+/** Release everything a taken result holds (data, list, output); safe on {0} and twice. */
+APPMESH_API void appmesh_batch_result_cleanup(struct appmesh_batch_result *result);
 
 /** Calls added and not yet taken. */
 APPMESH_API size_t appmesh_batch_pending(const struct appmesh_batch *batch);

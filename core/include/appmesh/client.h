@@ -157,6 +157,46 @@ appmesh_client_update_virtual_service_preview(struct appmesh_client *client,
                                               struct appmesh_request_preview *out,
                                               struct appmesh_error *err);
 
+/**
+ * Any of App Mesh's operations, by API name ("CreateRoute") or boto3 name ("create_route"),
+ * with its input as JSON text and its output as JSON text: validate against the service model
+ * (err->field is the member's path, list positions from 0: "spec.listeners[0].portMapping"),
+ * fill the idempotency token when the operation has one and the input lacks it, serialise,
+ * sign, send with retries, parse. The output is the operation's whole output structure, e.g.
+ * {"route":{...}} for CreateRoute, {"routes":[...],"nextToken":"..."} for ListRoutes, with
+ * JSON nulls and members the model does not know removed, timestamps as epoch seconds and
+ * longs exact. Integers in the input beyond 2^53 are read exactly from the text.
+ * Borrowed: operation, input_json (input_len bytes, need not be NUL-terminated; an empty
+ * input is {}). Owned by caller: *output_json on APPMESH_OK, initialised here (its previous
+ * contents are not freed) and released with appmesh_buf_cleanup(). info may be NULL.
+ * Errors: INVALID_ARGUMENT (an unknown operation, naming the nearest known ones), JSON (input
+ * that is not a JSON object), VALIDATION (nothing sent), and those of
+ * appmesh_client_update_virtual_service().
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_client_call(struct appmesh_client *client,
+                    const char *operation,
+                    const char *input_json,
+                    size_t input_len,
+                    struct appmesh_buf *output_json,
+                    struct appmesh_call_info *info,
+                    struct appmesh_error *err);
+
+/**
+ * The request appmesh_client_call() would send first, without sending it, signature and
+ * session token redacted.
+ * Borrowed: operation, input_json. Owned by caller: *out, released with
+ * appmesh_request_preview_cleanup(). Errors: as appmesh_client_call() before sending,
+ * CREDENTIALS, ENDPOINT.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_client_call_preview(struct appmesh_client *client,
+                            const char *operation,
+                            const char *input_json,
+                            size_t input_len,
+                            struct appmesh_request_preview *out,
+                            struct appmesh_error *err);
+
 /** Release a preview's buffers; safe on {0} and safe twice. */
 APPMESH_API void appmesh_request_preview_cleanup(struct appmesh_request_preview *preview);
 
