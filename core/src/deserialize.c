@@ -232,6 +232,13 @@ normalise(struct nctx *n, const struct am_shape *s, cJSON *item, int depth)
             }
             return APPMESH_OK;
         case AM_SHAPE_LONG:
+            /* App Mesh's versions start at 1: a negative one is not an App Mesh answer. */
+            if (n->nframes > 0 && n->frames[n->nframes - 1].name != NULL &&
+                strcmp(n->frames[n->nframes - 1].name, "version") == 0 &&
+                ((cJSON_IsNumber(item) && item->valuedouble < 0) ||
+                 (cJSON_IsRaw(item) && item->valuestring != NULL && item->valuestring[0] == '-'))) {
+                return bad(n, "is negative");
+            }
             /* The exact pass made every long a number below 2^53 or a cJSON_Raw. */
             if (cJSON_IsRaw(item)) {
                 return APPMESH_OK;

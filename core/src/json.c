@@ -450,6 +450,9 @@ read_int64(struct reader *r, const cJSON *obj, const char *key, bool *has, int64
     }
     switch (am_json_long(r->body, r->len, r->root, item, out)) {
         case AM_JSON_LONG_OK:
+            if (*out < 0 && strcmp(key, "version") == 0) {
+                return bad_field(r, key, "is negative"); /* App Mesh's versions start at 1 */
+            }
             *has = true;
             return APPMESH_OK;
         case AM_JSON_LONG_RANGE:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "deserialize.h"
+#include "identity.h"
 #include "operation.h"
 #include "serialize.h"
 
@@ -26,6 +27,7 @@ void am_call_init(struct am_call *call, struct am_service *svc)
     am_buf_init(&call->url, alloc, 0);
     am_buf_init(&call->body, alloc, MAX_REQUEST_BODY);
     am_buf_init(&call->preview, alloc, 0);
+    am_buf_init(&call->expect, alloc, 0);
     am_buf_init(&call->sig.authorization, alloc, 0);
     am_buf_init(&call->sig.query, alloc, 0);
     am_buf_init(&call->sig.signed_headers, alloc, 0);
@@ -40,6 +42,7 @@ void am_call_cleanup(struct am_call *call)
     appmesh_buf_cleanup(&call->url);
     appmesh_buf_cleanup(&call->body);
     appmesh_buf_cleanup(&call->preview);
+    appmesh_buf_cleanup(&call->expect);
     appmesh_sigv4_result_cleanup(&call->sig);
     am_zeroize(call->headers, sizeof(call->headers));
     call->header_count = 0;
@@ -54,6 +57,8 @@ static void call_reset(struct am_call *call)
     am_buf_reset(&call->query);
     am_buf_reset(&call->url);
     am_buf_reset(&call->body);
+    am_buf_reset(&call->expect);
+    call->check = NULL;
     call->header_count = 0;
     call->attempt = 0;
     call->last_cost = 0;
@@ -139,6 +144,17 @@ static enum appmesh_status parse_value(const char *body,
     return am_deserialize_output(call->op, body, len, &call->value, err);
 }
 
+/* The checks below release the parsed output when it is refused: nothing is handed over. */
+static enum appmesh_status check_value(struct am_call *call, struct appmesh_error *err)
+{
+    enum appmesh_status st = am_identity_check_output(call->op, call->value, &call->expect, err);
+    if (st != APPMESH_OK) {
+        cJSON_Delete(call->value);
+        call->value = NULL;
+    }
+    return st;
+}
+
 enum appmesh_status am_call_start_value(struct am_call *call,
                                         const struct am_operation *op,
                                         const cJSON *input,
@@ -147,6 +163,10 @@ enum appmesh_status am_call_start_value(struct am_call *call,
     enum appmesh_status st = begin(call, op, parse_value, call, err);
     const char *token = NULL;
 
+    if (st == APPMESH_OK) {
+        call->check = check_value;
+        st = am_identity_expect_input(op, input, &call->expect, err);
+    }
     if (st == APPMESH_OK && op->token >= 0) {
         const cJSON *given = cJSON_GetObjectItemCaseSensitive(input, am_members[op->token].name);
         if (cJSON_IsString(given)) {
@@ -191,6 +211,41 @@ static enum appmesh_status parse_virtual_service_list(const char *body,
     return am_json_read_virtual_service_list(body, len, a, out, err);
 }
 
+/* The names a VirtualServiceData must carry (both required by the model). */
+static enum appmesh_status check_virtual_service_data(struct am_call *call,
+                                                      struct appmesh_error *err)
+{
+    const struct appmesh_virtual_service_data *d = call->out;
+
+    enum appmesh_status st =
+        am_identity_check(&call->expect, "meshName", d->mesh_name, true, "the answer", err);
+    if (st == APPMESH_OK) {
+        st = am_identity_check(&call->expect, "virtualServiceName", d->virtual_service_name, true,
+                               "the answer", err);
+    }
+    if (st != APPMESH_OK) {
+        appmesh_virtual_service_data_cleanup(call->out);
+    }
+    return st;
+}
+
+/* Every ref of a ListVirtualServices page is in the mesh asked for. */
+static enum appmesh_status check_virtual_service_list(struct am_call *call,
+                                                      struct appmesh_error *err)
+{
+    const struct appmesh_virtual_service_list *l = call->out;
+    enum appmesh_status st = APPMESH_OK;
+    for (size_t i = 0; i < l->count && st == APPMESH_OK; i++) {
+        char where[64];
+        snprintf(where, sizeof(where), "virtualServices[%zu] of the answer", i);
+        st = am_identity_check(&call->expect, "meshName", l->items[i].mesh_name, true, where, err);
+    }
+    if (st != APPMESH_OK) {
+        appmesh_virtual_service_list_cleanup(call->out);
+    }
+    return st;
+}
+
 /* The URI labels of the typed inputs: {meshName} and {virtualServiceName}. */
 struct typed_labels {
     const char *mesh_name;
@@ -224,6 +279,14 @@ static enum appmesh_status begin_typed(struct am_call *call,
     if (st == APPMESH_OK) {
         st = am_serialize_path(op, typed_label, &labels, &call->path, err);
     }
+    if (st == APPMESH_OK && mesh_name != NULL) {
+        st = am_identity_expect(&call->expect, "meshName", mesh_name, err);
+    }
+    if (st == APPMESH_OK && virtual_service_name != NULL) {
+        st = am_identity_expect(&call->expect, "virtualServiceName", virtual_service_name, err);
+    }
+    call->check = parse == parse_virtual_service_list ? check_virtual_service_list
+                                                      : check_virtual_service_data;
     return st;
 }
 
@@ -535,6 +598,9 @@ enum am_call_next am_call_on_response(struct am_call *call,
     if (resp->status >= 200 && resp->status < 300) {
         feed_rate_limiter(call, false);
         st = call->parse(am_buf_cstr(&resp->body), resp->body.len, c->alloc, call->out, &call->err);
+        if (st == APPMESH_OK && call->check != NULL) {
+            st = call->check(call, &call->err);
+        }
         if (st == APPMESH_OK) {
             am_retry_on_success(&c->quota, call->last_cost);
             call->result = APPMESH_OK;

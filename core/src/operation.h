@@ -50,6 +50,10 @@ struct am_call {
     struct appmesh_http_request http; /* the attempt to send, after am_call_prepare_attempt */
     am_parse_fn *parse;
     void *out;
+    /* The names the answer must echo ("member\0value\0" pairs, identity.h), and the check of
+     * the parsed output against them. */
+    struct appmesh_buf expect;
+    enum appmesh_status (*check)(struct am_call *call, struct appmesh_error *err);
     cJSON *value;         /* a generic call's parsed output, until taken (am_call_take_value) */
     int attempt;          /* attempts prepared so far */
     int last_cost;        /* retry-quota tokens taken for the latest retry */

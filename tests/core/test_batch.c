@@ -247,7 +247,8 @@ static int runs_describe_and_list_calls_too(void)
     struct appmesh_error err = {0};
     struct rig r;
     struct appmesh_batch *b = NULL;
-    struct appmesh_describe_virtual_service_input d = {"ecs-mesh", "svc", NULL};
+    struct appmesh_describe_virtual_service_input d = {
+        "ecs-mesh", "colorgateway.default.svc.cluster.local", NULL};
     struct appmesh_list_virtual_services_input l = {0};
     struct appmesh_batch_result res;
     int taken = 0, guard = 0;

@@ -433,7 +433,10 @@ static int previews_the_request_with_secrets_redacted(void)
 
 static int escapes_labels_and_keeps_the_endpoint_base_path(void)
 {
-    static const struct canned script[] = {{200, APPMESH_OK, NULL, OK_BODY}};
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL,
+         "{\"meshName\":\"my mesh/1\",\"virtualServiceName\":\"..\",\"spec\":{},"
+         "\"status\":{\"status\":\"ACTIVE\"},\"metadata\":{\"version\":2}}"}};
     struct appmesh_error err = {0};
     struct rig r;
     struct appmesh_update_virtual_service_input in = node_input();
@@ -595,12 +598,51 @@ static int adaptive_mode_rate_limits_after_a_throttle(void)
     return 0;
 }
 
+static int refuses_an_answer_about_another_resource(void)
+{
+    /* a 200 naming another mesh or service, or none, or a negative version: not this call's */
+    static const char *const bodies[] = {
+        "{\"meshName\":\"evil-mesh\",\"virtualServiceName\":\"colorgateway.default.svc."
+        "cluster.local\",\"spec\":{},\"status\":{\"status\":\"ACTIVE\"}}",
+        "{\"meshName\":\"ecs-mesh\",\"virtualServiceName\":\"evil-svc\",\"spec\":{},"
+        "\"status\":{\"status\":\"ACTIVE\"}}",
+        "{\"virtualServiceName\":\"colorgateway.default.svc.cluster.local\",\"spec\":{}}",
+        "{\"meshName\":\"ecs-mesh\",\"virtualServiceName\":\"colorgateway.default.svc."
+        "cluster.local\",\"spec\":{},\"metadata\":{\"version\":-1}}",
+    };
+    static const char *const messages[] = {
+        "the answer is about meshName 'evil-mesh', not 'ecs-mesh' as asked",
+        "the answer is about virtualServiceName 'evil-svc', not "
+        "'colorgateway.default.svc.cluster.local' as asked",
+        "the answer has no meshName, where 'ecs-mesh' was asked for",
+        "response field metadata.version is negative",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        const struct canned script[] = {{200, APPMESH_OK, NULL, bodies[i]}};
+        struct appmesh_error err = {0};
+        struct rig r;
+        struct appmesh_update_virtual_service_input in = node_input();
+        struct appmesh_virtual_service_data out = {0};
+        struct appmesh_call_info info = {0};
+        CHECK_OK(rig_open(&r, script, 1, &err), &err);
+        CHECK_OK(rig_client(&r, &err), &err);
+        CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err),
+                     APPMESH_ERR_RESPONSE, &err);
+        CHECK(strstr(err.message, messages[i]) != NULL, err.message);
+        CHECK(out.mesh_name == NULL && out.virtual_service_name == NULL, "nothing handed over");
+        CHECK_INT_EQ(r.fake.sent_count, 1); /* not retried: the change may have been made */
+        appmesh_client_destroy(r.client);
+    }
+    return 0;
+}
+
 static int describes_a_service_with_a_signed_get(void)
 {
     static const struct canned script[] = {{200, APPMESH_OK, "x-amzn-RequestId: d1\r\n", OK_BODY}};
     struct appmesh_error err = {0};
     struct rig r;
-    struct appmesh_describe_virtual_service_input in = {"ecs-mesh", "svc.local", "123456789012"};
+    struct appmesh_describe_virtual_service_input in = {
+        "ecs-mesh", "colorgateway.default.svc.cluster.local", "123456789012"};
     struct appmesh_virtual_service_data out = {0};
     struct appmesh_call_info info = {0};
     char v[256];
@@ -610,7 +652,8 @@ static int describes_a_service_with_a_signed_get(void)
     CHECK_OK(appmesh_client_describe_virtual_service(r.client, &in, &out, &info, &err), &err);
     CHECK_STR_EQ(r.fake.sent[0].method, "GET");
     CHECK_STR_EQ(r.fake.sent[0].url, "http://127.0.0.1:9000/v20190125/meshes/ecs-mesh/"
-                                     "virtualServices/svc.local?meshOwner=123456789012");
+                                     "virtualServices/colorgateway.default.svc.cluster.local"
+                                     "?meshOwner=123456789012");
     CHECK_STR_EQ(r.fake.sent[0].body, "");
     CHECK(find_header(&r.fake.sent[0], "Content-Type", v, sizeof(v)) == NULL, "no body type");
     CHECK(strstr(find_header(&r.fake.sent[0], "Authorization", v, sizeof(v)),
@@ -828,6 +871,7 @@ static int does_not_retry_a_skew_error_whose_date_agrees(void)
 }
 
 static const struct test_case cases[] = {
+    {"refuses_an_answer_about_another_resource", refuses_an_answer_about_another_resource},
     {"refuses_option_values_out_of_range", refuses_option_values_out_of_range},
     {"describes_a_service_with_a_signed_get", describes_a_service_with_a_signed_get},
     {"lists_a_page_with_limit_owner_and_token", lists_a_page_with_limit_owner_and_token},

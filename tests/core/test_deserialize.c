@@ -66,14 +66,40 @@ static int reads_longs_exactly(void)
              &err);
     CHECK_STR_EQ(out, "{\"mesh\":{\"metadata\":{\"version\":9007199254740993,\"createdAt\":1.5},"
                       "\"meshName\":\"m\"}}");
-    CHECK_OK(parse("DescribeMesh", "{\"metadata\":{\"version\":-9223372036854775808}}", out,
+    CHECK_OK(parse("DescribeMesh", "{\"metadata\":{\"version\":9223372036854775807}}", out,
                    sizeof(out), &err),
              &err);
-    CHECK_STR_EQ(out, "{\"mesh\":{\"metadata\":{\"version\":-9223372036854775808}}}");
+    CHECK_STR_EQ(out, "{\"mesh\":{\"metadata\":{\"version\":9223372036854775807}}}");
     CHECK_OK(parse("DescribeMesh", "{\"metadata\":{\"version\":9007199254740992}}", out,
                    sizeof(out), &err),
              &err);
     CHECK_STR_EQ(out, "{\"mesh\":{\"metadata\":{\"version\":9007199254740992}}}");
+    return 0;
+}
+
+static int refuses_a_negative_version(void)
+{
+    /* App Mesh's versions start at 1: a negative one is no App Mesh answer */
+    static const char *const bodies[] = {
+        "{\"metadata\":{\"version\":-1}}",
+        "{\"metadata\":{\"version\":-9223372036854775808}}",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct appmesh_error err = {0};
+        char out[512];
+        CHECK_STATUS(parse("DescribeMesh", bodies[i], out, sizeof(out), &err), APPMESH_ERR_RESPONSE,
+                     &err);
+        CHECK_STR_EQ(err.message, "response field metadata.version is negative");
+    }
+    {
+        struct appmesh_error err = {0};
+        char out[512];
+        CHECK_STATUS(parse("ListVirtualNodes",
+                           "{\"virtualNodes\":[{\"meshName\":\"m\",\"version\":-2}]}", out,
+                           sizeof(out), &err),
+                     APPMESH_ERR_RESPONSE, &err);
+        CHECK(strstr(err.message, "is negative") != NULL, err.message);
+    }
     return 0;
 }
 
@@ -172,6 +198,7 @@ static const struct test_case cases[] = {
     {"wraps_the_payload_member", wraps_the_payload_member},
     {"drops_nulls_unknown_members_and_repeated_keys",
      drops_nulls_unknown_members_and_repeated_keys},
+    {"refuses_a_negative_version", refuses_a_negative_version},
     {"reads_longs_exactly", reads_longs_exactly},
     {"converts_iso8601_timestamps_to_epoch_seconds", converts_iso8601_timestamps_to_epoch_seconds},
     {"names_the_path_of_a_value_of_the_wrong_type", names_the_path_of_a_value_of_the_wrong_type},

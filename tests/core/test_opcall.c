@@ -129,7 +129,8 @@ static int previews_with_the_signature_redacted(void)
 static int calls_with_values_and_lua_list_positions(void)
 {
     static const struct canned script[] = {
-        {200, APPMESH_OK, NULL, "{\"virtualNodes\":[{\"virtualNodeName\":\"a\"}]}"},
+        {200, APPMESH_OK, NULL,
+         "{\"virtualNodes\":[{\"meshName\":\"m\",\"virtualNodeName\":\"a\"}]}"},
     };
     struct appmesh_error err = {0};
     struct rig r;

@@ -73,16 +73,16 @@ static long count_in_dump(const char *shifted, size_t len)
             continue;
         }
         for (uintptr_t at = regions[r].start; at < regions[r].end; at += CHUNK) {
-            size_t want = regions[r].end - at < CHUNK + len - 1 ? regions[r].end - at
-                                                                : CHUNK + len - 1;
+            size_t want =
+                regions[r].end - at < CHUNK + len - 1 ? regions[r].end - at : CHUNK + len - 1;
             ssize_t got = pread(fd, buf, want, (off_t)at);
             if (got <= 0) {
                 break;
             }
             for (ssize_t i = 0; i + (ssize_t)len <= got; i++) {
                 size_t k = 0;
-                while (k < len && (unsigned char)(buf[i + (ssize_t)k] + 1) ==
-                                      (unsigned char)shifted[k]) {
+                while (k < len &&
+                       (unsigned char)(buf[i + (ssize_t)k] + 1) == (unsigned char)shifted[k]) {
                     k++;
                 }
                 if (k == len && (i < CHUNK)) {
@@ -173,7 +173,8 @@ static enum appmesh_status scan_send(void *impl,
     am_buf_reset(&resp->headers);
     am_buf_reset(&resp->body);
     return am_buf_append_str(&resp->body,
-                             "{\"meshName\":\"ecs-mesh\",\"virtualServiceName\":\"svc\","
+                             "{\"meshName\":\"ecs-mesh\",\"virtualServiceName\":\"colorgateway."
+                             "default.svc.cluster.local\","
                              "\"spec\":{},\"status\":{\"status\":\"ACTIVE\"},"
                              "\"metadata\":{\"version\":2}}",
                              err);

@@ -259,14 +259,16 @@ describe("client:update_virtual_service conversion", function()
   end)
 
   it("leaves JSON nulls and missing fields out", function()
+    local p = helpers.params()
     responder.queue({ { json = {
-      meshName = "m", virtualServiceName = cjson.null,
+      meshName = p.meshName, virtualServiceName = p.virtualServiceName,
       spec = { provider = cjson.null },
       status = cjson.null,
       metadata = { arn = cjson.null, version = 3, uid = "u" },
     } } })
-    local vs, info = client:update_virtual_service(helpers.params())
-    assert.same({ meshName = "m", spec = {}, metadata = { version = 3, uid = "u" } }, vs, tostring(info))
+    local vs, info = client:update_virtual_service(p)
+    assert.same({ meshName = p.meshName, virtualServiceName = p.virtualServiceName, spec = {},
+      metadata = { version = 3, uid = "u" } }, vs, tostring(info))
   end)
 
   it("keeps a status it does not know as the string received", function()
@@ -276,11 +278,29 @@ describe("client:update_virtual_service conversion", function()
   end)
 
   it("ignores response fields it does not know", function()
-    responder.queue({ { json = { meshName = "m", extra = { 1, 2 },
+    local p = helpers.params()
+    responder.queue({ { json = { meshName = p.meshName, virtualServiceName = p.virtualServiceName,
+      extra = { 1, 2 },
       spec = { provider = { virtualRouter = { virtualRouterName = "r", weight = 1 } } } } } })
-    local vs = client:update_virtual_service(helpers.params())
-    assert.same({ meshName = "m",
+    local vs = client:update_virtual_service(p)
+    assert.same({ meshName = p.meshName, virtualServiceName = p.virtualServiceName,
       spec = { provider = { virtualRouter = { virtualRouterName = "r" } } } }, vs)
+  end)
+
+  it("returns nil, err with ResponseError for a 200 about another resource", function()
+    local p = helpers.params()
+    responder.queue({ { json = { meshName = "evil-mesh", virtualServiceName = "evil-svc",
+      spec = {}, metadata = { version = 2 } } } })
+    local vs, err = client:update_virtual_service(p)
+    assert.is_nil(vs)
+    assert.equal("ResponseError", err.code)
+    assert.matches("about meshName 'evil%-mesh', not 'ecs%-mesh' as asked", err.message)
+    responder.queue({ { json = { meshName = p.meshName, virtualServiceName = p.virtualServiceName,
+      spec = {}, metadata = { version = -4 } } } })
+    vs, err = client:update_virtual_service(p)
+    assert.is_nil(vs)
+    assert.equal("ResponseError", err.code)
+    assert.equal("response field metadata.version is negative", err.message)
   end)
 
   it("returns a fresh table on every call", function()

@@ -402,9 +402,9 @@ describe("the default client's describe_virtual_service, list_virtual_services, 
     responder.queue({ page({ "p1" }, "t2"), page({ "p2" }) })
     local out, ok = helpers.run_child([[
       local appmesh = require "appmesh"
-      local p = assert(appmesh.list_virtual_services{ meshName = "m" })
+      local p = assert(appmesh.list_virtual_services{ meshName = "ecs-mesh" })
       local names = {}
-      for ref, err in appmesh.virtual_services{ meshName = "m" } do
+      for ref, err in appmesh.virtual_services{ meshName = "ecs-mesh" } do
         names[#names + 1] = ref and ref.virtualServiceName or tostring(err)
       end
       local vs = assert(appmesh.describe_virtual_service{ meshName = "m",

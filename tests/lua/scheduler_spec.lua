@@ -346,9 +346,10 @@ describe("appmesh.pool", function()
 
   it("describes, lists and iterates pages inside tasks", function()
     responder.queue({
-      { match = "/virtualServices", json = { virtualServices = { { virtualServiceName = "x" } },
-        nextToken = "t2" } },
-      { match = "/virtualServices", json = { virtualServices = { { virtualServiceName = "y" } } } },
+      { match = "/virtualServices", json = { virtualServices = {
+        { meshName = "m", virtualServiceName = "x" } }, nextToken = "t2" } },
+      { match = "/virtualServices", json = { virtualServices = {
+        { meshName = "m", virtualServiceName = "y" } } } },
     })
     local out = appmesh.run(function()
       local seen = {}
