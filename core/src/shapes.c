@@ -4,14 +4,21 @@
 
 #include <string.h>
 
-/* strcmp order between a table name and len bytes of key (the key need not end in a NUL). */
+/*
+ * strcmp order between a table name and len bytes of key (the key need not end in a NUL, and
+ * a NUL inside it never matches): the name is read only up to its own end.
+ */
 static int compare_n(const char *name, const char *key, size_t len)
 {
-    int c = strncmp(name, key, len);
+    size_t nl = strnlen(name, len + 1);
+    int c = memcmp(name, key, nl < len ? nl : len);
     if (c != 0) {
         return c;
     }
-    return name[len] == '\0' ? 0 : 1;
+    if (nl == len) {
+        return 0;
+    }
+    return nl < len ? -1 : 1;
 }
 
 static bool is_snake(const char *name, size_t len)

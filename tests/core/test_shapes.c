@@ -38,6 +38,9 @@ static int describes_create_route(void)
     const struct am_member *owner = am_shape_member(in, "meshOwner", 9);
     CHECK(owner != NULL && owner->location == AM_LOC_QUERY, "meshOwner is a query member");
     CHECK(am_shape_member(in, "nope", 4) == NULL, "no such member");
+    /* a key with a NUL right after a member's name is not that member */
+    CHECK(am_shape_member(in, "meshName\0x", 10) == NULL, "NUL inside the key");
+    CHECK(am_shape_member(in, "meshName\0", 9) == NULL, "NUL at the end of the key");
     return 0;
 }
 
