@@ -67,6 +67,7 @@ int main(void)
     struct appmesh_virtual_service_data data;
     struct appmesh_update_virtual_service_input in;
     struct appmesh_error err = {0};
+    bool proxied = false;
     double samples[BATCHES];
     int b = 0;
     int i = 0;
@@ -89,7 +90,7 @@ int main(void)
     for (b = 0; b < BATCHES; b++) {
         double t0 = now_ns();
         for (i = 0; i < PER_BATCH; i++) {
-            if (am_lua_check_update_input(L, 1, &in, &err) != APPMESH_OK) {
+            if (am_lua_check_update_input(L, 1, &in, &proxied, &err) != APPMESH_OK || proxied) {
                 fprintf(stderr, "convert: %s\n", err.message);
                 return 1;
             }

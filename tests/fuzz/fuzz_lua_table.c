@@ -177,8 +177,9 @@ static int convert(lua_State *L)
     struct appmesh_error err = {0};
     enum appmesh_status st = APPMESH_OK;
     int top = lua_gettop(L);
+    bool proxied = false;
 
-    st = am_lua_check_update_input(L, 1, &in, &err);
+    st = am_lua_check_update_input(L, 1, &in, &proxied, &err);
     FUZZ_CHECK(lua_gettop(L) == top, "the converter leaves the stack as it was");
     if (st != APPMESH_OK) {
         check_failure(st, &err);
@@ -207,7 +208,7 @@ static int convert(lua_State *L)
     }
 
     memset(&err, 0, sizeof(err));
-    st = am_lua_check_describe_input(L, 1, &din, &err);
+    st = am_lua_check_describe_input(L, 1, &din, &proxied, &err);
     FUZZ_CHECK(lua_gettop(L) == top, "the converter leaves the stack as it was");
     if (st != APPMESH_OK) {
         check_failure(st, &err);
@@ -220,7 +221,7 @@ static int convert(lua_State *L)
     }
 
     memset(&err, 0, sizeof(err));
-    st = am_lua_check_list_input(L, 1, &lin, &err);
+    st = am_lua_check_list_input(L, 1, &lin, &proxied, &err);
     FUZZ_CHECK(lua_gettop(L) == top, "the converter leaves the stack as it was");
     if (st != APPMESH_OK) {
         check_failure(st, &err);
