@@ -814,9 +814,9 @@ static const struct am_operation *check_operation(lua_State *L, int arg)
 {
     size_t len = 0;
     const char *name = luaL_checklstring(L, arg, &len);
-    const struct am_operation *op = am_operation_find_n(name, len);
+    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
 
-    if (op == NULL || strlen(name) != len) {
+    if (op == NULL) {
         unknown_operation(L, arg, name);
     }
     return op;
