@@ -513,12 +513,11 @@ static bool own_strings(cJSON *node)
  * __pairs or __index may change the params, and a copy made through __pairs is dropped), the
  * strings borrowed so far get their own copies, and every later one is copied.
  */
-static enum appmesh_status stop_borrowing(struct conv *c, int t)
+static enum appmesh_status stop_borrowing(struct conv *c)
 {
-    if (!c->borrow || !lua_getmetatable(c->L, t)) {
+    if (!c->borrow) {
         return APPMESH_OK;
     }
-    lua_pop(c->L, 1);
     c->borrow = false;
     return own_strings(*c->slot) ? APPMESH_OK : nomem(c);
 }
@@ -534,13 +533,16 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     lua_Integer found = 0;
     uint32_t present = 0; /* bit i: member i of s is a key */
 
-    st = stop_borrowing(c, t);
-    if (st != APPMESH_OK) {
-        goto cleanup;
-    }
-    st = table_view(L, t, c->path, s, &view, c->err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
+    view = t;
+    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
+        lua_pop(L, 1);
+        st = stop_borrowing(c);
+        if (st == APPMESH_OK) {
+            st = table_view(L, t, c->path, s, &view, c->err);
+        }
+        if (st != APPMESH_OK) {
+            goto cleanup;
+        }
     }
     /* First every key: names must be strings and members of s; the one reported when several
      * are bad does not depend on the hash order. */
@@ -608,13 +610,16 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     lua_Integer len = 0;
     bool sequence = true;
 
-    st = stop_borrowing(c, t);
-    if (st != APPMESH_OK) {
-        goto cleanup;
-    }
-    st = table_view(L, t, c->path, s, &view, c->err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
+    view = t;
+    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
+        lua_pop(L, 1);
+        st = stop_borrowing(c);
+        if (st == APPMESH_OK) {
+            st = table_view(L, t, c->path, s, &view, c->err);
+        }
+        if (st != APPMESH_OK) {
+            goto cleanup;
+        }
     }
     lua_pushnil(L); /* bad */
     bad = lua_gettop(L);
