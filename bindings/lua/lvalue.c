@@ -343,20 +343,65 @@ member_index(const struct names *n, const struct am_shape *s, const char *key, s
 
 /* ---- Lua -> cJSON ---- */
 
+/* One step of the path to the value being converted: a member's name, or a list position. */
+struct frame {
+    const char *name; /* NULL for a list position */
+    lua_Integer index;
+};
+
+/* Frames: one per nested table at most (nesting stops at DEPTH_MAX), and the top. */
+#define FRAMES_MAX (DEPTH_MAX + 2)
+
 struct conv {
     lua_State *L;
     struct appmesh_error *err;
     cJSON **slot; /* the box's: the root goes there first */
     struct names names;
     bool borrow; /* strings point into the Lua strings (see stop_borrowing) */
-    size_t len;  /* of path */
     int depth;
+    /* The path is kept as frames and formatted only when an error names it. */
+    int nframes;
+    struct frame frames[FRAMES_MAX];
+    size_t len; /* of path, once formatted */
     char path[PATH_MAX_LEN];
 };
 
-static const char *where(const struct conv *c)
+/* Append n bytes to the formatted path (cut at its end: a path that long is shown cut). */
+static void path_append(struct conv *c, const char *p, size_t n)
 {
-    return c->len > 0 ? c->path : "params";
+    if (n > sizeof(c->path) - 1 - c->len) {
+        n = sizeof(c->path) - 1 - c->len;
+    }
+    memcpy(c->path + c->len, p, n);
+    c->len += n;
+    c->path[c->len] = '\0';
+}
+
+/* The dotted path of the value being converted ("spec.listeners[1].port"; "" at the top). */
+static const char *path_of(struct conv *c)
+{
+    c->len = 0;
+    c->path[0] = '\0';
+    for (int f = 0; f < c->nframes; f++) {
+        if (c->frames[f].name != NULL) {
+            if (c->len > 0) {
+                path_append(c, ".", 1);
+            }
+            path_append(c, c->frames[f].name, strlen(c->frames[f].name));
+        } else {
+            char digits[24];
+            int n = snprintf(digits, sizeof(digits), "[%lld]", (long long)c->frames[f].index);
+            path_append(c, digits, n > 0 ? (size_t)n : 0);
+        }
+    }
+    return c->path;
+}
+
+/* The path for a message: "params" at the top. */
+static const char *where(struct conv *c)
+{
+    const char *p = path_of(c);
+    return p[0] != '\0' ? p : "params";
 }
 
 static enum appmesh_status conv_fail(struct conv *c, const char *fmt, ...) APPMESH_PRINTF(2, 3);
@@ -369,7 +414,7 @@ static enum appmesh_status conv_fail(struct conv *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return am_fail_field(c->err, c->path, "%s", msg);
+    return am_fail_field(c->err, path_of(c), "%s", msg);
 }
 
 static enum appmesh_status nomem(struct conv *c)
@@ -377,50 +422,33 @@ static enum appmesh_status nomem(struct conv *c)
     return am_fail(c->err, APPMESH_ERR_NOMEM, "out of memory");
 }
 
-/* Extend the path by ".name" (or "name" at the top); returns the old length. */
-/* Append n bytes to the path (cut at its end: a path that long is only ever shown cut). */
-static void path_append(struct conv *c, const char *p, size_t n)
+/* Extend the path by a member; returns the old depth of the path, for path_restore. */
+static int path_member(struct conv *c, const char *name)
 {
-    if (n > sizeof(c->path) - 1 - c->len) {
-        n = sizeof(c->path) - 1 - c->len;
+    int old = c->nframes;
+    if (c->nframes < FRAMES_MAX) {
+        c->frames[c->nframes].name = name;
+        c->frames[c->nframes].index = 0;
+        c->nframes++;
     }
-    memcpy(c->path + c->len, p, n);
-    c->len += n;
-    c->path[c->len] = '\0';
-}
-
-/* Extend the path by ".name" (or "name" at the top); returns the old length. */
-static size_t path_member(struct conv *c, const char *name)
-{
-    size_t old = c->len;
-    if (old > 0) {
-        path_append(c, ".", 1);
-    }
-    path_append(c, name, strlen(name));
     return old;
 }
 
-/* Extend the path by "[i]" (i >= 1); returns the old length. */
-static size_t path_index(struct conv *c, lua_Integer i)
+/* Extend the path by a list position (from 1). */
+static int path_index(struct conv *c, lua_Integer i)
 {
-    char digits[24];
-    size_t n = sizeof(digits);
-    size_t old = c->len;
-
-    digits[--n] = ']';
-    do {
-        digits[--n] = (char)('0' + (int)(i % 10));
-        i /= 10;
-    } while (i > 0 && n > 1);
-    digits[--n] = '[';
-    path_append(c, digits + n, sizeof(digits) - n);
+    int old = c->nframes;
+    if (c->nframes < FRAMES_MAX) {
+        c->frames[c->nframes].name = NULL;
+        c->frames[c->nframes].index = i;
+        c->nframes++;
+    }
     return old;
 }
 
-static void path_restore(struct conv *c, size_t old)
+static void path_restore(struct conv *c, int old)
 {
-    c->len = old;
-    c->path[old] = '\0';
+    c->nframes = old;
 }
 
 /* Attach item under parent (the box's slot when parent is NULL); false when item is NULL. */
@@ -538,7 +566,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         lua_pop(L, 1);
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
-            st = table_view(L, t, c->path, s, &view, c->err);
+            st = table_view(L, t, path_of(c), s, &view, c->err);
         }
         if (st != APPMESH_OK) {
             goto cleanup;
@@ -568,7 +596,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     if (!lua_isnil(L, bad)) {
         char path[PATH_MAX_LEN];
         char known[256];
-        am_lua_key_path(L, bad, c->path, path, sizeof(path));
+        am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
         if (lua_type(L, bad) == LUA_TSTRING) {
             member_list(s, known, sizeof(known));
             st = am_fail_field(c->err, path, "unknown parameter %s (known: %s)", path, known);
@@ -587,7 +615,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         }
         lua_rawgeti(L, c->names.table, (lua_Integer)s->first + i + 1); /* name */
         if (lua_rawget(L, view) != LUA_TNIL) {                         /* value */
-            size_t old = path_member(c, m->name);
+            int old = path_member(c, m->name);
             found++;
             st = conv_value(c, lua_gettop(L), am_member_shape(m), node, m->name);
             path_restore(c, old);
@@ -615,7 +643,7 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
         lua_pop(L, 1);
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
-            st = table_view(L, t, c->path, s, &view, c->err);
+            st = table_view(L, t, path_of(c), s, &view, c->err);
         }
         if (st != APPMESH_OK) {
             goto cleanup;
@@ -646,12 +674,12 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     if (!lua_isnil(L, bad)) {
         char path[PATH_MAX_LEN];
         if (lua_isinteger(L, bad)) {
-            am_lua_key_path(L, bad, c->path, path, sizeof(path));
+            am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
             st = am_fail_field(c->err, path,
                                "%s: a list's positions must be 1 to n without gaps (n = %lld)",
                                path, (long long)n);
         } else {
-            am_lua_key_path(L, bad, c->path, path, sizeof(path));
+            am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
             st = am_fail_field(c->err, path,
                                "%s: %s is a list, its keys must be the positions 1 to n, got %s",
                                path, where(c), luaL_typename(L, bad));
@@ -659,7 +687,7 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
         goto cleanup;
     }
     for (lua_Integer i = 1; st == APPMESH_OK && i <= n; i++) {
-        size_t old = path_index(c, i);
+        int old = path_index(c, i);
         lua_rawgeti(L, view, i);
         st = conv_value(c, lua_gettop(L), am_list_item(s), node, NULL);
         lua_pop(L, 1);
@@ -761,7 +789,7 @@ conv_value(struct conv *c, int v, const struct am_shape *s, cJSON *parent, const
             return attach(c, parent, key, cJSON_CreateNumber(d)) ? APPMESH_OK : nomem(c);
         }
         default:
-            return am_fail_field(c->err, c->path, "%s has a shape of unknown type %d", where(c),
+            return am_fail_field(c->err, path_of(c), "%s has a shape of unknown type %d", where(c),
                                  s->type);
     }
 }
@@ -779,6 +807,7 @@ enum appmesh_status am_lua_to_json(
     c.len = 0;
     c.depth = 0;
     c.borrow = true;
+    c.nframes = 0;
     c.path[0] = '\0';
     idx = lua_absindex(L, idx);
     cJSON_Delete(*slot);
