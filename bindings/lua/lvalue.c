@@ -357,7 +357,8 @@ struct conv {
     struct appmesh_error *err;
     cJSON **slot; /* the box's: the root goes there first */
     struct names names;
-    bool borrow; /* strings point into the Lua strings (see stop_borrowing) */
+    bool borrow;         /* strings point into the Lua strings (see stop_borrowing) */
+    int metatables_seen; /* tables with a metatable read so far: Lua code may have run */
     int depth;
     /* The path is kept as frames and formatted only when an error names it. */
     int nframes;
@@ -550,6 +551,76 @@ static enum appmesh_status stop_borrowing(struct conv *c)
     return own_strings(*c->slot) ? APPMESH_OK : nomem(c);
 }
 
+/*
+ * The usual case in one pass: each member converted as lua_next gives it, then the members
+ * put back in model order. On an error (a value's, in *c->err, or a bad key:
+ * APPMESH_ERR_INVALID_ARGUMENT, *c->err untouched) what was built stays under node; the
+ * caller then finds the error to report in the deterministic order, whatever the hash order.
+ */
+static enum appmesh_status
+conv_members_fast(struct conv *c, int view, const struct am_shape *s, cJSON *node)
+{
+    lua_State *L = c->L;
+    enum appmesh_status st = APPMESH_OK;
+    cJSON *order[32];
+    cJSON *prev = NULL;
+    uint32_t present = 0;
+
+    lua_pushnil(L);                  /* key */
+    while (lua_next(L, view) != 0) { /* key, value */
+        size_t n = 0;
+        const char *name = NULL;
+        int i = -1;
+        int old = 0;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            name = lua_tolstring(L, -2, &n);
+            i = member_index(&c->names, s, name, n);
+        }
+        if (i < 0) {
+            lua_pop(L, 2);
+            return APPMESH_ERR_INVALID_ARGUMENT; /* a bad key: the caller's pass reports it */
+        }
+        old = path_member(c, am_members[s->first + i].name);
+        st = conv_value(c, lua_gettop(L), am_member_shape(&am_members[s->first + i]), node,
+                        am_members[s->first + i].name);
+        path_restore(c, old);
+        lua_pop(L, 1); /* key */
+        if (st != APPMESH_OK) {
+            lua_pop(L, 1);
+            return st;
+        }
+        present |= (uint32_t)1 << i;
+    }
+    /* model order: the children were appended in hash order, each under its member's name */
+    if (node->child == NULL) {
+        return APPMESH_OK;
+    }
+    for (cJSON *ch = node->child; ch != NULL; ch = ch->next) {
+        for (uint16_t i = 0; i < s->count; i++) {
+            if (ch->string == am_members[s->first + i].name) {
+                order[i] = ch;
+                break;
+            }
+        }
+    }
+    node->child = NULL;
+    for (uint16_t i = 0; i < s->count; i++) {
+        if ((present & ((uint32_t)1 << i)) == 0) {
+            continue;
+        }
+        order[i]->prev = prev;
+        order[i]->next = NULL;
+        if (prev == NULL) {
+            node->child = order[i];
+        } else {
+            prev->next = order[i];
+        }
+        prev = order[i];
+    }
+    node->child->prev = prev; /* cJSON: the first child's prev is the last child */
+    return APPMESH_OK;
+}
+
 static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_shape *s, cJSON *node)
 {
     lua_State *L = c->L;
@@ -560,10 +631,13 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     lua_Integer keys = 0;
     lua_Integer found = 0;
     uint32_t present = 0; /* bit i: member i of s is a key */
+    struct appmesh_error saved;
+    bool keep = false;
 
     view = t;
     if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
         lua_pop(L, 1);
+        c->metatables_seen++;
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
             st = table_view(L, t, path_of(c), s, &view, c->err);
@@ -571,6 +645,25 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         if (st != APPMESH_OK) {
             goto cleanup;
         }
+    }
+    if (s->count <= 32) {
+        int seen = c->metatables_seen;
+        st = conv_members_fast(c, view, s, node);
+        if (st == APPMESH_OK || st == APPMESH_ERR_NOMEM) {
+            goto cleanup;
+        }
+        /* An error: the one reported is found in the deterministic order below (bad keys
+         * first, then the members in model order), without the fast pass's tree. A value's
+         * error found after Lua code ran (a proxy's metamethod) is kept as it is, unless a bad
+         * key comes first: converting again would run that code again. */
+        cJSON_Delete(node->child);
+        node->child = NULL;
+        if (st == APPMESH_ERR_VALIDATION && c->metatables_seen != seen) {
+            saved = *c->err;
+            keep = true;
+        }
+        memset(c->err, 0, sizeof(*c->err));
+        st = APPMESH_OK;
     }
     /* First every key: names must be strings and members of s; the one reported when several
      * are bad does not depend on the hash order. */
@@ -604,6 +697,11 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
             st = am_fail_field(c->err, path, "%s: parameter names must be strings, got %s", path,
                                luaL_typename(L, bad));
         }
+        goto cleanup;
+    }
+    if (keep) {
+        *c->err = saved;
+        st = APPMESH_ERR_VALIDATION;
         goto cleanup;
     }
     lua_settop(L, view > base ? view : base);
@@ -641,6 +739,7 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     view = t;
     if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
         lua_pop(L, 1);
+        c->metatables_seen++;
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
             st = table_view(L, t, path_of(c), s, &view, c->err);
@@ -807,6 +906,7 @@ enum appmesh_status am_lua_to_json(
     c.len = 0;
     c.depth = 0;
     c.borrow = true;
+    c.metatables_seen = 0;
     c.nframes = 0;
     c.path[0] = '\0';
     idx = lua_absindex(L, idx);
