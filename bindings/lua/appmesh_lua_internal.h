@@ -50,12 +50,15 @@ int am_lua_push_error(lua_State *L, const struct appmesh_error *err);
  * Read UpdateVirtualService params from the table at idx into *in. Raw access only. Strings in
  * *in are borrowed from that table: valid while it stays on the stack and unmodified.
  * Raises only memory errors (holding no C memory). Errors: APPMESH_ERR_VALIDATION with err->field
- * (unknown or non-string key, wrong type, NUL byte, two providers). Value rules are
- * appmesh_update_..._validate()'s job.
+ * (unknown or non-string key, wrong type, NUL byte, a provider with none or both members).
+ * Value rules are appmesh_update_..._validate()'s job. *proxied is set (and *in left
+ * incomplete, APPMESH_OK) when one of the tables has a metatable: such params are read as
+ * pairs reads them by the generic path (am_lua_to_json), which the call then takes.
  */
 enum appmesh_status am_lua_check_update_input(lua_State *L,
                                               int idx,
                                               struct appmesh_update_virtual_service_input *in,
+                                              bool *proxied,
                                               struct appmesh_error *err);
 
 /** Push VirtualServiceData as a fresh plain table with wire names (may raise a memory error). */
@@ -68,6 +71,7 @@ void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_serv
 enum appmesh_status am_lua_check_describe_input(lua_State *L,
                                                 int idx,
                                                 struct appmesh_describe_virtual_service_input *in,
+                                                bool *proxied,
                                                 struct appmesh_error *err);
 
 /**
@@ -77,6 +81,7 @@ enum appmesh_status am_lua_check_describe_input(lua_State *L,
 enum appmesh_status am_lua_check_list_input(lua_State *L,
                                             int idx,
                                             struct appmesh_list_virtual_services_input *in,
+                                            bool *proxied,
                                             struct appmesh_error *err);
 
 /** Push a VirtualServiceRef as a fresh table with wire names; absent fields are absent keys. */
@@ -85,6 +90,63 @@ void am_lua_push_virtual_service_ref(lua_State *L, const struct appmesh_virtual_
 /** Push a page: {virtualServices = {ref, ...}, nextToken = "..." (absent on the last page)}. */
 void am_lua_push_virtual_service_list(lua_State *L,
                                       const struct appmesh_virtual_service_list *list);
+
+/* ---- lvalue.c: Lua values <-> cJSON trees, guided by the model's shapes ---- */
+
+struct cJSON;
+struct am_shape;
+struct am_op_input;
+
+/**
+ * Push a userdata that owns a cJSON tree (the GC frees it) and return its slot (NULL until a
+ * tree is stored there): a tree being built or read stays freed if a push raises.
+ */
+struct cJSON **am_lua_push_json_box(lua_State *L);
+/** Free the tree in the json box at idx now; the box stays, empty. */
+void am_lua_json_box_clear(lua_State *L, int idx);
+
+/**
+ * Convert the Lua value at idx into a cJSON tree of shape s (an operation's input structure),
+ * stored in *slot (a json box's, so that a raise frees it); *slot is NULL on failure. Tables
+ * are read as pairs reads them (__pairs honoured; a table without __pairs whose __index
+ * supplies members is refused); structures by member name, lists as sequences 1..n. Errors:
+ * VALIDATION with err->field (list positions from 1) for non-string, integer or unknown keys,
+ * wrong types, NUL bytes, invalid UTF-8, non-integral or out-of-range integers; NOMEM. Value
+ * rules (lengths, ranges, enums, required, unions) are the core's validation. May raise a
+ * memory error, or what a __pairs or __index metamethod raises (holding no C memory).
+ */
+enum appmesh_status am_lua_to_json(lua_State *L,
+                                   int idx,
+                                   const struct am_shape *s,
+                                   struct cJSON **slot,
+                                   struct appmesh_error *err);
+
+/**
+ * Push the cJSON value v of shape s as fresh plain Lua values: structures as tables keyed by
+ * member name (members the shape does not know skipped), lists as sequences, integers and
+ * longs as integers (a cJSON_Raw's text exactly), timestamps as numbers. An absent or
+ * mistyped structure is an empty table. v must be owned by something the GC frees (a box):
+ * this may raise a memory error.
+ */
+void am_lua_push_json(lua_State *L, const struct cJSON *v, const struct am_shape *s);
+
+/**
+ * The table at idx as pairs reads it, for raw access: *view is idx itself, or (when it has a
+ * __pairs metamethod) a plain copy made through __pairs, pushed. A table with __index and no
+ * __pairs whose __index supplies a member of shape s (a structure; may be NULL) is refused
+ * (VALIDATION at path). May raise what the metamethods raise.
+ */
+enum appmesh_status am_lua_table_view(lua_State *L,
+                                      int idx,
+                                      const char *path,
+                                      const struct am_shape *s,
+                                      int *view,
+                                      struct appmesh_error *err);
+
+/** Which of two bad keys (at a and b; b may be nil) to report: true when a goes first. */
+bool am_lua_key_precedes(lua_State *L, int a, int b);
+/** prefix + the key at k as a path component (".name", "[1]", "[\"\"]", ...) into out. */
+void am_lua_key_path(lua_State *L, int k, const char *prefix, char *out, size_t outsize);
 
 /* ---- lclient.c ---- */
 
@@ -103,8 +165,15 @@ int am_lua_default_update_virtual_service(lua_State *L);
 int am_lua_default_describe_virtual_service(lua_State *L);
 /** appmesh.list_virtual_services(params) on the default client. */
 int am_lua_default_list_virtual_services(lua_State *L);
-/** appmesh.virtual_services(params): the paging iterator on the default client. */
-int am_lua_default_virtual_services(lua_State *L);
+/**
+ * Set in the module table on top: appmesh.<operation> for every operation (those not set
+ * yet), appmesh.<iterator> for every paginated one, paginate, operations and skeleton.
+ */
+void am_lua_module_operations(lua_State *L);
+
+struct am_operation;
+/** The iterator's name of a paginated operation: its result key in snake case ("virtual_nodes"). */
+bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize);
 
 /**
  * Push the state's result box (a userdata the GC cleans, reused by every call) holding a zeroed
@@ -149,6 +218,13 @@ enum appmesh_status am_lua_sched_add(lua_State *L,
                                      const void *in,
                                      bool *queued,
                                      struct appmesh_error *err);
+
+/**
+ * As am_lua_sched_add(), for a call of any operation (in: the generic input, borrowed for this
+ * call; the batch copies what it needs). Errors: those of am_batch_add_value().
+ */
+enum appmesh_status am_lua_sched_add_value(
+    lua_State *L, int cidx, const struct am_op_input *in, bool *queued, struct appmesh_error *err);
 
 /**
  * The client userdata at idx is closing: destroy the C batches made on it (a batch must not

@@ -4,8 +4,12 @@
 #include <math.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "appmesh_lua_internal.h"
 #include "internal.h"
+#include "opcall.h"
+#include "shapes.h"
 
 /* ---- C results kept in a userdata while they are pushed, so a raise cannot leak them ---- */
 
@@ -27,8 +31,7 @@ struct box {
 static void box_release(struct box *b)
 {
     if (b->kind == BOX_RESULT) {
-        appmesh_virtual_service_data_cleanup(&b->u.result.data);
-        appmesh_virtual_service_list_cleanup(&b->u.result.list);
+        appmesh_batch_result_cleanup(&b->u.result); /* data, list, and a generic call's output */
     } else if (b->kind == BOX_PREVIEW) {
         appmesh_request_preview_cleanup(&b->u.preview);
     }
@@ -418,6 +421,20 @@ static void push_preview(lua_State *L, const struct appmesh_request_preview *pv)
 
 /* ---- results ---- */
 
+/* What a generic call returns on success: the output's payload member when the operation has
+ * one (create_route: the RouteData), else the whole output table. Never nil. */
+static void push_output(lua_State *L, const struct am_operation *op, const cJSON *out)
+{
+    if (op == NULL) {
+        lua_newtable(L);
+    } else if (op->payload >= 0) {
+        const struct am_member *m = &am_members[op->payload];
+        am_lua_push_json(L, cJSON_GetObjectItemCaseSensitive(out, m->name), am_member_shape(m));
+    } else {
+        am_lua_push_json(L, out, &am_shapes[op->output]);
+    }
+}
+
 #define AM_LUA_RESULT_KEY "appmesh.result" /* registry: the state's reusable result box */
 
 struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
@@ -472,7 +489,10 @@ int am_lua_push_result(lua_State *L, int idx)
         box_release(b);
         n = am_lua_push_error(L, &err);
     } else {
-        if (r->op == APPMESH_BATCH_LIST) {
+        if (r->output_value != NULL) {
+            /* a generic call: its output stays in the box (freed by the GC if a push raises) */
+            push_output(L, am_operation_find(r->operation), r->output_value);
+        } else if (r->op == APPMESH_BATCH_LIST) {
             am_lua_push_virtual_service_list(L, &r->list);
         } else {
             am_lua_push_virtual_service(L, &r->data);
@@ -493,36 +513,132 @@ union call_input {
     struct appmesh_list_virtual_services_input list;
 };
 
-/* Read and validate the params table at pidx for op; strings borrowed from it. */
+/*
+ * Read and validate the params table at pidx for op; strings borrowed from it. *proxied: a
+ * table in the params has a metatable, so the call takes the generic path (which reads tables
+ * as pairs does) and *in is not filled.
+ */
 static enum appmesh_status check_input(lua_State *L,
                                        enum appmesh_batch_op op,
                                        int pidx,
                                        union call_input *in,
+                                       bool *proxied,
                                        struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
 
+    *proxied = false;
     switch (op) {
         case APPMESH_BATCH_UPDATE:
-            st = am_lua_check_update_input(L, pidx, &in->update, err);
-            if (st == APPMESH_OK) {
+            st = am_lua_check_update_input(L, pidx, &in->update, proxied, err);
+            if (st == APPMESH_OK && !*proxied) {
                 st = appmesh_update_virtual_service_input_validate(&in->update, err);
             }
             break;
         case APPMESH_BATCH_DESCRIBE:
-            st = am_lua_check_describe_input(L, pidx, &in->describe, err);
-            if (st == APPMESH_OK) {
+            st = am_lua_check_describe_input(L, pidx, &in->describe, proxied, err);
+            if (st == APPMESH_OK && !*proxied) {
                 st = appmesh_describe_virtual_service_input_validate(&in->describe, err);
             }
             break;
         case APPMESH_BATCH_LIST:
-            st = am_lua_check_list_input(L, pidx, &in->list, err);
-            if (st == APPMESH_OK) {
+            st = am_lua_check_list_input(L, pidx, &in->list, proxied, err);
+            if (st == APPMESH_OK && !*proxied) {
                 st = appmesh_list_virtual_services_input_validate(&in->list, err);
             }
             break;
     }
     return st;
+}
+
+/* The generic descriptor of a typed operation. */
+static const struct am_operation *typed_operation(enum appmesh_batch_op op)
+{
+    switch (op) {
+        case APPMESH_BATCH_UPDATE:
+            return am_operation_find("UpdateVirtualService");
+        case APPMESH_BATCH_DESCRIBE:
+            return am_operation_find("DescribeVirtualService");
+        case APPMESH_BATCH_LIST:
+            return am_operation_find("ListVirtualServices");
+    }
+    return NULL;
+}
+
+/* Pop the json box on top (freeing its tree) and push the error: nil, err. */
+static int fail_boxed(lua_State *L, const struct appmesh_error *err)
+{
+    am_lua_json_box_clear(L, -1);
+    lua_pop(L, 1);
+    return am_lua_push_error(L, err);
+}
+
+/*
+ * Every operation's one generic path: op with the params at pidx on the client at cidx, the
+ * call options at oidx (0: none). As run_call(): the results are pushed above the stack as it
+ * is now and k(L, LUA_OK, ctx) gives the return, or inside a pool task the call yields and k
+ * runs on the results once the pool resumes the task. A dry run returns the request at once.
+ */
+static int op_run(lua_State *L,
+                  int cidx,
+                  int pidx,
+                  int oidx,
+                  const struct am_operation *op,
+                  lua_KContext ctx,
+                  lua_KFunction k)
+{
+    struct appmesh_client *c = check_open_client(L, cidx);
+    struct appmesh_error err = {0};
+    struct am_op_input in;
+    struct appmesh_batch_result *r = NULL;
+    struct box *b = NULL;
+    cJSON **slot = NULL;
+    cJSON *out = NULL;
+    bool dry_run = false;
+    bool queued = false;
+
+    luaL_checktype(L, pidx, LUA_TTABLE);
+    if (oidx != 0) {
+        dry_run = check_call_options(L, oidx);
+    }
+    slot = am_lua_push_json_box(L); /* box: owns the input while it is built and sent */
+    if (am_lua_to_json(L, pidx, &am_shapes[op->input], slot, &err) != APPMESH_OK) {
+        fail_boxed(L, &err);
+        return dry_run ? 2 : k(L, LUA_OK, ctx);
+    }
+    memset(&in, 0, sizeof(in));
+    in.op = op;
+    in.input = *slot;
+    in.list_base = 1;
+    if (dry_run) { /* sends nothing, so it never waits: synchronous inside a pool task too */
+        b = push_box(L, BOX_PREVIEW); /* json, preview */
+        if (am_client_preview_value(c, &in, &b->u.preview, &err) != APPMESH_OK) {
+            box_release(b);
+            lua_pop(L, 1);
+            return fail_boxed(L, &err);
+        }
+        am_lua_json_box_clear(L, -2);
+        push_preview(L, &b->u.preview); /* json, preview, req */
+        box_release(b);
+        return 1;
+    }
+    if (am_lua_sched_add_value(L, cidx, &in, &queued, &err) != APPMESH_OK) {
+        fail_boxed(L, &err);
+        return k(L, LUA_OK, ctx);
+    }
+    if (queued) { /* the batch copied what the call needs */
+        am_lua_json_box_clear(L, -1);
+        lua_pop(L, 1);
+        return lua_yieldk(L, 0, ctx, k);
+    }
+    r = am_lua_push_result_box(L); /* json, result */
+    r->operation = op->name;
+    r->status = am_client_call_value(c, &in, &out, &r->info, &r->err);
+    r->output_value = out;
+    am_lua_json_box_clear(L, -2);
+    lua_remove(L, -2);         /* result */
+    am_lua_push_result(L, -1); /* value, info | nil, err */
+    return k(L, LUA_OK, ctx);
 }
 
 /* Run the call to completion on the client's own transport; push its two results. */
@@ -564,9 +680,13 @@ static int run_call(
     struct appmesh_error err = {0};
     struct appmesh_client *c = check_open_client(L, cidx);
     bool queued = false;
+    bool proxied = false;
 
     memset(&in, 0, sizeof(in));
-    if (check_input(L, op, pidx, &in, &err) != APPMESH_OK ||
+    if (check_input(L, op, pidx, &in, &proxied, &err) == APPMESH_OK && proxied) {
+        return op_run(L, cidx, pidx, 0, typed_operation(op), ctx, k);
+    }
+    if (err.status != APPMESH_OK ||
         am_lua_sched_add(L, cidx, op, &in, &queued, &err) != APPMESH_OK) {
         am_lua_push_error(L, &err);
         return k(L, LUA_OK, ctx);
@@ -595,13 +715,18 @@ static int update_virtual_service(lua_State *L, int cidx, int pidx, int oidx)
     struct appmesh_error err = {0};
     struct appmesh_client *c = check_open_client(L, cidx);
     struct box *b = NULL;
+    bool proxied = false;
 
     luaL_checktype(L, pidx, LUA_TTABLE);
     if (!check_call_options(L, oidx)) {
         return run_call(L, cidx, pidx, APPMESH_BATCH_UPDATE, lua_gettop(L), call_done);
     }
     /* A dry run sends nothing, so it never waits: synchronous inside a pool task too. */
-    if (am_lua_check_update_input(L, pidx, &in, &err) != APPMESH_OK ||
+    if (am_lua_check_update_input(L, pidx, &in, &proxied, &err) == APPMESH_OK && proxied) {
+        return op_run(L, cidx, pidx, oidx, typed_operation(APPMESH_BATCH_UPDATE), lua_gettop(L),
+                      call_done);
+    }
+    if (err.status != APPMESH_OK ||
         appmesh_update_virtual_service_input_validate(&in, &err) != APPMESH_OK) {
         return am_lua_push_error(L, &err);
     }
@@ -621,97 +746,197 @@ static int client_update_virtual_service(lua_State *L)
     return update_virtual_service(L, 1, 2, 3);
 }
 
+/* describe/list on the client at cidx, params at pidx; with call options (at oidx, not nil)
+ * the generic path runs it, as for any operation (a dry run, say). */
+static int typed_call(lua_State *L, int cidx, int pidx, int oidx, enum appmesh_batch_op op)
+{
+    if (!lua_isnil(L, oidx)) {
+        return op_run(L, cidx, pidx, oidx, typed_operation(op), lua_gettop(L), call_done);
+    }
+    return run_call(L, cidx, pidx, op, lua_gettop(L), call_done);
+}
+
 static int client_describe_virtual_service(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
-    return run_call(L, 1, 2, APPMESH_BATCH_DESCRIBE, lua_gettop(L), call_done);
+    lua_settop(L, 3);
+    return typed_call(L, 1, 2, 3, APPMESH_BATCH_DESCRIBE);
 }
 
 static int client_list_virtual_services(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
-    return run_call(L, 1, 2, APPMESH_BATCH_LIST, lua_gettop(L), call_done);
+    lua_settop(L, 3);
+    return typed_call(L, 1, 2, 3, APPMESH_BATCH_LIST);
 }
 
-/* ---- the paging iterator ---- */
+/* ---- the generic methods ---- */
+
+/* client:<operation>(params [, opts]); upvalue 1: the operation (a light userdata). */
+static int client_operation(lua_State *L)
+{
+    const struct am_operation *op = lua_touserdata(L, lua_upvalueindex(1));
+
+    check_open_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+    }
+    lua_settop(L, 3);
+    return op_run(L, 1, 2, 3, op, 3, call_done);
+}
+
+/* Raise naming the operations nearest to an unknown name. */
+static int unknown_operation(lua_State *L, int arg, const char *name)
+{
+    const char *near[3];
+    size_t n = am_operation_nearest(name, near, 3);
+    luaL_Buffer b;
+
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "unknown operation '%s'", name);
+    luaL_addvalue(&b);
+    for (size_t i = 0; i < n; i++) {
+        luaL_addstring(&b, i == 0 ? " (did you mean " : (i + 1 == n ? " or " : ", "));
+        luaL_addstring(&b, near[i]);
+    }
+    if (n > 0) {
+        luaL_addstring(&b, "?)");
+    }
+    luaL_pushresult(&b);
+    return luaL_argerror(L, arg, lua_tostring(L, -1));
+}
+
+/* The operation named by the string at arg (API or boto3 name); raises when none is. */
+static const struct am_operation *check_operation(lua_State *L, int arg)
+{
+    size_t len = 0;
+    const char *name = luaL_checklstring(L, arg, &len);
+    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
+
+    if (op == NULL) {
+        unknown_operation(L, arg, name);
+    }
+    return op;
+}
+
+/* ---- the paging iterators ---- */
 
 /*
  * Upvalues of the iterator closure: 1 the client (false when the default client could not be
- * built), 2 a private copy of the params (its nextToken is the next page's), 3 the current
- * page's refs (nil before the first page), 4 the index of the next ref in it, 5 the state:
- * nil while running, true once finished, an error table to report on the next call.
+ * built), 2 a private copy of the params (its input token is the next page's), 3 the current
+ * page's items (nil before the first page), 4 the index of the next item in it, 5 the state:
+ * nil while running, true once finished, an error table to report on the next call; 6 the
+ * operation (a light userdata); 7 an error to report after the current page's items.
  */
 #define ITER_CLIENT lua_upvalueindex(1)
 #define ITER_PARAMS lua_upvalueindex(2)
-#define ITER_REFS   lua_upvalueindex(3)
+#define ITER_ITEMS  lua_upvalueindex(3)
 #define ITER_INDEX  lua_upvalueindex(4)
 #define ITER_STATE  lua_upvalueindex(5)
+#define ITER_OP     lua_upvalueindex(6)
+#define ITER_LATER  lua_upvalueindex(7) /* an error to report once the page's items are out */
 
 static int iter_step(lua_State *L);
 
-/* The next page arrived (stack: client, params, page, info | nil, err). */
+/* What iter_page returns to iter_step's loop when a page arrived without a yield. */
+#define ITER_AGAIN (-1)
+
+/*
+ * The next page arrived (stack: client, params, page, info | nil, err). Called directly by
+ * op_run from iter_step's loop (status LUA_OK: back to the loop, so that a run of empty pages
+ * does not nest C calls), or as the continuation after a pool resumed the yielded call.
+ */
 static int iter_page(lua_State *L, int status, lua_KContext ctx)
 {
-    (void)status;
+    const struct am_operation *op = lua_touserdata(L, ITER_OP);
+
     if (lua_gettop(L) > (int)ctx && am_lua_sched_is_closed_marker(L, (int)ctx + 1)) {
         return luaL_error(L, "attempt to use a closed client");
     }
     if (lua_type(L, 3) != LUA_TTABLE) {
-        lua_pushboolean(L, 1);
-        lua_replace(L, ITER_STATE);
-        lua_pushboolean(L, 0);
         lua_pushvalue(L, 4);
-        return 2; /* false, err: a falsy first value that does not end a generic for */
+        lua_replace(L, ITER_STATE); /* reported next: false, err */
+    } else {
+        if (lua_getfield(L, 3, op->result_key) != LUA_TTABLE) { /* ..., items */
+            lua_pop(L, 1);
+            lua_newtable(L); /* a page without its list has no items */
+        }
+        lua_replace(L, ITER_ITEMS);
+        lua_pushinteger(L, 1);
+        lua_replace(L, ITER_INDEX);
+        lua_getfield(L, 3, op->output_token); /* ..., token | nil */
+        lua_getfield(L, 2, op->input_token);  /* ..., token, previous */
+        if (!lua_isnil(L, -2) && lua_rawequal(L, -1, -2)) {
+            /* as botocore's paginator: a service that repeats a token would loop forever */
+            struct appmesh_error err = {0};
+            am_fail(&err, APPMESH_ERR_RESPONSE, "%s returned the same %s twice", op->name,
+                    op->output_token);
+            am_lua_new_error(L, &err);
+            lua_replace(L, ITER_LATER);
+            lua_pushnil(L);
+            lua_replace(L, -3); /* ..., nil, previous: no page after this one */
+        }
+        lua_pop(L, 1); /* ..., token */
+        lua_setfield(L, 2, op->input_token);
     }
-    lua_getfield(L, 3, "virtualServices"); /* ..., refs */
-    lua_replace(L, ITER_REFS);
-    lua_pushinteger(L, 1);
-    lua_replace(L, ITER_INDEX);
-    lua_getfield(L, 3, "nextToken"); /* ..., token | nil */
-    lua_setfield(L, 2, "nextToken");
     lua_settop(L, 0);
+    if (status == LUA_OK) {
+        return ITER_AGAIN;
+    }
     return iter_step(L);
 }
 
 static int iter_step(lua_State *L)
 {
-    int state = lua_type(L, ITER_STATE);
+    const struct am_operation *op = lua_touserdata(L, ITER_OP);
 
-    if (state == LUA_TBOOLEAN) {
-        lua_pushnil(L); /* finished: nil ends the loop */
-        return 1;
-    }
-    if (state == LUA_TTABLE) {
-        lua_pushboolean(L, 0);
-        lua_pushvalue(L, ITER_STATE);
-        lua_pushboolean(L, 1);
-        lua_replace(L, ITER_STATE);
-        return 2;
-    }
-    if (lua_type(L, ITER_REFS) == LUA_TTABLE) {
-        lua_Integer i = lua_tointeger(L, ITER_INDEX);
-        if (lua_rawgeti(L, ITER_REFS, i) != LUA_TNIL) { /* ref */
-            lua_pushinteger(L, i + 1);
-            lua_replace(L, ITER_INDEX);
+    for (;;) {
+        int state = lua_type(L, ITER_STATE);
+        int n = 0;
+        if (state == LUA_TBOOLEAN) {
+            lua_pushnil(L); /* finished: nil ends the loop */
             return 1;
         }
-        lua_pop(L, 1);
-        if (lua_getfield(L, ITER_PARAMS, "nextToken") == LUA_TNIL) { /* token */
+        if (state == LUA_TTABLE) {
+            lua_pushboolean(L, 0);
+            lua_pushvalue(L, ITER_STATE);
             lua_pushboolean(L, 1);
             lua_replace(L, ITER_STATE);
-            lua_pushnil(L);
-            return 1;
+            return 2; /* false, err: a falsy first value that does not end a generic for */
         }
-        lua_pop(L, 1);
+        if (lua_type(L, ITER_ITEMS) == LUA_TTABLE) {
+            lua_Integer i = lua_tointeger(L, ITER_INDEX);
+            if (lua_rawgeti(L, ITER_ITEMS, i) != LUA_TNIL) { /* item */
+                lua_pushinteger(L, i + 1);
+                lua_replace(L, ITER_INDEX);
+                return 1;
+            }
+            lua_pop(L, 1);
+            if (lua_getfield(L, ITER_PARAMS, op->input_token) == LUA_TNIL) { /* token */
+                if (!lua_isnil(L, ITER_LATER)) {
+                    lua_pop(L, 1);
+                    lua_pushvalue(L, ITER_LATER);
+                    lua_replace(L, ITER_STATE);
+                    continue; /* false, err */
+                }
+                lua_pushboolean(L, 1);
+                lua_replace(L, ITER_STATE);
+                lua_pushnil(L);
+                return 1;
+            }
+            lua_pop(L, 1);
+        }
+        lua_settop(L, 0);
+        lua_pushvalue(L, ITER_CLIENT); /* client */
+        lua_pushvalue(L, ITER_PARAMS); /* client, params */
+        n = op_run(L, 1, 2, 0, op, 2, iter_page);
+        if (n != ITER_AGAIN) {
+            return n;
+        }
     }
-    lua_settop(L, 0);
-    lua_pushvalue(L, ITER_CLIENT); /* client */
-    lua_pushvalue(L, ITER_PARAMS); /* client, params */
-    return run_call(L, 1, 2, APPMESH_BATCH_LIST, 2, iter_page);
 }
 
 static int iter_next(lua_State *L)
@@ -720,10 +945,16 @@ static int iter_next(lua_State *L)
     return iter_step(L);
 }
 
-/* Push the iterator over the params at pidx on the client at cidx (0: none, err at eidx). */
-static int push_iterator(lua_State *L, int cidx, int pidx, int eidx)
+/*
+ * Push the iterator of op over the params at pidx on the client at cidx (0: none, the error
+ * to report is at eidx). The params are copied as pairs reads them; a table they cannot be
+ * read from (an __index proxy) makes an iterator that reports that error.
+ */
+static int push_iterator(lua_State *L, const struct am_operation *op, int cidx, int pidx, int eidx)
 {
+    struct appmesh_error err = {0};
     int top = lua_gettop(L);
+    int view = 0;
 
     if (cidx != 0) {
         lua_pushvalue(L, cidx); /* client */
@@ -731,29 +962,62 @@ static int push_iterator(lua_State *L, int cidx, int pidx, int eidx)
         lua_pushboolean(L, 0); /* false */
     }
     lua_newtable(L); /* client, copy */
-    lua_pushnil(L);
-    while (lua_next(L, pidx) != 0) { /* client, copy, key, value */
-        lua_pushvalue(L, -2);        /* client, copy, key, value, key */
-        lua_insert(L, -2);           /* client, copy, key, key, value */
-        lua_rawset(L, top + 2);      /* client, copy, key */
+    if (am_lua_table_view(L, pidx, "", &am_shapes[op->input], &view, &err) ==
+        APPMESH_OK) { /* client, copy[, view] */
+        lua_pushnil(L);
+        while (lua_next(L, view) != 0) { /* ..., key, value */
+            lua_pushvalue(L, -2);        /* ..., key, value, key */
+            lua_insert(L, -2);           /* ..., key, key, value */
+            lua_rawset(L, top + 2);      /* ..., key */
+        }
     }
-    lua_pushnil(L);        /* client, copy, refs */
-    lua_pushinteger(L, 1); /* client, copy, refs, index */
-    if (eidx != 0) {
+    lua_settop(L, top + 2); /* client, copy */
+    lua_pushnil(L);         /* client, copy, items */
+    lua_pushinteger(L, 1);  /* client, copy, items, index */
+    if (err.status != APPMESH_OK) {
+        am_lua_new_error(L, &err); /* ..., index, err */
+    } else if (eidx != 0) {
         lua_pushvalue(L, eidx); /* ..., index, err */
     } else {
         lua_pushnil(L); /* ..., index, nil */
     }
-    lua_pushcclosure(L, iter_next, 5);
+    lua_pushlightuserdata(L, (void *)op);
+    lua_pushnil(L);
+    lua_pushcclosure(L, iter_next, 7);
     return 1;
 }
 
-static int client_virtual_services(lua_State *L)
+/* client:<result key>(params); upvalue 1: the paginated operation. */
+static int client_iterator(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    return push_iterator(L, 1, 2, 0);
+    return push_iterator(L, lua_touserdata(L, lua_upvalueindex(1)), 1, 2, 0);
+}
+
+/* The paginated operation named at arg; raises for an unknown or unpaginated one. */
+static const struct am_operation *check_paginated(lua_State *L, int arg)
+{
+    const struct am_operation *op = check_operation(L, arg);
+
+    if (op->result_key == NULL) {
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "operation '%s' is not paginated", lua_tostring(L, arg)));
+    }
+    return op;
+}
+
+/* client:paginate(name, params) */
+static int client_paginate(lua_State *L)
+{
+    const struct am_operation *op = NULL;
+
+    check_open_client(L, 1);
+    op = check_paginated(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    return push_iterator(L, op, 1, 3, 0);
 }
 
 /* ---- the per-state default client ---- */
@@ -796,15 +1060,15 @@ int am_lua_default_update_virtual_service(lua_State *L)
     return update_virtual_service(L, base + 1, 1, 2);
 }
 
-/* describe/list on the default client: params at 1. */
+/* describe/list on the default client: params at 1, call options at 2. */
 static int default_call(lua_State *L, enum appmesh_batch_op op)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
+    lua_settop(L, 2);
     if (push_default_client(L) == 2) {
         return 2;
     }
-    return run_call(L, 2, 1, op, lua_gettop(L), call_done);
+    return typed_call(L, 3, 1, 2, op);
 }
 
 int am_lua_default_describe_virtual_service(lua_State *L)
@@ -817,14 +1081,177 @@ int am_lua_default_list_virtual_services(lua_State *L)
     return default_call(L, APPMESH_BATCH_LIST);
 }
 
-int am_lua_default_virtual_services(lua_State *L)
+/* appmesh.<operation>(params [, opts]) on the default client; upvalue 1: the operation. */
+static int default_operation(lua_State *L)
+{
+    const struct am_operation *op = lua_touserdata(L, lua_upvalueindex(1));
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+    }
+    lua_settop(L, 2);
+    if (push_default_client(L) == 2) {
+        return 2;
+    }
+    return op_run(L, 3, 1, 2, op, 3, call_done);
+}
+
+/* The iterator of op over the params at pidx on the default client. */
+static int default_iterator_of(lua_State *L, const struct am_operation *op, int pidx)
+{
+    if (push_default_client(L) == 2) { /* ..., nil, err */
+        return push_iterator(L, op, 0, pidx, lua_gettop(L));
+    }
+    return push_iterator(L, op, lua_gettop(L), pidx, 0);
+}
+
+/* appmesh.<result key>(params); upvalue 1: the paginated operation. */
+static int default_iterator(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    if (push_default_client(L) == 2) { /* params, ..., nil, err */
-        return push_iterator(L, 0, 1, lua_gettop(L));
+    return default_iterator_of(L, lua_touserdata(L, lua_upvalueindex(1)), 1);
+}
+
+/* appmesh.paginate(name, params) */
+static int default_paginate(lua_State *L)
+{
+    const struct am_operation *op = check_paginated(L, 1);
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    return default_iterator_of(L, op, 2);
+}
+
+/* appmesh.operations(): one table per operation, in alphabetical order. */
+static int module_operations(lua_State *L)
+{
+    char iter[64];
+
+    lua_createtable(L, (int)am_operation_count, 0); /* list */
+    for (size_t i = 0; i < am_operation_count; i++) {
+        const struct am_operation *op = &am_operations[i];
+        const struct am_shape *in = &am_shapes[op->input];
+        static const char *const where[] = {"body", "uri", "query"};
+        lua_createtable(L, 0, 8); /* list, t */
+        lua_pushstring(L, op->snake);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, op->name);
+        lua_setfield(L, -2, "api");
+        lua_pushstring(L, op->method);
+        lua_setfield(L, -2, "method");
+        lua_pushstring(L, op->uri);
+        lua_setfield(L, -2, "uri");
+        lua_pushstring(L, op->doc);
+        lua_setfield(L, -2, "doc");
+        if (op->payload >= 0) {
+            lua_pushstring(L, am_members[op->payload].name);
+            lua_setfield(L, -2, "payload");
+        }
+        if (op->result_key != NULL && am_lua_iterator_name(op, iter, sizeof(iter))) {
+            lua_pushstring(L, iter);
+            lua_setfield(L, -2, "iterator");
+        }
+        lua_createtable(L, in->count, 0); /* list, t, members */
+        for (uint16_t j = 0; j < in->count; j++) {
+            const struct am_member *m = &am_members[in->first + j];
+            lua_createtable(L, 0, 4); /* list, t, members, m */
+            lua_pushstring(L, m->name);
+            lua_setfield(L, -2, "name");
+            lua_pushboolean(L, (m->flags & AM_MEMBER_REQUIRED) != 0);
+            lua_setfield(L, -2, "required");
+            lua_pushstring(L, m->location < 3 ? where[m->location] : "body");
+            lua_setfield(L, -2, "location");
+            lua_pushstring(L, m->doc);
+            lua_setfield(L, -2, "doc");
+            lua_rawseti(L, -2, (lua_Integer)j + 1); /* list, t, members */
+        }
+        lua_setfield(L, -2, "members");         /* list, t */
+        lua_rawseti(L, -2, (lua_Integer)i + 1); /* list */
     }
-    return push_iterator(L, 2, 1, 0);
+    return 1;
+}
+
+/* appmesh.skeleton(name): the operation's input with every member, as a fresh table. */
+static int module_skeleton(lua_State *L)
+{
+    const struct am_operation *op = check_operation(L, 1);
+    cJSON **slot = NULL;
+
+    lua_settop(L, 1);
+    slot = am_lua_push_json_box(L); /* name, box */
+    *slot = am_op_skeleton(op);
+    if (*slot == NULL) {
+        return luaL_error(L, "not enough memory");
+    }
+    am_lua_push_json(L, *slot, &am_shapes[op->input]); /* name, box, skeleton */
+    am_lua_json_box_clear(L, 2);
+    return 1;
+}
+
+bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize)
+{
+    size_t n = 0;
+
+    if (op->result_key == NULL || outsize == 0) {
+        return false;
+    }
+    for (const char *p = op->result_key; *p != '\0'; p++) {
+        bool upper = *p >= 'A' && *p <= 'Z';
+        if (n + (upper ? 2 : 1) >= outsize) {
+            return false;
+        }
+        if (upper) {
+            out[n++] = '_';
+            out[n++] = (char)(*p - 'A' + 'a');
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* Set, in the table on top, f with the operation as upvalue under name, unless it has one. */
+static void
+set_op_function(lua_State *L, const char *name, lua_CFunction f, const struct am_operation *op)
+{
+    if (lua_getfield(L, -1, name) != LUA_TNIL) { /* t, existing */
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushlightuserdata(L, (void *)op);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, -2, name);
+}
+
+/* Every operation and iterator in the table on top (methods, or the module's functions). */
+static void set_operations(lua_State *L, lua_CFunction call, lua_CFunction iterate)
+{
+    char iter[64];
+
+    for (size_t i = 0; i < am_operation_count; i++) {
+        const struct am_operation *op = &am_operations[i];
+        set_op_function(L, op->snake, call, op);
+        if (am_lua_iterator_name(op, iter, sizeof(iter))) {
+            set_op_function(L, iter, iterate, op);
+        }
+    }
+}
+
+void am_lua_module_operations(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {
+        {"paginate", default_paginate},
+        {"operations", module_operations},
+        {"skeleton", module_skeleton},
+        {NULL, NULL},
+    };
+
+    luaL_setfuncs(L, funcs, 0);
+    set_operations(L, default_operation, default_iterator);
 }
 
 void am_lua_client_open(lua_State *L)
@@ -833,7 +1260,7 @@ void am_lua_client_open(lua_State *L)
         {"update_virtual_service", client_update_virtual_service},
         {"describe_virtual_service", client_describe_virtual_service},
         {"list_virtual_services", client_list_virtual_services},
-        {"virtual_services", client_virtual_services},
+        {"paginate", client_paginate},
         {"close", client_close},
         {NULL, NULL},
     };
@@ -847,8 +1274,13 @@ void am_lua_client_open(lua_State *L)
     if (luaL_newmetatable(L, AM_LUA_CLIENT_MT)) { /* mt */
         luaL_setfuncs(L, meta, 0);                /* mt */
         luaL_newlib(L, methods);                  /* mt, methods */
-        lua_pushcclosure(L, client_index, 1);     /* mt, __index */
-        lua_setfield(L, -2, "__index");           /* mt */
+        set_operations(L, client_operation, client_iterator);
+        /* __methods: the method table as a table, for tools (the REPL's completion) that
+         * cannot look into the __index function */
+        lua_pushvalue(L, -1);                 /* mt, methods, methods */
+        lua_setfield(L, -3, "__methods");     /* mt, methods */
+        lua_pushcclosure(L, client_index, 1); /* mt, __index */
+        lua_setfield(L, -2, "__index");       /* mt */
     }
     lua_pop(L, 1);                             /* -- */
     if (luaL_newmetatable(L, AM_LUA_BOX_MT)) { /* mt */

@@ -16,9 +16,6 @@ static const char *const provider_keys[] = {"virtualNode", "virtualRouter", NULL
 static const char *const node_keys[] = {"virtualNodeName", NULL};
 static const char *const router_keys[] = {"virtualRouterName", NULL};
 
-/* Longest piece of a bad key quoted in a path; the rest becomes "...". */
-#define KEY_SHOWN 40
-
 static bool is_known_key(lua_State *L, int k, const char *const *known)
 {
     size_t len = 0;
@@ -37,83 +34,18 @@ static bool is_known_key(lua_State *L, int k, const char *const *known)
     return false;
 }
 
-/* Which bad key to report when there are several, so the message does not depend on hash
- * order: numbers first (smallest), then other non-strings (first seen), then the smallest
- * string. True when the key at a should replace the one at b (b may be nil). */
-static bool key_precedes(lua_State *L, int a, int b)
+/*
+ * Whether the table at t has a metatable: then it is read as pairs reads it (__pairs, and
+ * __index refused) by the generic path, which the call takes instead (*proxied).
+ */
+static bool proxied_table(lua_State *L, int t, bool *proxied)
 {
-    int ta = lua_type(L, a);
-    int tb = lua_type(L, b);
-    int ra = ta == LUA_TNUMBER ? 0 : (ta == LUA_TSTRING ? 2 : 1);
-    int rb = tb == LUA_TNUMBER ? 0 : (tb == LUA_TSTRING ? 2 : 1);
-    size_t la = 0;
-    size_t lb = 0;
-    const char *sa = NULL;
-    const char *sb = NULL;
-    int c = 0;
-
-    if (tb == LUA_TNIL) {
-        return true;
-    }
-    if (ra != rb) {
-        return ra < rb;
-    }
-    if (ra == 0) {
-        return lua_compare(L, a, b, LUA_OPLT) != 0;
-    }
-    if (ra == 1) {
+    if (!lua_getmetatable(L, t)) {
         return false;
     }
-    sa = lua_tolstring(L, a, &la);
-    sb = lua_tolstring(L, b, &lb);
-    c = memcmp(sa, sb, la < lb ? la : lb);
-    return c < 0 || (c == 0 && la < lb);
-}
-
-/* prefix + the key at k as a path component: ".name" (bytes outside printable ASCII as \xNN,
- * long names cut), "[\"\"]" for the empty name, or "[1]", "[true]", "[table]" for keys that
- * are not strings. */
-static void key_path(lua_State *L, int k, const char *prefix, char *out, size_t outsize)
-{
-    size_t n = 0;
-
-    n = (size_t)snprintf(out, outsize, "%s", prefix);
-    if (n >= outsize) {
-        return;
-    }
-    if (lua_type(L, k) == LUA_TSTRING && lua_rawlen(L, k) == 0) {
-        snprintf(out + n, outsize - n, "[\"\"]"); /* the empty name: a path must show it */
-    } else if (lua_type(L, k) == LUA_TSTRING) {
-        size_t len = 0;
-        const unsigned char *s = (const unsigned char *)lua_tolstring(L, k, &len);
-        size_t shown = 0;
-        size_t i = 0;
-        if (prefix[0] != '\0' && n + 1 < outsize) {
-            out[n++] = '.';
-            out[n] = '\0';
-        }
-        for (i = 0; i < len && n + 5 < outsize; i++) {
-            if (shown >= KEY_SHOWN) {
-                snprintf(out + n, outsize - n, "...");
-                return;
-            }
-            if (s[i] > 0x20 && s[i] < 0x7f) {
-                out[n++] = (char)s[i];
-                out[n] = '\0';
-            } else {
-                n += (size_t)snprintf(out + n, outsize - n, "\\x%02X", s[i]);
-            }
-            shown++;
-        }
-    } else if (lua_isinteger(L, k)) {
-        snprintf(out + n, outsize - n, "[%lld]", (long long)lua_tointeger(L, k));
-    } else if (lua_type(L, k) == LUA_TNUMBER) {
-        snprintf(out + n, outsize - n, "[%.14g]", (double)lua_tonumber(L, k));
-    } else if (lua_type(L, k) == LUA_TBOOLEAN) {
-        snprintf(out + n, outsize - n, "[%s]", lua_toboolean(L, k) ? "true" : "false");
-    } else {
-        snprintf(out + n, outsize - n, "[%s]", luaL_typename(L, k));
-    }
+    lua_pop(L, 1);
+    *proxied = true;
+    return true;
 }
 
 /* Fail on any key of the table at t that is not in known (raw traversal). */
@@ -127,7 +59,7 @@ static enum appmesh_status check_keys(
     lua_pushnil(L); /* best, key */
     while (lua_next(L, t) != 0) {
         lua_pop(L, 1); /* best, key */
-        if (!is_known_key(L, -1, known) && key_precedes(L, -1, base + 1)) {
+        if (!is_known_key(L, -1, known) && am_lua_key_precedes(L, -1, base + 1)) {
             lua_copy(L, -1, base + 1);
         }
     }
@@ -135,7 +67,7 @@ static enum appmesh_status check_keys(
         lua_settop(L, base);
         return APPMESH_OK;
     }
-    key_path(L, base + 1, prefix, path, sizeof(path));
+    am_lua_key_path(L, base + 1, prefix, path, sizeof(path));
     if (lua_type(L, base + 1) == LUA_TSTRING) {
         am_fail_field(err, path, "unknown parameter %s", path);
     } else {
@@ -205,6 +137,7 @@ static enum appmesh_status get_table(lua_State *L,
 static enum appmesh_status check_provider(lua_State *L,
                                           int p,
                                           struct appmesh_virtual_service_provider *out,
+                                          bool *proxied,
                                           struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_OK;
@@ -227,8 +160,17 @@ static enum appmesh_status check_provider(lua_State *L,
     }
     if (has_node && has_router) {
         return am_fail_field(err, "spec.provider",
-                             "spec.provider must have at most one of virtualNode and "
+                             "spec.provider must have exactly one of virtualNode and "
                              "virtualRouter, got both");
+    }
+    if (!has_node && !has_router) {
+        /* an empty union: removing the provider is said by leaving provider out */
+        return am_fail_field(err, "spec.provider",
+                             "spec.provider must have exactly one of virtualNode and "
+                             "virtualRouter, got none (leave provider out to remove it)");
+    }
+    if (proxied_table(L, has_node ? node : router, proxied)) {
+        return APPMESH_OK;
     }
     if (has_node) {
         out->kind = APPMESH_PROVIDER_VIRTUAL_NODE;
@@ -239,23 +181,20 @@ static enum appmesh_status check_provider(lua_State *L,
         return get_string(L, node, "virtualNodeName", "spec.provider.virtualNode.virtualNodeName",
                           &out->u.virtual_node.virtual_node_name, err);
     }
-    if (has_router) {
-        out->kind = APPMESH_PROVIDER_VIRTUAL_ROUTER;
-        st = check_keys(L, router, "spec.provider.virtualRouter", router_keys, err);
-        if (st != APPMESH_OK) {
-            return st;
-        }
-        return get_string(L, router, "virtualRouterName",
-                          "spec.provider.virtualRouter.virtualRouterName",
-                          &out->u.virtual_router.virtual_router_name, err);
+    out->kind = APPMESH_PROVIDER_VIRTUAL_ROUTER;
+    st = check_keys(L, router, "spec.provider.virtualRouter", router_keys, err);
+    if (st != APPMESH_OK) {
+        return st;
     }
-    out->kind = APPMESH_PROVIDER_NONE;
-    return APPMESH_OK;
+    return get_string(L, router, "virtualRouterName",
+                      "spec.provider.virtualRouter.virtualRouterName",
+                      &out->u.virtual_router.virtual_router_name, err);
 }
 
 enum appmesh_status am_lua_check_update_input(lua_State *L,
                                               int idx,
                                               struct appmesh_update_virtual_service_input *in,
+                                              bool *proxied,
                                               struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -264,8 +203,12 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
     bool present = false;
 
     memset(in, 0, sizeof(*in));
+    *proxied = false;
     if (!lua_checkstack(L, 10)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    if (proxied_table(L, t, proxied)) {
+        return APPMESH_OK;
     }
     st = check_keys(L, t, "", top_keys, err);
     if (st != APPMESH_OK) {
@@ -293,6 +236,9 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
         goto cleanup;
     }
     in->has_spec = true;
+    if (proxied_table(L, top + 1, proxied)) {
+        goto cleanup;
+    }
     st = check_keys(L, top + 1, "spec", spec_keys, err);
     if (st != APPMESH_OK) {
         goto cleanup;
@@ -301,7 +247,10 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
     if (st != APPMESH_OK || !present) {
         goto cleanup;
     }
-    st = check_provider(L, top + 2, &in->spec.provider, err);
+    if (proxied_table(L, top + 2, proxied)) {
+        goto cleanup;
+    }
+    st = check_provider(L, top + 2, &in->spec.provider, proxied, err);
 cleanup:
     lua_settop(L, top);
     return st;
@@ -392,6 +341,7 @@ static const char *const list_keys[] = {"meshName", "meshOwner", "limit", "nextT
 enum appmesh_status am_lua_check_describe_input(lua_State *L,
                                                 int idx,
                                                 struct appmesh_describe_virtual_service_input *in,
+                                                bool *proxied,
                                                 struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -401,6 +351,10 @@ enum appmesh_status am_lua_check_describe_input(lua_State *L,
     memset(in, 0, sizeof(*in));
     if (!lua_checkstack(L, 6)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    *proxied = false;
+    if (proxied_table(L, t, proxied)) {
+        return APPMESH_OK;
     }
     st = check_keys(L, t, "", describe_keys, err);
     if (st == APPMESH_OK) {
@@ -453,6 +407,7 @@ cleanup:
 enum appmesh_status am_lua_check_list_input(lua_State *L,
                                             int idx,
                                             struct appmesh_list_virtual_services_input *in,
+                                            bool *proxied,
                                             struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
@@ -462,6 +417,10 @@ enum appmesh_status am_lua_check_list_input(lua_State *L,
     memset(in, 0, sizeof(*in));
     if (!lua_checkstack(L, 6)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    }
+    *proxied = false;
+    if (proxied_table(L, t, proxied)) {
+        return APPMESH_OK;
     }
     st = check_keys(L, t, "", list_keys, err);
     if (st == APPMESH_OK) {

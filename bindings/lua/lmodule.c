@@ -57,7 +57,6 @@ int luaopen_appmesh(lua_State *L)
         {"update_virtual_service", am_lua_default_update_virtual_service},
         {"describe_virtual_service", am_lua_default_describe_virtual_service},
         {"list_virtual_services", am_lua_default_list_virtual_services},
-        {"virtual_services", am_lua_default_virtual_services},
         {"run", am_lua_run},
         {"pool", am_lua_pool_new},
         {"map", am_lua_map},
@@ -71,7 +70,8 @@ int luaopen_appmesh(lua_State *L)
     am_lua_error_open(L);
     am_lua_client_open(L);
     am_lua_sched_open(L);
-    luaL_newlib(L, funcs); /* M */
+    luaL_newlib(L, funcs);       /* M */
+    am_lua_module_operations(L); /* M: every operation, iterator, paginate, operations */
     lua_pushliteral(L, "appmesh " APPMESH_VERSION);
     lua_setfield(L, -2, "_VERSION");
     luaL_getmetatable(L, AM_LUA_ERROR_MT); /* M, Error */

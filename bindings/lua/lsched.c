@@ -8,6 +8,7 @@
 
 #include "appmesh_lua_internal.h"
 #include "internal.h"
+#include "opcall.h"
 
 /*
  * How it works. A pool runs tasks: functions, each in its own coroutine, at most `concurrency`
@@ -243,10 +244,12 @@ static struct lbatch *new_batch(lua_State *L, int pidx, int cidx, struct appmesh
     return lb;
 }
 
-enum appmesh_status am_lua_sched_add(lua_State *L,
+/* am_lua_sched_add() and am_lua_sched_add_value(): a typed call (in) or a generic one (value). */
+static enum appmesh_status sched_add(lua_State *L,
                                      int cidx,
                                      enum appmesh_batch_op op,
                                      const void *in,
+                                     const struct am_op_input *value,
                                      bool *queued,
                                      struct appmesh_error *err)
 {
@@ -294,16 +297,20 @@ enum appmesh_status am_lua_sched_add(lua_State *L,
         slot = lb->slots + 1;
     }
     user = (void *)(uintptr_t)slot;
-    switch (op) {
-        case APPMESH_BATCH_UPDATE:
-            st = appmesh_batch_add_update(lb->b, in, user, NULL, err);
-            break;
-        case APPMESH_BATCH_DESCRIBE:
-            st = appmesh_batch_add_describe(lb->b, in, user, NULL, err);
-            break;
-        case APPMESH_BATCH_LIST:
-            st = appmesh_batch_add_list(lb->b, in, user, NULL, err);
-            break;
+    if (value != NULL) {
+        st = am_batch_add_value(lb->b, value, user, NULL, err);
+    } else {
+        switch (op) {
+            case APPMESH_BATCH_UPDATE:
+                st = appmesh_batch_add_update(lb->b, in, user, NULL, err);
+                break;
+            case APPMESH_BATCH_DESCRIBE:
+                st = appmesh_batch_add_describe(lb->b, in, user, NULL, err);
+                break;
+            case APPMESH_BATCH_LIST:
+                st = appmesh_batch_add_list(lb->b, in, user, NULL, err);
+                break;
+        }
     }
     if (st != APPMESH_OK) {
         goto cleanup;
@@ -326,6 +333,22 @@ enum appmesh_status am_lua_sched_add(lua_State *L,
 cleanup:
     lua_settop(L, top);
     return st;
+}
+
+enum appmesh_status am_lua_sched_add(lua_State *L,
+                                     int cidx,
+                                     enum appmesh_batch_op op,
+                                     const void *in,
+                                     bool *queued,
+                                     struct appmesh_error *err)
+{
+    return sched_add(L, cidx, op, in, NULL, queued, err);
+}
+
+enum appmesh_status am_lua_sched_add_value(
+    lua_State *L, int cidx, const struct am_op_input *in, bool *queued, struct appmesh_error *err)
+{
+    return sched_add(L, cidx, APPMESH_BATCH_UPDATE, NULL, in, queued, err);
 }
 
 /* ---- tasks ---- */
