@@ -76,6 +76,12 @@ local function canned_output(op, p)
   elseif op.iterator then
     local ref = '"meshName": "m", "version": 9007199254740993, "createdAt": 1700000000.5, ' ..
       '"lastUpdatedAt": 1700000100.25, "unknownField": 1, "meshOwner": null'
+    -- a list's items echo the parent asked for (the client checks it)
+    for _, parent in ipairs({ "virtualRouterName", "virtualGatewayName" }) do
+      if p[parent] then
+        ref = ref .. ', "' .. parent .. '": "' .. p[parent] .. '"'
+      end
+    end
     local key = op.api:gsub("^List", "")
     key = key:sub(1, 1):lower() .. key:sub(2)
     return '{"' .. key .. '": [{' .. ref .. '}], "nextToken": "next"}'
@@ -336,7 +342,8 @@ describe("paging iterators", function()
     local items = {}
     for i, n in ipairs(names) do
       items[i] = key == "meshes" and string.format('{"meshName": "%s", "version": %d}', n, i)
-        or string.format('{"meshName": "m", "name": "%s", "version": %d}', n, i)
+        or string.format('{"meshName": "m", "virtualRouterName": "r", "virtualGatewayName": "g", '
+          .. '"name": "%s", "version": %d}', n, i)
     end
     return { body = string.format('{"%s": [%s]%s}', key, table.concat(items, ","),
       token and (', "nextToken": "' .. token .. '"') or "") }
