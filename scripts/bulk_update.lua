@@ -436,9 +436,7 @@ local function main(argv)
     local inventory
     if policy.needs(rules, "inventory") then
       local ierr
-      inventory, ierr = selection.inventory(client, runner.meshes(items), loaded.cache, {
-        concurrency = opts.concurrency, rate = opts.rate,
-      })
+      inventory, ierr = selection.inventory(client, runner.meshes(items))
       if must_stop() then
         return stop_run()
       end

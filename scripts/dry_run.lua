@@ -123,9 +123,7 @@ local function main(argv)
   local inventory
   if #rules > 0 and not opts.offline and policy.needs(rules, "inventory") then
     local ierr
-    inventory, ierr = selection.inventory(client, runner.meshes(items), loaded.cache, {
-      concurrency = opts.concurrency, rate = opts.rate,
-    })
+    inventory, ierr = selection.inventory(client, runner.meshes(items))
     if not inventory then
       return runner.fail(NAME, "policy inventory: " .. ierr)
     end

@@ -1,9 +1,11 @@
 -- SPDX-License-Identifier: MIT
 -- No switch to a virtual node or router that is not known to exist in the mesh.
 -- Known: the names in policy_args.virtual_nodes / policy_args.virtual_routers (a list for every
--- mesh, or an object mesh -> list), and the providers of the mesh's live virtual services (the
--- inventory bulk_update.lua and dry_run.lua gather). When neither says anything about the mesh
--- (policy_check.lua without the arguments), the rule has no verdict.
+-- mesh, or an object mesh -> list), and the virtual nodes and routers the service lists in the
+-- mesh (the inventory bulk_update.lua and dry_run.lua gather with ListVirtualNodes and
+-- ListVirtualRouters), whether or not a service uses them yet: a new node is the usual target
+-- of a migration. When neither says anything about the mesh (policy_check.lua without the
+-- arguments), the rule has no verdict.
 local function known_in_args(arg, mesh, name)
   if arg == nil then
     return nil
@@ -62,8 +64,8 @@ return {
       if in_args == nil and in_inventory == nil then
         return nil -- nothing known about this mesh
       end
-      return string.format("%s '%s' is not known in mesh '%s' (not a provider of any of its "
-        .. "services, nor in policy_args)", kind, name, mesh)
+      return string.format("%s '%s' is not known in mesh '%s' (the mesh does not list it, nor "
+        .. "does policy_args)", kind, name, mesh)
     end,
   },
 }

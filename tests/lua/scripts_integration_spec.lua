@@ -420,6 +420,19 @@ describe("scripts against the emulator", function()
       assert.equal(1, emu.services()[svc(20)].version)
     end)
 
+    it("allows a switch to a virtual node the mesh lists but no service uses yet", function()
+      -- new-vn exists in the mesh (ListVirtualNodes) and provides no service: the usual target
+      local report = sh.path("report.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 3, "new-vn"), "--apply",
+        "--policy", "scripts/policies/provider_exists.lua",
+        "--journal", sh.path("j.jsonl"), "--report", report }, env())
+      assert.equal(0, code, err)
+      local _, count = outcomes(report)
+      assert.same({ updated = 3 }, count)
+      assert.equal(1, emu.count().ListVirtualNodes)
+      assert.equal(1, emu.count().ListVirtualRouters)
+    end)
+
     it("applies the built-in policies with the inventory of the mesh", function()
       local report = sh.path("report.jsonl")
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, 3, "ghost-vn"), "--apply",

@@ -163,12 +163,19 @@ function selection.helpers(get_client, cache, opts)
   return helpers
 end
 
+-- The lists an inventory holds: iterator, inventory key, the item's name member, for messages.
+local INVENTORY_LISTS = {
+  { "virtual_nodes", "virtualNodes", "virtualNodeName", "virtual nodes" },
+  { "virtual_routers", "virtualRouters", "virtualRouterName", "virtual routers" },
+}
+
 --- Facts about the meshes a run touches, for rules that declare `needs = { "inventory" }`:
---- mesh -> { services = count, virtualNodes = set, virtualRouters = set } where the sets hold the
---- providers of the mesh's live services (described, or taken from the cache).
+--- mesh -> { services = count, virtualNodes = set, virtualRouters = set }, the sets holding the
+--- names the service lists (ListVirtualNodes, ListVirtualRouters): what exists in the mesh,
+--- whether or not a virtual service uses it yet.
 -- @treturn table|nil inventory
 -- @treturn string the message on failure
-function selection.inventory(client, meshes, cache, opts)
+function selection.inventory(client, meshes)
   local inventory = {}
   for mesh, owner in pairs(meshes) do
     local refs, err = selection.list(client, mesh, owner or nil)
@@ -177,34 +184,17 @@ function selection.inventory(client, meshes, cache, opts)
         tostring(err))
     end
     local inv = { services = #refs, virtualNodes = {}, virtualRouters = {} }
-    inventory[mesh] = inv
-    local failure
-    selection.map(refs, function(ref)
-      local key = ref.meshName .. "/" .. ref.virtualServiceName
-      local vs = cache[key]
-      if not vs then
-        local derr
-        vs, derr = client:describe_virtual_service{
-          meshName = ref.meshName, virtualServiceName = ref.virtualServiceName,
-          meshOwner = owner or nil,
-        }
-        if not vs then
-          failure = failure or string.format("cannot describe %s: %s", key, tostring(derr))
-          return nil
+    for _, l in ipairs(INVENTORY_LISTS) do
+      local iterator, key, name_member, what = l[1], l[2], l[3], l[4]
+      for ref, lerr in client[iterator](client, { meshName = mesh, meshOwner = owner or nil }) do
+        if not ref then
+          return nil, string.format("cannot list the %s of mesh '%s': %s", what, mesh,
+            tostring(lerr))
         end
-        cache[key] = vs
+        inv[key][ref[name_member]] = true
       end
-      local kind, name = plan.provider(vs.spec)
-      if kind == "virtualNode" then
-        inv.virtualNodes[name] = true
-      elseif kind == "virtualRouter" then
-        inv.virtualRouters[name] = true
-      end
-      return true
-    end, opts)
-    if failure then
-      return nil, failure
     end
+    inventory[mesh] = inv
   end
   return inventory
 end
