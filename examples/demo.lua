@@ -1,11 +1,15 @@
 -- SPDX-License-Identifier: MIT
--- The appmesh tour `make demo` runs: a policy check, a dry run and an applied bulk switch.
+-- The appmesh tour `make demo` runs: a migration onto a new virtual router, step by step.
 --
--- It moves the colorteller services of mesh "demo-mesh" (tests/emulator/seed-demo.json) from
--- their own virtual nodes to the virtual router "colorteller-vr", and plans one switch that the
--- policy must refuse (to a router that does not exist). Everything comes from the environment,
--- as for any AWS tool: AWS_ENDPOINT_URL_APP_MESH, AWS_REGION, AWS_ACCESS_KEY_ID and
--- AWS_SECRET_ACCESS_KEY. examples/run_demo.sh sets them for the local emulator; by hand:
+-- In mesh "demo-mesh" (tests/emulator/seed-demo.json) it creates a virtual router
+-- "colorteller-canary-vr" with a weighted route (90% colorteller-red-vn, 10% colorteller-blue-vn),
+-- then plans five switches: colorteller.demo.local onto the new router, the three colorteller
+-- services from their own virtual nodes onto the existing router "colorteller-vr", and one that
+-- the policy must refuse (to a router that does not exist). Then a policy check against the
+-- routers the mesh lists, a dry run, the switch, and what the mesh says afterwards. Everything
+-- comes from the environment, as for any AWS tool: AWS_ENDPOINT_URL_APP_MESH, AWS_REGION,
+-- AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. examples/run_demo.sh sets them for the local
+-- emulator; by hand:
 --
 --   AWS_ENDPOINT_URL_APP_MESH=http://127.0.0.1:PORT AWS_REGION=us-east-1 \
 --   AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
@@ -15,9 +19,9 @@
 local appmesh = require "appmesh"
 
 local MESH = "demo-mesh"
-
--- The mesh's virtual routers, as its owner knows them (the seed has exactly this one).
-local ROUTERS = { ["colorteller-vr"] = true }
+local NEW_ROUTER = "colorteller-canary-vr"
+local ROUTE = "canary"
+local WEIGHTS = { { "colorteller-red-vn", 90 }, { "colorteller-blue-vn", 10 } }
 
 -- The planned bulk switch: each entry is UpdateVirtualService params; `from` is for display.
 local function switch(service, from, router)
@@ -32,11 +36,15 @@ local function switch(service, from, router)
 end
 
 local plan = {
-  switch("colorteller-red.demo.local", "colorteller-red-vn", "colorteller-vr"),
-  switch("colorteller-blue.demo.local", "colorteller-blue-vn", "colorteller-vr"),
-  switch("colorteller-white.demo.local", "colorteller-white-vn", "colorteller-vr"),
-  switch("tcpecho.demo.local", "tcpecho-vn", "tcpecho-vr"),
+  switch("colorteller.demo.local", "virtualRouter colorteller-vr", NEW_ROUTER),
+  switch("colorteller-red.demo.local", "virtualNode colorteller-red-vn", "colorteller-vr"),
+  switch("colorteller-blue.demo.local", "virtualNode colorteller-blue-vn", "colorteller-vr"),
+  switch("colorteller-white.demo.local", "virtualNode colorteller-white-vn", "colorteller-vr"),
+  switch("tcpecho.demo.local", "virtualNode tcpecho-vn", "tcpecho-vr"),
 }
+
+-- The routers the mesh lists (ListVirtualRouters), filled before the policy check.
+local routers = {}
 
 -- Policy rules in the scripts' format: check(update, current) returns nil, or why it fails.
 local rules = {
@@ -45,7 +53,7 @@ local rules = {
     severity = "deny",
     check = function(update)
       local router = update.spec.provider and update.spec.provider.virtualRouter
-      if router and not ROUTERS[router.virtualRouterName] then
+      if router and not routers[router.virtualRouterName] then
         return ("virtual router %s does not exist in mesh %s"):format(router.virtualRouterName,
           update.meshName)
       end
@@ -79,15 +87,66 @@ local function printf(fmt, ...)
   io.write(fmt:format(...), "\n")
 end
 
---- The live service when the client can describe it (nil otherwise: the rules then see no
---- current state).
+--- The live service (nil when it cannot be described: the rules then see no current state).
 local function describe(client, params)
-  if not client.describe_virtual_service then
-    return nil
+  return client:describe_virtual_service{ meshName = params.meshName,
+    virtualServiceName = params.virtualServiceName }
+end
+
+--- "colorteller-red-vn 90%, colorteller-blue-vn 10%" from a RouteData.
+local function weights_text(route)
+  local parts, total = {}, 0
+  local targets = route.spec.httpRoute.action.weightedTargets
+  for _, t in ipairs(targets) do
+    total = total + t.weight
   end
-  local ok, vs = pcall(client.describe_virtual_service, client,
-    { meshName = params.meshName, virtualServiceName = params.virtualServiceName })
-  return ok and vs or nil
+  for _, t in ipairs(targets) do
+    parts[#parts + 1] = ("%s %d%%"):format(t.virtualNode, t.weight * 100 // total)
+  end
+  return table.concat(parts, ", ")
+end
+
+--- Create the new router and its route (or find them, when the demo runs a second time against
+--- the same emulator). True on success.
+local function build_router(client)
+  local vr, err = client:create_virtual_router{
+    meshName = MESH, virtualRouterName = NEW_ROUTER,
+    spec = { listeners = { { portMapping = { port = 9080, protocol = "http" } } } },
+    tags = { { key = "demo", value = "canary" } },
+  }
+  if not vr and err.code == "ConflictException" then
+    vr, err = client:describe_virtual_router{ meshName = MESH, virtualRouterName = NEW_ROUTER }
+  end
+  if not vr then
+    printf("  cannot create virtual router %s: %s", NEW_ROUTER, tostring(err))
+    return false
+  end
+  printf("  created  virtualRouter %-22s version %d, %s", NEW_ROUTER, vr.metadata.version,
+    vr.status.status)
+  local targets = {}
+  for i, w in ipairs(WEIGHTS) do
+    targets[i] = { virtualNode = w[1], weight = w[2] }
+  end
+  local route
+  route, err = client:create_route{
+    meshName = MESH, virtualRouterName = NEW_ROUTER, routeName = ROUTE,
+    spec = { httpRoute = {
+      match = { prefix = "/" },
+      action = { weightedTargets = targets },
+      retryPolicy = { maxRetries = 2, perRetryTimeout = { unit = "ms", value = 500 },
+        httpRetryEvents = { "server-error", "gateway-error" } },
+    } },
+  }
+  if not route and err.code == "ConflictException" then
+    route, err = client:describe_route{ meshName = MESH, virtualRouterName = NEW_ROUTER,
+      routeName = ROUTE }
+  end
+  if not route then
+    printf("  cannot create route %s: %s", ROUTE, tostring(err))
+    return false
+  end
+  printf("  created  route %-30s %s", ROUTE, weights_text(route))
+  return true
 end
 
 --- Evaluate every rule on every entry: entry.denied / entry.warnings. A rule that raises denies
@@ -132,20 +191,32 @@ local function main()
   printf("%s demo", appmesh._VERSION)
   printf("endpoint %s, region %s", tostring(client.endpoint), tostring(client.region))
   printf("")
-  printf("Plan: switch %d virtual services of mesh %s from their virtual nodes to a router", #plan,
-    MESH)
+  printf("1. Build: virtual router %s and its weighted route %s", NEW_ROUTER, ROUTE)
+  if not build_router(client) then
+    return 1
+  end
+
+  printf("")
+  printf("Plan: switch %d virtual services of mesh %s onto virtual routers", #plan, MESH)
   for _, entry in ipairs(plan) do
-    printf("  %-30s virtualNode %-21s -> %s", entry.params.virtualServiceName, entry.from,
+    printf("  %-30s %-33s -> %s", entry.params.virtualServiceName, entry.from,
       provider_text(entry.params.spec))
   end
 
   printf("")
-  printf("1. Policy check (%d rules: %s, %s)", #rules, rules[1].name, rules[2].name)
+  printf("2. Policy check (%d rules: %s, %s)", #rules, rules[1].name, rules[2].name)
+  for router, err in client:virtual_routers{ meshName = MESH } do
+    if not router then
+      printf("  cannot list the virtual routers of %s: %s", MESH, tostring(err))
+      return 1
+    end
+    routers[router.virtualRouterName] = true
+  end
   local allowed, denied = check_policy(client)
   printf("  => %d allowed, %d denied", #allowed, #denied)
 
   printf("")
-  printf("2. Dry run: the request each allowed entry would send (nothing is sent)")
+  printf("3. Dry run: the request each allowed entry would send (nothing is sent)")
   for _, entry in ipairs(allowed) do
     local req, derr = client:update_virtual_service(entry.params, { dry_run = true })
     if not req then
@@ -159,7 +230,7 @@ local function main()
   end
 
   printf("")
-  printf("3. Apply: %d updates", #allowed)
+  printf("4. Apply: %d updates", #allowed)
   local updated, failed = 0, {}
   for _, entry in ipairs(allowed) do
     local name = entry.params.virtualServiceName
@@ -176,16 +247,19 @@ local function main()
     end
   end
 
-  if client.describe_virtual_service then
-    printf("")
-    printf("4. Describe: what the mesh says now")
-    for _, entry in ipairs(plan) do
-      local vs = describe(client, entry.params)
-      if vs then
-        printf("  %-30s %-28s version %d", vs.virtualServiceName, provider_text(vs.spec),
-          vs.metadata.version)
-      end
+  printf("")
+  printf("5. Describe: what the mesh says now")
+  for _, entry in ipairs(plan) do
+    local vs = describe(client, entry.params)
+    if vs then
+      printf("  %-30s %-35s version %d", vs.virtualServiceName, provider_text(vs.spec),
+        vs.metadata.version)
     end
+  end
+  local route = client:describe_route{ meshName = MESH, virtualRouterName = NEW_ROUTER,
+    routeName = ROUTE }
+  if route then
+    printf("  route %s of %s: %s", ROUTE, NEW_ROUTER, weights_text(route))
   end
 
   printf("")

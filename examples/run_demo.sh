@@ -128,7 +128,7 @@ for mesh in doc["meshes"]:
             provider = "virtualRouter " + p["virtualRouter"]["virtualRouterName"]
         else:
             provider = "(no provider)"
-        print("  %-30s %-30s version %d" % (vs["virtualServiceName"], provider,
+        print("  %-30s %-35s version %d" % (vs["virtualServiceName"], provider,
                                             vs["metadata"]["version"]))
 EOF
 exit $status

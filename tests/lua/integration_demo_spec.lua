@@ -41,32 +41,41 @@ local function assert_stopped(url, pid)
 end
 
 describe("examples/run_demo.sh", function()
-  it("runs the demo: policy check, dry run, applied switch, summary; then stops the emulator",
+  it("runs the demo: new router and route, policy check, dry run, switch, describe, summary; "
+    .. "then stops the emulator",
     function()
       local out, code, url, pid = run_demo()
       assert.equal(0, code, out)
       local expected = {
         "Running examples/demo.lua with ",
+        "  created  virtualRouter colorteller-canary-vr  version 1, ACTIVE\n",
+        "  created  route canary                         colorteller-red-vn 90%, "
+          .. "colorteller-blue-vn 10%\n",
+        "  allow  colorteller.demo.local\n",
         "  allow  colorteller-red.demo.local\n",
         "  deny   tcpecho.demo.local             router-must-exist: virtual router tcpecho-vr "
           .. "does not exist in mesh demo-mesh\n",
-        "  => 3 allowed, 1 denied\n",
+        "  => 4 allowed, 1 denied\n",
         "  PUT " .. url
           .. "/v20190125/meshes/demo-mesh/virtualServices/colorteller-blue.demo.local\n",
         "Signature=<redacted>\n",
         '"spec":{"provider":{"virtualRouter":{"virtualRouterName":"colorteller-vr"}}}}\n',
         "  updated  colorteller-white.demo.local   -> virtualRouter colorteller-vr, version 2, "
           .. "ACTIVE (1 attempt, request ",
-        "Summary: 3 updated, 1 denied, 0 failed (mesh demo-mesh, 4 planned)\n",
-        "  colorteller-red.demo.local     virtualRouter colorteller-vr   version 2\n",
-        "  tcpecho.demo.local             virtualNode tcpecho-vn         version 1\n",
+        "  updated  colorteller.demo.local         -> virtualRouter colorteller-canary-vr, "
+          .. "version 2, ACTIVE (1 attempt, request ",
+        "  route canary of colorteller-canary-vr: colorteller-red-vn 90%, colorteller-blue-vn 10%\n",
+        "Summary: 4 updated, 1 denied, 0 failed (mesh demo-mesh, 5 planned)\n",
+        "  colorteller-red.demo.local     virtualRouter colorteller-vr        version 2\n",
+        "  colorteller.demo.local         virtualRouter colorteller-canary-vr version 2\n",
+        "  tcpecho.demo.local             virtualNode tcpecho-vn              version 1\n",
       }
       for _, text in ipairs(expected) do
         assert.is_truthy(out:find(text, 1, true), "not in the output: " .. text .. "\n" .. out)
       end
       assert.is_nil(out:find(integration.SECRET_KEY, 1, true))
-      assert.equal(3, select(2, out:gsub("\n  updated  ", "")))
-      -- the dry run sent nothing: only the three applied PUTs changed versions (checked above)
+      assert.equal(4, select(2, out:gsub("\n  updated  ", "")))
+      -- the dry run sent nothing: only the four applied PUTs changed versions (checked above)
       assert_stopped(url, pid)
     end)
 
