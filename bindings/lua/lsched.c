@@ -48,7 +48,9 @@
 #define AM_LUA_TASKS_KEY    "appmesh.tasks" /* registry: {[thread] = pool}, weak keys */
 #define AM_LUA_WEAKK_KEY    "appmesh.weakk" /* registry: the metatable {__mode = "k"} */
 #define DEFAULT_CONCURRENCY 16
-#define MAX_CONCURRENCY     4096
+#define MAX_CONCURRENCY     1024 /* as appmesh_batch_new takes */
+#define MIN_RATE            0.01 /* requests per second: 1e-9 would never finish */
+#define MAX_RATE            1000000.0
 #define WAIT_SLICE          1.0 /* seconds a wait blocks at most before looking again */
 #define INTERRUPT_SLICE     0.1 /* the same when the host has an interrupt flag */
 
@@ -824,9 +826,10 @@ static void check_pool_options(lua_State *L, int idx, struct pool *P, bool allow
             P->concurrency = (int)c;
         } else if (strcmp(key, "rate") == 0) {
             double r = (double)lua_tonumber(L, -1);
-            if (lua_type(L, -1) != LUA_TNUMBER || !(r > 0) || !isfinite(r)) {
+            if (lua_type(L, -1) != LUA_TNUMBER || !(r >= MIN_RATE && r <= MAX_RATE)) {
                 luaL_argerror(L, idx,
-                              "option 'rate' must be a positive number of requests per second");
+                              "option 'rate' must be a number of requests per second from 0.01 "
+                              "to 1000000");
             }
             P->rate = r;
         } else if (allow_on_result && strcmp(key, "on_result") == 0) {

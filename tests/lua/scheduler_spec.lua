@@ -161,6 +161,15 @@ describe("appmesh.map", function()
     assert.has_error(function() appmesh.map({}, fn, { concurrency = "8" }) end)
     assert.has_error(function() appmesh.map({}, fn, { rate = 0 }) end)
     assert.has_error(function() appmesh.map({}, fn, { rate = -1 }) end)
+    -- rate = 1e-9 was taken and the map never finished
+    local ok, err = pcall(appmesh.map, {}, fn, { rate = 1e-9 })
+    assert.is_false(ok)
+    assert.matches("option 'rate' must be a number of requests per second from 0.01 to 1000000",
+      err, 1, true)
+    assert.has_error(function() appmesh.map({}, fn, { rate = 2e6 }) end)
+    ok, err = pcall(appmesh.map, {}, fn, { concurrency = 1025 })
+    assert.is_false(ok)
+    assert.matches("option 'concurrency' must be an integer 1 to 1024", err, 1, true)
     assert.has_error(function() appmesh.map({}, fn, { on_result = 1 }) end)
     assert.has_error(function() appmesh.map({}, fn, { bogus = 1 }) end,
       "bad argument #3 to 'map' (unknown option 'bogus')")
