@@ -127,8 +127,13 @@ static int client_index(lua_State *L)
             value = NULL;
         }
     } else if (strcmp(key, "credentials_source") == 0) {
+        /* Resolved on first read, as the next call would: nil when no provider has any. */
+        struct appmesh_error err = {0};
         c = check_open_client(L, 1);
         value = appmesh_client_credentials_source(c);
+        if (value == NULL && appmesh_client_resolve_credentials(c, &err) == APPMESH_OK) {
+            value = appmesh_client_credentials_source(c);
+        }
     } else {
         return 1; /* nil */
     }

@@ -83,6 +83,20 @@ const char *appmesh_client_credentials_source(const struct appmesh_client *clien
     return client->svc.credentials_source;
 }
 
+enum appmesh_status appmesh_client_resolve_credentials(struct appmesh_client *client,
+                                                       struct appmesh_error *err)
+{
+    struct appmesh_credentials view;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    if (client == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_client_resolve_credentials: client is NULL");
+    }
+    st = am_service_credentials(&client->svc, &view, err);
+    am_zeroize(&view, sizeof(view)); /* only pointers, but they point at secrets */
+    return st;
+}
+
 /* ---- the blocking driver ---- */
 
 /* A transport failure against the AWS endpoint itself most likely means App Mesh is gone. */

@@ -399,7 +399,6 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     struct appmesh_credentials creds = {0};
     struct appmesh_sigv4_params params = {0};
     struct appmesh_sigv4_request sreq = {0};
-    const char *source = NULL;
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
     size_t signed_count = 0;
 
@@ -417,13 +416,10 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
             return st;
         }
     }
-    /* Expiry times and STS signatures are the server's time too: the corrected clock. */
-    st = am_credentials_chain_get(c->credentials, am_service_now(c) + c->clock_skew, &creds,
-                                  &source, err);
+    st = am_service_credentials(c, &creds, err);
     if (st != APPMESH_OK) {
         return st;
     }
-    c->credentials_source = source;
     call->attempt++;
     format_sdk_request(call->sdk_request, call->attempt, c->policy.max_attempts);
 

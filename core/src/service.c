@@ -231,3 +231,17 @@ void am_service_cleanup(struct am_service *s)
     am_settings_cleanup(&s->settings);
     appmesh_buf_cleanup(&s->endpoint);
 }
+
+enum appmesh_status am_service_credentials(struct am_service *s,
+                                           struct appmesh_credentials *view,
+                                           struct appmesh_error *err)
+{
+    const char *source = NULL;
+    /* Expiry times and STS signatures are the server's time too: the corrected clock. */
+    enum appmesh_status st = am_credentials_chain_get(
+        s->credentials, am_service_now(s) + s->clock_skew, view, &source, err);
+    if (st == APPMESH_OK) {
+        s->credentials_source = source;
+    }
+    return st;
+}

@@ -47,6 +47,15 @@ enum appmesh_status am_service_init(struct am_service *s,
                                     const struct appmesh_client_options *opts,
                                     struct appmesh_error *err);
 
+/**
+ * The current credentials (cached; refreshed near expiry) into *view, which borrows from the
+ * chain until its next refresh; records which provider gave them (credentials_source).
+ * Errors: CREDENTIALS (where it looked), CONFIG, NOMEM.
+ */
+enum appmesh_status am_service_credentials(struct am_service *s,
+                                           struct appmesh_credentials *view,
+                                           struct appmesh_error *err);
+
 /** Release everything, wiping credentials; safe on a zeroed struct and twice. */
 void am_service_cleanup(struct am_service *s);
 

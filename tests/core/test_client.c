@@ -598,6 +598,22 @@ static int adaptive_mode_rate_limits_after_a_throttle(void)
     return 0;
 }
 
+static int resolves_credentials_before_any_call(void)
+{
+    struct appmesh_error err = {0};
+    struct rig r;
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK(appmesh_client_credentials_source(r.client) == NULL, "none before");
+    CHECK_OK(appmesh_client_resolve_credentials(r.client, &err), &err);
+    CHECK_STR_EQ(appmesh_client_credentials_source(r.client), "explicit");
+    CHECK_INT_EQ(r.fake.sent_count, 0);
+    appmesh_client_destroy(r.client);
+    CHECK_STATUS(appmesh_client_resolve_credentials(NULL, &err), APPMESH_ERR_INVALID_ARGUMENT,
+                 &err);
+    return 0;
+}
+
 static int refuses_an_answer_about_another_resource(void)
 {
     /* a 200 naming another mesh or service, or none, or a negative version: not this call's */
@@ -871,6 +887,7 @@ static int does_not_retry_a_skew_error_whose_date_agrees(void)
 }
 
 static const struct test_case cases[] = {
+    {"resolves_credentials_before_any_call", resolves_credentials_before_any_call},
     {"refuses_an_answer_about_another_resource", refuses_an_answer_about_another_resource},
     {"refuses_option_values_out_of_range", refuses_option_values_out_of_range},
     {"describes_a_service_with_a_signed_get", describes_a_service_with_a_signed_get},

@@ -53,13 +53,29 @@ describe("appmesh.client", function()
     c:close()
   end)
 
-  it("reports credentials_source only after a call found credentials", function()
+  it("resolves credentials_source on first read, before any call", function()
     local c = assert(appmesh.client(helpers.client_options(responder.url)))
-    assert.is_nil(c.credentials_source)
+    assert.equal("explicit", c.credentials_source)
+    assert.same({}, responder.log(), "nothing sent")
     assert(c:update_virtual_service(helpers.params()))
-    assert.is_string(c.credentials_source)
+    assert.equal("explicit", c.credentials_source)
     assert.not_matches(helpers.ACCESS_KEY, c.credentials_source, 1, true)
     c:close()
+  end)
+
+  it("reads credentials_source as nil when no provider has credentials", function()
+    local out, ok = helpers.run_child([[
+      local c = assert(require("appmesh").client{ region = "us-east-1",
+        endpoint = "http://127.0.0.1:9" })
+      io.write(tostring(c.credentials_source))
+    ]], { HOME = "/nonexistent", AWS_EC2_METADATA_DISABLED = "true",
+      AWS_CONFIG_FILE = "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/c",
+      AWS_ACCESS_KEY_ID = false, AWS_SECRET_ACCESS_KEY = false, AWS_SESSION_TOKEN = false,
+      AWS_PROFILE = false, AWS_WEB_IDENTITY_TOKEN_FILE = false,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = false,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI = false })
+    assert.is_true(ok, out)
+    assert.equal("nil", out)
   end)
 
   it("never shows a secret in __tostring or its fields", function()

@@ -105,6 +105,15 @@ APPMESH_API const char *appmesh_client_endpoint(const struct appmesh_client *cli
 APPMESH_API const char *appmesh_client_credentials_source(const struct appmesh_client *client);
 
 /**
+ * Look for credentials now, as the next call would (the provider chain, or the cache while its
+ * credentials are fresh), so that appmesh_client_credentials_source() can name their source
+ * before any call. May read files, run credential_process or ask a metadata endpoint.
+ * Errors: CREDENTIALS (saying where it looked), CONFIG, NOMEM.
+ */
+APPMESH_API APPMESH_NODISCARD enum appmesh_status
+appmesh_client_resolve_credentials(struct appmesh_client *client, struct appmesh_error *err);
+
+/**
  * UpdateVirtualService: validate, serialise, sign, send with retries, parse.
  * Borrowed: in. Owned by caller: *out on APPMESH_OK, released with
  * appmesh_virtual_service_data_cleanup(). info may be NULL.
