@@ -519,9 +519,10 @@ union call_input {
 };
 
 /*
- * Read and validate the params table at pidx for op; strings borrowed from it. *proxied: a
- * table in the params has a metatable, so the call takes the generic path (which reads tables
- * as pairs does) and *in is not filled.
+ * Read the params table at pidx for op; strings borrowed from it. *proxied: a table in the
+ * params has a metatable, so the call takes the generic path (which reads tables as pairs does)
+ * and *in is not filled. The value rules are checked once, by the call itself (the blocking
+ * function, the batch's add, or the preview).
  */
 static enum appmesh_status check_input(lua_State *L,
                                        enum appmesh_batch_op op,
@@ -536,21 +537,12 @@ static enum appmesh_status check_input(lua_State *L,
     switch (op) {
         case APPMESH_BATCH_UPDATE:
             st = am_lua_check_update_input(L, pidx, &in->update, proxied, err);
-            if (st == APPMESH_OK && !*proxied) {
-                st = appmesh_update_virtual_service_input_validate(&in->update, err);
-            }
             break;
         case APPMESH_BATCH_DESCRIBE:
             st = am_lua_check_describe_input(L, pidx, &in->describe, proxied, err);
-            if (st == APPMESH_OK && !*proxied) {
-                st = appmesh_describe_virtual_service_input_validate(&in->describe, err);
-            }
             break;
         case APPMESH_BATCH_LIST:
             st = am_lua_check_list_input(L, pidx, &in->list, proxied, err);
-            if (st == APPMESH_OK && !*proxied) {
-                st = appmesh_list_virtual_services_input_validate(&in->list, err);
-            }
             break;
     }
     return st;
@@ -731,11 +723,10 @@ static int update_virtual_service(lua_State *L, int cidx, int pidx, int oidx)
         return op_run(L, cidx, pidx, oidx, typed_operation(APPMESH_BATCH_UPDATE), lua_gettop(L),
                       call_done);
     }
-    if (err.status != APPMESH_OK ||
-        appmesh_update_virtual_service_input_validate(&in, &err) != APPMESH_OK) {
+    if (err.status != APPMESH_OK) {
         return am_lua_push_error(L, &err);
     }
-    b = push_box(L, BOX_PREVIEW);
+    b = push_box(L, BOX_PREVIEW); /* the preview validates */
     if (appmesh_client_update_virtual_service_preview(c, &in, &b->u.preview, &err) != APPMESH_OK) {
         box_release(b);
         return am_lua_push_error(L, &err);
