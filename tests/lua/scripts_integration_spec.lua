@@ -811,6 +811,7 @@ return {
         local by, count = outcomes(report)
         assert.same({ skipped = 4, denied = 1 }, count) -- a denial wins over unchanged
         assert.equal("denied", by[svc(2)].outcome)
+        assert.equal("unchanged", by[svc(1)].detail)
         assert.truthy(out:find("skipped " .. MESH .. "/" .. svc(1) .. ": unchanged", 1, true), out)
       end
       assert.is_nil(emu.count().UpdateVirtualService)

@@ -230,6 +230,8 @@ describe("report.line", function()
         .. '{"code":"PolicyDenied","message":"r: why"}}' },
     { "skipped", { version = 3 }, '{"meshName":"m","virtualServiceName":"s.local","outcome":'
       .. '"skipped"}' },
+    { "skipped", { detail = "unchanged" }, '{"meshName":"m","virtualServiceName":"s.local",'
+      .. '"outcome":"skipped","detail":"unchanged"}' },
     { "planned", {}, '{"meshName":"m","virtualServiceName":"s.local","outcome":"planned"}' },
   }
   for _, case in ipairs(cases) do

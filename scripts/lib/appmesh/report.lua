@@ -2,19 +2,21 @@
 -- The JSON Lines report: one object per entry, written and flushed as each finishes:
 -- meshName, virtualServiceName, outcome (updated | failed | denied | skipped | planned, and
 -- after an interrupt unknown | pending),
--- error = {code, message} when failed or denied, version and requestId when updated.
+-- error = {code, message} when failed or denied, version and requestId when updated, and
+-- detail (a short text: "unchanged", what a planned entry would change, ...) for the others.
 local codec = require "appmesh.codec"
 
 local report = {}
 
 report.OUTCOMES = { "updated", "failed", "denied", "skipped", "planned", "unknown", "pending" }
 
-local ORDER = { "meshName", "virtualServiceName", "outcome", "error", "version", "requestId" }
+local ORDER = { "meshName", "virtualServiceName", "outcome", "detail", "error", "version",
+  "requestId" }
 
 --- The report line (no newline) for an entry.
 -- @tparam table params the entry (meshName, virtualServiceName)
 -- @tparam string outcome
--- @tparam[opt] table t `error` ({code, message}), `version`, `requestId`
+-- @tparam[opt] table t `error` ({code, message}), `version`, `requestId`, `detail`
 -- @treturn string
 function report.line(params, outcome, t)
   t = t or {}
@@ -29,6 +31,8 @@ function report.line(params, outcome, t)
   elseif outcome == "updated" then
     rec.version = t.version
     rec.requestId = t.requestId
+  elseif t.detail ~= nil then
+    rec.detail = tostring(t.detail)
   end
   -- top-level keys in the documented order; nested keys sort, so error is {code, message}
   return codec.encode(rec, ORDER)
