@@ -6,9 +6,9 @@
 
 #include "deserialize.h"
 
-/* Deeper than any App Mesh shape; a response nested deeper is refused. */
-#define MAX_DEPTH 32
+#include "fieldpath.h"
 
+/* A response nested deeper than AM_PATH_MAX_DEPTH (deeper than any App Mesh shape) is refused. */
 #define TWO_POW_53 9007199254740992.0
 
 /* ---- exact longs (a pass that only replaces nodes, so positions in the text stay valid) ---- */
@@ -29,7 +29,7 @@ exact(struct exact_ctx *x, const struct am_shape *s, cJSON *parent, cJSON *item,
     int64_t v = 0;
     char digits[24];
 
-    if (depth > MAX_DEPTH) {
+    if (depth > AM_PATH_MAX_DEPTH) {
         return APPMESH_OK;
     }
     switch ((enum am_shape_type)s->type) {
@@ -105,50 +105,24 @@ enum appmesh_status am_deserialize_exact_longs(const struct am_shape *shape,
 
 /* ---- normalisation ---- */
 
-/* The path of the value being read, as frames: formatted only when an error names it. */
-struct frame {
-    const char *name; /* a member, or NULL for a list position */
-    size_t index;
-};
-
 struct nctx {
-    struct frame frames[2 * MAX_DEPTH + 2];
-    size_t nframes;
-    char path[256];
+    struct am_path path;
     struct appmesh_error *err;
 };
 
 static const char *path_of(struct nctx *n)
 {
-    size_t len = 0;
-    size_t i = 0;
-
-    n->path[0] = '\0';
-    for (i = 0; i < n->nframes && len < sizeof(n->path) - 1; i++) {
-        const struct frame *f = &n->frames[i];
-        int w = f->name != NULL ? snprintf(n->path + len, sizeof(n->path) - len, "%s%s",
-                                           len > 0 ? "." : "", f->name)
-                                : snprintf(n->path + len, sizeof(n->path) - len, "[%zu]", f->index);
-        len = w < 0 ? len
-                    : (len + (size_t)w < sizeof(n->path) ? len + (size_t)w : sizeof(n->path) - 1);
-    }
-    return len > 0 ? n->path : "(body)";
+    return am_path_text(&n->path, "(body)");
 }
 
 static size_t push(struct nctx *n, const char *name, size_t index)
 {
-    size_t old = n->nframes;
-    if (n->nframes < sizeof(n->frames) / sizeof(n->frames[0])) {
-        n->frames[n->nframes].name = name;
-        n->frames[n->nframes].index = index;
-        n->nframes++;
-    }
-    return old;
+    return am_path_push(&n->path, name, index);
 }
 
 static void pop(struct nctx *n, size_t old)
 {
-    n->nframes = old;
+    am_path_pop(&n->path, old);
 }
 
 static enum appmesh_status bad(struct nctx *n, const char *what)
@@ -199,7 +173,7 @@ normalise(struct nctx *n, const struct am_shape *s, cJSON *item, int depth)
     size_t i = 0;
     double t = 0;
 
-    if (depth > MAX_DEPTH) {
+    if (depth > AM_PATH_MAX_DEPTH) {
         return bad(n, "is nested too deeply");
     }
     switch ((enum am_shape_type)s->type) {
@@ -233,8 +207,8 @@ normalise(struct nctx *n, const struct am_shape *s, cJSON *item, int depth)
             return APPMESH_OK;
         case AM_SHAPE_LONG:
             /* App Mesh's versions start at 1: a negative one is not an App Mesh answer. */
-            if (n->nframes > 0 && n->frames[n->nframes - 1].name != NULL &&
-                strcmp(n->frames[n->nframes - 1].name, "version") == 0 &&
+            if (am_path_member(&n->path) != NULL &&
+                strcmp(am_path_member(&n->path), "version") == 0 &&
                 ((cJSON_IsNumber(item) && item->valuedouble < 0) ||
                  (cJSON_IsRaw(item) && item->valuestring != NULL && item->valuestring[0] == '-'))) {
                 return bad(n, "is negative");

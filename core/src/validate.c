@@ -6,20 +6,10 @@
 
 #include "validate.h"
 
-/* Nesting deeper than any App Mesh shape (about 12 levels) is refused, not recursed into. */
-#define MAX_DEPTH 32
-
-/* The path of the value being checked, as frames: formatted only when an error names it. */
-struct frame {
-    const char *name; /* a member, or NULL for a list position */
-    size_t index;
-};
+#include "fieldpath.h"
 
 struct vctx {
-    struct frame frames[2 * MAX_DEPTH + 2];
-    size_t nframes;
-    char path[256]; /* scratch for path_of() */
-    int list_base;
+    struct am_path path;
     int depth;
     struct appmesh_error *err;
 };
@@ -27,47 +17,22 @@ struct vctx {
 /* The dotted path of the value being checked ("spec.listeners[1].portMapping"). */
 static const char *path_of(struct vctx *v)
 {
-    size_t len = 0;
-    size_t i = 0;
-
-    v->path[0] = '\0';
-    for (i = 0; i < v->nframes && len < sizeof(v->path) - 1; i++) {
-        const struct frame *f = &v->frames[i];
-        int n = f->name != NULL ? snprintf(v->path + len, sizeof(v->path) - len, "%s%s",
-                                           len > 0 ? "." : "", f->name)
-                                : snprintf(v->path + len, sizeof(v->path) - len, "[%zu]",
-                                           f->index + (size_t)v->list_base);
-        len = n < 0 ? len
-                    : (len + (size_t)n < sizeof(v->path) ? len + (size_t)n : sizeof(v->path) - 1);
-    }
-    return len > 0 ? v->path : "input";
-}
-
-/* Enter a member (name) or a list position (name NULL); returns the depth to restore. */
-static size_t push(struct vctx *v, const char *name, size_t index)
-{
-    size_t old = v->nframes;
-    if (v->nframes < sizeof(v->frames) / sizeof(v->frames[0])) {
-        v->frames[v->nframes].name = name;
-        v->frames[v->nframes].index = index;
-        v->nframes++;
-    }
-    return old;
+    return am_path_text(&v->path, "input");
 }
 
 static size_t push_member(struct vctx *v, const char *name)
 {
-    return push(v, name, 0);
+    return am_path_push(&v->path, name, 0);
 }
 
 static size_t push_index(struct vctx *v, size_t i)
 {
-    return push(v, NULL, i);
+    return am_path_push(&v->path, NULL, i);
 }
 
 static void pop(struct vctx *v, size_t old)
 {
-    v->nframes = old;
+    am_path_pop(&v->path, old);
 }
 
 static const char *json_kind(const cJSON *item)
@@ -355,7 +320,7 @@ static enum appmesh_status check(struct vctx *v, const struct am_shape *s, const
 {
     enum appmesh_status st = APPMESH_OK;
 
-    if (v->depth >= MAX_DEPTH) {
+    if (v->depth >= AM_PATH_MAX_DEPTH) {
         return am_fail_field(v->err, path_of(v), "%s is nested too deeply", path_of(v));
     }
     v->depth++;
@@ -401,7 +366,7 @@ enum appmesh_status am_validate(const struct am_shape *shape,
     struct vctx v;
 
     memset(&v, 0, sizeof(v));
-    v.list_base = list_base;
+    v.path.list_base = (size_t)list_base;
     v.err = err;
     if (shape == NULL || value == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
