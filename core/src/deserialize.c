@@ -8,7 +8,8 @@
 
 #include "fieldpath.h"
 
-/* A response nested deeper than AM_PATH_MAX_DEPTH (deeper than any App Mesh shape) is refused. */
+/* The largest integer below which every double is exact. A response nested deeper than
+ * AM_PATH_MAX_DEPTH (deeper than any App Mesh shape) is refused. */
 #define TWO_POW_53 9007199254740992.0
 
 /* ---- exact longs (a pass that only replaces nodes, so positions in the text stay valid) ---- */
