@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "opcall.h"
 #include "operation.h"
+#include "opjson.h"
+#include "validate.h"
 
 #define DEFAULT_CONCURRENCY 16
 /* Calls started and not finished (running or waiting out a backoff), per transfer slot. */
@@ -17,14 +20,33 @@ struct batch_runner {
     struct batch_runner *next_free;
 };
 
+struct batch_entry;
+
+/**
+ * What differs between the kinds of call a batch runs: how the call's input is kept and how
+ * the call is started. Every other step is the same for all (validated once, when added).
+ */
+struct batch_kind {
+    enum appmesh_batch_op op; /* for the result's op field (the typed calls) */
+    /* Start e's call on its runner's machine. */
+    enum appmesh_status (*start)(struct batch_entry *e, struct appmesh_error *err);
+    /* The input's string fields (NULL ones included), to copy into the entry's own block. */
+    size_t (*strings)(struct batch_entry *e, const char **fields[5]);
+};
+
 struct batch_entry {
     uint64_t id;
     void *user;
-    enum appmesh_batch_op op;
+    const struct batch_kind *kind;
     union { /* the input, its strings pointing into `strings` */
         struct appmesh_update_virtual_service_input update;
         struct appmesh_describe_virtual_service_input describe;
         struct appmesh_list_virtual_services_input list;
+        struct {
+            const struct am_operation *op;
+            cJSON *input;     /* a copy the entry owns */
+            bool json_output; /* appmesh_batch_add_call: the output as JSON text */
+        } value;
     } in;
     char *strings;
     size_t strings_size;
@@ -43,6 +65,7 @@ struct queue {
 
 struct appmesh_batch {
     struct appmesh_client *client; /* borrowed */
+    struct am_service *svc;        /* the client's shared state, borrowed */
     const struct appmesh_allocator *alloc;
     struct am_multi *multi; /* NULL when the client has an injected transport */
     size_t concurrency;
@@ -120,39 +143,73 @@ static const char **provider_name(struct appmesh_virtual_service_provider *p)
     return NULL;
 }
 
-/* The entry's input string fields (NULL ones included), by operation. */
-static size_t input_strings(struct batch_entry *e, const char **fields[5])
+static size_t update_strings(struct batch_entry *e, const char **fields[5])
 {
     size_t n = 0;
-    switch (e->op) {
-        case APPMESH_BATCH_UPDATE:
-            fields[n++] = &e->in.update.mesh_name;
-            fields[n++] = &e->in.update.virtual_service_name;
-            fields[n++] = &e->in.update.mesh_owner;
-            fields[n++] = &e->in.update.client_token;
-            fields[n] = provider_name(&e->in.update.spec.provider);
-            n += fields[n] != NULL ? 1 : 0;
-            break;
-        case APPMESH_BATCH_DESCRIBE:
-            fields[n++] = &e->in.describe.mesh_name;
-            fields[n++] = &e->in.describe.virtual_service_name;
-            fields[n++] = &e->in.describe.mesh_owner;
-            break;
-        case APPMESH_BATCH_LIST:
-            fields[n++] = &e->in.list.mesh_name;
-            fields[n++] = &e->in.list.mesh_owner;
-            fields[n++] = &e->in.list.next_token;
-            break;
-    }
-    return n;
+    fields[n++] = &e->in.update.mesh_name;
+    fields[n++] = &e->in.update.virtual_service_name;
+    fields[n++] = &e->in.update.mesh_owner;
+    fields[n++] = &e->in.update.client_token;
+    fields[n] = provider_name(&e->in.update.spec.provider);
+    return n + (fields[n] != NULL ? 1 : 0);
 }
+
+static size_t describe_strings(struct batch_entry *e, const char **fields[5])
+{
+    fields[0] = &e->in.describe.mesh_name;
+    fields[1] = &e->in.describe.virtual_service_name;
+    fields[2] = &e->in.describe.mesh_owner;
+    return 3;
+}
+
+static size_t list_strings(struct batch_entry *e, const char **fields[5])
+{
+    fields[0] = &e->in.list.mesh_name;
+    fields[1] = &e->in.list.mesh_owner;
+    fields[2] = &e->in.list.next_token;
+    return 3;
+}
+
+static size_t value_strings(struct batch_entry *e, const char **fields[5])
+{
+    (void)e;
+    (void)fields;
+    return 0; /* the input is a cJSON copy of its own */
+}
+
+static enum appmesh_status start_update(struct batch_entry *e, struct appmesh_error *err)
+{
+    return am_call_start_update(&e->runner->call, &e->in.update, &e->result.data, err);
+}
+
+static enum appmesh_status start_describe(struct batch_entry *e, struct appmesh_error *err)
+{
+    return am_call_start_describe(&e->runner->call, &e->in.describe, &e->result.data, err);
+}
+
+static enum appmesh_status start_list(struct batch_entry *e, struct appmesh_error *err)
+{
+    return am_call_start_list(&e->runner->call, &e->in.list, &e->result.list, err);
+}
+
+static enum appmesh_status start_value(struct batch_entry *e, struct appmesh_error *err)
+{
+    return am_call_start_value(&e->runner->call, e->in.value.op, e->in.value.input, err);
+}
+
+static const struct batch_kind kind_update = {APPMESH_BATCH_UPDATE, start_update, update_strings};
+static const struct batch_kind kind_describe = {APPMESH_BATCH_DESCRIBE, start_describe,
+                                                describe_strings};
+static const struct batch_kind kind_list = {APPMESH_BATCH_LIST, start_list, list_strings};
+/* A generic call's result op is UPDATE (0): meaningless, result.operation names the op. */
+static const struct batch_kind kind_value = {APPMESH_BATCH_UPDATE, start_value, value_strings};
 
 /* Copy the input's strings (already in e->in, still borrowed) into one block the entry owns. */
 static enum appmesh_status
 entry_own_strings(struct appmesh_batch *b, struct batch_entry *e, struct appmesh_error *err)
 {
     const char **fields[5];
-    size_t n = input_strings(e, fields);
+    size_t n = e->kind->strings(e, fields);
     size_t i = 0;
     char *cursor = NULL;
 
@@ -160,8 +217,8 @@ entry_own_strings(struct appmesh_batch *b, struct batch_entry *e, struct appmesh
     for (i = 0; i < n; i++) {
         e->strings_size += *fields[i] != NULL ? strlen(*fields[i]) + 1 : 0;
     }
-    e->strings = am_malloc(b->alloc, e->strings_size);
-    if (e->strings == NULL) {
+    e->strings = e->strings_size > 0 ? am_malloc(b->alloc, e->strings_size) : NULL;
+    if (e->strings == NULL && e->strings_size > 0) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
     }
     cursor = e->strings;
@@ -179,8 +236,10 @@ entry_own_strings(struct appmesh_batch *b, struct batch_entry *e, struct appmesh
 static void entry_free(struct appmesh_batch *b, struct batch_entry *e)
 {
     am_free(b->alloc, e->strings, e->strings_size);
-    appmesh_virtual_service_data_cleanup(&e->result.data);
-    appmesh_virtual_service_list_cleanup(&e->result.list);
+    if (e->kind == &kind_value) {
+        cJSON_Delete(e->in.value.input);
+    }
+    appmesh_batch_result_cleanup(&e->result);
     am_free(b->alloc, e, sizeof(*e));
 }
 
@@ -195,7 +254,7 @@ static struct batch_runner *runner_get(struct appmesh_batch *b)
     }
     r = am_calloc(b->alloc, sizeof(*r));
     if (r != NULL) {
-        am_call_init(&r->call, b->client);
+        am_call_init(&r->call, b->svc);
         am_buf_init(&r->resp.headers, b->alloc, 0);
         am_buf_init(&r->resp.body, b->alloc, 0);
     }
@@ -238,22 +297,23 @@ enum appmesh_status appmesh_batch_new(struct appmesh_client *client,
     if (rate < 0 || isnan(rate)) {
         return am_fail_field(err, "rate", "rate must be > 0 requests per second");
     }
-    b = am_calloc(client->alloc, sizeof(*b));
+    b = am_calloc(am_client_service(client)->alloc, sizeof(*b));
     if (b == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating a batch");
     }
     b->client = client;
-    b->alloc = client->alloc;
+    b->svc = am_client_service(client);
+    b->alloc = b->svc->alloc;
     b->concurrency = concurrency > 0 ? (size_t)concurrency : DEFAULT_CONCURRENCY;
     b->rate = rate;
     b->next_id = 1;
-    if (client->own_transport) {
-        st = am_multi_new(client->alloc, &client->curl_options, b->concurrency, &b->multi, err);
+    if (b->svc->own_transport) {
+        st = am_multi_new(b->alloc, &b->svc->curl_options, b->concurrency, &b->multi, err);
     } else {
         b->concurrency = 1; /* an injected transport is driven one call at a time */
     }
     if (st != APPMESH_OK) {
-        am_free(client->alloc, b, sizeof(*b));
+        am_free(b->alloc, b, sizeof(*b));
         return st;
     }
     *out = b;
@@ -300,14 +360,14 @@ static enum appmesh_status add_entry(struct appmesh_batch *b,
 {
     enum appmesh_status st = entry_own_strings(b, e, err);
     if (st != APPMESH_OK) {
-        am_free(b->alloc, e, sizeof(*e));
+        entry_free(b, e);
         return st;
     }
     e->id = b->next_id++;
     e->user = user;
     e->result.id = e->id;
     e->result.user = user;
-    e->result.op = e->op;
+    e->result.op = e->kind->op;
     push(&b->pending, e);
     if (id != NULL) {
         *id = e->id;
@@ -316,62 +376,44 @@ static enum appmesh_status add_entry(struct appmesh_batch *b,
 }
 
 static struct batch_entry *
-new_entry(struct appmesh_batch *b, enum appmesh_batch_op op, struct appmesh_error *err)
+new_entry(struct appmesh_batch *b, const struct batch_kind *kind, struct appmesh_error *err)
 {
     struct batch_entry *e = am_calloc(b->alloc, sizeof(*e));
     if (e == NULL) {
         am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
         return NULL;
     }
-    e->op = op;
+    e->kind = kind;
     return e;
 }
 
-/* Validate, copy and queue an input of the given operation. */
-static enum appmesh_status add_call(struct appmesh_batch *b,
-                                    enum appmesh_batch_op op,
-                                    const void *in,
-                                    void *user,
-                                    uint64_t *id,
-                                    struct appmesh_error *err)
+/* Copy and queue a typed input the caller has validated. */
+static enum appmesh_status add_typed(struct appmesh_batch *b,
+                                     const struct batch_kind *kind,
+                                     const char *operation,
+                                     const void *in,
+                                     size_t size,
+                                     void *user,
+                                     uint64_t *id,
+                                     struct appmesh_error *err)
 {
-    struct batch_entry *e = NULL;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    struct batch_entry *e = new_entry(b, kind, err);
+    if (e == NULL) {
+        return APPMESH_ERR_NOMEM;
+    }
+    memcpy(&e->in, in, size);
+    e->result.operation = operation;
+    return add_entry(b, e, user, id, err);
+}
 
+static enum appmesh_status
+check_add(struct appmesh_batch *b, const void *in, struct appmesh_error *err)
+{
     if (b == NULL || in == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
                        "appmesh_batch_add_*: batch and in are required");
     }
-    switch (op) {
-        case APPMESH_BATCH_UPDATE:
-            st = appmesh_update_virtual_service_input_validate(in, err);
-            break;
-        case APPMESH_BATCH_DESCRIBE:
-            st = appmesh_describe_virtual_service_input_validate(in, err);
-            break;
-        case APPMESH_BATCH_LIST:
-            st = appmesh_list_virtual_services_input_validate(in, err);
-            break;
-    }
-    if (st == APPMESH_OK) {
-        e = new_entry(b, op, err);
-        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
-    }
-    if (st == APPMESH_OK) {
-        switch (op) {
-            case APPMESH_BATCH_UPDATE:
-                e->in.update = *(const struct appmesh_update_virtual_service_input *)in;
-                break;
-            case APPMESH_BATCH_DESCRIBE:
-                e->in.describe = *(const struct appmesh_describe_virtual_service_input *)in;
-                break;
-            case APPMESH_BATCH_LIST:
-                e->in.list = *(const struct appmesh_list_virtual_services_input *)in;
-                break;
-        }
-        st = add_entry(b, e, user, id, err);
-    }
-    return st;
+    return APPMESH_OK;
 }
 
 enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
@@ -380,7 +422,14 @@ enum appmesh_status appmesh_batch_add_update(struct appmesh_batch *b,
                                              uint64_t *id,
                                              struct appmesh_error *err)
 {
-    return add_call(b, APPMESH_BATCH_UPDATE, in, user, id, err);
+    enum appmesh_status st = check_add(b, in, err);
+    if (st == APPMESH_OK) {
+        st = appmesh_update_virtual_service_input_validate(in, err);
+    }
+    if (st == APPMESH_OK) {
+        st = add_typed(b, &kind_update, "UpdateVirtualService", in, sizeof(*in), user, id, err);
+    }
+    return st;
 }
 
 enum appmesh_status
@@ -390,7 +439,14 @@ appmesh_batch_add_describe(struct appmesh_batch *b,
                            uint64_t *id,
                            struct appmesh_error *err)
 {
-    return add_call(b, APPMESH_BATCH_DESCRIBE, in, user, id, err);
+    enum appmesh_status st = check_add(b, in, err);
+    if (st == APPMESH_OK) {
+        st = appmesh_describe_virtual_service_input_validate(in, err);
+    }
+    if (st == APPMESH_OK) {
+        st = add_typed(b, &kind_describe, "DescribeVirtualService", in, sizeof(*in), user, id, err);
+    }
+    return st;
 }
 
 enum appmesh_status appmesh_batch_add_list(struct appmesh_batch *b,
@@ -399,7 +455,88 @@ enum appmesh_status appmesh_batch_add_list(struct appmesh_batch *b,
                                            uint64_t *id,
                                            struct appmesh_error *err)
 {
-    return add_call(b, APPMESH_BATCH_LIST, in, user, id, err);
+    enum appmesh_status st = check_add(b, in, err);
+    if (st == APPMESH_OK) {
+        st = appmesh_list_virtual_services_input_validate(in, err);
+    }
+    if (st == APPMESH_OK) {
+        st = add_typed(b, &kind_list, "ListVirtualServices", in, sizeof(*in), user, id, err);
+    }
+    return st;
+}
+
+/* Validate (the call's only validation), copy and queue a call of any operation. */
+static enum appmesh_status add_value(struct appmesh_batch *b,
+                                     const struct am_op_input *in,
+                                     bool json_output,
+                                     void *user,
+                                     uint64_t *id,
+                                     struct appmesh_error *err)
+{
+    struct batch_entry *e = NULL;
+    enum appmesh_status st = check_add(b, in, err);
+
+    if (st == APPMESH_OK && (in->op == NULL || in->input == NULL)) {
+        st = am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "am_batch_add_value: no op or input");
+    }
+    if (st == APPMESH_OK) {
+        st = am_validate_input(in->op, in->input, in->list_base, err);
+    }
+    if (st == APPMESH_OK) {
+        e = new_entry(b, &kind_value, err);
+        st = e != NULL ? APPMESH_OK : APPMESH_ERR_NOMEM;
+    }
+    if (st == APPMESH_OK) {
+        e->in.value.op = in->op;
+        e->in.value.json_output = json_output;
+        e->in.value.input = cJSON_Duplicate(in->input, true);
+        e->result.operation = in->op->name;
+        if (e->in.value.input == NULL) {
+            entry_free(b, e);
+            st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory queueing a call");
+        }
+    }
+    if (st == APPMESH_OK) {
+        st = add_entry(b, e, user, id, err);
+    }
+    return st;
+}
+
+enum appmesh_status am_batch_add_value(struct appmesh_batch *batch,
+                                       const struct am_op_input *in,
+                                       void *user,
+                                       uint64_t *id,
+                                       struct appmesh_error *err)
+{
+    return add_value(batch, in, false, user, id, err);
+}
+
+enum appmesh_status appmesh_batch_add_call(struct appmesh_batch *batch,
+                                           const char *operation,
+                                           const char *input_json,
+                                           size_t input_len,
+                                           void *user,
+                                           uint64_t *id,
+                                           struct appmesh_error *err)
+{
+    struct am_op_input in = {NULL, NULL, 0};
+    cJSON *input = NULL;
+    enum appmesh_status st = APPMESH_OK;
+
+    if (batch == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "appmesh_batch_add_call: no batch");
+    }
+    st = am_opjson_find(operation, &in.op, err);
+    if (st == APPMESH_OK) {
+        st = am_opjson_parse_input(in.op, input_json, input_json != NULL ? input_len : 0, &input,
+                                   err);
+    }
+    in.input = input;
+    if (st == APPMESH_OK) {
+        st = add_value(batch, &in, true, user, id, err);
+    }
+    cJSON_Delete(input);
+    return st;
 }
 
 /* The call is over: keep its outcome, give its machinery back. */
@@ -409,13 +546,23 @@ static void finish(struct appmesh_batch *b, struct batch_entry *e)
     struct appmesh_call_info *info = &e->result.info;
 
     e->result.status = call->result;
+    if (call->result == APPMESH_OK && e->kind == &kind_value) {
+        cJSON *value = am_call_take_value(call);
+        if (e->in.value.json_output) {
+            e->result.status =
+                am_opjson_print(value, b->alloc, &e->result.output_json, &e->result.err);
+        } else {
+            e->result.output_value = value;
+            value = NULL;
+        }
+        cJSON_Delete(value);
+    }
     if (call->result != APPMESH_OK) {
         e->result.err = call->err;
         if (e->result.err.status == APPMESH_OK) {
             e->result.err.status = call->result;
         }
-        appmesh_virtual_service_data_cleanup(&e->result.data);
-        appmesh_virtual_service_list_cleanup(&e->result.list);
+        appmesh_batch_result_cleanup(&e->result);
     }
     info->http_status = call->http_status;
     info->attempts = call->attempt;
@@ -435,7 +582,7 @@ static void on_outcome(struct appmesh_batch *b,
                        enum appmesh_status st,
                        const struct appmesh_error *terr)
 {
-    struct appmesh_client *c = b->client;
+    struct am_service *c = b->svc;
     struct am_call *call = &e->runner->call;
     enum am_call_next next = AM_CALL_DONE;
 
@@ -448,7 +595,7 @@ static void on_outcome(struct appmesh_batch *b,
     }
     if (next == AM_CALL_RETRY) {
         am_log_retry(c, call);
-        e->ready_at = am_client_now(c) + call->delay;
+        e->ready_at = am_service_now(c) + call->delay;
         push(&b->backoff, e);
         return;
     }
@@ -459,7 +606,7 @@ static void on_outcome(struct appmesh_batch *b,
  * transport. */
 static void send_attempt(struct appmesh_batch *b, struct batch_entry *e)
 {
-    struct appmesh_client *c = b->client;
+    struct am_service *c = b->svc;
     struct am_call *call = &e->runner->call;
     struct appmesh_error perr = {0};
     enum appmesh_status st = APPMESH_OK;
@@ -467,7 +614,7 @@ static void send_attempt(struct appmesh_batch *b, struct batch_entry *e)
 
     if (wait > 0) {
         /* Adaptive mode's rate limit: come back when a send token is due. */
-        e->ready_at = am_client_now(c) + wait;
+        e->ready_at = am_service_now(c) + wait;
         push(&b->backoff, e);
         return;
     }
@@ -510,17 +657,7 @@ static void start_call(struct appmesh_batch *b, struct batch_entry *e)
         return;
     }
     b->active++;
-    switch (e->op) {
-        case APPMESH_BATCH_UPDATE:
-            st = am_call_start_update(&e->runner->call, &e->in.update, &e->result.data, &err);
-            break;
-        case APPMESH_BATCH_DESCRIBE:
-            st = am_call_start_describe(&e->runner->call, &e->in.describe, &e->result.data, &err);
-            break;
-        case APPMESH_BATCH_LIST:
-            st = am_call_start_list(&e->runner->call, &e->in.list, &e->result.list, &err);
-            break;
-    }
+    st = e->kind->start(e, &err);
     if (st != APPMESH_OK) {
         am_call_fail(&e->runner->call, &err);
         finish(b, e);
@@ -589,7 +726,7 @@ static void start_ready(struct appmesh_batch *b, double now, double *next_due)
         } else {
             start_call(b, pop(&b->pending));
         }
-        now = am_client_now(b->client);
+        now = am_service_now(b->svc);
     }
 }
 
@@ -610,7 +747,7 @@ static void collect(struct appmesh_batch *b)
 enum appmesh_status
 appmesh_batch_perform(struct appmesh_batch *b, double max_wait, struct appmesh_error *err)
 {
-    struct appmesh_client *c = NULL;
+    struct am_service *c = NULL;
     double now = 0;
     double next_due = INFINITY;
     double wait = 0;
@@ -619,11 +756,11 @@ appmesh_batch_perform(struct appmesh_batch *b, double max_wait, struct appmesh_e
     if (b == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT, "appmesh_batch_perform: batch is NULL");
     }
-    c = b->client;
-    if (c->interrupt != NULL && c->interrupt(c->interrupt_ud)) {
+    c = b->svc;
+    if (am_service_interrupted(c)) {
         return am_fail(err, APPMESH_ERR_INTERRUPTED, "interrupted");
     }
-    now = am_client_now(c);
+    now = am_service_now(c);
     start_ready(b, now, &next_due);
     if (b->done.len > 0) {
         max_wait = 0; /* a result is ready: return it without waiting */
@@ -639,7 +776,7 @@ appmesh_batch_perform(struct appmesh_batch *b, double max_wait, struct appmesh_e
     }
     if (st == APPMESH_OK && b->done.len == 0) {
         next_due = INFINITY;
-        start_ready(b, am_client_now(c), &next_due);
+        start_ready(b, am_service_now(c), &next_due);
     }
     return st;
 }
@@ -651,10 +788,30 @@ bool appmesh_batch_take(struct appmesh_batch *b, struct appmesh_batch_result *ou
         return false;
     }
     *out = e->result;
-    memset(&e->result.data, 0, sizeof(e->result.data)); /* moved to the caller */
-    memset(&e->result.list, 0, sizeof(e->result.list));
+    memset(&e->result, 0, sizeof(e->result)); /* moved to the caller */
     entry_free(b, e);
     return true;
+}
+
+void appmesh_batch_result_cleanup(struct appmesh_batch_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    appmesh_virtual_service_data_cleanup(&r->data);
+    appmesh_virtual_service_list_cleanup(&r->list);
+    appmesh_buf_cleanup(&r->output_json);
+    cJSON_Delete(r->output_value);
+    r->output_value = NULL;
+}
+
+cJSON *am_batch_result_take_value(struct appmesh_batch_result *r)
+{
+    cJSON *v = r != NULL ? r->output_value : NULL;
+    if (r != NULL) {
+        r->output_value = NULL;
+    }
+    return v;
 }
 
 size_t appmesh_batch_pending(const struct appmesh_batch *b)
@@ -670,7 +827,7 @@ enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *b,
                                         double *timeout,
                                         struct appmesh_error *err)
 {
-    double now = am_client_now(b->client);
+    double now = am_service_now(b->svc);
     double due = INFINITY;
     long curl_ms = -1;
     struct batch_entry *e = NULL;

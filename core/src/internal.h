@@ -179,8 +179,10 @@ enum appmesh_status am_json_read_virtual_service_list(const char *body,
  * Owned by caller: *root (cJSON_Delete), also when this fails after parsing. Errors: RESPONSE
  * (empty, malformed, trailing data, not an object).
  */
-enum appmesh_status
-am_json_parse_response(const char *body, size_t len, struct cJSON **root, struct appmesh_error *err);
+enum appmesh_status am_json_parse_response(const char *body,
+                                           size_t len,
+                                           struct cJSON **root,
+                                           struct appmesh_error *err);
 
 enum am_json_long_result {
     AM_JSON_LONG_OK = 0,
@@ -194,11 +196,8 @@ enum am_json_long_result {
  * the number's own text is found (by item's position in the tree) and read. text and root may
  * be NULL for a tree built in memory, whose doubles are then taken as they are.
  */
-enum am_json_long_result am_json_long(const char *text,
-                                      size_t len,
-                                      const struct cJSON *root,
-                                      const struct cJSON *item,
-                                      int64_t *out);
+enum am_json_long_result am_json_long(
+    const char *text, size_t len, const struct cJSON *root, const struct cJSON *item, int64_t *out);
 
 /* ---- rest.c (rest-json protocol pieces) ---- */
 /** Append label percent-encoded (only A-Z a-z 0-9 - . _ ~ kept); "." and ".." become %2E. */

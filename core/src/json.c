@@ -281,8 +281,8 @@ static enum int_parse parse_int64_text(const char *p, const char *end, int64_t *
 
 /* The child positions from root down to item (cJSON keeps members and elements in text
  * order); false when item is not in the tree or deeper than max. */
-static bool path_to(const cJSON *node, const cJSON *item, size_t *path, size_t depth, size_t max,
-                    size_t *len)
+static bool
+path_to(const cJSON *node, const cJSON *item, size_t *path, size_t depth, size_t max, size_t *len)
 {
     const cJSON *c = NULL;
     size_t i = 0;
@@ -505,11 +505,8 @@ static const struct field ref_fields[] = {
 };
 
 /* Read every field of the table from obj into the struct at base; first error wins. */
-static enum appmesh_status read_fields(struct reader *r,
-                                       const cJSON *obj,
-                                       const struct field *fields,
-                                       size_t n,
-                                       void *base)
+static enum appmesh_status
+read_fields(struct reader *r, const cJSON *obj, const struct field *fields, size_t n, void *base)
 {
     enum appmesh_status st = APPMESH_OK;
     char *b = base;

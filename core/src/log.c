@@ -40,7 +40,7 @@ static void flush(struct am_call *call)
     am_buf_reset(&call->preview);
 }
 
-void am_log_request(struct appmesh_client *c, struct am_call *call)
+void am_log_request(const struct am_service *c, struct am_call *call)
 {
     struct appmesh_buf *b = &call->preview;
     size_t i = 0;
@@ -60,7 +60,7 @@ void am_log_request(struct appmesh_client *c, struct am_call *call)
     flush(call);
 }
 
-void am_log_response(struct appmesh_client *c,
+void am_log_response(const struct am_service *c,
                      struct am_call *call,
                      const struct appmesh_http_response *resp,
                      double seconds)
@@ -89,7 +89,7 @@ void am_log_response(struct appmesh_client *c,
     flush(call);
 }
 
-void am_log_failure(struct appmesh_client *c,
+void am_log_failure(const struct am_service *c,
                     struct am_call *call,
                     const struct appmesh_error *terr,
                     double seconds)
@@ -104,7 +104,7 @@ void am_log_failure(struct appmesh_client *c,
     flush(call);
 }
 
-void am_log_retry(struct appmesh_client *c, struct am_call *call)
+void am_log_retry(const struct am_service *c, struct am_call *call)
 {
     if (!c->log_debug) {
         return;

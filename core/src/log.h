@@ -11,15 +11,15 @@ enum appmesh_status am_log_redacted_value(struct appmesh_buf *b,
                                           struct appmesh_error *err);
 
 /* Each writes to stderr only when the client was created with APPMESH_LOG=debug. */
-void am_log_request(struct appmesh_client *c, struct am_call *call);
-void am_log_response(struct appmesh_client *c,
+void am_log_request(const struct am_service *c, struct am_call *call);
+void am_log_response(const struct am_service *c,
                      struct am_call *call,
                      const struct appmesh_http_response *resp,
                      double seconds);
-void am_log_failure(struct appmesh_client *c,
+void am_log_failure(const struct am_service *c,
                     struct am_call *call,
                     const struct appmesh_error *terr,
                     double seconds);
-void am_log_retry(struct appmesh_client *c, struct am_call *call);
+void am_log_retry(const struct am_service *c, struct am_call *call);
 
 #endif

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deserialize.h"
 #include "operation.h"
+#include "serialize.h"
 
 #define SIGNING_NAME "appmesh"
 #define API_VERSION  "v20190125"
@@ -14,20 +16,21 @@
  * with a smaller difference the Date cannot explain the error (it has 1 s resolution). */
 #define MIN_SKEW_CORRECTION 60.0
 
-void am_call_init(struct am_call *call, struct appmesh_client *client)
+void am_call_init(struct am_call *call, struct am_service *svc)
 {
+    const struct appmesh_allocator *alloc = svc->alloc;
     memset(call, 0, sizeof(*call));
-    call->client = client;
-    am_buf_init(&call->path, client->alloc, 0);
-    am_buf_init(&call->query, client->alloc, 0);
-    am_buf_init(&call->url, client->alloc, 0);
-    am_buf_init(&call->body, client->alloc, MAX_REQUEST_BODY);
-    am_buf_init(&call->preview, client->alloc, 0);
-    am_buf_init(&call->sig.authorization, client->alloc, 0);
-    am_buf_init(&call->sig.query, client->alloc, 0);
-    am_buf_init(&call->sig.signed_headers, client->alloc, 0);
-    am_buf_init(&call->sig.canonical_request, client->alloc, 0);
-    am_buf_init(&call->sig.string_to_sign, client->alloc, 0);
+    call->svc = svc;
+    am_buf_init(&call->path, alloc, 0);
+    am_buf_init(&call->query, alloc, 0);
+    am_buf_init(&call->url, alloc, 0);
+    am_buf_init(&call->body, alloc, MAX_REQUEST_BODY);
+    am_buf_init(&call->preview, alloc, 0);
+    am_buf_init(&call->sig.authorization, alloc, 0);
+    am_buf_init(&call->sig.query, alloc, 0);
+    am_buf_init(&call->sig.signed_headers, alloc, 0);
+    am_buf_init(&call->sig.canonical_request, alloc, 0);
+    am_buf_init(&call->sig.string_to_sign, alloc, 0);
 }
 
 void am_call_cleanup(struct am_call *call)
@@ -40,6 +43,8 @@ void am_call_cleanup(struct am_call *call)
     appmesh_sigv4_result_cleanup(&call->sig);
     am_zeroize(call->headers, sizeof(call->headers));
     call->header_count = 0;
+    cJSON_Delete(call->value);
+    call->value = NULL;
 }
 
 /* Reset per-call state, keeping the buffers' memory. */
@@ -63,17 +68,13 @@ static void call_reset(struct am_call *call)
     call->result = APPMESH_ERR_INTERNAL;
     memset(&call->err, 0, sizeof(call->err));
     memset(&call->http, 0, sizeof(call->http));
-}
-
-static enum appmesh_status
-append_label(struct appmesh_buf *path, const char *label, struct appmesh_error *err)
-{
-    return am_rest_append_label(path, label, strlen(label), err);
+    cJSON_Delete(call->value);
+    call->value = NULL;
 }
 
 static enum appmesh_status build_url(struct am_call *call, struct appmesh_error *err)
 {
-    struct appmesh_client *c = call->client;
+    const struct am_service *c = call->svc;
     enum appmesh_status st = APPMESH_OK;
 
     /* scheme://authority, then the path, which already starts with the endpoint's base path. */
@@ -96,6 +97,82 @@ static enum appmesh_status build_url(struct am_call *call, struct appmesh_error 
     return st;
 }
 
+/* Common start: reset, take the operation, make the invocation id, begin the path with the
+ * endpoint's base path. */
+static enum appmesh_status begin(struct am_call *call,
+                                 const struct am_operation *op,
+                                 am_parse_fn *parse,
+                                 void *out,
+                                 struct appmesh_error *err)
+{
+    struct am_service *c = call->svc;
+    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+
+    call_reset(call);
+    if (op == NULL) {
+        return am_fail(err, APPMESH_ERR_INTERNAL, "no operation to start");
+    }
+    call->op = op;
+    call->method = op->method;
+    call->operation = op->name;
+    call->parse = parse;
+    call->out = out;
+    st = am_uuid4(c->drbg, call->invocation_id, err);
+    if (st == APPMESH_OK) {
+        st = am_buf_append(&call->path, c->url.path.ptr, c->url.path.len, err);
+    }
+    return st;
+}
+
+/* ---- any operation ---- */
+
+static enum appmesh_status parse_value(const char *body,
+                                       size_t len,
+                                       const struct appmesh_allocator *a,
+                                       void *out,
+                                       struct appmesh_error *err)
+{
+    struct am_call *call = out;
+    (void)a;
+    cJSON_Delete(call->value);
+    call->value = NULL;
+    return am_deserialize_output(call->op, body, len, &call->value, err);
+}
+
+enum appmesh_status am_call_start_value(struct am_call *call,
+                                        const struct am_operation *op,
+                                        const cJSON *input,
+                                        struct appmesh_error *err)
+{
+    enum appmesh_status st = begin(call, op, parse_value, call, err);
+    const char *token = NULL;
+
+    if (st == APPMESH_OK && op->token >= 0) {
+        const cJSON *given = cJSON_GetObjectItemCaseSensitive(input, am_members[op->token].name);
+        if (cJSON_IsString(given)) {
+            am_copy_text(call->client_token, sizeof(call->client_token), given->valuestring,
+                         strlen(given->valuestring));
+        } else {
+            /* Once per call: every attempt sends the same body, hence the same token. */
+            st = am_uuid4(call->svc->drbg, call->client_token, err);
+            token = call->client_token;
+        }
+    }
+    if (st == APPMESH_OK) {
+        st = am_serialize_request(op, input, token, &call->path, &call->query, &call->body, err);
+    }
+    return st;
+}
+
+cJSON *am_call_take_value(struct am_call *call)
+{
+    cJSON *v = call->value;
+    call->value = NULL;
+    return v;
+}
+
+/* ---- the typed virtual-service operations ---- */
+
 static enum appmesh_status parse_virtual_service_data(const char *body,
                                                       size_t len,
                                                       const struct appmesh_allocator *a,
@@ -105,43 +182,47 @@ static enum appmesh_status parse_virtual_service_data(const char *body,
     return am_json_read_virtual_service_data(body, len, a, out, err);
 }
 
-/* Common start: reset, name the operation, make the invocation id, begin the path with
- * /v20190125/meshes/{meshName}/virtualServices and, for one service, /{virtualServiceName}. */
-static enum appmesh_status start(struct am_call *call,
-                                 const char *method,
-                                 const char *operation,
-                                 am_parse_fn *parse,
-                                 void *out,
-                                 const char *mesh_name,
-                                 const char *virtual_service_name,
-                                 struct appmesh_error *err)
+static enum appmesh_status parse_virtual_service_list(const char *body,
+                                                      size_t len,
+                                                      const struct appmesh_allocator *a,
+                                                      void *out,
+                                                      struct appmesh_error *err)
 {
-    struct appmesh_client *c = call->client;
-    enum appmesh_status st = APPMESH_ERR_INTERNAL;
+    return am_json_read_virtual_service_list(body, len, a, out, err);
+}
 
-    call_reset(call);
-    call->method = method;
-    call->operation = operation;
-    call->parse = parse;
-    call->out = out;
-    st = am_uuid4(c->drbg, call->invocation_id, err);
-    if (st == APPMESH_OK) {
-        st = am_buf_append(&call->path, c->url.path.ptr, c->url.path.len, err);
+/* The URI labels of the typed inputs: {meshName} and {virtualServiceName}. */
+struct typed_labels {
+    const char *mesh_name;
+    const char *virtual_service_name;
+};
+
+static const char *typed_label(void *ctx, const char *label, size_t n)
+{
+    const struct typed_labels *t = ctx;
+    if (n == 8 && memcmp(label, "meshName", 8) == 0) {
+        return t->mesh_name;
     }
-    if (st == APPMESH_OK) {
-        st = am_buf_append_str(&call->path, "/" API_VERSION "/meshes/", err);
+    if (n == 18 && memcmp(label, "virtualServiceName", 18) == 0) {
+        return t->virtual_service_name;
     }
+    return NULL;
+}
+
+/* begin() then the path of op for the typed labels. */
+static enum appmesh_status begin_typed(struct am_call *call,
+                                       const char *name,
+                                       am_parse_fn *parse,
+                                       void *out,
+                                       const char *mesh_name,
+                                       const char *virtual_service_name,
+                                       struct appmesh_error *err)
+{
+    struct typed_labels labels = {mesh_name, virtual_service_name};
+    const struct am_operation *op = am_operation_find(name);
+    enum appmesh_status st = begin(call, op, parse, out, err);
     if (st == APPMESH_OK) {
-        st = append_label(&call->path, mesh_name, err);
-    }
-    if (st == APPMESH_OK) {
-        st = am_buf_append_str(&call->path, "/virtualServices", err);
-    }
-    if (st == APPMESH_OK && virtual_service_name != NULL) {
-        st = am_buf_append_char(&call->path, '/', err);
-        if (st == APPMESH_OK) {
-            st = append_label(&call->path, virtual_service_name, err);
-        }
+        st = am_serialize_path(op, typed_label, &labels, &call->path, err);
     }
     return st;
 }
@@ -151,18 +232,15 @@ enum appmesh_status am_call_start_update(struct am_call *call,
                                          struct appmesh_virtual_service_data *out,
                                          struct appmesh_error *err)
 {
-    enum appmesh_status st = appmesh_update_virtual_service_input_validate(in, err);
+    /* PUT /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
+    enum appmesh_status st = begin_typed(call, "UpdateVirtualService", parse_virtual_service_data,
+                                         out, in->mesh_name, in->virtual_service_name, err);
 
-    if (st == APPMESH_OK) {
-        /* PUT /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
-        st = start(call, "PUT", "UpdateVirtualService", parse_virtual_service_data, out,
-                   in->mesh_name, in->virtual_service_name, err);
-    }
     if (st == APPMESH_OK && in->client_token != NULL) {
         am_copy_text(call->client_token, sizeof(call->client_token), in->client_token,
                      strlen(in->client_token));
     } else if (st == APPMESH_OK) {
-        st = am_uuid4(call->client->drbg, call->client_token, err);
+        st = am_uuid4(call->svc->drbg, call->client_token, err);
     }
     if (st == APPMESH_OK && in->mesh_owner != NULL) {
         st = am_rest_append_query(&call->query, "meshOwner", in->mesh_owner, err);
@@ -178,26 +256,14 @@ enum appmesh_status am_call_start_describe(struct am_call *call,
                                            struct appmesh_virtual_service_data *out,
                                            struct appmesh_error *err)
 {
-    enum appmesh_status st = appmesh_describe_virtual_service_input_validate(in, err);
+    /* GET /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
+    enum appmesh_status st = begin_typed(call, "DescribeVirtualService", parse_virtual_service_data,
+                                         out, in->mesh_name, in->virtual_service_name, err);
 
-    if (st == APPMESH_OK) {
-        /* GET /v20190125/meshes/{meshName}/virtualServices/{virtualServiceName}?meshOwner= */
-        st = start(call, "GET", "DescribeVirtualService", parse_virtual_service_data, out,
-                   in->mesh_name, in->virtual_service_name, err);
-    }
     if (st == APPMESH_OK && in->mesh_owner != NULL) {
         st = am_rest_append_query(&call->query, "meshOwner", in->mesh_owner, err);
     }
     return st;
-}
-
-static enum appmesh_status parse_virtual_service_list(const char *body,
-                                                      size_t len,
-                                                      const struct appmesh_allocator *a,
-                                                      void *out,
-                                                      struct appmesh_error *err)
-{
-    return am_json_read_virtual_service_list(body, len, a, out, err);
 }
 
 enum appmesh_status am_call_start_list(struct am_call *call,
@@ -205,14 +271,11 @@ enum appmesh_status am_call_start_list(struct am_call *call,
                                        struct appmesh_virtual_service_list *out,
                                        struct appmesh_error *err)
 {
-    enum appmesh_status st = appmesh_list_virtual_services_input_validate(in, err);
+    /* GET /v20190125/meshes/{meshName}/virtualServices?limit=&meshOwner=&nextToken= */
+    enum appmesh_status st = begin_typed(call, "ListVirtualServices", parse_virtual_service_list,
+                                         out, in->mesh_name, NULL, err);
     char limit[16];
 
-    if (st == APPMESH_OK) {
-        /* GET /v20190125/meshes/{meshName}/virtualServices?limit=&meshOwner=&nextToken= */
-        st = start(call, "GET", "ListVirtualServices", parse_virtual_service_list, out,
-                   in->mesh_name, NULL, err);
-    }
     if (st == APPMESH_OK && in->limit != 0) {
         snprintf(limit, sizeof(limit), "%d", in->limit);
         st = am_rest_append_query(&call->query, "limit", limit, err);
@@ -269,7 +332,7 @@ static void format_sdk_request(char out[48], int attempt, int max_attempts)
 
 enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh_error *err)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     struct appmesh_credentials creds = {0};
     struct appmesh_sigv4_params params = {0};
     struct appmesh_sigv4_request sreq = {0};
@@ -292,8 +355,8 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
         }
     }
     /* Expiry times and STS signatures are the server's time too: the corrected clock. */
-    st = am_credentials_chain_get(c->credentials, am_client_now(c) + c->clock_skew, &creds, &source,
-                                  err);
+    st = am_credentials_chain_get(c->credentials, am_service_now(c) + c->clock_skew, &creds,
+                                  &source, err);
     if (st != APPMESH_OK) {
         return st;
     }
@@ -313,7 +376,7 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     params.service = SIGNING_NAME;
     /* The server's clock, as far as a skew error taught us (0 until then). */
     call->signed_skew = c->clock_skew;
-    params.time = (int64_t)(am_client_now(c) + call->signed_skew);
+    params.time = (int64_t)(am_service_now(c) + call->signed_skew);
     sreq.method = call->method;
     sreq.path = am_buf_cstr(&call->path);
     sreq.query = am_buf_cstr(&call->query);
@@ -346,33 +409,33 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
 
 double am_call_send_wait(struct am_call *call)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     if (c->policy.mode != AM_RETRY_MODE_ADAPTIVE) {
         return 0;
     }
-    return am_rate_limiter_acquire(&c->limiter, am_client_now(c));
+    return am_rate_limiter_acquire(&c->limiter, am_service_now(c));
 }
 
 /* Adaptive mode learns the sustainable rate from every attempt that got an answer. */
 static void feed_rate_limiter(struct am_call *call, bool throttled)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     if (c->policy.mode == AM_RETRY_MODE_ADAPTIVE) {
-        am_rate_limiter_update(&c->limiter, am_client_now(c), throttled);
+        am_rate_limiter_update(&c->limiter, am_service_now(c), throttled);
     }
 }
 
 /* Decide between another attempt and giving up, for a failed attempt described by call->err. */
 static enum am_call_next decide(struct am_call *call)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     enum am_retry_kind kind = am_retry_classify(&call->err);
     enum am_retry_decision d = AM_RETRY_STOP_NOT_RETRYABLE;
     double delay = 0;
     int cost = 0;
 
     feed_rate_limiter(call, kind == AM_RETRY_THROTTLING);
-    d = am_retry_decide(&c->policy, &c->quota, call->attempt, kind, am_client_random(c), &delay,
+    d = am_retry_decide(&c->policy, &c->quota, call->attempt, kind, am_service_random(c), &delay,
                         &cost);
     call->err.attempts = call->attempt;
     if (d == AM_RETRY_GO) {
@@ -404,7 +467,7 @@ static void expire_credentials(struct am_call *call)
     size_t i = 0;
     for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         if (strcmp(call->err.aws_code, codes[i]) == 0) {
-            am_credentials_chain_expire(call->client->credentials, call->signed_key);
+            am_credentials_chain_expire(call->svc->credentials, call->signed_key);
         }
     }
 }
@@ -414,7 +477,7 @@ static void expire_credentials(struct am_call *call)
 /* A skew error whose Date shows our clock off: learn the offset; true = retry at once. */
 static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_response *resp)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     struct appmesh_slice date = {0};
     double server = 0;
     double now = 0;
@@ -424,7 +487,7 @@ static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_r
         !am_time_parse_http_date(date.ptr, date.len, &server)) {
         return false;
     }
-    now = am_client_now(c);
+    now = am_service_now(c);
     /* Against the skew this attempt was signed with: in a batch, another call may have
      * corrected the client's skew while this attempt (signed before) was in flight. */
     if (fabs(server - (now + call->signed_skew)) <= MIN_SKEW_CORRECTION) {
@@ -444,7 +507,7 @@ static bool correct_clock_skew(struct am_call *call, const struct appmesh_http_r
 enum am_call_next am_call_on_response(struct am_call *call,
                                       const struct appmesh_http_response *resp)
 {
-    struct appmesh_client *c = call->client;
+    struct am_service *c = call->svc;
     struct appmesh_slice rid = {0};
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
 

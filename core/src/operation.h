@@ -3,7 +3,11 @@
 #ifndef APPMESH_OPERATION_H
 #define APPMESH_OPERATION_H
 
+#include <cjson/cJSON.h>
+
 #include "internal.h"
+#include "service.h"
+#include "shapes.h"
 
 /** What the driver does after feeding the machine an attempt's outcome. */
 enum am_call_next {
@@ -21,14 +25,17 @@ typedef enum appmesh_status(am_parse_fn)(const char *body,
 #define AM_CALL_MAX_HEADERS 10
 
 /**
- * One operation call, across all its attempts. Its buffers are kept between calls (the
+ * One operation call, across all its attempts, of any operation: the descriptor (op) says
+ * what to build; the typed virtual-service calls and the generic ones differ only in how the
+ * request parts are filled and how a 2xx body is parsed. Its buffers are kept between calls (the
  * blocking client reuses one), so a steady stream of calls allocates nothing for them.
  * Everything secret in it is wiped by am_call_cleanup().
  */
 struct am_call {
-    struct appmesh_client *client; /* borrowed */
-    const char *method;
-    const char *operation;    /* "UpdateVirtualService", for logs and errors */
+    struct am_service *svc; /* borrowed: the client's shared state */
+    const struct am_operation *op;
+    const char *method;       /* op->method */
+    const char *operation;    /* op->name, "UpdateVirtualService", for logs and errors */
     struct appmesh_buf path;  /* request path, labels percent-encoded */
     struct appmesh_buf query; /* raw query string without '?', may be empty */
     struct appmesh_buf url;   /* endpoint + path + ?query */
@@ -43,6 +50,7 @@ struct am_call {
     struct appmesh_http_request http; /* the attempt to send, after am_call_prepare_attempt */
     am_parse_fn *parse;
     void *out;
+    cJSON *value;         /* a generic call's parsed output, until taken (am_call_take_value) */
     int attempt;          /* attempts prepared so far */
     int last_cost;        /* retry-quota tokens taken for the latest retry */
     bool skew_retried;    /* the one immediate retry after a clock-skew error was used */
@@ -55,43 +63,30 @@ struct am_call {
     struct appmesh_error err; /* why the call failed, when result != APPMESH_OK */
 };
 
-/** The client: resolved settings and everything calls share. Defined here for the machine. */
-struct appmesh_client {
-    const struct appmesh_allocator *alloc;
-    struct am_settings settings;
-    struct appmesh_buf endpoint;       /* resolved endpoint URL; empty when it could not be */
-    struct appmesh_error endpoint_err; /* why endpoint is empty */
-    struct am_url url;                 /* slices into endpoint */
-    bool custom_endpoint;              /* configured rather than resolved from the region */
-    struct am_credentials_chain *credentials;
-    const char *credentials_source;
-    struct appmesh_sigv4_signer *signer;
-    struct am_drbg *drbg;
-    struct am_retry_quota quota;
-    struct am_retry_policy policy;
-    struct am_rate_limiter limiter; /* adaptive mode: client-side rate limit (CUBIC) */
-    double clock_skew; /* seconds added to the clock for signing, learnt from a skew error */
-    struct appmesh_transport *transport;
-    bool own_transport;
-    struct appmesh_transport_curl_options curl_options; /* for batches; strings borrowed */
-    struct appmesh_clock clock;
-    appmesh_interrupt_fn *interrupt;
-    void *interrupt_ud;
-    bool log_debug;
-    struct appmesh_http_response response; /* reused by the blocking driver */
-    struct am_call call;                   /* reused by the blocking driver and previews */
-};
-
-/** Current time, a random number for jitter: through the client's clock. */
-double am_client_now(struct appmesh_client *client);
-double am_client_random(struct appmesh_client *client);
-
-void am_call_init(struct am_call *call, struct appmesh_client *client);
+void am_call_init(struct am_call *call, struct am_service *svc);
 void am_call_cleanup(struct am_call *call);
 
+/*
+ * The starters build a call's request from an input that the caller has validated (once per
+ * call: the blocking client before starting, the batch when the call is added).
+ */
+
 /**
- * Start UpdateVirtualService: validate (nothing is built when invalid), take or make the
- * clientToken, build path, query and body. out receives the parsed VirtualServiceData.
+ * Start any operation from its validated input (am_validate_input): make the idempotency
+ * token when op has one and input lacks it, build path, query and body. The output, parsed
+ * and normalised, is taken with am_call_take_value. Borrowed: op, input (for this call only).
+ */
+enum appmesh_status am_call_start_value(struct am_call *call,
+                                        const struct am_operation *op,
+                                        const cJSON *input,
+                                        struct appmesh_error *err);
+
+/** A finished generic call's output; owned by caller (cJSON_Delete); NULL when none. */
+cJSON *am_call_take_value(struct am_call *call);
+
+/**
+ * Start UpdateVirtualService (validated input): take or make the clientToken, build path,
+ * query and body. out receives the parsed VirtualServiceData.
  */
 enum appmesh_status am_call_start_update(struct am_call *call,
                                          const struct appmesh_update_virtual_service_input *in,
@@ -104,13 +99,14 @@ enum appmesh_status am_call_start_update(struct am_call *call,
  */
 double am_call_send_wait(struct am_call *call);
 
-/** Start DescribeVirtualService (GET); out receives the VirtualServiceData. */
+/** Start DescribeVirtualService (GET, validated input); out receives the VirtualServiceData. */
 enum appmesh_status am_call_start_describe(struct am_call *call,
                                            const struct appmesh_describe_virtual_service_input *in,
                                            struct appmesh_virtual_service_data *out,
                                            struct appmesh_error *err);
 
-/** Start ListVirtualServices (GET, one page); out receives the refs and nextToken. */
+/** Start ListVirtualServices (GET, one page, validated input); out receives the refs and nextToken.
+ */
 enum appmesh_status am_call_start_list(struct am_call *call,
                                        const struct appmesh_list_virtual_services_input *in,
                                        struct appmesh_virtual_service_list *out,
@@ -121,7 +117,7 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
 
 /**
  * Feed the response to the attempt just sent. A clock-skew error (am_retry_is_clock_skew) with
- * a Date header off by more than a minute sets client->clock_skew = Date - now (every later
+ * a Date header off by more than a minute sets svc->clock_skew = Date - now (every later
  * signature uses now + skew; backoff timing does not) and is retried at once, once per call.
  */
 enum am_call_next am_call_on_response(struct am_call *call,

@@ -542,12 +542,13 @@ static int adaptive_mode_rate_limits_after_a_throttle(void)
     CHECK_OK(rig_open(&r, script, 3, &err), &err);
     r.opts.retry_mode = "adaptive";
     CHECK_OK(rig_client(&r, &err), &err);
-    CHECK(!r.client->limiter.enabled, "off until the first throttle");
+    CHECK(!am_client_service(r.client)->limiter.enabled, "off until the first throttle");
     CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
     appmesh_virtual_service_data_cleanup(&out);
     CHECK_INT_EQ(info.attempts, 2);
-    CHECK(r.client->limiter.enabled, "a throttle turns the client-side limiter on");
-    CHECK(r.client->limiter.fill_rate > 0, "a send rate is set");
+    CHECK(am_client_service(r.client)->limiter.enabled,
+          "a throttle turns the client-side limiter on");
+    CHECK(am_client_service(r.client)->limiter.fill_rate > 0, "a send rate is set");
     CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, &info, &err), &err);
     appmesh_virtual_service_data_cleanup(&out);
     appmesh_client_destroy(r.client);

@@ -184,7 +184,7 @@ appmesh_client_call(struct appmesh_client *client,
 
 /**
  * The request appmesh_client_call() would send first, without sending it, signature and
- * session token redacted (an idempotency token the input lacks is shown redacted too).
+ * session token redacted.
  * Borrowed: operation, input_json. Owned by caller: *out, released with
  * appmesh_request_preview_cleanup(). Errors: as appmesh_client_call() before sending,
  * CREDENTIALS, ENDPOINT.
