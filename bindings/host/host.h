@@ -3,6 +3,8 @@
 #ifndef APPMESH_HOST_H
 #define APPMESH_HOST_H
 
+#include <stddef.h>
+
 #include <lua.h>
 
 #include "appmesh/version.h"
@@ -47,6 +49,13 @@ int host_take_interrupt(void);
  * scripts/lib when running from the build tree, <prefix>/share/lua/5.4 when installed.
  */
 void host_set_paths(lua_State *L);
+
+/**
+ * The path of the `appmesh` shell command's Lua entry point in out (size bytes):
+ * scripts/appmesh.lua of the source tree from the build tree, <prefix>/share/appmesh/scripts/
+ * appmesh.lua when installed. Returns 0 when it cannot be told.
+ */
+int host_command_script(char *out, size_t size);
 
 /* pretty.c */
 
