@@ -415,6 +415,18 @@ function cli_args.check_globals(cmd)
   if g.color and g.color ~= "on" and g.color ~= "off" and g.color ~= "auto" then
     fail("argument --color: invalid choice %q (choose from on, off, auto)", g.color)
   end
+  if g["no-paginate"] then
+    local given = {}
+    for _, k in ipairs { "starting-token", "page-size", "max-items" } do
+      if g[k] then
+        given[#given + 1] = "--" .. k
+      end
+    end
+    if #given > 0 then
+      fail("cannot specify --no-paginate along with pagination arguments: %s",
+        table.concat(given, ", "))
+    end
+  end
   local p = cmd.paging
   p.no_paginate = g["no-paginate"]
   p.page_size = g["page-size"]
