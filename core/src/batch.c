@@ -64,8 +64,7 @@ struct queue {
 };
 
 struct appmesh_batch {
-    struct appmesh_client *client; /* borrowed */
-    struct am_service *svc;        /* the client's shared state, borrowed */
+    struct am_service *svc; /* the client's shared state, borrowed */
     const struct appmesh_allocator *alloc;
     struct am_multi *multi; /* NULL when the client has an injected transport */
     size_t concurrency;
@@ -301,7 +300,6 @@ enum appmesh_status appmesh_batch_new(struct appmesh_client *client,
     if (b == NULL) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory creating a batch");
     }
-    b->client = client;
     b->svc = am_client_service(client);
     b->alloc = b->svc->alloc;
     b->concurrency = concurrency > 0 ? (size_t)concurrency : DEFAULT_CONCURRENCY;

@@ -332,9 +332,7 @@ static enum appmesh_status check_value_args(const char *fn,
 {
     if (client == NULL || in == NULL || in->op == NULL || in->input == NULL || out == NULL) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
-                       "%s: client, in (op and input) and out "
-                       "are required",
-                       fn);
+                       "%s: client, in (op and input) and out are required", fn);
     }
     return APPMESH_OK;
 }
@@ -352,9 +350,13 @@ enum appmesh_status am_client_call_value(struct appmesh_client *client,
     }
     *out = NULL;
     st = am_validate_input(in->op, in->input, in->list_base, err);
-    if (st == APPMESH_OK) {
-        st = am_call_start_value(&client->call, in->op, in->input, err);
+    if (st != APPMESH_OK) {
+        if (info != NULL) {
+            memset(info, 0, sizeof(*info)); /* nothing was sent */
+        }
+        return st;
     }
+    st = am_call_start_value(&client->call, in->op, in->input, err);
     st = run_started(client, st, info, err);
     if (st == APPMESH_OK) {
         *out = am_call_take_value(&client->call);
@@ -421,6 +423,9 @@ enum appmesh_status appmesh_client_call(struct appmesh_client *client,
     cJSON *output = NULL;
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
 
+    if (info != NULL) {
+        memset(info, 0, sizeof(*info));
+    }
     st = json_input("appmesh_client_call", client, operation, input_json, input_len, output_json,
                     &in, &input, err);
     if (st == APPMESH_OK) {

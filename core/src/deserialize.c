@@ -105,37 +105,50 @@ enum appmesh_status am_deserialize_exact_longs(const struct am_shape *shape,
 
 /* ---- normalisation ---- */
 
+/* The path of the value being read, as frames: formatted only when an error names it. */
+struct frame {
+    const char *name; /* a member, or NULL for a list position */
+    size_t index;
+};
+
 struct nctx {
+    struct frame frames[2 * MAX_DEPTH + 2];
+    size_t nframes;
     char path[256];
-    size_t len;
     struct appmesh_error *err;
 };
 
-static const char *path_of(const struct nctx *n)
+static const char *path_of(struct nctx *n)
 {
-    return n->len > 0 ? n->path : "(body)";
+    size_t len = 0;
+    size_t i = 0;
+
+    n->path[0] = '\0';
+    for (i = 0; i < n->nframes && len < sizeof(n->path) - 1; i++) {
+        const struct frame *f = &n->frames[i];
+        int w = f->name != NULL ? snprintf(n->path + len, sizeof(n->path) - len, "%s%s",
+                                           len > 0 ? "." : "", f->name)
+                                : snprintf(n->path + len, sizeof(n->path) - len, "[%zu]", f->index);
+        len = w < 0 ? len
+                    : (len + (size_t)w < sizeof(n->path) ? len + (size_t)w : sizeof(n->path) - 1);
+    }
+    return len > 0 ? n->path : "(body)";
 }
 
-static size_t push(struct nctx *n, const char *fmt_member, const char *name, size_t index)
+static size_t push(struct nctx *n, const char *name, size_t index)
 {
-    size_t old = n->len;
-    int w = 0;
-    if (name != NULL) {
-        w = snprintf(n->path + n->len, sizeof(n->path) - n->len, fmt_member, n->len > 0 ? "." : "",
-                     name);
-    } else {
-        w = snprintf(n->path + n->len, sizeof(n->path) - n->len, "[%zu]", index);
+    size_t old = n->nframes;
+    if (n->nframes < sizeof(n->frames) / sizeof(n->frames[0])) {
+        n->frames[n->nframes].name = name;
+        n->frames[n->nframes].index = index;
+        n->nframes++;
     }
-    n->len =
-        w < 0 ? n->len
-              : (n->len + (size_t)w < sizeof(n->path) ? n->len + (size_t)w : sizeof(n->path) - 1);
     return old;
 }
 
 static void pop(struct nctx *n, size_t old)
 {
-    n->len = old;
-    n->path[old] = '\0';
+    n->nframes = old;
 }
 
 static enum appmesh_status bad(struct nctx *n, const char *what)
@@ -170,7 +183,7 @@ normalise_object(struct nctx *n, const struct am_shape *s, cJSON *obj, int depth
             continue;
         }
         {
-            size_t old = push(n, "%s%s", m->name, 0);
+            size_t old = push(n, m->name, 0);
             st = normalise(n, am_member_shape(m), c, depth + 1);
             pop(n, old);
         }
@@ -198,7 +211,7 @@ normalise(struct nctx *n, const struct am_shape *s, cJSON *item, int depth)
                 return bad(n, "is not an array");
             }
             for (c = item->child; c != NULL && st == APPMESH_OK; c = c->next, i++) {
-                size_t old = push(n, NULL, NULL, i);
+                size_t old = push(n, NULL, i);
                 if (cJSON_IsNull(c)) {
                     st = bad(n, "is null in a list");
                 } else {

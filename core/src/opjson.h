@@ -18,7 +18,8 @@ am_opjson_find(const char *name, const struct am_operation **op, struct appmesh_
 /**
  * Parse an operation's input from JSON text (len bytes; blank text is {}), longs beyond 2^53
  * kept exact as cJSON_Raw (am_deserialize_exact_longs). Owned by caller: *out (cJSON_Delete).
- * Errors: JSON (malformed, trailing data, not an object), NOMEM.
+ * Errors: JSON (malformed, trailing data, not an object, a NUL character raw or as \u0000,
+ * which a cJSON string would silently end at), NOMEM.
  */
 enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
                                           const char *text,

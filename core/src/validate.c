@@ -9,45 +9,65 @@
 /* Nesting deeper than any App Mesh shape (about 12 levels) is refused, not recursed into. */
 #define MAX_DEPTH 32
 
+/* The path of the value being checked, as frames: formatted only when an error names it. */
+struct frame {
+    const char *name; /* a member, or NULL for a list position */
+    size_t index;
+};
+
 struct vctx {
-    char path[256]; /* dotted path of the value being checked */
-    size_t len;
+    struct frame frames[2 * MAX_DEPTH + 2];
+    size_t nframes;
+    char path[256]; /* scratch for path_of() */
     int list_base;
     int depth;
     struct appmesh_error *err;
 };
 
-static const char *path_of(const struct vctx *v)
+/* The dotted path of the value being checked ("spec.listeners[1].portMapping"). */
+static const char *path_of(struct vctx *v)
 {
-    return v->len > 0 ? v->path : "input";
+    size_t len = 0;
+    size_t i = 0;
+
+    v->path[0] = '\0';
+    for (i = 0; i < v->nframes && len < sizeof(v->path) - 1; i++) {
+        const struct frame *f = &v->frames[i];
+        int n = f->name != NULL ? snprintf(v->path + len, sizeof(v->path) - len, "%s%s",
+                                           len > 0 ? "." : "", f->name)
+                                : snprintf(v->path + len, sizeof(v->path) - len, "[%zu]",
+                                           f->index + (size_t)v->list_base);
+        len = n < 0 ? len
+                    : (len + (size_t)n < sizeof(v->path) ? len + (size_t)n : sizeof(v->path) - 1);
+    }
+    return len > 0 ? v->path : "input";
 }
 
-/* Append ".name" (or "name" at the top) to the path; returns the old length to restore. */
+/* Enter a member (name) or a list position (name NULL); returns the depth to restore. */
+static size_t push(struct vctx *v, const char *name, size_t index)
+{
+    size_t old = v->nframes;
+    if (v->nframes < sizeof(v->frames) / sizeof(v->frames[0])) {
+        v->frames[v->nframes].name = name;
+        v->frames[v->nframes].index = index;
+        v->nframes++;
+    }
+    return old;
+}
+
 static size_t push_member(struct vctx *v, const char *name)
 {
-    size_t old = v->len;
-    int n =
-        snprintf(v->path + v->len, sizeof(v->path) - v->len, "%s%s", v->len > 0 ? "." : "", name);
-    v->len =
-        n < 0 ? v->len
-              : (v->len + (size_t)n < sizeof(v->path) ? v->len + (size_t)n : sizeof(v->path) - 1);
-    return old;
+    return push(v, name, 0);
 }
 
 static size_t push_index(struct vctx *v, size_t i)
 {
-    size_t old = v->len;
-    int n = snprintf(v->path + v->len, sizeof(v->path) - v->len, "[%zu]", i + (size_t)v->list_base);
-    v->len =
-        n < 0 ? v->len
-              : (v->len + (size_t)n < sizeof(v->path) ? v->len + (size_t)n : sizeof(v->path) - 1);
-    return old;
+    return push(v, NULL, i);
 }
 
 static void pop(struct vctx *v, size_t old)
 {
-    v->len = old;
-    v->path[old] = '\0';
+    v->nframes = old;
 }
 
 static const char *json_kind(const cJSON *item)
@@ -72,8 +92,8 @@ static const char *json_kind(const cJSON *item)
 
 static enum appmesh_status wrong_type(struct vctx *v, const char *want, const cJSON *item)
 {
-    return am_fail_field(v->err, path_of(v), "%s must be %s, got %s", path_of(v), want,
-                         json_kind(item));
+    const char *path = path_of(v);
+    return am_fail_field(v->err, path, "%s must be %s, got %s", path, want, json_kind(item));
 }
 
 /* "a, b, c" of a structure's member names, into out (truncated with "..."). */

@@ -80,6 +80,7 @@ static int refuses_invalid_input_before_sending(void)
     struct appmesh_error err = {0};
     struct rig r;
     struct appmesh_buf out = {0};
+    struct appmesh_call_info info = {0};
 
     CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
     CHECK_OK(rig_client(&r, &err), &err);
@@ -87,11 +88,14 @@ static int refuses_invalid_input_before_sending(void)
                                      NULL, &err),
                  APPMESH_ERR_JSON, &err);
     appmesh_error_clear(&err);
-    CHECK_STATUS(
-        appmesh_client_call(r.client, "CreateMesh", invalid, sizeof(invalid) - 1, &out, NULL, &err),
-        APPMESH_ERR_VALIDATION, &err);
+    info.attempts = 7;
+    CHECK_STATUS(appmesh_client_call(r.client, "CreateMesh", invalid, sizeof(invalid) - 1, &out,
+                                     &info, &err),
+                 APPMESH_ERR_VALIDATION, &err);
     CHECK_STR_EQ(err.field, "spec.egressFilter.type");
     CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
+    CHECK_INT_EQ(info.attempts, 0);
+    CHECK_INT_EQ(info.client_token[0], '\0');
     CHECK_INT_EQ(r.fake.sent_count, 0);
     appmesh_client_destroy(r.client);
     return 0;
@@ -147,6 +151,8 @@ static int calls_with_values_and_lua_list_positions(void)
                             "virtualNodeName")
             ->valuestring,
         "a");
+    cJSON_Delete(out);
+    out = NULL;
     in.op = am_operation_find("CreateVirtualNode");
     in.input = bad;
     CHECK_STATUS(am_client_call_value(r.client, &in, &out, NULL, &err), APPMESH_ERR_VALIDATION,

@@ -41,6 +41,10 @@ static int parses_inputs_strictly(void)
         {"[]", APPMESH_ERR_JSON},
         {"\"s\"", APPMESH_ERR_JSON},
         {"{", APPMESH_ERR_JSON},
+        {"{\"nextToken\":\"a\\u0000b\"}", APPMESH_ERR_JSON},
+        {"{\"nextToken\":\"a\\U0000b\"}", APPMESH_ERR_JSON}, /* not an escape: malformed */
+        {"{\"nextToken\":\"a\\\\u0000b\"}", APPMESH_OK},     /* an escaped backslash, then text */
+        {"{\"nextToken\":\"a\\\"\\u0000\"}", APPMESH_ERR_JSON}, /* after an escaped quote */
     };
     const struct am_operation *op = am_operation_find("ListMeshes");
     size_t i = 0;
@@ -57,6 +61,21 @@ static int parses_inputs_strictly(void)
 }
 
 /* Input text need not end in a NUL: only len bytes are read. */
+/* A raw NUL byte inside the given length is refused too. */
+static int refuses_a_raw_nul(void)
+{
+    static const char text[] = "{\"nextToken\":\"a\0b\"}";
+    struct appmesh_error err = {0};
+    cJSON *v = NULL;
+
+    CHECK_STATUS(
+        am_opjson_parse_input(am_operation_find("ListMeshes"), text, sizeof(text) - 1, &v, &err),
+        APPMESH_ERR_JSON, &err);
+    CHECK(strstr(err.message, "NUL character") != NULL, err.message);
+    CHECK(v == NULL, "nothing");
+    return 0;
+}
+
 static int reads_only_the_given_bytes(void)
 {
     static const char text[] = "{\"meshName\":\"m\"}GARBAGE";
@@ -119,6 +138,7 @@ static int makes_a_skeleton_of_every_input(void)
 static const struct test_case cases[] = {
     {"finds_operations_by_either_name", finds_operations_by_either_name},
     {"parses_inputs_strictly", parses_inputs_strictly},
+    {"refuses_a_raw_nul", refuses_a_raw_nul},
     {"reads_only_the_given_bytes", reads_only_the_given_bytes},
     {"prints_integers_exactly", prints_integers_exactly},
     {"makes_a_skeleton_of_every_input", makes_a_skeleton_of_every_input},
