@@ -320,6 +320,9 @@ local function run_operation(argv)
     if not req then
       return call_failed(op, err)
     end
+    if type(req) ~= "table" or req.method == nil then
+      error("the dry run of " .. op.name .. " did not return a request")
+    end
     print_json(cli_output.encode_plain(req))
     return EXIT_OK
   end

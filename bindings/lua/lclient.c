@@ -750,6 +750,11 @@ static int client_describe_virtual_service(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) { /* call options (dry_run): the generic path has them */
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_settop(L, 3);
+        return op_run(L, 1, 2, 3, am_operation_find("DescribeVirtualService"), 3, call_done);
+    }
     lua_settop(L, 2);
     return run_call(L, 1, 2, APPMESH_BATCH_DESCRIBE, lua_gettop(L), call_done);
 }
@@ -758,6 +763,11 @@ static int client_list_virtual_services(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) { /* call options (dry_run): the generic path has them */
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_settop(L, 3);
+        return op_run(L, 1, 2, 3, am_operation_find("ListVirtualServices"), 3, call_done);
+    }
     lua_settop(L, 2);
     return run_call(L, 1, 2, APPMESH_BATCH_LIST, lua_gettop(L), call_done);
 }
