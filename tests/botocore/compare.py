@@ -6,12 +6,16 @@ Generates deterministic inputs for all operations (every member of every input s
 several variants so that each union member is chosen once; labels that need percent-encoding;
 query members; longs beyond 2^53), serialises them with botocore's rest-json serializer and with
 ours (opcall_tool, through appmesh_client_call_preview), and compares method, path, query and
-body (JSON-equal). Then generates outputs echoing the request's names (with unknown members and
+body (JSON-equal). Mutates those inputs (each required member removed at every depth, an
+unknown member, empty unions, empty strings, wrong types): every input botocore's validator
+refuses, ours must refuse too (ours refuses more: maximum lengths, enums, patterns). Then
+generates outputs echoing the request's names (with unknown members and
 nulls mixed in), parses them with botocore's rest-json parser and with ours, and compares them
 (timestamps as epoch seconds on our side).
 
     compare.py OPCALL_TOOL
 """
+import copy
 import datetime
 import json
 import os
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import urllib.parse
 
+from botocore.exceptions import ParamValidationError
 from botocore.model import ServiceModel
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
@@ -134,6 +139,43 @@ def inputs_for(op):
     return out
 
 
+def mutations(shape, value):
+    """(what, mutated value) pairs of an input, each breaking one rule somewhere in it."""
+    out = []
+
+    def walk(s, v, path, setter):
+        if s.type_name == "structure" and isinstance(v, dict):
+            if s.metadata.get("union"):
+                out.append((path + " = {}", setter({})))
+            for name in s.required_members:
+                if name in v:
+                    w = dict(v)
+                    del w[name]
+                    out.append(("%s.%s removed" % (path, name), setter(w)))
+            w = dict(v)
+            w["bogusMember"] = 1
+            out.append((path + ".bogusMember", setter(w)))
+            for name, m in s.members.items():
+                if name in v:
+                    walk(m, v[name], path + "." + name,
+                         lambda x, name=name, v=v: setter(dict(v, **{name: x})))
+        elif s.type_name == "list" and isinstance(v, list) and v:
+            walk(s.member, v[0], path + "[0]", lambda x, v=v: setter([x] + v[1:]))
+        elif s.type_name == "string":
+            if s.metadata.get("min", 0) >= 1 and not s.enum:
+                out.append((path + ' = ""', setter("")))
+            out.append((path + " = 5", setter(5)))
+        elif s.type_name in ("integer", "long"):
+            out.append((path + ' = "1"', setter("1")))
+            if "min" in s.metadata:
+                out.append((path + " below min", setter(s.metadata["min"] - 1)))
+        elif s.type_name == "boolean":
+            out.append((path + " = 1", setter(1)))
+
+    walk(shape, value, "input", lambda x: copy.deepcopy(x))
+    return out
+
+
 def ours(tool, lines):
     proc = subprocess.run([tool], input="".join(lines), capture_output=True, text=True,
                           check=False)
@@ -226,6 +268,22 @@ def main(argv):
     if missing:
         failures.append("input members never generated: %s" % missing)
 
+    # ---- what botocore refuses, ours refuses ----
+    mcases = []
+    for name in model.operation_names:
+        op = model.operation_model(name)
+        for what, value in mutations(op.input_shape, inputs_for(op)[0]):
+            try:
+                serializer.serialize_to_request(value, op)
+            except ParamValidationError:
+                mcases.append((op, what, value))
+    lines = ["request %s %s\n" % (op.name, json.dumps(v, ensure_ascii=False))
+             for op, _, v in mcases]
+    got = ours(tool, lines)
+    for (op, what, _), g in zip(mcases, got):
+        if "error" not in g:
+            failures.append("%s, %s: botocore refuses it, ours sent it" % (op.name, what))
+
     # ---- responses ----
     rcases = []
     for op, value in cases:
@@ -251,8 +309,9 @@ def main(argv):
 
     for f in failures[:40]:
         print("FAIL", f)
-    print("botocore: %d requests and %d responses of %d operations compared, %d differences" %
-          (len(cases), len(rcases), len(model.operation_names), len(failures)))
+    print("botocore: %d requests, %d inputs botocore refuses and %d responses of %d operations "
+          "compared, %d differences" % (len(cases), len(mcases), len(rcases),
+                                        len(model.operation_names), len(failures)))
     return 1 if failures or len(model.operation_names) != 38 else 0
 
 
