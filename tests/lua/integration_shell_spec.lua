@@ -329,6 +329,16 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(0, requests())
     end)
 
+    it("says how many retries a retried service error had", function()
+      emu.fault({ kind = "error", status = 503, count = 3 })
+      local _, err, code = call({ "describe-mesh", "--mesh-name", MESH },
+        { AWS_RETRY_MODE = "standard", AWS_MAX_ATTEMPTS = "3" })
+      emu.clear_faults()
+      assert.are.equal(254, code)
+      assert.matches("^\nAn error occurred %(ServiceUnavailableException%) when calling the "
+        .. "DescribeMesh operation %(reached max retries: 2%): [^\n]+\n$", err)
+    end)
+
     it("exits 253 without credentials and 255 when it cannot connect", function()
       local _, err, code = call({ "describe-mesh", "--mesh-name", MESH },
         { AWS_ACCESS_KEY_ID = false, AWS_SECRET_ACCESS_KEY = false,
