@@ -49,8 +49,9 @@ local function zero_based(text)
   end))
 end
 
---- Report a failed call as the AWS CLI does; returns the exit status.
-local function call_failed(op, err)
+--- Report a failed call as the AWS CLI does; returns the exit status. `cmd` (the parsed command
+--- line, when there is one) says which option a bad member came from.
+local function call_failed(op, err, cmd)
   if type(err) ~= "table" then
     say(io.stderr, "\n" .. tostring(err))
     return EXIT_OTHER
@@ -62,9 +63,15 @@ local function call_failed(op, err)
     local field = zero_based(err.field)
     local top = field:match("^([%w]+)")
     local msg = zero_based(err.message)
-    if top and top ~= "" then
-      return usage_error(string.format("argument --%s: parameter validation failed: %s",
-        cli_model.kebab(top), msg))
+    local option = nil
+    if cmd and top and cmd.given[top] then
+      option = "--" .. cli_model.kebab(top)
+    elseif cmd and cmd.input_json then
+      option = "--cli-input-json"
+    end
+    if option then
+      return usage_error(string.format("argument %s: parameter validation failed: %s", option,
+        msg))
     end
     return usage_error("parameter validation failed: " .. msg)
   elseif status then
@@ -318,7 +325,7 @@ local function run_operation(argv)
   if cmd.global["dry-run"] then
     local req, err = client[op.name](client, params, { dry_run = true })
     if not req then
-      return call_failed(op, err)
+      return call_failed(op, err, cmd)
     end
     if type(req) ~= "table" or req.method == nil then
       error("the dry run of " .. op.name .. " did not return a request")
@@ -336,12 +343,12 @@ local function run_operation(argv)
   if auto then
     result, shape = paginate(client, op, params, cmd.paging)
     if not result then
-      return call_failed(op, shape)
+      return call_failed(op, shape, cmd)
     end
   else
     local value, err = client[op.name](client, params)
     if value == nil then
-      return call_failed(op, err)
+      return call_failed(op, err, cmd)
     end
     result, shape = whole_output(op, value), op.output
   end

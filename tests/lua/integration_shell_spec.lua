@@ -382,6 +382,12 @@ describe("appmesh (the shell command)", function()
         "spec%.provider%.virtualNode%.virtualNodeName must be a string" },
       { "an unknown member in JSON", { "create-virtual-service", "--mesh-name", "m",
         "--virtual-service-name", "s", "--spec", '{"providr": {}}' }, "spec%.providr" },
+      { "a member the model refuses", { "describe-mesh", "--mesh-name", "" },
+        "argument %-%-mesh%-name: parameter validation failed: meshName" },
+      { "an unknown member in --cli-input-json", { "describe-mesh", "--cli-input-json",
+        '{"meshName": "m", "bogus": 1}' }, "argument %-%-cli%-input%-json: .*bogus" },
+      { "an endpoint URL without a scheme", { "list-meshes", "--endpoint-url", "localhost:1" },
+        "%-%-endpoint%-url", true },
       { "an unreadable file://", { "create-virtual-service", "--mesh-name", "m",
         "--virtual-service-name", "s", "--spec", "file:///nonexistent/spec.json" },
         "cannot read file:///nonexistent/spec.json" },
@@ -400,7 +406,7 @@ describe("appmesh (the shell command)", function()
     for _, case in ipairs(bad) do
       it("exits 252 with one line and sends nothing: " .. case[1], function()
         emu.reset_log()
-        local out, err, code = call(case[2])
+        local out, err, code = (case[4] and appmesh or call)(case[2])
         assert.are.equal(252, code, err)
         assert.are.equal("", out)
         assert.matches("^appmesh: error: [^\n]+\n$", err)

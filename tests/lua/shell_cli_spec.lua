@@ -215,6 +215,7 @@ describe("cli_args.parse", function()
     { { "list-meshes", "--cli-connect-timeout", "-1" }, "seconds" },
     { { "list-meshes", "--debug=yes" }, "takes no value" },
     { { "describe-mesh", "--cli-input-json", "[1]" }, "expected a JSON object" },
+    { { "list-meshes", "--endpoint-url", "localhost:9000" }, "%-%-endpoint%-url" },
   }
   for _, case in ipairs(bad) do
     it("refuses " .. table.concat(case[1], " "), function()

@@ -398,6 +398,11 @@ function cli_args.check_globals(cmd)
     end
     fail("argument --output: invalid choice %q (appmesh prints json)", g.output)
   end
+  local url = g["endpoint-url"]
+  if url and not (url:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/]")) then
+    fail("bad value for --endpoint-url %q: must be of the form http://<hostname>/ or "
+      .. "https://<hostname>/", url)
+  end
   for _, k in ipairs { "cli-connect-timeout", "cli-read-timeout" } do
     if g[k] then
       g[k] = seconds(g[k], "--" .. k)
