@@ -264,7 +264,12 @@ describe("cli_help", function()
       local text = cli_help.operation(cli_model.operation(name))
       assert.matches("^" .. name:gsub("%-", "%%-") .. "\n", text)
       for _, o in ipairs(cli_model.options(cli_model.operation(name))) do
-        assert.matches("\n  " .. o.option:gsub("%-", "%%-") .. " ", text)
+        local opt = o.option:gsub("%-", "%%-")
+        assert.matches("\n  " .. opt .. " ", text)
+        if o.doc ~= "" then -- the documentation on the one line after the option's
+          local doc = text:match("\n  " .. opt .. " [^\n]*\n      ([^\n]*)\n")
+          assert.are.equal(o.doc:gsub("%s+", " "), doc)
+        end
       end
     end
   end)

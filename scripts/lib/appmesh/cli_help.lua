@@ -126,7 +126,7 @@ function cli_help.operation(op)
     end
     out[#out + 1] = head
     if o.doc and o.doc ~= "" then
-      out[#out + 1] = wrap(o.doc, 90, "      ")
+      out[#out + 1] = "      " .. o.doc:gsub("%s+", " ") -- the model's first sentence, one line
     end
   end
   if op.paginator then
