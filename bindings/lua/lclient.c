@@ -840,73 +840,94 @@ static const struct am_operation *check_operation(lua_State *L, int arg)
 
 static int iter_step(lua_State *L);
 
-/* The next page arrived (stack: client, params, page, info | nil, err). */
+/* What iter_page returns to iter_step's loop when a page arrived without a yield. */
+#define ITER_AGAIN (-1)
+
+/*
+ * The next page arrived (stack: client, params, page, info | nil, err). Called directly by
+ * op_run from iter_step's loop (status LUA_OK: back to the loop, so that a run of empty pages
+ * does not nest C calls), or as the continuation after a pool resumed the yielded call.
+ */
 static int iter_page(lua_State *L, int status, lua_KContext ctx)
 {
     const struct am_operation *op = lua_touserdata(L, ITER_OP);
 
-    (void)status;
     if (lua_gettop(L) > (int)ctx && am_lua_sched_is_closed_marker(L, (int)ctx + 1)) {
         return luaL_error(L, "attempt to use a closed client");
     }
     if (lua_type(L, 3) != LUA_TTABLE) {
-        lua_pushboolean(L, 1);
-        lua_replace(L, ITER_STATE);
-        lua_pushboolean(L, 0);
         lua_pushvalue(L, 4);
-        return 2; /* false, err: a falsy first value that does not end a generic for */
+        lua_replace(L, ITER_STATE); /* reported next: false, err */
+    } else {
+        if (lua_getfield(L, 3, op->result_key) != LUA_TTABLE) { /* ..., items */
+            lua_pop(L, 1);
+            lua_newtable(L); /* a page without its list has no items */
+        }
+        lua_replace(L, ITER_ITEMS);
+        lua_pushinteger(L, 1);
+        lua_replace(L, ITER_INDEX);
+        lua_getfield(L, 3, op->output_token); /* ..., token | nil */
+        lua_getfield(L, 2, op->input_token);  /* ..., token, previous */
+        if (!lua_isnil(L, -2) && lua_rawequal(L, -1, -2)) {
+            /* as botocore's paginator: a service that repeats a token would loop forever */
+            struct appmesh_error err = {0};
+            am_fail(&err, APPMESH_ERR_RESPONSE, "%s returned the same %s twice", op->name,
+                    op->output_token);
+            am_lua_new_error(L, &err);
+            lua_replace(L, ITER_STATE);
+        }
+        lua_pop(L, 1); /* ..., token */
+        lua_setfield(L, 2, op->input_token);
     }
-    lua_getfield(L, 3, op->result_key); /* ..., items */
-    lua_replace(L, ITER_ITEMS);
-    lua_pushinteger(L, 1);
-    lua_replace(L, ITER_INDEX);
-    lua_getfield(L, 3, op->output_token); /* ..., token | nil */
-    lua_setfield(L, 2, op->input_token);
     lua_settop(L, 0);
+    if (status == LUA_OK) {
+        return ITER_AGAIN;
+    }
     return iter_step(L);
 }
 
 static int iter_step(lua_State *L)
 {
-    int state = lua_type(L, ITER_STATE);
     const struct am_operation *op = lua_touserdata(L, ITER_OP);
 
-    if (state == LUA_TBOOLEAN) {
-        lua_pushnil(L); /* finished: nil ends the loop */
-        return 1;
-    }
-    if (state == LUA_TTABLE) {
-        lua_pushboolean(L, 0);
-        lua_pushvalue(L, ITER_STATE);
-        lua_pushboolean(L, 1);
-        lua_replace(L, ITER_STATE);
-        return 2;
-    }
-    if (lua_type(L, ITER_ITEMS) == LUA_TTABLE) {
-        lua_Integer i = lua_tointeger(L, ITER_INDEX);
-        if (lua_rawgeti(L, ITER_ITEMS, i) != LUA_TNIL) { /* item */
-            lua_pushinteger(L, i + 1);
-            lua_replace(L, ITER_INDEX);
+    for (;;) {
+        int state = lua_type(L, ITER_STATE);
+        int n = 0;
+        if (state == LUA_TBOOLEAN) {
+            lua_pushnil(L); /* finished: nil ends the loop */
             return 1;
         }
-        lua_pop(L, 1);
-        if (lua_getfield(L, ITER_PARAMS, op->input_token) == LUA_TNIL) { /* token */
+        if (state == LUA_TTABLE) {
+            lua_pushboolean(L, 0);
+            lua_pushvalue(L, ITER_STATE);
             lua_pushboolean(L, 1);
             lua_replace(L, ITER_STATE);
-            lua_pushnil(L);
-            return 1;
+            return 2; /* false, err: a falsy first value that does not end a generic for */
         }
-        lua_pop(L, 1);
-    } else if (lua_type(L, ITER_ITEMS) != LUA_TNIL) { /* a page without its list: the end */
-        lua_pushboolean(L, 1);
-        lua_replace(L, ITER_STATE);
-        lua_pushnil(L);
-        return 1;
+        if (lua_type(L, ITER_ITEMS) == LUA_TTABLE) {
+            lua_Integer i = lua_tointeger(L, ITER_INDEX);
+            if (lua_rawgeti(L, ITER_ITEMS, i) != LUA_TNIL) { /* item */
+                lua_pushinteger(L, i + 1);
+                lua_replace(L, ITER_INDEX);
+                return 1;
+            }
+            lua_pop(L, 1);
+            if (lua_getfield(L, ITER_PARAMS, op->input_token) == LUA_TNIL) { /* token */
+                lua_pushboolean(L, 1);
+                lua_replace(L, ITER_STATE);
+                lua_pushnil(L);
+                return 1;
+            }
+            lua_pop(L, 1);
+        }
+        lua_settop(L, 0);
+        lua_pushvalue(L, ITER_CLIENT); /* client */
+        lua_pushvalue(L, ITER_PARAMS); /* client, params */
+        n = op_run(L, 1, 2, 0, op, 2, iter_page);
+        if (n != ITER_AGAIN) {
+            return n;
+        }
     }
-    lua_settop(L, 0);
-    lua_pushvalue(L, ITER_CLIENT); /* client */
-    lua_pushvalue(L, ITER_PARAMS); /* client, params */
-    return op_run(L, 1, 2, 0, op, 2, iter_page);
 }
 
 static int iter_next(lua_State *L)
@@ -1069,12 +1090,10 @@ static int default_operation(lua_State *L)
 /* The iterator of op over the params at pidx on the default client. */
 static int default_iterator_of(lua_State *L, const struct am_operation *op, int pidx)
 {
-    int top = lua_gettop(L);
-
     if (push_default_client(L) == 2) { /* ..., nil, err */
-        return push_iterator(L, op, 0, pidx, top + 2);
+        return push_iterator(L, op, 0, pidx, lua_gettop(L));
     }
-    return push_iterator(L, op, top + 1, pidx, 0);
+    return push_iterator(L, op, lua_gettop(L), pidx, 0);
 }
 
 /* appmesh.<result key>(params); upvalue 1: the paginated operation. */

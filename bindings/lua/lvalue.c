@@ -196,10 +196,20 @@ copy_pairs(lua_State *L, int t, const char *path, struct appmesh_error *err)
     return APPMESH_OK;
 }
 
+/* "comes from __index" for the member or item at path (pairs would not see it). */
+static enum appmesh_status from_index(const char *path, struct appmesh_error *err)
+{
+    return am_fail_field(err, path,
+                         "%s comes from __index, which pairs does not see (give the table a "
+                         "__pairs metamethod, or use a plain table)",
+                         path);
+}
+
 /* Refuse a table without __pairs whose __index supplies name (which pairs would not see). */
 static enum appmesh_status
 probe_index(lua_State *L, int t, const char *path, const char *name, struct appmesh_error *err)
 {
+    char member[PATH_MAX_LEN];
     int raw = 0;
     int got = 0;
 
@@ -214,10 +224,8 @@ probe_index(lua_State *L, int t, const char *path, const char *name, struct appm
     if (got == LUA_TNIL) {
         return APPMESH_OK;
     }
-    return am_fail_field(err, path,
-                         "%s: its member %s comes from __index, which pairs does not see "
-                         "(give the table a __pairs metamethod, or use a plain table)",
-                         path[0] != '\0' ? path : "params", name);
+    snprintf(member, sizeof(member), "%s%s%s", path, path[0] != '\0' ? "." : "", name);
+    return from_index(member, err);
 }
 
 /*
@@ -252,10 +260,9 @@ static enum appmesh_status table_view(lua_State *L,
     if (s != NULL && s->type == AM_SHAPE_LIST) {
         lua_Integer next = (lua_Integer)lua_rawlen(L, idx) + 1;
         if (lua_geti(L, idx, next) != LUA_TNIL) {
-            st = am_fail_field(err, path,
-                               "%s: its item %lld comes from __index, which pairs does not see "
-                               "(give the table a __pairs metamethod, or use a plain table)",
-                               path[0] != '\0' ? path : "params", (long long)next);
+            char item[PATH_MAX_LEN];
+            snprintf(item, sizeof(item), "%s[%lld]", path, (long long)next);
+            st = from_index(item, err);
         }
         lua_pop(L, 1);
     } else if (s != NULL) {

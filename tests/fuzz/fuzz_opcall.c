@@ -93,8 +93,8 @@ static void check_response(const struct am_operation *op, const char *text, size
     FUZZ_CHECK(payload != NULL, "the payload member is there");
     if (am_opjson_print(payload, NULL, &first, &err) == APPMESH_OK &&
         am_deserialize_output(op, first.ptr, first.len, &again, &err) == APPMESH_OK) {
-        payload = op->payload >= 0 ? cJSON_GetObjectItem(again, am_members[op->payload].name)
-                                   : again;
+        payload =
+            op->payload >= 0 ? cJSON_GetObjectItem(again, am_members[op->payload].name) : again;
         FUZZ_CHECK(am_opjson_print(payload, NULL, &second, &err) == APPMESH_OK, "prints");
         FUZZ_CHECK(first.len == second.len && memcmp(first.ptr, second.ptr, first.len) == 0,
                    "normalisation is idempotent");

@@ -34,15 +34,23 @@ local function cyclic_params()
 end
 
 local function with_metatable_fields()
-  -- metatables are ignored: the meshName behind __index is absent
+  -- tables are read as pairs reads them: a meshName behind __index alone is refused
   local p = helpers.params()
   p.meshName = nil
   return setmetatable(p, { __index = { meshName = "ecs-mesh" } })
 end
 
-local function with_pairs_hiding_keys()
-  local p = helpers.params({ bogus = 1 })
-  return setmetatable(p, { __pairs = function() return next, {}, nil end })
+local function with_pairs_showing_keys()
+  -- __pairs is honoured: what it gives is what is read, whatever the raw table holds
+  return setmetatable(helpers.params(), {
+    __pairs = function() return next, helpers.params({ bogus = 1 }), nil end,
+  })
+end
+
+local function with_provider_behind_index()
+  local p = helpers.params()
+  p.spec.provider = setmetatable({}, { __index = { virtualNode = { virtualNodeName = "n" } } })
+  return p
 end
 
 -- { name, params, field, message pattern (optional) }
@@ -71,7 +79,7 @@ local invalid = {
       spec = { provider = { virtualRouter = { virtualRouterName = print } } } },
     ROUTER, "got function" },
   { "both providers", with({ "spec", "provider", "virtualRouter" }, { virtualRouterName = "r" }),
-    "spec.provider", "at most one" },
+    "spec.provider", "exactly one" },
   { "an unknown top-level key", with({ "meshname" }, "x"), "meshname", "unknown parameter" },
   { "an unknown spec key", with({ "spec", "listeners" }, {}), "spec.listeners" },
   { "an unknown provider key", with({ "spec", "provider", "virtualGateway" }, {}),
@@ -93,8 +101,11 @@ local invalid = {
     with({ "spec", "provider", "virtualNode", "virtualNodeName" }, "n\0"), NODE, "NUL" },
   { "a cycle through spec", cyclic_params(), "spec.meshName" },
   { "a cycle through provider", cyclic_spec(), "spec.provider.provider" },
-  { "fields only behind a metatable", with_metatable_fields(), "meshName" },
-  { "keys hidden by __pairs", with_pairs_hiding_keys(), "bogus" },
+  { "fields only behind a metatable", with_metatable_fields(), "meshName", "__index" },
+  { "keys shown by __pairs", with_pairs_showing_keys(), "bogus", "unknown parameter" },
+  { "a provider behind __index", with_provider_behind_index(), "spec.provider.virtualNode",
+    "comes from __index" },
+  { "an empty provider", with({ "spec", "provider" }, {}), "spec.provider" },
   -- value rules (the core's validation)
   { "an empty meshName", with({ "meshName" }, ""), "meshName" },
   { "a 256-character meshName", with({ "meshName" }, string.rep("m", 256)), "meshName" },
