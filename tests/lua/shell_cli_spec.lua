@@ -296,3 +296,17 @@ describe("cli_help", function()
     assert.are.same({}, cli_help.complete { "describe-mesh", "--mesh-name" })
   end)
 end)
+
+describe("client:describe_virtual_service and list_virtual_services", function()
+  it("honour {dry_run = true} as every operation does (appmesh --dry-run relies on it)", function()
+    local c = assert(appmesh.client { region = "us-east-1", endpoint = "http://127.0.0.1:1",
+      credentials = { accessKeyId = "AKIDEXAMPLE", secretAccessKey = "secret" } })
+    local req = assert(c:describe_virtual_service({ meshName = "m", virtualServiceName = "s" },
+      { dry_run = true }))
+    assert.are.equal("GET", req.method)
+    assert.are.equal("http://127.0.0.1:1/v20190125/meshes/m/virtualServices/s", req.url)
+    req = assert(c:list_virtual_services({ meshName = "m", limit = 2 }, { dry_run = true }))
+    assert.are.equal("http://127.0.0.1:1/v20190125/meshes/m/virtualServices?limit=2", req.url)
+    c:close()
+  end)
+end)
