@@ -39,6 +39,7 @@ local CLIENT_CODES = {
   OutOfMemory = EXIT_OTHER,
   InternalError = EXIT_OTHER,
   Interrupted = EXIT_INTERRUPTED,
+  PaginationError = EXIT_OTHER,
 }
 
 -- Lua list positions (1-based) in a field path or message as the JSON the user wrote them
@@ -258,7 +259,8 @@ local function paginate(client, op, params, paging)
     end
     if previous ~= nil and previous == next_token then
       return nil, { code = "PaginationError",
-        message = "The same next token was received twice: " .. tostring(next_token) }
+        message = "Error during pagination: The same next token was received twice: "
+          .. tostring(next_token) }
     end
     previous, token = next_token, next_token
   end
