@@ -20,8 +20,13 @@ describe("appmesh beside aws appmesh", function()
     -- An AWS CLI v2 (Debian's awscli, or one on PATH): appmesh prints what v2 prints (v1
     -- prints timestamps and skeletons differently), so an AWS CLI v1 is not compared with.
     local aws, why = nil, "no AWS CLI installed (apt-get install awscli): comparison skipped"
-    for _, candidate in ipairs { "/usr/bin/aws", "aws" } do
-      local out, ok = integration.run(candidate .. " --version 2>&1")
+    -- APPMESH_AWS_CLI names the one to use (e.g. a path that does not exist, to skip).
+    local candidates = { "/usr/bin/aws", "aws" }
+    if os.getenv("APPMESH_AWS_CLI") then
+      candidates = { os.getenv("APPMESH_AWS_CLI") }
+    end
+    for _, candidate in ipairs(candidates) do
+      local out, ok = integration.run(shell.q(candidate) .. " --version 2>&1")
       local v = ok and out:match("^aws%-cli/(%d+)")
       if v == "2" then
         aws = candidate
