@@ -261,12 +261,21 @@ describe("appmesh (the shell command)", function()
     end)
 
     it("exits 130 when interrupted during a call", function()
+      -- The response is held back 5 s; SIGINT goes once the --debug trace shows the request
+      -- sent, so exit 130 (not 0) says the call in flight was stopped.
       emu.fault({ kind = "delay", seconds = 5, count = 1 })
+      local trace = os.tmpname()
       local cmd = env() .. " " .. q(APPMESH) .. " describe-mesh --mesh-name " .. MESH
-        .. " --endpoint-url " .. q(emu.url) .. " >/dev/null 2>&1 & pid=$!; sleep 1; "
+        .. " --endpoint-url " .. q(emu.url) .. " --debug >/dev/null 2>" .. q(trace)
+        .. " & pid=$!; i=0; until grep -q 'body 0 bytes' " .. q(trace)
+        .. " || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done; "
         .. "kill -INT $pid; wait $pid; echo $?"
       local out = integration.run("sh -c " .. q(cmd))
+      local text = shell.read(trace)
+      os.remove(trace)
       emu.clear_faults()
+      assert.matches("body 0 bytes", text, 1, true)
+      assert.is_nil(text:find("HTTP 200", 1, true), text)
       assert.are.equal("130", out:match("(%d+)%s*$"))
     end)
 
