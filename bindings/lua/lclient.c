@@ -746,30 +746,30 @@ static int client_update_virtual_service(lua_State *L)
     return update_virtual_service(L, 1, 2, 3);
 }
 
+/* describe/list on the client at cidx, params at pidx; with call options (at oidx, not nil)
+ * the generic path runs it, as for any operation (a dry run, say). */
+static int typed_call(lua_State *L, int cidx, int pidx, int oidx, enum appmesh_batch_op op)
+{
+    if (!lua_isnil(L, oidx)) {
+        return op_run(L, cidx, pidx, oidx, typed_operation(op), lua_gettop(L), call_done);
+    }
+    return run_call(L, cidx, pidx, op, lua_gettop(L), call_done);
+}
+
 static int client_describe_virtual_service(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!lua_isnoneornil(L, 3)) { /* call options (dry_run): the generic path has them */
-        luaL_checktype(L, 3, LUA_TTABLE);
-        lua_settop(L, 3);
-        return op_run(L, 1, 2, 3, am_operation_find("DescribeVirtualService"), 3, call_done);
-    }
-    lua_settop(L, 2);
-    return run_call(L, 1, 2, APPMESH_BATCH_DESCRIBE, lua_gettop(L), call_done);
+    lua_settop(L, 3);
+    return typed_call(L, 1, 2, 3, APPMESH_BATCH_DESCRIBE);
 }
 
 static int client_list_virtual_services(lua_State *L)
 {
     check_open_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!lua_isnoneornil(L, 3)) { /* call options (dry_run): the generic path has them */
-        luaL_checktype(L, 3, LUA_TTABLE);
-        lua_settop(L, 3);
-        return op_run(L, 1, 2, 3, am_operation_find("ListVirtualServices"), 3, call_done);
-    }
-    lua_settop(L, 2);
-    return run_call(L, 1, 2, APPMESH_BATCH_LIST, lua_gettop(L), call_done);
+    lua_settop(L, 3);
+    return typed_call(L, 1, 2, 3, APPMESH_BATCH_LIST);
 }
 
 /* ---- the generic methods ---- */
@@ -814,9 +814,9 @@ static const struct am_operation *check_operation(lua_State *L, int arg)
 {
     size_t len = 0;
     const char *name = luaL_checklstring(L, arg, &len);
-    const struct am_operation *op = am_operation_find_n(name, len);
+    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
 
-    if (op == NULL || strlen(name) != len) {
+    if (op == NULL) {
         unknown_operation(L, arg, name);
     }
     return op;
@@ -829,7 +829,7 @@ static const struct am_operation *check_operation(lua_State *L, int arg)
  * built), 2 a private copy of the params (its input token is the next page's), 3 the current
  * page's items (nil before the first page), 4 the index of the next item in it, 5 the state:
  * nil while running, true once finished, an error table to report on the next call; 6 the
- * operation (a light userdata).
+ * operation (a light userdata); 7 an error to report after the current page's items.
  */
 #define ITER_CLIENT lua_upvalueindex(1)
 #define ITER_PARAMS lua_upvalueindex(2)
@@ -837,6 +837,7 @@ static const struct am_operation *check_operation(lua_State *L, int arg)
 #define ITER_INDEX  lua_upvalueindex(4)
 #define ITER_STATE  lua_upvalueindex(5)
 #define ITER_OP     lua_upvalueindex(6)
+#define ITER_LATER  lua_upvalueindex(7) /* an error to report once the page's items are out */
 
 static int iter_step(lua_State *L);
 
@@ -874,7 +875,9 @@ static int iter_page(lua_State *L, int status, lua_KContext ctx)
             am_fail(&err, APPMESH_ERR_RESPONSE, "%s returned the same %s twice", op->name,
                     op->output_token);
             am_lua_new_error(L, &err);
-            lua_replace(L, ITER_STATE);
+            lua_replace(L, ITER_LATER);
+            lua_pushnil(L);
+            lua_replace(L, -3); /* ..., nil, previous: no page after this one */
         }
         lua_pop(L, 1); /* ..., token */
         lua_setfield(L, 2, op->input_token);
@@ -913,6 +916,12 @@ static int iter_step(lua_State *L)
             }
             lua_pop(L, 1);
             if (lua_getfield(L, ITER_PARAMS, op->input_token) == LUA_TNIL) { /* token */
+                if (!lua_isnil(L, ITER_LATER)) {
+                    lua_pop(L, 1);
+                    lua_pushvalue(L, ITER_LATER);
+                    lua_replace(L, ITER_STATE);
+                    continue; /* false, err */
+                }
                 lua_pushboolean(L, 1);
                 lua_replace(L, ITER_STATE);
                 lua_pushnil(L);
@@ -973,7 +982,8 @@ static int push_iterator(lua_State *L, const struct am_operation *op, int cidx, 
         lua_pushnil(L); /* ..., index, nil */
     }
     lua_pushlightuserdata(L, (void *)op);
-    lua_pushcclosure(L, iter_next, 6);
+    lua_pushnil(L);
+    lua_pushcclosure(L, iter_next, 7);
     return 1;
 }
 
@@ -1050,15 +1060,15 @@ int am_lua_default_update_virtual_service(lua_State *L)
     return update_virtual_service(L, base + 1, 1, 2);
 }
 
-/* describe/list on the default client: params at 1. */
+/* describe/list on the default client: params at 1, call options at 2. */
 static int default_call(lua_State *L, enum appmesh_batch_op op)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
+    lua_settop(L, 2);
     if (push_default_client(L) == 2) {
         return 2;
     }
-    return run_call(L, 2, 1, op, lua_gettop(L), call_done);
+    return typed_call(L, 3, 1, 2, op);
 }
 
 int am_lua_default_describe_virtual_service(lua_State *L)

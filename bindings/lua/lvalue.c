@@ -431,7 +431,9 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         if (lua_type(L, -1) == LUA_TSTRING) {
             size_t n = 0;
             const char *name = lua_tolstring(L, -1, &n);
-            if (am_shape_member(s, name, n) != NULL && strlen(name) == n) {
+            /* a name with a NUL byte is no member (and must not reach the lookup, which
+             * reads the table's name past its end for such a key) */
+            if (strlen(name) == n && am_shape_member(s, name, n) != NULL) {
                 continue;
             }
         }
