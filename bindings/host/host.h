@@ -57,6 +57,20 @@ void host_set_paths(lua_State *L);
  */
 int host_command_script(char *out, size_t size);
 
+/* command.c */
+
+/** Whether argv[0] names the `appmesh` shell command (bin/appmesh, a link to appmesh-lua). */
+int host_is_command(const char *argv0);
+
+/**
+ * Run the shell command: its entry point (scripts/appmesh.lua) with every argument in
+ * arg[1..n] and as `...` (arg[0] the entry point, arg[-1] the program), none of lua.c's options
+ * or LUA_INIT; --debug sets APPMESH_LOG=debug first. The standard libraries and the module's
+ * preload must be in place. Returns 0 when the entry point failed (its error reported); the
+ * entry point ends the process with the command's exit status itself.
+ */
+int host_run_command(lua_State *L, int argc, char **argv);
+
 /* pretty.c */
 
 /**

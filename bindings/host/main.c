@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* appmesh-lua: the Lua 5.4 stand-alone interpreter with appmesh preloaded, shaped like lua.c. */
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +30,6 @@ static const char *s_progname = HOST_NAME;
 #define LUA_INIT_VAR       "LUA_INIT"
 #define LUA_INITVARVERSION LUA_INIT_VAR "_" LUA_VERSION_MAJOR "_" LUA_VERSION_MINOR
 #define LUA_IGMARK         "-"
-
-/* The name under which the host is the `appmesh` shell command. */
-#define COMMAND_NAME "appmesh"
 
 static const char usage_text[] =
     "usage: %s [options] [script [args]]\n"
@@ -412,85 +408,21 @@ static void preload_appmesh(lua_State *L)
     appmesh_lua_set_interrupt_flag(L, &s_interrupted);
 }
 
-/*
- * Whether the program was started under the shell command's name: bin/appmesh (and
- * build/appmesh) is a link to appmesh-lua, which then runs the command's Lua entry point.
- */
-static int is_command(const char *argv0)
-{
-    const char *base = NULL;
-    if (argv0 == NULL) {
-        return 0;
-    }
-    base = strrchr(argv0, '/');
-    base = base != NULL ? base + 1 : argv0;
-    return strcmp(base, COMMAND_NAME) == 0;
-}
-
-/*
- * The shell command: its entry point (scripts/appmesh.lua) with every argument in arg[1..n]
- * (arg[0] the entry point, arg[-1] the program) and none of lua.c's options or LUA_INIT.
- * --debug turns on the APPMESH_LOG trace here, before any client reads the environment.
- * Returns 0 when the entry point failed (its error reported).
- */
-static int run_command(lua_State *L, int argc, char **argv)
-{
-    char script[PATH_MAX];
-    int status;
-    int i;
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            break;
-        }
-        if (strcmp(argv[i], "--debug") == 0) {
-            setenv("APPMESH_LOG", "debug", 1);
-            break;
-        }
-    }
-    if (!host_command_script(script, sizeof script)) {
-        host_message("cannot find the command's Lua entry point (share/appmesh/scripts)");
-        return 0;
-    }
-    luaL_openlibs(L);
-    preload_appmesh(L);
-    host_set_paths(L);
-    lua_createtable(L, argc > 1 ? argc - 1 : 0, 2); /* arg */
-    lua_pushstring(L, argv[0]);
-    lua_rawseti(L, -2, -1);
-    lua_pushstring(L, script);
-    lua_rawseti(L, -2, 0);
-    for (i = 1; i < argc; i++) {
-        lua_pushstring(L, argv[i]);
-        lua_rawseti(L, -2, i);
-    }
-    lua_setglobal(L, "arg"); /* -- */
-    lua_gc(L, LUA_GCRESTART);
-    lua_gc(L, LUA_GCGEN, 0, 0);
-    status = luaL_loadfile(L, script);
-    if (status == LUA_OK) {
-        int n = push_args(L);
-        status = host_docall(L, n, LUA_MULTRET);
-    }
-    return host_report(L, status) == LUA_OK;
-}
-
 static int pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
     char **argv = (char **)lua_touserdata(L, 2);
     int script = 0;
-    int args = 0;
-    int optlim = 0;
+    int args = collect_args(argv, &script);
+    int optlim = script > 0 ? script : argc; /* first argv that is not an option */
     luaL_checkversion(L);
-    if (argv[0] != NULL && is_command(argv[0])) {
-        if (!run_command(L, argc, argv)) {
-            return 0;
-        }
-        lua_pushboolean(L, 1);
+    if (host_is_command(argv[0])) { /* started as `appmesh`: the shell command (command.c) */
+        luaL_openlibs(L);
+        preload_appmesh(L);
+        host_set_paths(L);
+        lua_pushboolean(L, host_run_command(L, argc, argv));
         return 1;
     }
-    args = collect_args(argv, &script);
-    optlim = script > 0 ? script : argc; /* first argv that is not an option */
     if (args == HAS_ERROR) {
         print_usage(stderr, argv[script]);
         return 0;
