@@ -277,14 +277,19 @@ local function paginate(client, op, params, paging)
   end
   result.NextToken = resume
   local shape = {
-    name = op.output, type = "structure",
-    members = { { name = key, shape = item_shape }, { name = "NextToken", shape = { type = "string" } } },
+    name = op.output,
+    type = "structure",
+    members = {
+      { name = key, shape = item_shape },
+      { name = "NextToken", shape = { type = "string" } },
+    },
   }
   return result, shape
 end
 
--- Run a script of scripts/ by name with the remaining arguments; the script's os.exit ends
--- the process with its own status.
+-- Run a script of scripts/ by name with the remaining arguments, as appmesh-lua runs it: the
+-- script's os.exit ends the process with its own status, and an error it raises goes to the
+-- host as a script's would.
 local function run_script(name, argv)
   local dir = tostring(arg[0]):match("^(.*)/[^/]*$") or "."
   local path = dir .. "/" .. cli_help.SCRIPTS[name][1]
@@ -375,8 +380,6 @@ local function main(argv)
     local words = table.move(argv, 2, #argv, 1, {})
     print_json(table.concat(cli_help.complete(words), "\n"))
     return EXIT_OK
-  elseif cli_help.SCRIPTS[first] then
-    return run_script(first, argv)
   end
   if argv[2] == "help" and #argv == 2 then
     argv[2] = "--help"
@@ -384,6 +387,9 @@ local function main(argv)
   return run_operation(argv)
 end
 
+if cli_help.SCRIPTS[arg[1]] then
+  os.exit(run_script(arg[1], arg))
+end
 local ok, code = xpcall(main, function(e)
   if tostring(e):find("interrupted!", 1, true) then
     return "interrupted"

@@ -84,7 +84,8 @@ describe("appmesh beside aws appmesh", function()
       { "list-virtual-services", "--mesh-name", MESH, "--limit", "2" },
       { "list-virtual-services", "--mesh-name", MESH, "--max-items", "2" },
       { "describe-virtual-router", "--mesh-name", MESH, "--virtual-router-name", "colorteller-vr" },
-      { "describe-virtual-node", "--mesh-name", MESH, "--virtual-node-name", "colorteller-blue-vn" },
+      { "describe-virtual-node", "--mesh-name", MESH, "--virtual-node-name",
+        "colorteller-blue-vn" },
     }
     for _, c in ipairs(commands) do
       it("prints what aws appmesh prints: " .. table.concat(c, " "), function()
@@ -139,7 +140,8 @@ describe("appmesh beside aws appmesh", function()
       assert.are.same(keys_at(theirs[1], 8), keys_at(mine[1], 8))
     end)
 
-    it("creates and deletes as aws appmesh does: the same text but for names, ids and times", function()
+    it("creates and deletes as aws appmesh does: the same text, names, ids and times aside",
+    function()
       if not aws then
         pending(why)
         return
@@ -179,7 +181,8 @@ describe("appmesh beside aws appmesh", function()
       end
     end)
 
-    it("generates the same skeletons (enum values aside: the AWS CLI picks one at random)", function()
+    it("generates the same skeletons (enum values aside: the AWS CLI picks one at random)",
+    function()
       if not aws then
         pending(why)
         return

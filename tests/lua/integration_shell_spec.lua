@@ -34,7 +34,8 @@ describe("appmesh (the shell command)", function()
       assert.matches('\n            "version": 1\n', out, 1, true)
       assert.matches("}\n$", out)
       local v = cjson.decode(out)
-      assert.are.equal("colorteller-vr", v.virtualService.spec.provider.virtualRouter.virtualRouterName)
+      assert.are.equal("colorteller-vr",
+        v.virtualService.spec.provider.virtualRouter.virtualRouterName)
     end)
 
     it("prints timestamps in ISO 8601 with the local UTC offset, as the AWS CLI v2", function()
@@ -123,7 +124,8 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(6, #cjson.decode(out3).virtualServices)
     end)
 
-    it("refuses --no-paginate with paging options, and paging options on other operations", function()
+    it("refuses --no-paginate with paging options, and paging options on other operations",
+    function()
       local _, err, code = call { "list-virtual-services", "--mesh-name", MESH, "--no-paginate",
         "--page-size", "2" }
       assert.are.equal(252, code)
@@ -191,7 +193,8 @@ describe("appmesh (the shell command)", function()
     end)
 
     it("reads member values from file://", function()
-      local path = write_temp('{"provider": {"virtualRouter": {"virtualRouterName": "colorteller-vr"}}}')
+      local path = write_temp(
+        '{"provider": {"virtualRouter": {"virtualRouterName": "colorteller-vr"}}}')
       local out, err, code = call { "update-virtual-service", "--mesh-name", MESH,
         "--virtual-service-name", SERVICE, "--spec", "file://" .. path }
       os.remove(path)
@@ -226,7 +229,8 @@ describe("appmesh (the shell command)", function()
         err)
     end)
 
-    it("exits 252 on a ValidationError naming the option and member path, sending nothing", function()
+    it("exits 252 on a ValidationError naming the option and member path, sending nothing",
+    function()
       emu.reset_log()
       local out, err, code = call { "create-virtual-service", "--mesh-name", MESH,
         "--virtual-service-name", "x", "--spec", "{}", "--tags",
@@ -499,7 +503,8 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(0, dcode, derr)
       assert.matches("colorteller.demo.local", dout, 1, true)
       assert.are.equal(2, bcode)
-      assert.is_truthy(integration.read_file(prefix .. "/share/bash-completion/completions/appmesh"))
+      assert.is_truthy(integration.read_file(prefix
+        .. "/share/bash-completion/completions/appmesh"))
       integration.run("rm -rf " .. q(prefix))
     end)
   end)

@@ -8,7 +8,7 @@ local cli_help = {}
 
 --- The scripts run by name: command -> file in the scripts directory, and a line of help.
 cli_help.SCRIPTS = {
-  ["bulk-update"] = { "bulk_update.lua", "apply update-virtual-service to many services (manifest)" },
+  ["bulk-update"] = { "bulk_update.lua", "apply update-virtual-service to many services" },
   ["dry-run"] = { "dry_run.lua", "show what each manifest entry would change, send nothing" },
   ["policy-check"] = { "policy_check.lua", "check a manifest against policies, offline" },
 }
