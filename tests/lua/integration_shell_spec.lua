@@ -47,13 +47,12 @@ describe("appmesh (the shell command)", function()
       local v = cjson.decode(out).virtualService.metadata
       assert.matches(ISO, v.createdAt)
       assert.matches("%+05:30$", v.createdAt)
-      if type(created) == "number" then
-        local whole = math.floor(created)
-        local ms = math.floor((created - whole) * 1000 + 0.5)
-        local expect = os.date("!%Y-%m-%dT%H:%M:%S", whole + 19800)
-          .. (ms > 0 and string.format(".%06d", ms * 1000) or "") .. "+05:30"
-        assert.are.equal(expect, v.createdAt)
-      end
+      assert.is_number(created, "the emulator's state has no createdAt")
+      local whole = math.floor(created)
+      local ms = math.floor((created - whole) * 1000 + 0.5) -- the emulator keeps milliseconds
+      local expect = os.date("!%Y-%m-%dT%H:%M:%S", whole + 19800)
+        .. (ms > 0 and string.format(".%06d", ms * 1000) or "") .. "+05:30"
+      assert.are.equal(expect, v.createdAt)
       out = call({ "describe-virtual-service", "--mesh-name", MESH, "--virtual-service-name",
         SERVICE }, { TZ = "UTC" })
       assert.matches("%+00:00$", cjson.decode(out).virtualService.metadata.lastUpdatedAt)
