@@ -58,7 +58,7 @@ describe("appmesh (the shell command)", function()
       assert.matches("%+00:00$", cjson.decode(out).virtualService.metadata.lastUpdatedAt)
     end)
 
-    it("prints nothing for an empty output, and UTF-8 as it is", function()
+    it("prints UTF-8 as it is", function()
       local out, err, code = call { "create-virtual-service", "--mesh-name", MESH,
         "--virtual-service-name", "caf\u{e9}.demo.local", "--spec", "{}" }
       assert.are.equal(0, code, err)
@@ -505,6 +505,38 @@ describe("appmesh (the shell command)", function()
       assert.is_truthy(integration.read_file(prefix
         .. "/share/bash-completion/completions/appmesh"))
       integration.run("rm -rf " .. q(prefix))
+    end)
+  end)
+
+  describe("against canned answers", function()
+    local helpers = dofile("tests/lua/helpers.lua")
+    local responder
+    setup(function()
+      responder = helpers.start_responder()
+    end)
+    teardown(function()
+      responder.stop()
+    end)
+
+    it("prints nothing for an empty output, as the AWS CLI", function()
+      responder.queue { { json = {} } }
+      local out, err, code = appmesh { "tag-resource", "--resource-arn",
+        "arn:aws:appmesh:us-east-1:123456789012:mesh/m", "--tags", "key=a,value=b",
+        "--endpoint-url", responder.url }
+      assert.are.equal(0, code, err)
+      assert.are.equal("", out)
+      assert.are.equal("", err)
+    end)
+
+    it("stops paging on a repeated nextToken with exit 255", function()
+      local page = { json = { meshes = { { meshName = "m", arn = "a", meshOwner = "1",
+        resourceOwner = "1", version = 1, createdAt = 0, lastUpdatedAt = 0 } },
+        nextToken = "same" } }
+      responder.queue { page, page }
+      local out, err, code = appmesh { "list-meshes", "--endpoint-url", responder.url }
+      assert.are.equal(255, code, err)
+      assert.are.equal("", out)
+      assert.matches("^\nError during pagination: The same next token was received twice", err)
     end)
   end)
 
