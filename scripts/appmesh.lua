@@ -63,7 +63,7 @@ local function call_failed(op, err, cmd)
   elseif status == EXIT_USAGE then
     local field = zero_based(err.field)
     local top = field:match("^([%w]+)")
-    local msg = zero_based(err.message)
+    local msg = cli_args.one_line(zero_based(err.message))
     local option = nil
     if cmd and top and cmd.given[top] then
       option = "--" .. cli_model.kebab(top)
@@ -76,7 +76,7 @@ local function call_failed(op, err, cmd)
     end
     return usage_error("parameter validation failed: " .. msg)
   elseif status then
-    say(io.stderr, "\n" .. tostring(err.message or err.code))
+    say(io.stderr, "\n" .. cli_args.one_line(tostring(err.message or err.code)))
     return status
   end
   local retries = ""
@@ -87,8 +87,9 @@ local function call_failed(op, err, cmd)
   if message == nil or message == "" then
     message = "Unknown"
   end
+  -- the service's text on one line, with no escape sequence reaching the terminal
   say(io.stderr, string.format("\nAn error occurred (%s) when calling the %s operation%s: %s",
-    err.code, op.api, retries, message))
+    cli_args.one_line(tostring(err.code)), op.api, retries, cli_args.one_line(message)))
   return EXIT_SERVICE
 end
 

@@ -227,6 +227,16 @@ describe("cli_args.parse", function()
   end
 end)
 
+describe("cli_args.one_line", function()
+  it("keeps messages on one line with no control characters", function()
+    assert.are.equal("a\\nb\\x1b[31m", cli_args.one_line("a\nb\27[31m"))
+    local _, msg = cli_args.parse { "list-meshes", "--limit", "1\n2" }
+    assert.is_nil(msg:find("%c"))
+    _, msg = cli_args.parse { "describe\27[2J" }
+    assert.is_nil(msg:find("%c"))
+  end)
+end)
+
 describe("cli_output", function()
   it("prints timestamps as the AWS CLI v2 (isoformat, microseconds, UTC offset)", function()
     local s = cli_output.timestamp(1796678731.03)

@@ -72,8 +72,17 @@ function cli_args.global_kind(name)
   return GLOBALS[name] or PAGING[name]
 end
 
+--- `text` on one line: control characters as \n or \xNN (%q writes a newline as "\" and a
+--- newline; a value from the command line must not break the one-line message or reach the
+--- terminal as an escape sequence).
+function cli_args.one_line(text)
+  return (text:gsub("\\\n", "\\n"):gsub("%c", function(c)
+    return c == "\n" and "\\n" or string.format("\\x%02x", c:byte())
+  end))
+end
+
 local function fail(fmt, ...)
-  error({ usage = string.format(fmt, ...) }, 0)
+  error({ usage = cli_args.one_line(string.format(fmt, ...)) }, 0)
 end
 
 -- Line and column of byte offset `pos` (1-based) in text.
