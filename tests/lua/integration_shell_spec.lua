@@ -267,6 +267,7 @@ describe("appmesh (the shell command)", function()
       -- The response is held back 5 s; SIGINT goes once the --debug trace shows the request
       -- sent, so exit 130 (not 0) says the call in flight was stopped.
       emu.fault({ kind = "delay", seconds = 5, count = 1 })
+      emu.reset_log()
       local trace = os.tmpname()
       local cmd = env() .. " " .. q(APPMESH) .. " describe-mesh --mesh-name " .. MESH
         .. " --endpoint-url " .. q(emu.url) .. " --debug >/dev/null 2>" .. q(trace)
@@ -276,6 +277,11 @@ describe("appmesh (the shell command)", function()
       local out = integration.run("sh -c " .. q(cmd))
       local text = shell.read(trace)
       os.remove(trace)
+      -- the emulator logs the held request once its delay is over: wait for it, so that it
+      -- does not land in a later test's log
+      integration.wait_for(function()
+        return requests() > 0
+      end, 10)
       emu.clear_faults()
       assert.matches("body 0 bytes", text, 1, true)
       assert.is_nil(text:find("HTTP 200", 1, true), text)
