@@ -40,14 +40,24 @@ static int is_name(const char *s, size_t len)
     return 1;
 }
 
-/* Replace the value on top with its metatable's __index when that is a table; 0 if none. */
+/*
+ * Replace the value on top with its metatable's __index when that is a table; 0 if none.
+ * When __index is a function (an appmesh.Client's: it also answers client.region), the
+ * metatable's __methods table, if any, stands for it: the names the function answers with
+ * methods. Nothing is called: completing never runs code.
+ */
 static int step_to_index(lua_State *L)
 {
     if (!lua_getmetatable(L, -1)) { /* v */
         return 0;
     }
-    lua_pushliteral(L, "__index");         /* v, mt, "__index" */
-    if (lua_rawget(L, -2) != LUA_TTABLE) { /* v, mt, index */
+    lua_pushliteral(L, "__index");            /* v, mt, "__index" */
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) { /* v, mt, index */
+        lua_pop(L, 1);
+        lua_pushliteral(L, "__methods"); /* v, mt, "__methods" */
+        lua_rawget(L, -2);               /* v, mt, methods */
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
         lua_pop(L, 2);
         return 0;
     }

@@ -283,13 +283,73 @@ enum appmesh_status am_lua_table_view(lua_State *L,
     return table_view(L, lua_absindex(L, idx), path, s, view, err);
 }
 
+/* ---- member names as Lua strings ---- */
+
+/*
+ * Every member name of the model as a Lua string, made once per state: conversions push a name
+ * with lua_rawgeti (no hashing of a C string) and find a key's member by comparing the key's
+ * string with these (Lua interns short strings, so an equal key is the same string; a key that
+ * is not, say a long one, is looked up by its bytes). A userdata in the registry holds the
+ * strings' addresses; its user value is the table {[member index + 1] = name} that keeps them.
+ */
+static const char names_key = 'n';
+
+struct names {
+    const char **ptr; /* am_member_count entries */
+    int table;        /* stack index of the table of names */
+};
+
+/* Push the names userdata and its table (2 slots) and fill *n. */
+static void push_names(lua_State *L, struct names *n)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TUSERDATA) { /* ud | nil */
+        const char **ptr = NULL;
+        lua_pop(L, 1);
+        ptr = lua_newuserdatauv(L, sizeof(*ptr) * am_member_count, 1); /* ud */
+        lua_createtable(L, (int)am_member_count, 0);                   /* ud, names */
+        for (size_t i = 0; i < am_member_count; i++) {
+            lua_pushstring(L, am_members[i].name);
+            ptr[i] = lua_tostring(L, -1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setiuservalue(L, -2, 1); /* ud */
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
+    }
+    n->ptr = lua_touserdata(L, -1);
+    lua_getiuservalue(L, -1, 1); /* ud, names */
+    n->table = lua_gettop(L);
+}
+
+/* The index within s of the member called key (len bytes, the Lua string's own bytes); -1. */
+static int
+member_index(const struct names *n, const struct am_shape *s, const char *key, size_t len)
+{
+    const struct am_member *m = NULL;
+
+    for (uint16_t i = 0; i < s->count; i++) {
+        if (n->ptr[s->first + i] == key) {
+            return i;
+        }
+    }
+    /* not the same string: a name with a NUL byte is no member (and must not reach the lookup,
+     * which reads the table's name past its end for such a key) */
+    if (strlen(key) != len) {
+        return -1;
+    }
+    m = am_shape_member(s, key, len);
+    return m != NULL ? (int)(m - &am_members[s->first]) : -1;
+}
+
 /* ---- Lua -> cJSON ---- */
 
 struct conv {
     lua_State *L;
     struct appmesh_error *err;
     cJSON **slot; /* the box's: the root goes there first */
-    size_t len;   /* of path */
+    struct names names;
+    bool borrow; /* strings point into the Lua strings (see stop_borrowing) */
+    size_t len;  /* of path */
     int depth;
     char path[PATH_MAX_LEN];
 };
@@ -318,23 +378,42 @@ static enum appmesh_status nomem(struct conv *c)
 }
 
 /* Extend the path by ".name" (or "name" at the top); returns the old length. */
+/* Append n bytes to the path (cut at its end: a path that long is only ever shown cut). */
+static void path_append(struct conv *c, const char *p, size_t n)
+{
+    if (n > sizeof(c->path) - 1 - c->len) {
+        n = sizeof(c->path) - 1 - c->len;
+    }
+    memcpy(c->path + c->len, p, n);
+    c->len += n;
+    c->path[c->len] = '\0';
+}
+
+/* Extend the path by ".name" (or "name" at the top); returns the old length. */
 static size_t path_member(struct conv *c, const char *name)
 {
     size_t old = c->len;
-    int n = snprintf(c->path + c->len, sizeof(c->path) - c->len, "%s%s", old > 0 ? "." : "", name);
-    c->len =
-        n < 0 ? old
-              : (c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n : sizeof(c->path) - 1);
+    if (old > 0) {
+        path_append(c, ".", 1);
+    }
+    path_append(c, name, strlen(name));
     return old;
 }
 
+/* Extend the path by "[i]" (i >= 1); returns the old length. */
 static size_t path_index(struct conv *c, lua_Integer i)
 {
+    char digits[24];
+    size_t n = sizeof(digits);
     size_t old = c->len;
-    int n = snprintf(c->path + c->len, sizeof(c->path) - c->len, "[%lld]", (long long)i);
-    c->len =
-        n < 0 ? old
-              : (c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n : sizeof(c->path) - 1);
+
+    digits[--n] = ']';
+    do {
+        digits[--n] = (char)('0' + (int)(i % 10));
+        i /= 10;
+    } while (i > 0 && n > 1);
+    digits[--n] = '[';
+    path_append(c, digits + n, sizeof(digits) - n);
     return old;
 }
 
@@ -406,6 +485,43 @@ static void member_list(const struct am_shape *s, char *out, size_t outsize)
     }
 }
 
+/* Give every string of the tree that borrows a Lua string its own copy. */
+static bool own_strings(cJSON *node)
+{
+    for (; node != NULL; node = node->next) {
+        if (cJSON_IsString(node) && (node->type & cJSON_IsReference) != 0 &&
+            node->valuestring != NULL) {
+            size_t n = strlen(node->valuestring) + 1;
+            char *copy = cJSON_malloc(n);
+            if (copy == NULL) {
+                return false;
+            }
+            memcpy(copy, node->valuestring, n);
+            node->valuestring = copy;
+            node->type &= ~cJSON_IsReference;
+        }
+        if (!own_strings(node->child)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Strings are borrowed from the Lua values (no copy) while no Lua code can run: the params
+ * table holds them until the call is over. Before a table with a metatable is read (its
+ * __pairs or __index may change the params, and a copy made through __pairs is dropped), the
+ * strings borrowed so far get their own copies, and every later one is copied.
+ */
+static enum appmesh_status stop_borrowing(struct conv *c)
+{
+    if (!c->borrow) {
+        return APPMESH_OK;
+    }
+    c->borrow = false;
+    return own_strings(*c->slot) ? APPMESH_OK : nomem(c);
+}
+
 static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_shape *s, cJSON *node)
 {
     lua_State *L = c->L;
@@ -415,10 +531,18 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     int bad = 0;
     lua_Integer keys = 0;
     lua_Integer found = 0;
+    uint32_t present = 0; /* bit i: member i of s is a key */
 
-    st = table_view(L, t, c->path, s, &view, c->err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
+    view = t;
+    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
+        lua_pop(L, 1);
+        st = stop_borrowing(c);
+        if (st == APPMESH_OK) {
+            st = table_view(L, t, c->path, s, &view, c->err);
+        }
+        if (st != APPMESH_OK) {
+            goto cleanup;
+        }
     }
     /* First every key: names must be strings and members of s; the one reported when several
      * are bad does not depend on the hash order. */
@@ -431,9 +555,9 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         if (lua_type(L, -1) == LUA_TSTRING) {
             size_t n = 0;
             const char *name = lua_tolstring(L, -1, &n);
-            /* a name with a NUL byte is no member (and must not reach the lookup, which
-             * reads the table's name past its end for such a key) */
-            if (strlen(name) == n && am_shape_member(s, name, n) != NULL) {
+            int i = member_index(&c->names, s, name, n);
+            if (i >= 0) {
+                present |= i < 32 ? (uint32_t)1 << i : 0;
                 continue;
             }
         }
@@ -455,11 +579,14 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         goto cleanup;
     }
     lua_settop(L, view > base ? view : base);
-    /* Then the members in model order. */
+    /* Then the members in model order (those seen above; every one past the 32nd). */
     for (uint16_t i = 0; st == APPMESH_OK && i < s->count && found < keys; i++) {
         const struct am_member *m = &am_members[s->first + i];
-        lua_pushstring(L, m->name);
-        if (lua_rawget(L, view) != LUA_TNIL) { /* value */
+        if (i < 32 && (present & ((uint32_t)1 << i)) == 0) {
+            continue;
+        }
+        lua_rawgeti(L, c->names.table, (lua_Integer)s->first + i + 1); /* name */
+        if (lua_rawget(L, view) != LUA_TNIL) {                         /* value */
             size_t old = path_member(c, m->name);
             found++;
             st = conv_value(c, lua_gettop(L), am_member_shape(m), node, m->name);
@@ -480,21 +607,34 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     int view = 0;
     int bad = 0;
     lua_Integer n = 0;
+    lua_Integer len = 0;
+    bool sequence = true;
 
-    st = table_view(L, t, c->path, s, &view, c->err);
-    if (st != APPMESH_OK) {
-        goto cleanup;
+    view = t;
+    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
+        lua_pop(L, 1);
+        st = stop_borrowing(c);
+        if (st == APPMESH_OK) {
+            st = table_view(L, t, c->path, s, &view, c->err);
+        }
+        if (st != APPMESH_OK) {
+            goto cleanup;
+        }
     }
     lua_pushnil(L); /* bad */
     bad = lua_gettop(L);
+    len = (lua_Integer)lua_rawlen(L, view);
     lua_pushnil(L); /* bad, key */
     while (lua_next(L, view) != 0) {
         lua_pop(L, 1);
         n++;
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len) {
+            sequence = false;
+        }
     }
-    /* n entries: the keys must be exactly 1..n */
+    /* n entries, each a position 1..len: the list is exactly 1..n. Else find the bad key. */
     lua_pushnil(L);
-    while (lua_next(L, view) != 0) {
+    while ((!sequence || n != len) && lua_next(L, view) != 0) {
         lua_pop(L, 1);
         if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= n) {
             continue;
@@ -535,13 +675,15 @@ static enum appmesh_status conv_string(struct conv *c, int v, cJSON *parent, con
     size_t len = 0;
     const char *str = lua_tolstring(c->L, v, &len);
 
+    /* A cJSON string ends at its first NUL: a NUL byte would cut what is sent. (Invalid UTF-8
+     * is the core's validation's, for every string.) */
     if (memchr(str, '\0', len) != NULL) {
         return conv_fail(c, "%s must not contain a NUL byte", where(c));
     }
-    if (am_utf8_count(str, len) < 0) {
-        return conv_fail(c, "%s is not valid UTF-8", where(c));
-    }
-    return attach(c, parent, key, cJSON_CreateString(str)) ? APPMESH_OK : nomem(c);
+    return attach(c, parent, key,
+                  c->borrow ? cJSON_CreateStringReference(str) : cJSON_CreateString(str))
+               ? APPMESH_OK
+               : nomem(c);
 }
 
 static enum appmesh_status
@@ -636,10 +778,14 @@ enum appmesh_status am_lua_to_json(
     c.slot = slot;
     c.len = 0;
     c.depth = 0;
+    c.borrow = true;
     c.path[0] = '\0';
+    idx = lua_absindex(L, idx);
     cJSON_Delete(*slot);
     *slot = NULL;
-    st = conv_value(&c, lua_absindex(L, idx), s, NULL, NULL);
+    luaL_checkstack(L, 4, "appmesh: converter");
+    push_names(L, &c.names);
+    st = conv_value(&c, idx, s, NULL, NULL);
     lua_settop(L, top);
     if (st != APPMESH_OK) {
         cJSON_Delete(*slot);
@@ -685,8 +831,21 @@ static int count_children(const cJSON *v)
     return n;
 }
 
-/* Push v as shape s says; false (nothing pushed) when v is not of that shape's JSON type. */
-static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, int depth)
+/* The member of s called name (a cJSON key); NULL. */
+static const struct am_member *find_member(const struct am_shape *s, const char *name)
+{
+    for (uint16_t i = 0; i < s->count; i++) {
+        const struct am_member *m = &am_members[s->first + i];
+        if (m->name[0] == name[0] && strcmp(m->name, name) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Push v as shape s says; false (nothing pushed) when v is not of that shape's JSON type.
+ * names: the stack index of the table of member names. */
+static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, int names, int depth)
 {
     switch (s->type) {
         case AM_SHAPE_STRUCTURE:
@@ -701,9 +860,15 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
                 if (ch->string == NULL) {
                     continue;
                 }
-                m = am_shape_member(s, ch->string, strlen(ch->string));
-                if (m != NULL && push_value(L, ch, am_member_shape(m), depth + 1)) {
-                    lua_setfield(L, -2, m->name); /* t */
+                m = find_member(s, ch->string);
+                if (m == NULL) {
+                    continue;
+                }
+                lua_rawgeti(L, names, (lua_Integer)(m - am_members) + 1); /* t, name */
+                if (push_value(L, ch, am_member_shape(m), names, depth + 1)) {
+                    lua_rawset(L, -3); /* t */
+                } else {
+                    lua_pop(L, 1); /* t */
                 }
             }
             return true;
@@ -715,7 +880,7 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
             luaL_checkstack(L, 4, "appmesh: output nesting");
             lua_createtable(L, count_children(v), 0); /* t */
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
-                if (push_value(L, ch, am_list_item(s), depth + 1)) {
+                if (push_value(L, ch, am_list_item(s), names, depth + 1)) {
                     lua_rawseti(L, -2, ++i); /* t */
                 }
             }
@@ -753,12 +918,21 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
 
 void am_lua_push_json(lua_State *L, const cJSON *v, const struct am_shape *s)
 {
-    if (v == NULL || !push_value(L, v, s, 0)) {
-        if (s->type == AM_SHAPE_STRUCTURE || s->type == AM_SHAPE_UNION ||
-            s->type == AM_SHAPE_LIST) {
-            lua_newtable(L);
-        } else {
-            lua_pushnil(L);
-        }
+    struct names n;
+    bool pushed = false;
+
+    luaL_checkstack(L, 4, "appmesh: converter");
+    push_names(L, &n); /* ud, names */
+    pushed = v != NULL && push_value(L, v, s, n.table, 0);
+    if (pushed) {
+        lua_replace(L, -3); /* value, names */
+        lua_pop(L, 1);      /* value */
+        return;
+    }
+    lua_pop(L, 2);
+    if (s->type == AM_SHAPE_STRUCTURE || s->type == AM_SHAPE_UNION || s->type == AM_SHAPE_LIST) {
+        lua_newtable(L);
+    } else {
+        lua_pushnil(L);
     }
 }

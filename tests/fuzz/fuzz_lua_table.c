@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: the Lua table converter (bindings/lua/lmodel.c) on table trees built from bytes. */
+/* Fuzz target: the Lua table converters (bindings/lua/lmodel.c, the typed one, and
+ * bindings/lua/lvalue.c, the generic one) on table trees built from bytes. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "appmesh_lua_internal.h"
 #include "fuzz.h"
 #include "internal.h"
+#include "shapes.h"
+#include "validate.h"
 
 /*
  * The input is a program for a small stack machine that builds the parameter table: each byte
@@ -231,6 +236,29 @@ static int convert(lua_State *L)
         st = appmesh_list_virtual_services_input_validate(&lin, &verr);
         if (st != APPMESH_OK) {
             check_failure(st, &verr);
+        }
+    }
+    /* the generic converter, then the core's validation of what it built, for three inputs */
+    {
+        static const char *const ops[] = {"UpdateVirtualService", "CreateRoute",
+                                          "ListVirtualServices"};
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+            const struct am_operation *op = am_operation_find(ops[i]);
+            cJSON **slot = am_lua_push_json_box(L); /* table, box */
+            memset(&err, 0, sizeof(err));
+            st = am_lua_to_json(L, 1, &am_shapes[op->input], slot, &err);
+            FUZZ_CHECK(lua_gettop(L) == top + 1, "the generic converter leaves the stack");
+            if (st != APPMESH_OK) {
+                FUZZ_CHECK(*slot == NULL, "a failed conversion leaves no tree");
+                check_failure(st, &err);
+            } else {
+                struct appmesh_error verr = {0};
+                FUZZ_CHECK(cJSON_IsObject(*slot), "params convert to an object");
+                st = am_validate_input(op, *slot, 1, &verr);
+                FUZZ_CHECK(st == APPMESH_OK || st == APPMESH_ERR_VALIDATION, verr.message);
+            }
+            am_lua_json_box_clear(L, -1);
+            lua_pop(L, 1); /* table */
         }
     }
     return 0;

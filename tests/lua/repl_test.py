@@ -211,6 +211,59 @@ class Repl(unittest.TestCase):
         s.expect(r'\n"ABC"\n> ')
 
     @needs_libedit
+    def test_completes_a_client_method(self):
+        s = self.session
+        s.line("c = appmesh.client{region = 'us-east-1', endpoint = 'http://127.0.0.1:9', "
+               "credentials = {accessKeyId = 'AKIDEXAMPLE', secretAccessKey = 'x'}}")
+        self.prompt()
+        s.send("req = c:create_virtual_rou\t")  # the method table behind the client's __index
+        s.expect("ter")
+        s.line("({meshName = 'm', virtualRouterName = 'r', spec = {}}, {dry_run = true})")
+        self.prompt()
+        s.line("req.method")
+        s.expect(r'\n"PUT"\n> ')
+
+    @needs_libedit
+    def test_lists_a_client_methods_by_prefix(self):
+        s = self.session
+        s.line("c = appmesh.client{region = 'us-east-1', endpoint = 'http://127.0.0.1:9'}")
+        self.prompt()
+        s.send("c:list_virtual_\t")  # ambiguous: nothing to add
+        s.send("\t")  # lists them
+        s.expect(r"list_virtual_gateways\s+list_virtual_nodes\s+list_virtual_routers\s+"
+                 r"list_virtual_services")
+        s.line("nodes")
+        s.expect(r"\n> ")
+
+    @needs_libedit
+    def test_completes_a_client_iterator_and_paginate(self):
+        s = self.session
+        s.line("c = appmesh.client{region = 'us-east-1', endpoint = 'http://127.0.0.1:9'}")
+        self.prompt()
+        s.send("it = c:pagi\t")
+        s.expect("nate")
+        s.line("('list_meshes', {})")
+        self.prompt()
+        s.send("it2 = c:gateway_ro\t")
+        s.expect("utes")
+        s.line("{meshName = 'm', virtualGatewayName = 'g'}")
+        self.prompt()
+        s.line("type(it) .. type(it2)")
+        s.expect(r'\n"functionfunction"\n> ')
+
+    @needs_libedit
+    def test_completes_an_operation_of_the_appmesh_module(self):
+        s = self.session
+        s.send("type(appmesh.untag_re\t")
+        s.expect("source")
+        s.line(")")
+        s.expect(r'\n"function"\n> ')
+        s.send("#appmesh.operati\t")
+        s.expect("ons")
+        s.line("()")
+        s.expect(r"\n38\n> ")
+
+    @needs_libedit
     def test_tab_at_the_start_of_a_line_indents(self):
         s = self.session
         s.line("function h()")

@@ -134,6 +134,24 @@ describe("the converter, Lua to the request", function()
     assert.equal(8080, b.spec.listeners[1].portMapping.port)
   end)
 
+  it("sends what was read even when a __pairs metamethod drops the strings read before", function()
+    local p = node()
+    local chain = "/" .. string.rep("c", 200) .. tostring(os.time()) -- a fresh, unshared string
+    p.spec.backendDefaults.clientPolicy.tls.validation.trust.file.certificateChain = chain
+    chain = nil -- the params hold the only reference
+    p.spec.serviceDiscovery = setmetatable({}, { __pairs = function()
+      p.spec.backendDefaults = nil -- read before serviceDiscovery (model order), now garbage
+      collectgarbage("collect")
+      collectgarbage("collect")
+      return next, { dns = { hostname = "n.local" } }, nil
+    end })
+    local b = body("create_virtual_node", p)
+    assert.matches("^/c+%d+$", b.spec.backendDefaults.clientPolicy.tls.validation.trust.file
+      .certificateChain)
+    assert.equal(201 + #tostring(os.time()),
+      #b.spec.backendDefaults.clientPolicy.tls.validation.trust.file.certificateChain)
+  end)
+
   it("raises what a __pairs metamethod raises, and leaks nothing", function()
     local p = setmetatable({}, { __pairs = function() error("boom") end })
     assert.has_error(function() client:create_mesh(p) end)
