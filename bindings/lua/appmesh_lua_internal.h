@@ -173,7 +173,7 @@ void am_lua_module_operations(lua_State *L);
 
 /* ---- lshape.c ---- */
 
-/** Set appmesh.operation_info and appmesh.shape_info (the model's tables) in the table on top. */
+/** Set appmesh.model_operation and appmesh.model_shape (the model's tables) in the table on top. */
 void am_lua_module_shapes(lua_State *L);
 
 struct am_operation;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* appmesh.operation_info and appmesh.shape_info: the service model's tables, read from Lua. */
+/* appmesh.model_operation and appmesh.model_shape: the service model's tables, read from Lua. */
 #include <string.h>
 
 #include "appmesh_lua_internal.h"
@@ -61,11 +61,11 @@ static void push_member(lua_State *L, const struct am_member *m)
 }
 
 /*
- * appmesh.shape_info(name): {name, type, min, max, members | item | enum}, or nil when the model
+ * appmesh.model_shape(name): {name, type, min, max, members | item | enum}, or nil when the model
  * has no shape of that name. members (structures and unions) in model order; item (lists) the
  * item shape's name; enum (strings) the allowed values in model order.
  */
-static int mod_shape_info(lua_State *L)
+static int mod_model_shape(lua_State *L)
 {
     size_t n = 0;
     const char *name = luaL_checklstring(L, 1, &n);
@@ -116,13 +116,13 @@ static int mod_shape_info(lua_State *L)
 }
 
 /*
- * appmesh.operation_info(name): the operation by API name ("DescribeMesh") or boto3 name
+ * appmesh.model_operation(name): the operation by API name ("DescribeMesh") or boto3 name
  * ("describe_mesh") as {name, api, method, uri, doc, input, output, payload, errors, paginator},
  * or nil when the model has none. input and output are shape names; payload the output member
  * that is the whole payload (nil when none); errors the modelled error codes; paginator
  * {result_key, input_token, output_token, limit_key} for the paginated lists (nil otherwise).
  */
-static int mod_operation_info(lua_State *L)
+static int mod_model_operation(lua_State *L)
 {
     size_t n = 0;
     const char *name = luaL_checklstring(L, 1, &n);
@@ -166,8 +166,8 @@ static int mod_operation_info(lua_State *L)
 void am_lua_module_shapes(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"operation_info", mod_operation_info},
-        {"shape_info", mod_shape_info},
+        {"model_operation", mod_model_operation},
+        {"model_shape", mod_model_shape},
         {NULL, NULL},
     };
 

@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: MIT
 -- The `appmesh` shell command's pieces, offline: the model's tables from Lua
--- (appmesh.operation_info / shape_info), the command line (cli_args, shorthand), the output
+-- (appmesh.model_operation / model_shape), the command line (cli_args, shorthand), the output
 -- (cli_output), help and completion (cli_help).
 local appmesh = require "appmesh"
 local cli_args = require "appmesh.cli_args"
@@ -9,10 +9,10 @@ local cli_model = require "appmesh.cli_model"
 local cli_output = require "appmesh.cli_output"
 local shorthand = require "appmesh.shorthand"
 
-describe("appmesh.operation_info", function()
+describe("appmesh.model_operation", function()
   it("describes an operation by API or boto3 name", function()
-    local a = appmesh.operation_info("ListVirtualNodes")
-    local b = appmesh.operation_info("list_virtual_nodes")
+    local a = appmesh.model_operation("ListVirtualNodes")
+    local b = appmesh.model_operation("list_virtual_nodes")
     assert.are.same(a, b)
     assert.are.equal("ListVirtualNodes", a.api)
     assert.are.equal("list_virtual_nodes", a.name)
@@ -26,24 +26,24 @@ describe("appmesh.operation_info", function()
   end)
 
   it("names the payload member and has no paginator for the others", function()
-    local op = appmesh.operation_info("DescribeMesh")
+    local op = appmesh.model_operation("DescribeMesh")
     assert.are.equal("mesh", op.payload)
     assert.is_nil(op.paginator)
     assert.matches("NotFoundException", table.concat(op.errors, " "), 1, true)
   end)
 
   it("returns nil for an unknown name", function()
-    assert.is_nil(appmesh.operation_info("DescribeMehs"))
-    assert.is_nil(appmesh.operation_info("describe_mesh\0x"))
+    assert.is_nil(appmesh.model_operation("DescribeMehs"))
+    assert.is_nil(appmesh.model_operation("describe_mesh\0x"))
     assert.has_error(function()
-      appmesh.operation_info()
+      appmesh.model_operation()
     end)
   end)
 end)
 
-describe("appmesh.shape_info", function()
+describe("appmesh.model_shape", function()
   it("gives structures' members in model order with location, required and docs", function()
-    local s = appmesh.shape_info("DescribeVirtualServiceInput")
+    local s = appmesh.model_shape("DescribeVirtualServiceInput")
     assert.are.equal("structure", s.type)
     local names = {}
     for _, m in ipairs(s.members) do
@@ -59,21 +59,21 @@ describe("appmesh.shape_info", function()
   end)
 
   it("gives lists' items, strings' enums and lengths, idempotency tokens", function()
-    assert.are.equal("VirtualServiceRef", appmesh.shape_info("VirtualServiceList").item)
-    local status = appmesh.shape_info("VirtualServiceStatusCode")
+    assert.are.equal("VirtualServiceRef", appmesh.model_shape("VirtualServiceList").item)
+    local status = appmesh.model_shape("VirtualServiceStatusCode")
     assert.are.same({ "ACTIVE", "INACTIVE", "DELETED" }, status.enum)
-    local name = appmesh.shape_info("ResourceName")
+    local name = appmesh.model_shape("ResourceName")
     assert.are.equal(1, name.min)
     assert.are.equal(255, name.max)
     local token
-    for _, m in ipairs(appmesh.shape_info("CreateMeshInput").members) do
+    for _, m in ipairs(appmesh.model_shape("CreateMeshInput").members) do
       if m.name == "clientToken" then
         token = m
       end
     end
     assert.is_true(token.token)
-    assert.are.equal("timestamp", appmesh.shape_info("Timestamp").type)
-    assert.is_nil(appmesh.shape_info("NoSuchShape"))
+    assert.are.equal("timestamp", appmesh.model_shape("Timestamp").type)
+    assert.is_nil(appmesh.model_shape("NoSuchShape"))
   end)
 end)
 

@@ -1,13 +1,13 @@
 -- SPDX-License-Identifier: MIT
 -- The service model as the `appmesh` shell command sees it: operations and options in the AWS
--- CLI's kebab case, shapes looked up once (appmesh.shape_info), nearest names for typos.
+-- CLI's kebab case, shapes looked up once (appmesh.model_shape), nearest names for typos.
 local appmesh = require "appmesh"
 
 local cli_model = {}
 
 local shapes = {}
 
---- The shape called `name` (appmesh.shape_info's table), cached; raises for an unknown name
+--- The shape called `name` (appmesh.model_shape's table), cached; raises for an unknown name
 --- (a shape name always comes from the model itself).
 -- @tparam string|table name a shape name, or a shape table (returned as is)
 function cli_model.shape(name)
@@ -16,7 +16,7 @@ function cli_model.shape(name)
   end
   local s = shapes[name]
   if s == nil then
-    s = appmesh.shape_info(name)
+    s = appmesh.model_shape(name)
     if s == nil then
       error("appmesh: the model has no shape " .. tostring(name), 2)
     end
@@ -51,7 +51,7 @@ function cli_model.operation(kebab)
   if type(kebab) ~= "string" or kebab:find("[^%l%-]") then
     return nil
   end
-  return appmesh.operation_info((kebab:gsub("%-", "_")))
+  return appmesh.model_operation((kebab:gsub("%-", "_")))
 end
 
 --- The input members of an operation as options: a list in model order, each the member
