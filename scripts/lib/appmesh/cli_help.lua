@@ -62,8 +62,8 @@ function cli_help.usage()
   }
   local names = cli_model.operation_names()
   for i = 1, #names, 3 do
-    out[#out + 1] = string.format("  %-32s%-32s%s", names[i], names[i + 1] or "",
-      names[i + 2] or "")
+    out[#out + 1] = (string.format("  %-32s%-32s%s", names[i], names[i + 1] or "",
+      names[i + 2] or ""):gsub("%s+$", ""))
   end
   out[#out + 1] = ""
   out[#out + 1] = "Scripts:"
