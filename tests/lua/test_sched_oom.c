@@ -27,6 +27,7 @@ static const char work_code[] =
     "end)\n"
     "local pool = appmesh.pool{ concurrency = 2 }\n"
     "pool:spawn(function() return client:list_virtual_services{ meshName = 'm' } end)\n"
+    "pool:spawn(function() return client:describe_mesh{ meshName = 'm' } end)\n"
     "while pool:step(0.05) > 0 do end\n"
     "return results, errs, n, vs\n";
 
@@ -40,6 +41,8 @@ static const char check_code[] =
     "  return client:describe_virtual_service{ meshName = 'm', virtualServiceName = 's' }\n"
     "end)\n"
     "assert(vs.virtualServiceName == 's')\n"
+    "local mesh = appmesh.run(function() return client:describe_mesh{ meshName = 'm' } end)\n"
+    "assert(mesh.meshName == 'm')\n"
     "return 'ok'\n";
 
 /* appmesh.run raises a task's error again as a plain error: a memory error becomes its message. */
