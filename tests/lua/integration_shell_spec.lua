@@ -514,7 +514,19 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(2, bcode)
       assert.is_truthy(integration.read_file(prefix
         .. "/share/bash-completion/completions/appmesh"))
+      -- Debian's bash-completion loads it on demand from <prefix>/share (XDG_DATA_DIRS)
+      local loader = "/usr/share/bash-completion/bash_completion"
+      local spec = nil
+      if integration.read_file(loader) then
+        spec = integration.run("env XDG_DATA_DIRS=" .. q(prefix .. "/share") .. " bash -c "
+          .. q("source " .. loader .. "; __load_completion appmesh; complete -p appmesh"))
+      end
       integration.run("rm -rf " .. q(prefix))
+      if spec == nil then
+        pending("bash-completion is not installed: its on-demand loading not checked")
+      else
+        assert.matches("-F _appmesh appmesh", spec, 1, true)
+      end
     end)
   end)
 
