@@ -102,6 +102,7 @@ describe("shorthand", function()
     assert.are.same({ key = "team", value = "a" }, shorthand.parse("key=team,value=a", tag))
     assert.are.same({ key = "a,b", value = "x=y" }, shorthand.parse([[key='a,b',value="x=y"]], tag))
     assert.are.same({ key = "a,b", value = "" }, shorthand.parse([[key=a\,b,value=]], tag))
+    assert.are.same({ key = "team", value = " a " }, shorthand.parse([[key= team , value=" a "]], tag))
   end)
 
   it("types values by the model", function()

@@ -104,6 +104,9 @@ function shorthand.parse(text, shape)
   local v = {}
   for _, p in ipairs(parts) do
     local key, raw, quoted = p[1], p[2], p[3]
+    if not quoted then
+      raw = raw:match("^%s*(.-)%s*$") -- `key=team, value=a`: blanks around a value go
+    end
     local m = members[key]
     if not m then
       local names = {}
