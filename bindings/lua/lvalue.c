@@ -343,20 +343,66 @@ member_index(const struct names *n, const struct am_shape *s, const char *key, s
 
 /* ---- Lua -> cJSON ---- */
 
+/* One step of the path to the value being converted: a member's name, or a list position. */
+struct frame {
+    const char *name; /* NULL for a list position */
+    lua_Integer index;
+};
+
+/* Frames: one per nested table at most (nesting stops at DEPTH_MAX), and the top. */
+#define FRAMES_MAX (DEPTH_MAX + 2)
+
 struct conv {
     lua_State *L;
     struct appmesh_error *err;
     cJSON **slot; /* the box's: the root goes there first */
     struct names names;
-    bool borrow; /* strings point into the Lua strings (see stop_borrowing) */
-    size_t len;  /* of path */
+    bool borrow;         /* strings point into the Lua strings (see stop_borrowing) */
+    int metatables_seen; /* tables with a metatable read so far: Lua code may have run */
     int depth;
+    /* The path is kept as frames and formatted only when an error names it. */
+    int nframes;
+    struct frame frames[FRAMES_MAX];
+    size_t len; /* of path, once formatted */
     char path[PATH_MAX_LEN];
 };
 
-static const char *where(const struct conv *c)
+/* Append n bytes to the formatted path (cut at its end: a path that long is shown cut). */
+static void path_append(struct conv *c, const char *p, size_t n)
 {
-    return c->len > 0 ? c->path : "params";
+    if (n > sizeof(c->path) - 1 - c->len) {
+        n = sizeof(c->path) - 1 - c->len;
+    }
+    memcpy(c->path + c->len, p, n);
+    c->len += n;
+    c->path[c->len] = '\0';
+}
+
+/* The dotted path of the value being converted ("spec.listeners[1].port"; "" at the top). */
+static const char *path_of(struct conv *c)
+{
+    c->len = 0;
+    c->path[0] = '\0';
+    for (int f = 0; f < c->nframes; f++) {
+        if (c->frames[f].name != NULL) {
+            if (c->len > 0) {
+                path_append(c, ".", 1);
+            }
+            path_append(c, c->frames[f].name, strlen(c->frames[f].name));
+        } else {
+            char digits[24];
+            int n = snprintf(digits, sizeof(digits), "[%lld]", (long long)c->frames[f].index);
+            path_append(c, digits, n > 0 ? (size_t)n : 0);
+        }
+    }
+    return c->path;
+}
+
+/* The path for a message: "params" at the top. */
+static const char *where(struct conv *c)
+{
+    const char *p = path_of(c);
+    return p[0] != '\0' ? p : "params";
 }
 
 static enum appmesh_status conv_fail(struct conv *c, const char *fmt, ...) APPMESH_PRINTF(2, 3);
@@ -369,7 +415,7 @@ static enum appmesh_status conv_fail(struct conv *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return am_fail_field(c->err, c->path, "%s", msg);
+    return am_fail_field(c->err, path_of(c), "%s", msg);
 }
 
 static enum appmesh_status nomem(struct conv *c)
@@ -377,50 +423,33 @@ static enum appmesh_status nomem(struct conv *c)
     return am_fail(c->err, APPMESH_ERR_NOMEM, "out of memory");
 }
 
-/* Extend the path by ".name" (or "name" at the top); returns the old length. */
-/* Append n bytes to the path (cut at its end: a path that long is only ever shown cut). */
-static void path_append(struct conv *c, const char *p, size_t n)
+/* Extend the path by a member; returns the old depth of the path, for path_restore. */
+static int path_member(struct conv *c, const char *name)
 {
-    if (n > sizeof(c->path) - 1 - c->len) {
-        n = sizeof(c->path) - 1 - c->len;
+    int old = c->nframes;
+    if (c->nframes < FRAMES_MAX) {
+        c->frames[c->nframes].name = name;
+        c->frames[c->nframes].index = 0;
+        c->nframes++;
     }
-    memcpy(c->path + c->len, p, n);
-    c->len += n;
-    c->path[c->len] = '\0';
-}
-
-/* Extend the path by ".name" (or "name" at the top); returns the old length. */
-static size_t path_member(struct conv *c, const char *name)
-{
-    size_t old = c->len;
-    if (old > 0) {
-        path_append(c, ".", 1);
-    }
-    path_append(c, name, strlen(name));
     return old;
 }
 
-/* Extend the path by "[i]" (i >= 1); returns the old length. */
-static size_t path_index(struct conv *c, lua_Integer i)
+/* Extend the path by a list position (from 1). */
+static int path_index(struct conv *c, lua_Integer i)
 {
-    char digits[24];
-    size_t n = sizeof(digits);
-    size_t old = c->len;
-
-    digits[--n] = ']';
-    do {
-        digits[--n] = (char)('0' + (int)(i % 10));
-        i /= 10;
-    } while (i > 0 && n > 1);
-    digits[--n] = '[';
-    path_append(c, digits + n, sizeof(digits) - n);
+    int old = c->nframes;
+    if (c->nframes < FRAMES_MAX) {
+        c->frames[c->nframes].name = NULL;
+        c->frames[c->nframes].index = i;
+        c->nframes++;
+    }
     return old;
 }
 
-static void path_restore(struct conv *c, size_t old)
+static void path_restore(struct conv *c, int old)
 {
-    c->len = old;
-    c->path[old] = '\0';
+    c->nframes = old;
 }
 
 /* Attach item under parent (the box's slot when parent is NULL); false when item is NULL. */
@@ -522,6 +551,76 @@ static enum appmesh_status stop_borrowing(struct conv *c)
     return own_strings(*c->slot) ? APPMESH_OK : nomem(c);
 }
 
+/*
+ * The usual case in one pass: each member converted as lua_next gives it, then the members
+ * put back in model order. On an error (a value's, in *c->err, or a bad key:
+ * APPMESH_ERR_INVALID_ARGUMENT, *c->err untouched) what was built stays under node; the
+ * caller then finds the error to report in the deterministic order, whatever the hash order.
+ */
+static enum appmesh_status
+conv_members_fast(struct conv *c, int view, const struct am_shape *s, cJSON *node)
+{
+    lua_State *L = c->L;
+    enum appmesh_status st = APPMESH_OK;
+    cJSON *order[32];
+    cJSON *prev = NULL;
+    uint32_t present = 0;
+
+    lua_pushnil(L);                  /* key */
+    while (lua_next(L, view) != 0) { /* key, value */
+        size_t n = 0;
+        const char *name = NULL;
+        int i = -1;
+        int old = 0;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            name = lua_tolstring(L, -2, &n);
+            i = member_index(&c->names, s, name, n);
+        }
+        if (i < 0) {
+            lua_pop(L, 2);
+            return APPMESH_ERR_INVALID_ARGUMENT; /* a bad key: the caller's pass reports it */
+        }
+        old = path_member(c, am_members[s->first + i].name);
+        st = conv_value(c, lua_gettop(L), am_member_shape(&am_members[s->first + i]), node,
+                        am_members[s->first + i].name);
+        path_restore(c, old);
+        lua_pop(L, 1); /* key */
+        if (st != APPMESH_OK) {
+            lua_pop(L, 1);
+            return st;
+        }
+        present |= (uint32_t)1 << i;
+    }
+    /* model order: the children were appended in hash order, each under its member's name */
+    if (node->child == NULL) {
+        return APPMESH_OK;
+    }
+    for (cJSON *ch = node->child; ch != NULL; ch = ch->next) {
+        for (uint16_t i = 0; i < s->count; i++) {
+            if (ch->string == am_members[s->first + i].name) {
+                order[i] = ch;
+                break;
+            }
+        }
+    }
+    node->child = NULL;
+    for (uint16_t i = 0; i < s->count; i++) {
+        if ((present & ((uint32_t)1 << i)) == 0) {
+            continue;
+        }
+        order[i]->prev = prev;
+        order[i]->next = NULL;
+        if (prev == NULL) {
+            node->child = order[i];
+        } else {
+            prev->next = order[i];
+        }
+        prev = order[i];
+    }
+    node->child->prev = prev; /* cJSON: the first child's prev is the last child */
+    return APPMESH_OK;
+}
+
 static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_shape *s, cJSON *node)
 {
     lua_State *L = c->L;
@@ -532,17 +631,39 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     lua_Integer keys = 0;
     lua_Integer found = 0;
     uint32_t present = 0; /* bit i: member i of s is a key */
+    struct appmesh_error saved;
+    bool keep = false;
 
     view = t;
     if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
         lua_pop(L, 1);
+        c->metatables_seen++;
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
-            st = table_view(L, t, c->path, s, &view, c->err);
+            st = table_view(L, t, path_of(c), s, &view, c->err);
         }
         if (st != APPMESH_OK) {
             goto cleanup;
         }
+    }
+    if (s->count <= 32) {
+        int seen = c->metatables_seen;
+        st = conv_members_fast(c, view, s, node);
+        if (st == APPMESH_OK || st == APPMESH_ERR_NOMEM) {
+            goto cleanup;
+        }
+        /* An error: the one reported is found in the deterministic order below (bad keys
+         * first, then the members in model order), without the fast pass's tree. A value's
+         * error found after Lua code ran (a proxy's metamethod) is kept as it is, unless a bad
+         * key comes first: converting again would run that code again. */
+        cJSON_Delete(node->child);
+        node->child = NULL;
+        if (st == APPMESH_ERR_VALIDATION && c->metatables_seen != seen) {
+            saved = *c->err;
+            keep = true;
+        }
+        memset(c->err, 0, sizeof(*c->err));
+        st = APPMESH_OK;
     }
     /* First every key: names must be strings and members of s; the one reported when several
      * are bad does not depend on the hash order. */
@@ -568,7 +689,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     if (!lua_isnil(L, bad)) {
         char path[PATH_MAX_LEN];
         char known[256];
-        am_lua_key_path(L, bad, c->path, path, sizeof(path));
+        am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
         if (lua_type(L, bad) == LUA_TSTRING) {
             member_list(s, known, sizeof(known));
             st = am_fail_field(c->err, path, "unknown parameter %s (known: %s)", path, known);
@@ -576,6 +697,11 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
             st = am_fail_field(c->err, path, "%s: parameter names must be strings, got %s", path,
                                luaL_typename(L, bad));
         }
+        goto cleanup;
+    }
+    if (keep) {
+        *c->err = saved;
+        st = APPMESH_ERR_VALIDATION;
         goto cleanup;
     }
     lua_settop(L, view > base ? view : base);
@@ -587,7 +713,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
         }
         lua_rawgeti(L, c->names.table, (lua_Integer)s->first + i + 1); /* name */
         if (lua_rawget(L, view) != LUA_TNIL) {                         /* value */
-            size_t old = path_member(c, m->name);
+            int old = path_member(c, m->name);
             found++;
             st = conv_value(c, lua_gettop(L), am_member_shape(m), node, m->name);
             path_restore(c, old);
@@ -613,9 +739,10 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     view = t;
     if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
         lua_pop(L, 1);
+        c->metatables_seen++;
         st = stop_borrowing(c);
         if (st == APPMESH_OK) {
-            st = table_view(L, t, c->path, s, &view, c->err);
+            st = table_view(L, t, path_of(c), s, &view, c->err);
         }
         if (st != APPMESH_OK) {
             goto cleanup;
@@ -646,12 +773,12 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     if (!lua_isnil(L, bad)) {
         char path[PATH_MAX_LEN];
         if (lua_isinteger(L, bad)) {
-            am_lua_key_path(L, bad, c->path, path, sizeof(path));
+            am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
             st = am_fail_field(c->err, path,
                                "%s: a list's positions must be 1 to n without gaps (n = %lld)",
                                path, (long long)n);
         } else {
-            am_lua_key_path(L, bad, c->path, path, sizeof(path));
+            am_lua_key_path(L, bad, path_of(c), path, sizeof(path));
             st = am_fail_field(c->err, path,
                                "%s: %s is a list, its keys must be the positions 1 to n, got %s",
                                path, where(c), luaL_typename(L, bad));
@@ -659,7 +786,7 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
         goto cleanup;
     }
     for (lua_Integer i = 1; st == APPMESH_OK && i <= n; i++) {
-        size_t old = path_index(c, i);
+        int old = path_index(c, i);
         lua_rawgeti(L, view, i);
         st = conv_value(c, lua_gettop(L), am_list_item(s), node, NULL);
         lua_pop(L, 1);
@@ -761,7 +888,7 @@ conv_value(struct conv *c, int v, const struct am_shape *s, cJSON *parent, const
             return attach(c, parent, key, cJSON_CreateNumber(d)) ? APPMESH_OK : nomem(c);
         }
         default:
-            return am_fail_field(c->err, c->path, "%s has a shape of unknown type %d", where(c),
+            return am_fail_field(c->err, path_of(c), "%s has a shape of unknown type %d", where(c),
                                  s->type);
     }
 }
@@ -779,6 +906,8 @@ enum appmesh_status am_lua_to_json(
     c.len = 0;
     c.depth = 0;
     c.borrow = true;
+    c.metatables_seen = 0;
+    c.nframes = 0;
     c.path[0] = '\0';
     idx = lua_absindex(L, idx);
     cJSON_Delete(*slot);

@@ -136,20 +136,21 @@ describe("the converter, Lua to the request", function()
 
   it("sends what was read even when a __pairs metamethod drops the strings read before", function()
     local p = node()
-    local chain = "/" .. string.rep("c", 200) .. tostring(os.time()) -- a fresh, unshared string
-    p.spec.backendDefaults.clientPolicy.tls.validation.trust.file.certificateChain = chain
-    chain = nil -- the params hold the only reference
-    p.spec.serviceDiscovery = setmetatable({}, { __pairs = function()
-      p.spec.backendDefaults = nil -- read before serviceDiscovery (model order), now garbage
+    local value = "/" .. string.rep("v", 200) .. tostring(os.time()) -- a fresh, unshared string
+    local len = #value
+    p.tags = { { key = "first", value = value } } -- list items are read in order
+    value = nil -- the params hold the only reference
+    p.tags[2] = setmetatable({}, { __pairs = function()
+      p.tags[1] = nil -- read already, now garbage
       collectgarbage("collect")
       collectgarbage("collect")
-      return next, { dns = { hostname = "n.local" } }, nil
+      return next, { key = "second", value = "v2" }, nil
     end })
     local b = body("create_virtual_node", p)
-    assert.matches("^/c+%d+$", b.spec.backendDefaults.clientPolicy.tls.validation.trust.file
-      .certificateChain)
-    assert.equal(201 + #tostring(os.time()),
-      #b.spec.backendDefaults.clientPolicy.tls.validation.trust.file.certificateChain)
+    assert.equal("first", b.tags[1].key)
+    assert.matches("^/v+%d+$", b.tags[1].value)
+    assert.equal(len, #b.tags[1].value)
+    assert.same({ key = "second", value = "v2" }, b.tags[2])
   end)
 
   it("raises what a __pairs metamethod raises, and leaks nothing", function()
@@ -303,6 +304,33 @@ describe("the converter refuses bad input", function()
       end
     end)
   end
+
+  it("reports the same error whatever the table's order: bad keys first, then model order", function()
+    for round = 1, 20 do
+      local spec = {}
+      local filler = {}
+      for i = 1, round do -- tables of different histories hash their keys in different orders
+        filler[i] = "k" .. i
+        spec[filler[i]] = true
+      end
+      for _, f in ipairs(filler) do
+        spec[f] = nil
+      end
+      if round % 2 == 0 then
+        spec.listeners, spec.backends = "x", 1
+      else
+        spec.backends, spec.listeners = 1, "x"
+      end
+      local _, err = client:create_virtual_node({ meshName = "m", virtualNodeName = "n", spec = spec },
+        { dry_run = true })
+      assert.equal("spec.backends", err.field, tostring(err))
+      spec.zzz = 1
+      spec.aaa = 2
+      _, err = client:create_virtual_node({ meshName = "m", virtualNodeName = "n", spec = spec },
+        { dry_run = true })
+      assert.equal("spec.aaa", err.field, tostring(err))
+    end
+  end)
 
   it("refuses the same inside appmesh.map, without sending", function()
     local results, errors = appmesh.map({ 1 }, function()
