@@ -58,8 +58,9 @@ demo: build
 
 # What `make bench` needs beyond DEB_PACKAGES: the loopback server of the HTTP benchmarks
 # (nginx-light pulls nginx) and its echo module (the slow server of bench_concurrent.sh's
-# latency figures), installed by the same check (needs root when missing).
-BENCH_PACKAGES = nginx-light libnginx-mod-http-echo
+# latency figures), and Debian's AWS CLI v2 (bench_shell.sh's `aws appmesh` beside `appmesh`),
+# installed by the same check (needs root when missing).
+BENCH_PACKAGES = nginx-light libnginx-mod-http-echo awscli
 # make fuzz needs clang with libFuzzer; make memcheck needs valgrind (installed on demand).
 FUZZ_PACKAGES = clang libclang-rt-14-dev
 MEMCHECK_PACKAGES = valgrind

@@ -54,6 +54,10 @@ build = {
     -- Every scripts/lib/appmesh/*.lua (host.luarocks checks this list is complete).
     lua = {
       ["appmesh.cli"] = "scripts/lib/appmesh/cli.lua",
+      ["appmesh.cli_args"] = "scripts/lib/appmesh/cli_args.lua",
+      ["appmesh.cli_help"] = "scripts/lib/appmesh/cli_help.lua",
+      ["appmesh.cli_model"] = "scripts/lib/appmesh/cli_model.lua",
+      ["appmesh.cli_output"] = "scripts/lib/appmesh/cli_output.lua",
       ["appmesh.codec"] = "scripts/lib/appmesh/codec.lua",
       ["appmesh.hash"] = "scripts/lib/appmesh/hash.lua",
       ["appmesh.journal"] = "scripts/lib/appmesh/journal.lua",
@@ -65,6 +69,7 @@ build = {
       ["appmesh.runner"] = "scripts/lib/appmesh/runner.lua",
       ["appmesh.sandbox"] = "scripts/lib/appmesh/sandbox.lua",
       ["appmesh.selection"] = "scripts/lib/appmesh/selection.lua",
+      ["appmesh.shorthand"] = "scripts/lib/appmesh/shorthand.lua",
     },
   },
 }

@@ -3,6 +3,8 @@
 #ifndef APPMESH_HOST_H
 #define APPMESH_HOST_H
 
+#include <stddef.h>
+
 #include <lua.h>
 
 #include "appmesh/version.h"
@@ -47,6 +49,27 @@ int host_take_interrupt(void);
  * scripts/lib when running from the build tree, <prefix>/share/lua/5.4 when installed.
  */
 void host_set_paths(lua_State *L);
+
+/**
+ * The path of the `appmesh` shell command's Lua entry point in out (size bytes):
+ * scripts/appmesh.lua of the source tree from the build tree, <prefix>/share/appmesh/scripts/
+ * appmesh.lua when installed. Returns 0 when it cannot be told.
+ */
+int host_command_script(char *out, size_t size);
+
+/* command.c */
+
+/** Whether argv[0] names the `appmesh` shell command (bin/appmesh, a link to appmesh-lua). */
+int host_is_command(const char *argv0);
+
+/**
+ * Run the shell command: its entry point (scripts/appmesh.lua) with every argument in
+ * arg[1..n] and as `...` (arg[0] the entry point, arg[-1] the program), none of lua.c's options
+ * or LUA_INIT; --debug sets APPMESH_LOG=debug first. The standard libraries and the module's
+ * preload must be in place. Returns 0 when the entry point failed (its error reported); the
+ * entry point ends the process with the command's exit status itself.
+ */
+int host_run_command(lua_State *L, int argc, char **argv);
 
 /* pretty.c */
 

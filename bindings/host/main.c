@@ -489,6 +489,13 @@ static int pmain(lua_State *L)
     int args = collect_args(argv, &script);
     int optlim = script > 0 ? script : argc; /* first argv that is not an option */
     luaL_checkversion(L);
+    if (host_is_command(argv[0])) { /* started as `appmesh`: the shell command (command.c) */
+        luaL_openlibs(L);
+        preload_appmesh(L);
+        host_set_paths(L);
+        lua_pushboolean(L, host_run_command(L, argc, argv));
+        return 1;
+    }
     if (args == HAS_ERROR) {
         print_usage(stderr, argv[script]);
         return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Where appmesh-lua finds its own Lua modules: the source tree from build/, else its prefix. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,42 @@ static void prepend(lua_State *L, const char *field, const char *first)
     lua_pop(L, 2);                                           /* -- */
 }
 
+/* The installation prefix of an installed executable in `dir` (<prefix>/bin): "" for "/bin". */
+static void prefix_of(const char *dir, char *prefix, size_t size)
+{
+    char *slash;
+    size_t len = strlen(dir);
+    if (len >= size) {
+        prefix[0] = '\0';
+        return;
+    }
+    memcpy(prefix, dir, len + 1);
+    slash = strrchr(prefix, '/');
+    if (slash != NULL && slash != prefix) {
+        *slash = '\0';
+    } else {
+        prefix[0] = '\0'; /* /bin or /: the prefix is the root */
+    }
+}
+
+int host_command_script(char *out, size_t size)
+{
+    char dir[PATH_MAX];
+    char prefix[PATH_MAX];
+    int n;
+    exe_dir(dir, sizeof dir);
+    if (dir[0] == '\0') {
+        return 0;
+    }
+    if (is_build_tree(dir)) {
+        n = snprintf(out, size, "%s", APPMESH_SOURCE_DIR "/scripts/appmesh.lua");
+    } else {
+        prefix_of(dir, prefix, sizeof prefix);
+        n = snprintf(out, size, "%s/share/appmesh/scripts/appmesh.lua", prefix);
+    }
+    return n > 0 && (size_t)n < size;
+}
+
 void host_set_paths(lua_State *L)
 {
     char dir[PATH_MAX];
@@ -75,15 +112,7 @@ void host_set_paths(lua_State *L)
     } else {
         /* Installed: <prefix>/bin/appmesh-lua beside <prefix>/share/lua/5.4 (also a rock tree). */
         char prefix[PATH_MAX];
-        char *slash;
-        size_t len = strlen(dir);
-        memcpy(prefix, dir, len + 1);
-        slash = strrchr(prefix, '/');
-        if (slash != NULL && slash != prefix) {
-            *slash = '\0';
-        } else {
-            prefix[0] = '\0'; /* /bin or /: the prefix is the root */
-        }
+        prefix_of(dir, prefix, sizeof prefix);
         lua_pushfstring(L, "%s/share/lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR "/?.lua",
                         prefix);
         prepend(L, "path", lua_tostring(L, -1));

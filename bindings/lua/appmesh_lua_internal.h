@@ -171,6 +171,11 @@ int am_lua_default_list_virtual_services(lua_State *L);
  */
 void am_lua_module_operations(lua_State *L);
 
+/* ---- lshape.c ---- */
+
+/** Set appmesh.model_operation and appmesh.model_shape (the model's tables) in the table on top. */
+void am_lua_module_shapes(lua_State *L);
+
 struct am_operation;
 /** The iterator's name of a paginated operation: its result key in snake case ("virtual_nodes"). */
 bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize);
