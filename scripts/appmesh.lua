@@ -148,12 +148,13 @@ local function make_client(cmd)
   if g["no-verify-ssl"] then
     opts.verify_tls = false
   end
-  -- 0 is "no limit" for the AWS CLI; the client takes at most 10^6 seconds
+  -- 0 is "no limit" for the AWS CLI; the client's longest timeout is an hour
+  local LONGEST = 3600
   if g["cli-connect-timeout"] then
-    opts.connect_timeout = g["cli-connect-timeout"] > 0 and g["cli-connect-timeout"] or 1e6
+    opts.connect_timeout = g["cli-connect-timeout"] > 0 and g["cli-connect-timeout"] or LONGEST
   end
   if g["cli-read-timeout"] then
-    opts.timeout = g["cli-read-timeout"] > 0 and g["cli-read-timeout"] or 1e6
+    opts.timeout = g["cli-read-timeout"] > 0 and g["cli-read-timeout"] or LONGEST
   end
   return appmesh.client(opts)
 end

@@ -387,7 +387,7 @@ function cli_args.parse_or_raise(argv)
   return cmd
 end
 
--- A positive number of seconds (0: no limit, as the AWS CLI has it).
+-- A positive number of seconds (0: as long as the client allows, an hour; the AWS CLI has no limit).
 local function seconds(text, what)
   local v = tonumber(text)
   if v == nil or v < 0 or v ~= v then

@@ -19,8 +19,8 @@ Global options:
   --region R                 the region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)
   --profile P                the profile of the shared config and credentials files
   --debug                    trace every attempt on stderr (APPMESH_LOG=debug), secrets redacted
-  --cli-connect-timeout N    seconds to wait for a connection (0: no limit)
-  --cli-read-timeout N       seconds to wait for a response (0: no limit)
+  --cli-connect-timeout N    seconds to wait for a connection (0: an hour, the longest)
+  --cli-read-timeout N       seconds to wait for a response (0: an hour, the longest)
   --ca-bundle FILE           CA certificates to verify TLS with
   --no-verify-ssl            do not verify TLS certificates
   --output json              the only output format (text, table and yaml are refused)
