@@ -267,18 +267,8 @@ end)
 describe("client:virtual_services", function()
   local responder, client
 
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 1 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 1 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("yields every ref of every page, following nextToken", function()

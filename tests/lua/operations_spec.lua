@@ -177,18 +177,8 @@ describe("client methods for every operation", function()
   local responder, client
   local OPS = by_name()
 
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 1 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 1 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("has a method named as boto3 names it for each of the 38", function()
@@ -324,18 +314,8 @@ end)
 describe("paging iterators", function()
   local responder, client
 
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 1 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 1 }, function(r, c)
+    responder, client = r, c
   end)
 
   local function page(key, names, token)
@@ -474,18 +454,8 @@ end)
 describe("every operation inside appmesh.map, appmesh.run and pools", function()
   local responder, client
 
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 1 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 1 }, function(r, c)
+    responder, client = r, c
   end)
 
   local function max_inflight(log)

@@ -381,18 +381,8 @@ end)
 describe("the converter, the response to Lua", function()
   local responder, client
 
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 1 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 1 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("gives every kind of member as a plain Lua value", function()
