@@ -2,7 +2,8 @@
 # What the suites under tests/cmake share (included before them by tests/CMakeLists.txt):
 #   APPMESH_TEST_ENV      `env` arguments that keep the machine's AWS set-up out of a test:
 #                         its variables unset, the shared files pointed at nothing, the
-#                         credential chain off the network, APPMESH_BUILD set to this build.
+#                         credential chain off the network, APPMESH_BUILD set to this build
+#                         (it ends in assignments: put further -u options before it).
 #   APPMESH_TEST_NO_PROXY `env` arguments that keep loopback traffic off any proxy.
 #   APPMESH_TEST_PRELOAD  under the sanitizers, LD_PRELOAD of the ASan runtime, which the
 #                         (plain) lua5.4 needs loaded first for appmesh.so (the specs take it off

@@ -11,7 +11,7 @@ find_program(APPMESH_SCRIPTS_BUSTED NAMES busted REQUIRED)
 
 # No AWS settings from the machine (test_env.cmake), no LUA_PATH: the specs set what each run
 # needs. Under the sanitizers the ASan runtime is preloaded.
-set(APPMESH_SCRIPTS_ENV ${APPMESH_TEST_ENV} -u LUA_PATH -u LUA_CPATH)
+set(APPMESH_SCRIPTS_ENV -u LUA_PATH -u LUA_CPATH ${APPMESH_TEST_ENV})
 
 add_test(NAME scripts.unit
   COMMAND env ${APPMESH_SCRIPTS_ENV} ${APPMESH_TEST_PRELOAD}
