@@ -68,6 +68,7 @@ build = {
       ["appmesh.report"] = "scripts/lib/appmesh/report.lua",
       ["appmesh.runner"] = "scripts/lib/appmesh/runner.lua",
       ["appmesh.sandbox"] = "scripts/lib/appmesh/sandbox.lua",
+      ["appmesh.script"] = "scripts/lib/appmesh/script.lua",
       ["appmesh.selection"] = "scripts/lib/appmesh/selection.lua",
       ["appmesh.shorthand"] = "scripts/lib/appmesh/shorthand.lua",
     },

@@ -137,6 +137,19 @@ local function is_array(t)
 end
 codec.is_array = is_array
 
+--- The keys of a table, of any type, in the order of their tostring: walks and messages that
+--- must not depend on the order of pairs.
+function codec.keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    keys[#keys + 1] = k
+  end
+  table.sort(keys, function(a, b)
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
+
 local encode_value
 
 local function sorted_keys(t, order)
