@@ -5,8 +5,8 @@ local script = require "appmesh.script"
 
 local FLAGS = { quiet = { kind = "boolean" }, region = { kind = "string" } }
 
--- Run script.main with io.stdout and io.stderr captured; returns status, stdout, stderr.
-local function run(def, argv)
+-- Call fn(...) with io.stdout and io.stderr captured; returns its result, stdout, stderr.
+local function captured(fn, ...)
   local out, err = {}, {}
   local function sink(into)
     return {
@@ -20,21 +20,23 @@ local function run(def, argv)
   end
   local real_out, real_err = io.stdout, io.stderr
   io.stdout, io.stderr = sink(out), sink(err)
-  local ok, status = pcall(script.main, def, argv)
+  local ok, result = pcall(fn, ...)
   io.stdout, io.stderr = real_out, real_err
-  assert(ok, status)
-  return status, table.concat(out), table.concat(err)
+  assert(ok, result)
+  return result, table.concat(out), table.concat(err)
 end
 
-local function def(overrides)
-  local d = { name = "probe", usage = "usage: probe MANIFEST\n", flags = FLAGS,
-    main = function(opts, argv)
-      return opts.quiet and 1 or 0, argv
+local function run(d, argv)
+  return captured(script.main, d, argv)
+end
+
+-- A script definition; `main` returns 1 with --quiet, else 0, unless given.
+local function def(given)
+  given = given or {}
+  return { name = "probe", usage = "usage: probe MANIFEST\n", flags = FLAGS, check = given.check,
+    main = given.main or function(opts)
+      return opts.quiet and 1 or 0
     end }
-  for k, v in pairs(overrides or {}) do
-    d[k] = v
-  end
-  return d
 end
 
 describe("script.main", function()
@@ -90,16 +92,8 @@ end)
 
 describe("script.warn", function()
   it("prints each warning on stderr under the script's name, control characters escaped", function()
-    local err = {}
-    local real = io.stderr
-    io.stderr = { write = function(self, ...)
-      for _, s in ipairs({ ... }) do
-        err[#err + 1] = s
-      end
-      return self
-    end }
-    script.warn("probe", { "one", "two\27" })
-    io.stderr = real
-    assert.equal("probe: warning: one\nprobe: warning: two\\x1b\n", table.concat(err))
+    local _, out, err = captured(script.warn, "probe", { "one", "two\27" })
+    assert.equal("", out)
+    assert.equal("probe: warning: one\nprobe: warning: two\\x1b\n", err)
   end)
 end)
