@@ -26,12 +26,7 @@ local ENTRY_SHAPE = {
 }
 
 local function list_keys(shape)
-  local keys = {}
-  for k in pairs(shape) do
-    keys[#keys + 1] = k
-  end
-  table.sort(keys)
-  return table.concat(keys, ", ")
+  return table.concat(codec.keys(shape), ", ")
 end
 
 -- Check `v` against `shape`; returns nil or "path: problem".
