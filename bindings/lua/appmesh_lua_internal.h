@@ -64,6 +64,10 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
 /** Push VirtualServiceData as a fresh plain table with wire names (may raise a memory error). */
 void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_service_data *vs);
 
+/** Push a call's info: {requestId =, httpStatus =, attempts =, clientToken =} (absent when
+ * empty: requestId, clientToken). May raise a memory error. */
+void am_lua_push_call_info(lua_State *L, const struct appmesh_call_info *info);
+
 /**
  * Read DescribeVirtualService params (meshName, virtualServiceName, meshOwner) from the table
  * at idx, as am_lua_check_update_input() does (borrowed strings, raw access, same errors).
@@ -107,7 +111,9 @@ void am_lua_json_box_clear(lua_State *L, int idx);
 
 /**
  * Convert the Lua value at idx into a cJSON tree of shape s (an operation's input structure),
- * stored in *slot (a json box's, so that a raise frees it); *slot is NULL on failure. Tables
+ * stored in *slot (the slot of a json box, which must be one: the tree's nodes and strings are
+ * the box's memory, freed with it, so the tree is only borrowed, never stolen or given to
+ * cJSON_Delete; cJSON_Duplicate makes a copy that is not); *slot is NULL on failure. Tables
  * are read as pairs reads them (__pairs honoured; a table without __pairs whose __index
  * supplies members is refused); structures by member name, lists as sequences 1..n. Errors:
  * VALIDATION with err->field (list positions from 1) for non-string, integer or unknown keys,

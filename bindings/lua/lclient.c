@@ -366,23 +366,6 @@ static bool check_call_options(lua_State *L, int arg)
     return dry_run;
 }
 
-static void push_info(lua_State *L, const struct appmesh_call_info *info)
-{
-    lua_createtable(L, 0, 4);
-    if (info->request_id[0] != '\0') {
-        lua_pushstring(L, info->request_id);
-        lua_setfield(L, -2, "requestId");
-    }
-    lua_pushinteger(L, info->http_status);
-    lua_setfield(L, -2, "httpStatus");
-    lua_pushinteger(L, info->attempts);
-    lua_setfield(L, -2, "attempts");
-    if (info->client_token[0] != '\0') {
-        lua_pushstring(L, info->client_token);
-        lua_setfield(L, -2, "clientToken");
-    }
-}
-
 /* {method, url, headers = {Name = value}, body} from a preview's "Name: value\n" lines. */
 static void push_preview(lua_State *L, const struct appmesh_request_preview *pv)
 {
@@ -502,7 +485,7 @@ int am_lua_push_result(lua_State *L, int idx)
         } else {
             am_lua_push_virtual_service(L, &r->data);
         }
-        push_info(L, &r->info);
+        am_lua_push_call_info(L, &r->info);
         box_release(b);
     }
     b->busy = false;
