@@ -14,7 +14,6 @@
 #define AM_LUA_CLIENT_MT   "appmesh.Client"
 #define AM_LUA_ERROR_MT    "appmesh.Error"
 #define AM_LUA_BOX_MT      "appmesh.box"     /* C results the GC frees if a push raises */
-#define AM_LUA_STATE_KEY   "appmesh.state"   /* registry: the per-state struct am_lua_state */
 #define AM_LUA_DEFAULT_KEY "appmesh.default" /* registry: the default client, once built */
 
 /**
@@ -28,6 +27,32 @@ struct am_lua_state {
     struct appmesh_sigv4_signer *signer;     /* appmesh.sign's, created on first use */
     struct appmesh_sigv4_result sign_result; /* reused by appmesh.sign, wiped on close */
 };
+
+/**
+ * The userdata at idx when its metatable is the one the registry holds under the light
+ * userdata key (each metatable is kept under its name and under such a key); else NULL. As
+ * luaL_testudata, without interning the name on every call: the calls' hot paths use it.
+ */
+static inline void *am_lua_toudata(lua_State *L, int idx, const void *key)
+{
+    void *p = lua_touserdata(L, idx);
+    bool same = false;
+
+    if (p == NULL || !lua_getmetatable(L, idx)) {
+        return NULL;
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
+}
+
+/** Register the metatable on top under the light userdata key too (see am_lua_toudata). */
+static inline void am_lua_keep_metatable(lua_State *L, const void *key)
+{
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
 
 /** The state's struct, created on first use (may raise a memory error). */
 struct am_lua_state *am_lua_state(lua_State *L);

@@ -364,8 +364,9 @@ enum appmesh_status am_lua_table_view(lua_State *L,
 static const char names_key = 'n';
 
 struct names {
-    const char **ptr; /* am_member_count entries */
-    int table;        /* stack index of the table of names */
+    const char **ptr;    /* am_member_count entries */
+    const uint8_t *lens; /* their lengths (UINT8_MAX: that or longer) */
+    int table;           /* stack index of the table of names */
 };
 
 /* Push the names userdata and its table (2 slots) and fill *n. */
@@ -373,12 +374,16 @@ static void push_names(lua_State *L, struct names *n)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TUSERDATA) { /* ud | nil */
         const char **ptr = NULL;
+        uint8_t *lens = NULL;
         lua_pop(L, 1);
-        ptr = lua_newuserdatauv(L, sizeof(*ptr) * am_member_count, 1); /* ud */
-        lua_createtable(L, (int)am_member_count, 0);                   /* ud, names */
+        ptr = lua_newuserdatauv(L, (sizeof(*ptr) + 1) * am_member_count, 1); /* ud */
+        lens = (uint8_t *)(ptr + am_member_count);
+        lua_createtable(L, (int)am_member_count, 0); /* ud, names */
         for (size_t i = 0; i < am_member_count; i++) {
+            size_t len = 0;
             lua_pushstring(L, am_members[i].name);
-            ptr[i] = lua_tostring(L, -1);
+            ptr[i] = lua_tolstring(L, -1, &len);
+            lens[i] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_setiuservalue(L, -2, 1); /* ud */
@@ -386,6 +391,7 @@ static void push_names(lua_State *L, struct names *n)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
     }
     n->ptr = lua_touserdata(L, -1);
+    n->lens = (const uint8_t *)(n->ptr + am_member_count);
     lua_getiuservalue(L, -1, 1); /* ud, names */
     n->table = lua_gettop(L);
 }
@@ -1030,10 +1036,13 @@ enum appmesh_status am_lua_to_json(
 
 /* ---- cJSON -> Lua ---- */
 
+/* cJSON's type tests, inline (each cJSON_Is* is a call into the shared library). */
+#define IS_TYPE(v, t) (((v)->type & 0xFF) == (t))
+
 /* An integer member: a number, or the exact decimal text of a cJSON_Raw. */
 static bool push_integer(lua_State *L, const cJSON *v)
 {
-    if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+    if (IS_TYPE(v, cJSON_Raw) && v->valuestring != NULL) {
         char *end = NULL;
         long long n = 0;
         errno = 0;
@@ -1044,7 +1053,7 @@ static bool push_integer(lua_State *L, const cJSON *v)
         }
         return false;
     }
-    if (cJSON_IsNumber(v)) {
+    if (IS_TYPE(v, cJSON_Number)) {
         double d = v->valuedouble;
         if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == floor(d)) {
             lua_pushinteger(L, (lua_Integer)d);
@@ -1065,26 +1074,29 @@ static int count_children(const cJSON *v)
     return n;
 }
 
-/* The member of s called name (a cJSON key); NULL. */
-static const struct am_member *find_member(const struct am_shape *s, const char *name)
+/* The member of s called name (a cJSON key, len bytes); NULL. */
+static const struct am_member *
+find_member(const struct names *n, const struct am_shape *s, const char *name, size_t len)
 {
     for (uint16_t i = 0; i < s->count; i++) {
-        const struct am_member *m = &am_members[s->first + i];
-        if (m->name[0] == name[0] && strcmp(m->name, name) == 0) {
-            return m;
+        size_t m = (size_t)s->first + i;
+        if (n->lens[m] == len && memcmp(n->ptr[m], name, len) == 0 &&
+            (len < UINT8_MAX || strcmp(n->ptr[m], name) == 0)) {
+            return &am_members[m];
         }
     }
     return NULL;
 }
 
 /* Push v as shape s says; false (nothing pushed) when v is not of that shape's JSON type.
- * names: the stack index of the table of member names. */
-static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, int names, int depth)
+ * n: the member names (push_names). */
+static bool
+push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct names *n, int depth)
 {
     switch (s->type) {
         case AM_SHAPE_STRUCTURE:
         case AM_SHAPE_UNION:
-            if (!cJSON_IsObject(v) || depth >= DEPTH_MAX) {
+            if (!IS_TYPE(v, cJSON_Object) || depth >= DEPTH_MAX) {
                 return false;
             }
             luaL_checkstack(L, 4, "appmesh: output nesting");
@@ -1094,12 +1106,12 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
                 if (ch->string == NULL) {
                     continue;
                 }
-                m = find_member(s, ch->string);
+                m = find_member(n, s, ch->string, strlen(ch->string));
                 if (m == NULL) {
                     continue;
                 }
-                lua_rawgeti(L, names, (lua_Integer)(m - am_members) + 1); /* t, name */
-                if (push_value(L, ch, am_member_shape(m), names, depth + 1)) {
+                lua_rawgeti(L, n->table, (lua_Integer)(m - am_members) + 1); /* t, name */
+                if (push_value(L, ch, am_member_shape(m), n, depth + 1)) {
                     lua_rawset(L, -3); /* t */
                 } else {
                     lua_pop(L, 1); /* t */
@@ -1108,20 +1120,20 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
             return true;
         case AM_SHAPE_LIST: {
             lua_Integer i = 0;
-            if (!cJSON_IsArray(v) || depth >= DEPTH_MAX) {
+            if (!IS_TYPE(v, cJSON_Array) || depth >= DEPTH_MAX) {
                 return false;
             }
             luaL_checkstack(L, 4, "appmesh: output nesting");
             lua_createtable(L, count_children(v), 0); /* t */
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
-                if (push_value(L, ch, am_list_item(s), names, depth + 1)) {
+                if (push_value(L, ch, am_list_item(s), n, depth + 1)) {
                     lua_rawseti(L, -2, ++i); /* t */
                 }
             }
             return true;
         }
         case AM_SHAPE_STRING:
-            if (!cJSON_IsString(v) || v->valuestring == NULL) {
+            if (!IS_TYPE(v, cJSON_String) || v->valuestring == NULL) {
                 return false;
             }
             lua_pushstring(L, v->valuestring);
@@ -1130,17 +1142,17 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
         case AM_SHAPE_LONG:
             return push_integer(L, v);
         case AM_SHAPE_BOOLEAN:
-            if (!cJSON_IsBool(v)) {
+            if (!(IS_TYPE(v, cJSON_True) || IS_TYPE(v, cJSON_False))) {
                 return false;
             }
-            lua_pushboolean(L, cJSON_IsTrue(v));
+            lua_pushboolean(L, IS_TYPE(v, cJSON_True));
             return true;
         case AM_SHAPE_TIMESTAMP:
-            if (cJSON_IsNumber(v)) {
+            if (IS_TYPE(v, cJSON_Number)) {
                 lua_pushnumber(L, (lua_Number)v->valuedouble);
                 return true;
             }
-            if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+            if (IS_TYPE(v, cJSON_Raw) && v->valuestring != NULL) {
                 lua_pushnumber(L, (lua_Number)strtod(v->valuestring, NULL));
                 return true;
             }
@@ -1157,7 +1169,7 @@ void am_lua_push_json(lua_State *L, const cJSON *v, const struct am_shape *s)
 
     luaL_checkstack(L, 4, "appmesh: converter");
     push_names(L, &n); /* ud, names */
-    pushed = v != NULL && push_value(L, v, s, n.table, 0);
+    pushed = v != NULL && push_value(L, v, s, &n, 0);
     if (pushed) {
         lua_replace(L, -3); /* value, names */
         lua_pop(L, 1);      /* value */
