@@ -364,9 +364,8 @@ enum appmesh_status am_lua_table_view(lua_State *L,
 static const char names_key = 'n';
 
 struct names {
-    const char **ptr;    /* am_member_count entries */
-    const uint8_t *lens; /* their lengths (UINT8_MAX: that or longer) */
-    int table;           /* stack index of the table of names */
+    const char **ptr; /* am_member_count entries */
+    int table;        /* stack index of the table of names */
 };
 
 /* Push the names userdata and its table (2 slots) and fill *n. */
@@ -374,16 +373,12 @@ static void push_names(lua_State *L, struct names *n)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TUSERDATA) { /* ud | nil */
         const char **ptr = NULL;
-        uint8_t *lens = NULL;
         lua_pop(L, 1);
-        ptr = lua_newuserdatauv(L, (sizeof(*ptr) + 1) * am_member_count, 1); /* ud */
-        lens = (uint8_t *)(ptr + am_member_count);
-        lua_createtable(L, (int)am_member_count, 0); /* ud, names */
+        ptr = lua_newuserdatauv(L, sizeof(*ptr) * am_member_count, 1); /* ud */
+        lua_createtable(L, (int)am_member_count, 0);                   /* ud, names */
         for (size_t i = 0; i < am_member_count; i++) {
-            size_t len = 0;
             lua_pushstring(L, am_members[i].name);
-            ptr[i] = lua_tolstring(L, -1, &len);
-            lens[i] = len < UINT8_MAX ? (uint8_t)len : UINT8_MAX;
+            ptr[i] = lua_tostring(L, -1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_setiuservalue(L, -2, 1); /* ud */
@@ -391,7 +386,6 @@ static void push_names(lua_State *L, struct names *n)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
     }
     n->ptr = lua_touserdata(L, -1);
-    n->lens = (const uint8_t *)(n->ptr + am_member_count);
     lua_getiuservalue(L, -1, 1); /* ud, names */
     n->table = lua_gettop(L);
 }
@@ -1074,15 +1068,20 @@ static int count_children(const cJSON *v)
     return n;
 }
 
-/* The member of s called name (a cJSON key, len bytes); NULL. */
+/*
+ * The member of s called name (a cJSON key); NULL. The search starts at *next, the member after
+ * the previous one found, and goes round: members in model order (as the service and cJSON
+ * write them) are each found at the first comparison.
+ */
 static const struct am_member *
-find_member(const struct names *n, const struct am_shape *s, const char *name, size_t len)
+find_member(const struct am_shape *s, const char *name, uint16_t *next)
 {
-    for (uint16_t i = 0; i < s->count; i++) {
-        size_t m = (size_t)s->first + i;
-        if (n->lens[m] == len && memcmp(n->ptr[m], name, len) == 0 &&
-            (len < UINT8_MAX || strcmp(n->ptr[m], name) == 0)) {
-            return &am_members[m];
+    for (uint16_t k = 0; k < s->count; k++) {
+        uint16_t i = (uint16_t)((*next + k) % s->count);
+        const struct am_member *m = &am_members[s->first + i];
+        if (m->name[0] == name[0] && strcmp(m->name, name) == 0) {
+            *next = (uint16_t)(i + 1);
+            return m;
         }
     }
     return NULL;
@@ -1093,6 +1092,8 @@ find_member(const struct names *n, const struct am_shape *s, const char *name, s
 static bool
 push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct names *n, int depth)
 {
+    uint16_t next = 0;
+
     switch (s->type) {
         case AM_SHAPE_STRUCTURE:
         case AM_SHAPE_UNION:
@@ -1101,12 +1102,13 @@ push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct 
             }
             luaL_checkstack(L, 4, "appmesh: output nesting");
             lua_createtable(L, 0, count_children(v)); /* t */
+            next = 0;
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
                 const struct am_member *m = NULL;
                 if (ch->string == NULL) {
                     continue;
                 }
-                m = find_member(n, s, ch->string, strlen(ch->string));
+                m = find_member(s, ch->string, &next);
                 if (m == NULL) {
                     continue;
                 }
