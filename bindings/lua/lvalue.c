@@ -35,6 +35,8 @@
 #define PAIRS_MAX 1000000
 /* 2^53: the largest magnitude every integer up to which a double holds exactly. */
 #define EXACT_DOUBLE_MAX 9007199254740992LL
+/* Levels of nesting the Lua stack is grown for at once (lua_checkstack is not free). */
+#define STACK_LEVELS 4
 /* Nesting deeper than any App Mesh shape (the deepest input is 12 levels). */
 #define DEPTH_MAX 64
 
@@ -966,7 +968,8 @@ conv_value(struct conv *c, int v, const struct am_shape *s, cJSON *parent, const
             if (c->depth >= DEPTH_MAX) {
                 return conv_fail(c, "%s is nested too deeply", where(c));
             }
-            if (!lua_checkstack(L, 12)) {
+            /* a level takes at most 12 slots: room for the next STACK_LEVELS, made once */
+            if (c->depth % STACK_LEVELS == 0 && !lua_checkstack(L, 12 * STACK_LEVELS)) {
                 return am_fail(c->err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
             }
             node = new_node(c, s->type == AM_SHAPE_LIST ? cJSON_Array : cJSON_Object);
@@ -1100,7 +1103,9 @@ push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct 
             if (!IS_TYPE(v, cJSON_Object) || depth >= DEPTH_MAX) {
                 return false;
             }
-            luaL_checkstack(L, 4, "appmesh: output nesting");
+            if (depth % STACK_LEVELS == 0) { /* a level takes at most 4 slots */
+                luaL_checkstack(L, 4 * STACK_LEVELS, "appmesh: output nesting");
+            }
             lua_createtable(L, 0, count_children(v)); /* t */
             next = 0;
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
@@ -1125,7 +1130,9 @@ push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct 
             if (!IS_TYPE(v, cJSON_Array) || depth >= DEPTH_MAX) {
                 return false;
             }
-            luaL_checkstack(L, 4, "appmesh: output nesting");
+            if (depth % STACK_LEVELS == 0) { /* a level takes at most 4 slots */
+                luaL_checkstack(L, 4 * STACK_LEVELS, "appmesh: output nesting");
+            }
             lua_createtable(L, count_children(v), 0); /* t */
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
                 if (push_value(L, ch, am_list_item(s), n, depth + 1)) {
