@@ -174,6 +174,16 @@ enum appmesh_status am_lua_table_view(lua_State *L,
                                       int *view,
                                       struct appmesh_error *err);
 
+/**
+ * Push the per-state userdata kept in the registry under key (made on first use: may raise a
+ * memory error) and its user value, the table {[i + 1] = string} of the n strings whose C
+ * names are at first, first + stride bytes, ...; *table is that table's stack index. Returns
+ * the strings' addresses (index i): Lua interns short strings, so a key equal to one of them is
+ * that very string, found by address.
+ */
+const char *const *am_lua_push_strings(
+    lua_State *L, const void *key, const char *const *first, size_t stride, size_t n, int *table);
+
 /** Which of two bad keys (at a and b; b may be nil) to report: true when a goes first. */
 bool am_lua_key_precedes(lua_State *L, int a, int b);
 /** prefix + the key at k as a path component (".name", "[1]", "[\"\"]", ...) into out. */

@@ -20,11 +20,10 @@ static const char *const router_keys[] = {"virtualRouterName", NULL};
  * Every key the typed calls read or write, as Lua strings made once per state: results are
  * built with lua_rawset from these (no C string to intern per field), and a params table's
  * keys are matched by address (Lua interns short strings, so a key equal to one of these is
- * that very string). A userdata in the registry holds their addresses; its user value is the
- * table {[K_x] = string} that keeps them.
+ * that very string): am_lua_push_strings' table, {[K_x + 1] = string}.
  */
 enum key {
-    K_MESH_NAME = 1,
+    K_MESH_NAME,
     K_VIRTUAL_SERVICE_NAME,
     K_MESH_OWNER,
     K_CLIENT_TOKEN,
@@ -47,11 +46,10 @@ enum key {
     K_ATTEMPTS,
     K_VIRTUAL_SERVICES,
     K_NEXT_TOKEN,
-    K_COUNT = K_NEXT_TOKEN,
+    K_COUNT,
 };
 
-static const char *const key_names[K_COUNT + 1] = {
-    NULL,
+static const char *const key_names[K_COUNT] = {
     "meshName",
     "virtualServiceName",
     "meshOwner",
@@ -87,27 +85,10 @@ struct keys {
 /* Push the keys userdata and its table (2 slots; may raise a memory error) and fill *k. */
 static void push_keys(lua_State *L, struct keys *k)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &keys_key) != LUA_TUSERDATA) { /* ud | nil */
-        const char **ptr = NULL;
-        lua_pop(L, 1);
-        ptr = lua_newuserdatauv(L, sizeof(*ptr) * (K_COUNT + 1), 1); /* ud */
-        ptr[0] = NULL;
-        lua_createtable(L, K_COUNT, 0); /* ud, keys */
-        for (int i = 1; i <= K_COUNT; i++) {
-            lua_pushstring(L, key_names[i]);
-            ptr[i] = lua_tostring(L, -1);
-            lua_rawseti(L, -2, i);
-        }
-        lua_setiuservalue(L, -2, 1); /* ud */
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &keys_key);
-    }
-    k->ptr = lua_touserdata(L, -1);
-    lua_getiuservalue(L, -1, 1); /* ud, keys */
-    k->table = lua_gettop(L);
+    k->ptr = am_lua_push_strings(L, &keys_key, key_names, sizeof(key_names[0]), K_COUNT, &k->table);
 }
 
-/* The K_x in [first, last] the string key at idx is (by address), or 0. */
+/* The K_x in [first, last] the string key at idx is (by address), or -1. */
 static int key_of(lua_State *L, const struct keys *k, int idx, int first, int last)
 {
     const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
@@ -117,7 +98,7 @@ static int key_of(lua_State *L, const struct keys *k, int idx, int first, int la
             return i;
         }
     }
-    return 0;
+    return -1;
 }
 
 static bool is_known_key(lua_State *L, int k, const char *const *known)
@@ -367,7 +348,7 @@ static bool fast_update_input(lua_State *L, int t, struct appmesh_update_virtual
                 lua_pushnil(L);
                 while (ok && lua_next(L, spec) != 0) { /* ..., spec, key, provider */
                     int p = lua_gettop(L);
-                    ok = !has_provider && key_of(L, &k, -2, K_PROVIDER, K_PROVIDER) != 0 &&
+                    ok = !has_provider && key_of(L, &k, -2, K_PROVIDER, K_PROVIDER) == K_PROVIDER &&
                          lua_type(L, p) == LUA_TTABLE && !lua_getmetatable(L, p);
                     has_provider = true;
                     if (ok) {
@@ -376,7 +357,7 @@ static bool fast_update_input(lua_State *L, int t, struct appmesh_update_virtual
                         lua_pushnil(L);
                         while (ok && lua_next(L, p) != 0) { /* ..., provider, key, target */
                             int which = key_of(L, &k, -2, K_VIRTUAL_NODE, K_VIRTUAL_ROUTER);
-                            ok = ++n == 1 && which != 0;
+                            ok = ++n == 1 && which >= 0;
                             if (ok && which == K_VIRTUAL_NODE) { /* pops the target */
                                 pr->kind = APPMESH_PROVIDER_VIRTUAL_NODE;
                                 ok = fast_single(L, &k, K_VIRTUAL_NODE_NAME,
@@ -481,7 +462,7 @@ cleanup:
 static void set_string(lua_State *L, int keys, int key, const char *value)
 {
     if (value != NULL) {
-        lua_rawgeti(L, keys, key);
+        lua_rawgeti(L, keys, key + 1);
         lua_pushstring(L, value);
         lua_rawset(L, -3);
     }
@@ -489,14 +470,14 @@ static void set_string(lua_State *L, int keys, int key, const char *value)
 
 static void set_number(lua_State *L, int keys, int key, lua_Number value)
 {
-    lua_rawgeti(L, keys, key);
+    lua_rawgeti(L, keys, key + 1);
     lua_pushnumber(L, value);
     lua_rawset(L, -3);
 }
 
 static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
 {
-    lua_rawgeti(L, keys, key);
+    lua_rawgeti(L, keys, key + 1);
     lua_pushinteger(L, value);
     lua_rawset(L, -3);
 }
@@ -504,9 +485,9 @@ static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
 /* Set t[K_x] = the value on top (popped) in the table below it. */
 static void set_top(lua_State *L, int keys, int key)
 {
-    lua_rawgeti(L, keys, key); /* t, v, key */
-    lua_insert(L, -2);         /* t, key, v */
-    lua_rawset(L, -3);         /* t */
+    lua_rawgeti(L, keys, key + 1); /* t, v, key */
+    lua_insert(L, -2);             /* t, key, v */
+    lua_rawset(L, -3);             /* t */
 }
 
 static void push_spec(lua_State *L, int keys, const struct appmesh_virtual_service_spec *spec)

@@ -365,30 +365,38 @@ enum appmesh_status am_lua_table_view(lua_State *L,
 static const char names_key = 'n';
 
 struct names {
-    const char **ptr; /* am_member_count entries */
-    int table;        /* stack index of the table of names */
+    const char *const *ptr; /* am_member_count entries */
+    int table;              /* stack index of the table of names */
 };
 
-/* Push the names userdata and its table (2 slots) and fill *n. */
-static void push_names(lua_State *L, struct names *n)
+const char *const *am_lua_push_strings(
+    lua_State *L, const void *key, const char *const *first, size_t stride, size_t n, int *table)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TUSERDATA) { /* ud | nil */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TUSERDATA) { /* ud | nil */
         const char **ptr = NULL;
         lua_pop(L, 1);
-        ptr = lua_newuserdatauv(L, sizeof(*ptr) * am_member_count, 1); /* ud */
-        lua_createtable(L, (int)am_member_count, 0);                   /* ud, names */
-        for (size_t i = 0; i < am_member_count; i++) {
-            lua_pushstring(L, am_members[i].name);
+        ptr = lua_newuserdatauv(L, sizeof(*ptr) * (n > 0 ? n : 1), 1); /* ud */
+        lua_createtable(L, n < INT_MAX ? (int)n : 0, 0);               /* ud, strings */
+        for (size_t i = 0; i < n; i++) {
+            lua_pushstring(L,
+                           *(const char *const *)(const void *)((const char *)first + i * stride));
             ptr[i] = lua_tostring(L, -1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_setiuservalue(L, -2, 1); /* ud */
         lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, key);
     }
-    n->ptr = lua_touserdata(L, -1);
-    lua_getiuservalue(L, -1, 1); /* ud, names */
-    n->table = lua_gettop(L);
+    lua_getiuservalue(L, -1, 1); /* ud, strings */
+    *table = lua_gettop(L);
+    return lua_touserdata(L, -2);
+}
+
+/* Push the names userdata and its table (2 slots) and fill *n. */
+static void push_names(lua_State *L, struct names *n)
+{
+    n->ptr = am_lua_push_strings(L, &names_key, &am_members[0].name, sizeof(am_members[0]),
+                                 am_member_count, &n->table);
 }
 
 /* The index within s of the member called key (len bytes, the Lua string's own bytes); -1. */
