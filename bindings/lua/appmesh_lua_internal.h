@@ -14,7 +14,6 @@
 #define AM_LUA_CLIENT_MT   "appmesh.Client"
 #define AM_LUA_ERROR_MT    "appmesh.Error"
 #define AM_LUA_BOX_MT      "appmesh.box"     /* C results the GC frees if a push raises */
-#define AM_LUA_STATE_KEY   "appmesh.state"   /* registry: the per-state struct am_lua_state */
 #define AM_LUA_DEFAULT_KEY "appmesh.default" /* registry: the default client, once built */
 
 /**
@@ -28,6 +27,32 @@ struct am_lua_state {
     struct appmesh_sigv4_signer *signer;     /* appmesh.sign's, created on first use */
     struct appmesh_sigv4_result sign_result; /* reused by appmesh.sign, wiped on close */
 };
+
+/**
+ * The userdata at idx when its metatable is the one the registry holds under the light
+ * userdata key (each metatable is kept under its name and under such a key); else NULL. As
+ * luaL_testudata, without interning the name on every call: the calls' hot paths use it.
+ */
+static inline void *am_lua_toudata(lua_State *L, int idx, const void *key)
+{
+    void *p = lua_touserdata(L, idx);
+    bool same = false;
+
+    if (p == NULL || !lua_getmetatable(L, idx)) {
+        return NULL;
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
+}
+
+/** Register the metatable on top under the light userdata key too (see am_lua_toudata). */
+static inline void am_lua_keep_metatable(lua_State *L, const void *key)
+{
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
 
 /** The state's struct, created on first use (may raise a memory error). */
 struct am_lua_state *am_lua_state(lua_State *L);
@@ -63,6 +88,10 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
 
 /** Push VirtualServiceData as a fresh plain table with wire names (may raise a memory error). */
 void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_service_data *vs);
+
+/** Push a call's info: {requestId =, httpStatus =, attempts =, clientToken =} (absent when
+ * empty: requestId, clientToken). May raise a memory error. */
+void am_lua_push_call_info(lua_State *L, const struct appmesh_call_info *info);
 
 /**
  * Read DescribeVirtualService params (meshName, virtualServiceName, meshOwner) from the table
@@ -107,7 +136,9 @@ void am_lua_json_box_clear(lua_State *L, int idx);
 
 /**
  * Convert the Lua value at idx into a cJSON tree of shape s (an operation's input structure),
- * stored in *slot (a json box's, so that a raise frees it); *slot is NULL on failure. Tables
+ * stored in *slot (the slot of a json box, which must be one: the tree's nodes and strings are
+ * the box's memory, freed with it, so the tree is only borrowed, never stolen or given to
+ * cJSON_Delete; cJSON_Duplicate makes a copy that is not); *slot is NULL on failure. Tables
  * are read as pairs reads them (__pairs honoured; a table without __pairs whose __index
  * supplies members is refused); structures by member name, lists as sequences 1..n. Errors:
  * VALIDATION with err->field (list positions from 1) for non-string, integer or unknown keys,
@@ -142,6 +173,16 @@ enum appmesh_status am_lua_table_view(lua_State *L,
                                       const struct am_shape *s,
                                       int *view,
                                       struct appmesh_error *err);
+
+/**
+ * Push the per-state userdata kept in the registry under key (made on first use: may raise a
+ * memory error) and its user value, the table {[i + 1] = string} of the n strings whose C
+ * names are at first, first + stride bytes, ...; *table is that table's stack index. Returns
+ * the strings' addresses (index i): Lua interns short strings, so a key equal to one of them is
+ * that very string, found by address.
+ */
+const char *const *am_lua_push_strings(
+    lua_State *L, const void *key, const char *const *first, size_t stride, size_t n, int *table);
 
 /** Which of two bad keys (at a and b; b may be nil) to report: true when a goes first. */
 bool am_lua_key_precedes(lua_State *L, int a, int b);

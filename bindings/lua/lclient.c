@@ -28,6 +28,10 @@ struct box {
     } u;
 };
 
+/* The client and box metatables' light userdata keys in the registry (am_lua_toudata). */
+static const char client_mt_key = 'c';
+static const char box_mt_key = 'b';
+
 static void box_release(struct box *b)
 {
     if (b->kind == BOX_RESULT) {
@@ -57,7 +61,8 @@ static struct box *push_box(lua_State *L, enum box_kind kind)
 
 static struct appmesh_client **to_client(lua_State *L, int idx)
 {
-    return luaL_checkudata(L, idx, AM_LUA_CLIENT_MT);
+    struct appmesh_client **p = am_lua_toudata(L, idx, &client_mt_key);
+    return p != NULL ? p : luaL_checkudata(L, idx, AM_LUA_CLIENT_MT); /* raises */
 }
 
 static struct appmesh_client *check_open_client(lua_State *L, int idx)
@@ -366,23 +371,6 @@ static bool check_call_options(lua_State *L, int arg)
     return dry_run;
 }
 
-static void push_info(lua_State *L, const struct appmesh_call_info *info)
-{
-    lua_createtable(L, 0, 4);
-    if (info->request_id[0] != '\0') {
-        lua_pushstring(L, info->request_id);
-        lua_setfield(L, -2, "requestId");
-    }
-    lua_pushinteger(L, info->http_status);
-    lua_setfield(L, -2, "httpStatus");
-    lua_pushinteger(L, info->attempts);
-    lua_setfield(L, -2, "attempts");
-    if (info->client_token[0] != '\0') {
-        lua_pushstring(L, info->client_token);
-        lua_setfield(L, -2, "clientToken");
-    }
-}
-
 /* {method, url, headers = {Name = value}, body} from a preview's "Name: value\n" lines. */
 static void push_preview(lua_State *L, const struct appmesh_request_preview *pv)
 {
@@ -440,7 +428,7 @@ static void push_output(lua_State *L, const struct am_operation *op, const cJSON
     }
 }
 
-#define AM_LUA_RESULT_KEY "appmesh.result" /* registry: the state's reusable result box */
+static const char result_key = 'r'; /* registry: the state's reusable result box */
 
 struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
 {
@@ -449,7 +437,7 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
     /* One box per state, reused by every call. A busy one is being pushed from by an outer
      * frame (a finalizer that makes a call can run in the middle of that push) or was left by a
      * memory error: it is replaced, and the GC frees it once nothing holds it. */
-    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY) == LUA_TUSERDATA &&
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &result_key) == LUA_TUSERDATA &&
         !((struct box *)lua_touserdata(L, -1))->busy) { /* box */
         b = lua_touserdata(L, -1);
         box_release(b);
@@ -457,7 +445,7 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
         lua_pop(L, 1);
         b = push_box(L, BOX_RESULT); /* box */
         lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, AM_LUA_RESULT_KEY);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &result_key);
     }
     memset(&b->u.result, 0, sizeof(b->u.result));
     b->kind = BOX_RESULT;
@@ -467,22 +455,25 @@ struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
 
 void am_lua_pop_result_box(lua_State *L)
 {
-    struct box *b = luaL_checkudata(L, -1, AM_LUA_BOX_MT);
-    box_release(b);
-    b->busy = false;
+    struct box *b = am_lua_toudata(L, -1, &box_mt_key);
+    if (b != NULL) {
+        box_release(b);
+        b->busy = false;
+    }
     lua_pop(L, 1);
 }
 
 int am_lua_push_result(lua_State *L, int idx)
 {
-    struct box *b = luaL_checkudata(L, idx, AM_LUA_BOX_MT);
-    struct appmesh_batch_result *r = &b->u.result;
+    struct box *b = am_lua_toudata(L, idx, &box_mt_key);
+    struct appmesh_batch_result *r = NULL;
     int n = 2;
 
     idx = lua_absindex(L, idx);
-    if (b->kind != BOX_RESULT) {
+    if (b == NULL || b->kind != BOX_RESULT) {
         return luaL_error(L, "appmesh: internal error: not a result box");
     }
+    r = &b->u.result;
     if (r->status != APPMESH_OK) {
         struct appmesh_error err = r->err;
         if (err.status == APPMESH_OK) {
@@ -502,7 +493,7 @@ int am_lua_push_result(lua_State *L, int idx)
         } else {
             am_lua_push_virtual_service(L, &r->data);
         }
-        push_info(L, &r->info);
+        am_lua_push_call_info(L, &r->info);
         box_release(b);
     }
     b->busy = false;
@@ -1268,8 +1259,9 @@ void am_lua_client_open(lua_State *L)
     };
 
     if (luaL_newmetatable(L, AM_LUA_CLIENT_MT)) { /* mt */
-        luaL_setfuncs(L, meta, 0);                /* mt */
-        luaL_newlib(L, methods);                  /* mt, methods */
+        am_lua_keep_metatable(L, &client_mt_key);
+        luaL_setfuncs(L, meta, 0); /* mt */
+        luaL_newlib(L, methods);   /* mt, methods */
         set_operations(L, client_operation, client_iterator);
         /* __methods: the method table as a table, for tools (the REPL's completion) that
          * cannot look into the __index function */
@@ -1280,8 +1272,9 @@ void am_lua_client_open(lua_State *L)
     }
     lua_pop(L, 1);                             /* -- */
     if (luaL_newmetatable(L, AM_LUA_BOX_MT)) { /* mt */
-        lua_pushcfunction(L, box_gc);          /* mt, f */
-        lua_setfield(L, -2, "__gc");           /* mt */
+        am_lua_keep_metatable(L, &box_mt_key);
+        lua_pushcfunction(L, box_gc); /* mt, f */
+        lua_setfield(L, -2, "__gc");  /* mt */
     }
     lua_pop(L, 1); /* -- */
 }

@@ -16,6 +16,91 @@ static const char *const provider_keys[] = {"virtualNode", "virtualRouter", NULL
 static const char *const node_keys[] = {"virtualNodeName", NULL};
 static const char *const router_keys[] = {"virtualRouterName", NULL};
 
+/*
+ * Every key the typed calls read or write, as Lua strings made once per state: results are
+ * built with lua_rawset from these (no C string to intern per field), and a params table's
+ * keys are matched by address (Lua interns short strings, so a key equal to one of these is
+ * that very string): am_lua_push_strings' table, {[K_x + 1] = string}.
+ */
+enum key {
+    K_MESH_NAME,
+    K_VIRTUAL_SERVICE_NAME,
+    K_MESH_OWNER,
+    K_CLIENT_TOKEN,
+    K_SPEC,
+    K_PROVIDER,
+    K_VIRTUAL_NODE,
+    K_VIRTUAL_ROUTER,
+    K_VIRTUAL_NODE_NAME,
+    K_VIRTUAL_ROUTER_NAME,
+    K_STATUS,
+    K_METADATA,
+    K_ARN,
+    K_CREATED_AT,
+    K_LAST_UPDATED_AT,
+    K_RESOURCE_OWNER,
+    K_UID,
+    K_VERSION,
+    K_REQUEST_ID,
+    K_HTTP_STATUS,
+    K_ATTEMPTS,
+    K_VIRTUAL_SERVICES,
+    K_NEXT_TOKEN,
+    K_COUNT,
+};
+
+static const char *const key_names[K_COUNT] = {
+    "meshName",
+    "virtualServiceName",
+    "meshOwner",
+    "clientToken",
+    "spec",
+    "provider",
+    "virtualNode",
+    "virtualRouter",
+    "virtualNodeName",
+    "virtualRouterName",
+    "status",
+    "metadata",
+    "arn",
+    "createdAt",
+    "lastUpdatedAt",
+    "resourceOwner",
+    "uid",
+    "version",
+    "requestId",
+    "httpStatus",
+    "attempts",
+    "virtualServices",
+    "nextToken",
+};
+
+static const char keys_key = 'k';
+
+struct keys {
+    const char *const *ptr; /* [K_x]: the strings' addresses */
+    int table;              /* stack index of the table of strings */
+};
+
+/* Push the keys userdata and its table (2 slots; may raise a memory error) and fill *k. */
+static void push_keys(lua_State *L, struct keys *k)
+{
+    k->ptr = am_lua_push_strings(L, &keys_key, key_names, sizeof(key_names[0]), K_COUNT, &k->table);
+}
+
+/* The K_x in [first, last] the string key at idx is (by address), or -1. */
+static int key_of(lua_State *L, const struct keys *k, int idx, int first, int last)
+{
+    const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
+
+    for (int i = first; s != NULL && i <= last; i++) {
+        if (k->ptr[i] == s) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 static bool is_known_key(lua_State *L, int k, const char *const *known)
 {
     size_t len = 0;
@@ -191,6 +276,119 @@ static enum appmesh_status check_provider(lua_State *L,
                       &out->u.virtual_router.virtual_router_name, err);
 }
 
+/* The string value on top as a borrowed C string: false for any other type, or NUL bytes. */
+static bool fast_string(lua_State *L, const char **out)
+{
+    size_t len = 0;
+    const char *s = NULL;
+
+    if (lua_type(L, -1) != LUA_TSTRING) {
+        return false;
+    }
+    s = lua_tolstring(L, -1, &len);
+    *out = s; /* still referenced by the table */
+    return memchr(s, '\0', len) == NULL;
+}
+
+/*
+ * The one-element table on top (no metatable) holding only key (a K_x), whose value is a
+ * string: that string, borrowed, in *out. Pops the table. False for anything else.
+ */
+static bool fast_single(lua_State *L, const struct keys *k, int key, const char **out)
+{
+    int t = lua_gettop(L);
+    bool ok = lua_type(L, t) == LUA_TTABLE && !lua_getmetatable(L, t);
+    int n = 0;
+
+    lua_pushnil(L);
+    while (ok && lua_next(L, t) != 0) { /* t, key, value */
+        ok = ++n == 1 && key_of(L, k, -2, key, key) == key && fast_string(L, out);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, t - 1);
+    return ok;
+}
+
+/*
+ * The usual params in one pass: plain tables, known keys, right types. False (and *in
+ * incomplete) for anything else: the careful reading below then finds what to report, in its
+ * deterministic order, or the proxy to hand on.
+ */
+static bool fast_update_input(lua_State *L, int t, struct appmesh_update_virtual_service_input *in)
+{
+    struct keys k;
+    int top = lua_gettop(L);
+    bool ok = !lua_getmetatable(L, t);
+    bool has_provider = false;
+
+    if (!ok) {
+        lua_pop(L, 1);
+        return false;
+    }
+    push_keys(L, &k); /* ud, keys */
+    lua_pushnil(L);
+    while (ok && lua_next(L, t) != 0) { /* ud, keys, key, value */
+        switch (key_of(L, &k, -2, K_MESH_NAME, K_SPEC)) {
+            case K_MESH_NAME:
+                ok = fast_string(L, &in->mesh_name);
+                break;
+            case K_VIRTUAL_SERVICE_NAME:
+                ok = fast_string(L, &in->virtual_service_name);
+                break;
+            case K_MESH_OWNER:
+                ok = fast_string(L, &in->mesh_owner);
+                break;
+            case K_CLIENT_TOKEN:
+                ok = fast_string(L, &in->client_token);
+                break;
+            case K_SPEC: {
+                int spec = lua_gettop(L);
+                in->has_spec = true;
+                ok = lua_type(L, spec) == LUA_TTABLE && !lua_getmetatable(L, spec);
+                lua_pushnil(L);
+                while (ok && lua_next(L, spec) != 0) { /* ..., spec, key, provider */
+                    int p = lua_gettop(L);
+                    ok = !has_provider && key_of(L, &k, -2, K_PROVIDER, K_PROVIDER) == K_PROVIDER &&
+                         lua_type(L, p) == LUA_TTABLE && !lua_getmetatable(L, p);
+                    has_provider = true;
+                    if (ok) {
+                        struct appmesh_virtual_service_provider *pr = &in->spec.provider;
+                        int n = 0;
+                        lua_pushnil(L);
+                        while (ok && lua_next(L, p) != 0) { /* ..., provider, key, target */
+                            int which = key_of(L, &k, -2, K_VIRTUAL_NODE, K_VIRTUAL_ROUTER);
+                            ok = ++n == 1 && which >= 0;
+                            if (ok && which == K_VIRTUAL_NODE) { /* pops the target */
+                                pr->kind = APPMESH_PROVIDER_VIRTUAL_NODE;
+                                ok = fast_single(L, &k, K_VIRTUAL_NODE_NAME,
+                                                 &pr->u.virtual_node.virtual_node_name);
+                            } else if (ok) {
+                                pr->kind = APPMESH_PROVIDER_VIRTUAL_ROUTER;
+                                ok = fast_single(L, &k, K_VIRTUAL_ROUTER_NAME,
+                                                 &pr->u.virtual_router.virtual_router_name);
+                            } else {
+                                lua_pop(L, 1);
+                            }
+                        }
+                        ok = ok && n == 1;
+                    }
+                    lua_settop(L, p);
+                    lua_pop(L, 1); /* ..., spec, key */
+                }
+                lua_settop(L, spec);
+                ok = ok && has_provider;
+                break;
+            }
+            default:
+                ok = false;
+                break;
+        }
+        lua_pop(L, 1); /* ud, keys, key */
+    }
+    lua_settop(L, top);
+    return ok;
+}
+
 enum appmesh_status am_lua_check_update_input(lua_State *L,
                                               int idx,
                                               struct appmesh_update_virtual_service_input *in,
@@ -204,9 +402,13 @@ enum appmesh_status am_lua_check_update_input(lua_State *L,
 
     memset(in, 0, sizeof(*in));
     *proxied = false;
-    if (!lua_checkstack(L, 10)) {
+    if (!lua_checkstack(L, 16)) {
         return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
     }
+    if (fast_update_input(L, t, in)) {
+        return APPMESH_OK;
+    }
+    memset(in, 0, sizeof(*in));
     if (proxied_table(L, t, proxied)) {
         return APPMESH_OK;
     }
@@ -256,15 +458,39 @@ cleanup:
     return st;
 }
 
-static void set_string(lua_State *L, const char *key, const char *value)
+/* t[K_x] = value (raw) in the table on top; keys: the stack index of the key strings. */
+static void set_string(lua_State *L, int keys, int key, const char *value)
 {
     if (value != NULL) {
+        lua_rawgeti(L, keys, key + 1);
         lua_pushstring(L, value);
-        lua_setfield(L, -2, key);
+        lua_rawset(L, -3);
     }
 }
 
-static void push_spec(lua_State *L, const struct appmesh_virtual_service_spec *spec)
+static void set_number(lua_State *L, int keys, int key, lua_Number value)
+{
+    lua_rawgeti(L, keys, key + 1);
+    lua_pushnumber(L, value);
+    lua_rawset(L, -3);
+}
+
+static void set_integer(lua_State *L, int keys, int key, lua_Integer value)
+{
+    lua_rawgeti(L, keys, key + 1);
+    lua_pushinteger(L, value);
+    lua_rawset(L, -3);
+}
+
+/* Set t[K_x] = the value on top (popped) in the table below it. */
+static void set_top(lua_State *L, int keys, int key)
+{
+    lua_rawgeti(L, keys, key + 1); /* t, v, key */
+    lua_insert(L, -2);             /* t, key, v */
+    lua_rawset(L, -3);             /* t */
+}
+
+static void push_spec(lua_State *L, int keys, const struct appmesh_virtual_service_spec *spec)
 {
     const struct appmesh_virtual_service_provider *p = &spec->provider;
 
@@ -272,62 +498,88 @@ static void push_spec(lua_State *L, const struct appmesh_virtual_service_spec *s
     if (p->kind == APPMESH_PROVIDER_VIRTUAL_NODE) {
         lua_createtable(L, 0, 1); /* spec, provider */
         lua_createtable(L, 0, 1); /* spec, provider, node */
-        set_string(L, "virtualNodeName", p->u.virtual_node.virtual_node_name);
-        lua_setfield(L, -2, "virtualNode"); /* spec, provider */
-        lua_setfield(L, -2, "provider");    /* spec */
+        set_string(L, keys, K_VIRTUAL_NODE_NAME, p->u.virtual_node.virtual_node_name);
+        set_top(L, keys, K_VIRTUAL_NODE); /* spec, provider */
+        set_top(L, keys, K_PROVIDER);     /* spec */
     } else if (p->kind == APPMESH_PROVIDER_VIRTUAL_ROUTER) {
         lua_createtable(L, 0, 1); /* spec, provider */
         lua_createtable(L, 0, 1); /* spec, provider, router */
-        set_string(L, "virtualRouterName", p->u.virtual_router.virtual_router_name);
-        lua_setfield(L, -2, "virtualRouter"); /* spec, provider */
-        lua_setfield(L, -2, "provider");      /* spec */
+        set_string(L, keys, K_VIRTUAL_ROUTER_NAME, p->u.virtual_router.virtual_router_name);
+        set_top(L, keys, K_VIRTUAL_ROUTER); /* spec, provider */
+        set_top(L, keys, K_PROVIDER);       /* spec */
     }
 }
 
-static void push_metadata(lua_State *L, const struct appmesh_resource_metadata *m)
+static void push_metadata(lua_State *L, int keys, const struct appmesh_resource_metadata *m)
 {
     lua_createtable(L, 0, 7); /* metadata */
-    set_string(L, "arn", m->arn);
+    set_string(L, keys, K_ARN, m->arn);
     if (m->has_created_at) {
-        lua_pushnumber(L, (lua_Number)m->created_at);
-        lua_setfield(L, -2, "createdAt");
+        set_number(L, keys, K_CREATED_AT, (lua_Number)m->created_at);
     }
     if (m->has_last_updated_at) {
-        lua_pushnumber(L, (lua_Number)m->last_updated_at);
-        lua_setfield(L, -2, "lastUpdatedAt");
+        set_number(L, keys, K_LAST_UPDATED_AT, (lua_Number)m->last_updated_at);
     }
-    set_string(L, "meshOwner", m->mesh_owner);
-    set_string(L, "resourceOwner", m->resource_owner);
-    set_string(L, "uid", m->uid);
+    set_string(L, keys, K_MESH_OWNER, m->mesh_owner);
+    set_string(L, keys, K_RESOURCE_OWNER, m->resource_owner);
+    set_string(L, keys, K_UID, m->uid);
     if (m->has_version) {
-        lua_pushinteger(L, (lua_Integer)m->version);
-        lua_setfield(L, -2, "version");
+        set_integer(L, keys, K_VERSION, (lua_Integer)m->version);
     }
+}
+
+/* The key strings' table pushed for a push_* below: returns its stack index. */
+static int push_key_table(lua_State *L)
+{
+    struct keys k;
+
+    luaL_checkstack(L, 8, "appmesh: results");
+    push_keys(L, &k);   /* ud, keys */
+    lua_remove(L, -2);  /* keys */
+    return k.table - 1; /* where keys is now */
 }
 
 void am_lua_push_virtual_service(lua_State *L, const struct appmesh_virtual_service_data *vs)
 {
     const struct appmesh_resource_metadata *m = &vs->metadata;
     const char *status = NULL;
+    int keys = push_key_table(L); /* keys */
 
-    lua_createtable(L, 0, 5); /* vs */
-    set_string(L, "meshName", vs->mesh_name);
-    set_string(L, "virtualServiceName", vs->virtual_service_name);
+    lua_createtable(L, 0, 5); /* keys, vs */
+    set_string(L, keys, K_MESH_NAME, vs->mesh_name);
+    set_string(L, keys, K_VIRTUAL_SERVICE_NAME, vs->virtual_service_name);
     if (vs->has_spec) {
-        push_spec(L, &vs->spec); /* vs, spec */
-        lua_setfield(L, -2, "spec");
+        push_spec(L, keys, &vs->spec); /* keys, vs, spec */
+        set_top(L, keys, K_SPEC);
     }
     status = vs->status.raw != NULL ? vs->status.raw : appmesh_status_code_name(vs->status.code);
     if (status != NULL) {
-        lua_createtable(L, 0, 1); /* vs, status */
-        set_string(L, "status", status);
-        lua_setfield(L, -2, "status");
+        lua_createtable(L, 0, 1); /* keys, vs, status */
+        set_string(L, keys, K_STATUS, status);
+        set_top(L, keys, K_STATUS);
     }
     if (m->arn != NULL || m->mesh_owner != NULL || m->resource_owner != NULL || m->uid != NULL ||
         m->has_created_at || m->has_last_updated_at || m->has_version) {
-        push_metadata(L, m); /* vs, metadata */
-        lua_setfield(L, -2, "metadata");
+        push_metadata(L, keys, m); /* keys, vs, metadata */
+        set_top(L, keys, K_METADATA);
     }
+    lua_remove(L, keys); /* vs */
+}
+
+void am_lua_push_call_info(lua_State *L, const struct appmesh_call_info *info)
+{
+    int keys = push_key_table(L); /* keys */
+
+    lua_createtable(L, 0, 4); /* keys, info */
+    if (info->request_id[0] != '\0') {
+        set_string(L, keys, K_REQUEST_ID, info->request_id);
+    }
+    set_integer(L, keys, K_HTTP_STATUS, info->http_status);
+    set_integer(L, keys, K_ATTEMPTS, info->attempts);
+    if (info->client_token[0] != '\0') {
+        set_string(L, keys, K_CLIENT_TOKEN, info->client_token);
+    }
+    lua_remove(L, keys); /* info */
 }
 
 /* ---- DescribeVirtualService and ListVirtualServices ---- */
@@ -439,38 +691,45 @@ enum appmesh_status am_lua_check_list_input(lua_State *L,
     return st;
 }
 
-void am_lua_push_virtual_service_ref(lua_State *L, const struct appmesh_virtual_service_ref *ref)
+static void push_ref(lua_State *L, int keys, const struct appmesh_virtual_service_ref *ref)
 {
     lua_createtable(L, 0, 8); /* ref */
-    set_string(L, "arn", ref->arn);
-    set_string(L, "meshName", ref->mesh_name);
-    set_string(L, "meshOwner", ref->mesh_owner);
-    set_string(L, "resourceOwner", ref->resource_owner);
-    set_string(L, "virtualServiceName", ref->virtual_service_name);
+    set_string(L, keys, K_ARN, ref->arn);
+    set_string(L, keys, K_MESH_NAME, ref->mesh_name);
+    set_string(L, keys, K_MESH_OWNER, ref->mesh_owner);
+    set_string(L, keys, K_RESOURCE_OWNER, ref->resource_owner);
+    set_string(L, keys, K_VIRTUAL_SERVICE_NAME, ref->virtual_service_name);
     if (ref->has_created_at) {
-        lua_pushnumber(L, (lua_Number)ref->created_at);
-        lua_setfield(L, -2, "createdAt");
+        set_number(L, keys, K_CREATED_AT, (lua_Number)ref->created_at);
     }
     if (ref->has_last_updated_at) {
-        lua_pushnumber(L, (lua_Number)ref->last_updated_at);
-        lua_setfield(L, -2, "lastUpdatedAt");
+        set_number(L, keys, K_LAST_UPDATED_AT, (lua_Number)ref->last_updated_at);
     }
     if (ref->has_version) {
-        lua_pushinteger(L, (lua_Integer)ref->version);
-        lua_setfield(L, -2, "version");
+        set_integer(L, keys, K_VERSION, (lua_Integer)ref->version);
     }
+}
+
+void am_lua_push_virtual_service_ref(lua_State *L, const struct appmesh_virtual_service_ref *ref)
+{
+    int keys = push_key_table(L); /* keys */
+
+    push_ref(L, keys, ref); /* keys, ref */
+    lua_remove(L, keys);    /* ref */
 }
 
 void am_lua_push_virtual_service_list(lua_State *L, const struct appmesh_virtual_service_list *list)
 {
+    int keys = push_key_table(L); /* keys */
     size_t i = 0;
 
-    lua_createtable(L, 0, 2);                                            /* page */
-    lua_createtable(L, list->count < INT_MAX ? (int)list->count : 0, 0); /* page, refs */
+    lua_createtable(L, 0, 2);                                            /* keys, page */
+    lua_createtable(L, list->count < INT_MAX ? (int)list->count : 0, 0); /* keys, page, refs */
     for (i = 0; i < list->count; i++) {
-        am_lua_push_virtual_service_ref(L, &list->items[i]); /* page, refs, ref */
-        lua_rawseti(L, -2, (lua_Integer)(i + 1));            /* page, refs */
+        push_ref(L, keys, &list->items[i]);       /* keys, page, refs, ref */
+        lua_rawseti(L, -2, (lua_Integer)(i + 1)); /* keys, page, refs */
     }
-    lua_setfield(L, -2, "virtualServices"); /* page */
-    set_string(L, "nextToken", list->next_token);
+    set_top(L, keys, K_VIRTUAL_SERVICES); /* keys, page */
+    set_string(L, keys, K_NEXT_TOKEN, list->next_token);
+    lua_remove(L, keys); /* page */
 }

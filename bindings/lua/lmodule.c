@@ -7,6 +7,10 @@
 
 #define AM_LUA_STATE_MT "appmesh.state_mt"
 
+/* The registry's key of the per-state struct: an address, looked up on every call without
+ * interning a name. */
+static const char state_key = 's';
+
 static int state_gc(lua_State *L)
 {
     struct am_lua_state *S = luaL_checkudata(L, 1, AM_LUA_STATE_MT);
@@ -20,7 +24,7 @@ struct am_lua_state *am_lua_state(lua_State *L)
 {
     struct am_lua_state *S = NULL;
 
-    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_STATE_KEY) == LUA_TUSERDATA) { /* S */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &state_key) == LUA_TUSERDATA) { /* S */
         S = lua_touserdata(L, -1);
         lua_pop(L, 1); /* -- (the registry keeps it) */
         return S;
@@ -33,8 +37,8 @@ struct am_lua_state *am_lua_state(lua_State *L)
         lua_pushcfunction(L, state_gc);          /* S, mt, f */
         lua_setfield(L, -2, "__gc");             /* S, mt */
     }
-    lua_setmetatable(L, -2);                              /* S */
-    lua_setfield(L, LUA_REGISTRYINDEX, AM_LUA_STATE_KEY); /* -- */
+    lua_setmetatable(L, -2);                       /* S */
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &state_key); /* -- */
     return S;
 }
 

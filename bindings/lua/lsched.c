@@ -45,7 +45,6 @@
 
 #define AM_LUA_POOL_MT      "appmesh.Pool"
 #define AM_LUA_BATCH_MT     "appmesh.batch"
-#define AM_LUA_TASKS_KEY    "appmesh.tasks" /* registry: {[thread] = pool}, weak keys */
 #define AM_LUA_WEAKK_KEY    "appmesh.weakk" /* registry: the metatable {__mode = "k"} */
 #define DEFAULT_CONCURRENCY 16
 #define MAX_CONCURRENCY     1024 /* as appmesh_batch_new takes */
@@ -109,6 +108,9 @@ bool am_lua_sched_is_closed_marker(lua_State *L, int idx)
 
 /* ---- small helpers ---- */
 
+/* The batch metatable's light userdata key in the registry (am_lua_toudata). */
+static const char batch_mt_key = 'b';
+
 static struct pool *check_pool(lua_State *L, int idx)
 {
     return luaL_checkudata(L, idx, AM_LUA_POOL_MT);
@@ -129,14 +131,17 @@ static void new_weak_table(lua_State *L)
     lua_setmetatable(L, -2); /* t */
 }
 
+/* The registry's key of {[thread] = pool} (weak keys), looked up on every call. */
+static const char tasks_key = 't';
+
 /* Push the registry's {[thread] = pool} table. */
 static void push_task_map(lua_State *L)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, AM_LUA_TASKS_KEY) != LUA_TTABLE) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &tasks_key) != LUA_TTABLE) {
         lua_pop(L, 1);
         new_weak_table(L);
         lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, AM_LUA_TASKS_KEY);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &tasks_key);
     }
 }
 
@@ -280,7 +285,7 @@ static enum appmesh_status sched_add(lua_State *L,
     lua_getiuservalue(L, pidx, UV_BATCHES); /* pool, batches */
     lua_pushvalue(L, cidx);
     lua_rawget(L, -2); /* pool, batches, lb | nil */
-    lb = luaL_testudata(L, -1, AM_LUA_BATCH_MT);
+    lb = am_lua_toudata(L, -1, &batch_mt_key);
     if (lb == NULL || lb->b == NULL) {
         lua_pop(L, 1);
         lb = new_batch(L, pidx, cidx, err); /* pool, batches, lb */
@@ -1125,6 +1130,7 @@ void am_lua_sched_open(lua_State *L)
     }
     lua_pop(L, 1);                               /* -- */
     if (luaL_newmetatable(L, AM_LUA_BATCH_MT)) { /* mt */
+        am_lua_keep_metatable(L, &batch_mt_key);
         lua_pushcfunction(L, batch_gc);
         lua_setfield(L, -2, "__gc");
     }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 #define PAIRS_MAX 1000000
 /* 2^53: the largest magnitude every integer up to which a double holds exactly. */
 #define EXACT_DOUBLE_MAX 9007199254740992LL
+/* Levels of nesting the Lua stack is grown for at once (lua_checkstack is not free). */
+#define STACK_LEVELS 4
 /* Nesting deeper than any App Mesh shape (the deepest input is 12 levels). */
 #define DEPTH_MAX 64
 
@@ -41,31 +44,98 @@
 
 /* ---- the box: a userdata owning a cJSON tree ---- */
 
+/*
+ * A tree am_lua_to_json builds is a call's input, which the core only borrows (a batch copies
+ * it): its nodes and strings are carved from chunks the box owns, one allocation for the whole
+ * tree instead of one per node, all freed at once. cJSON's global hooks are left alone: the
+ * chunks come from cJSON_malloc, as the nodes did. Such a tree is never given to cJSON_Delete;
+ * any other tree put in the slot (a parsed one, a skeleton) is.
+ */
+#define CHUNK_MIN 4096
+
+struct chunk {
+    struct chunk *next;
+    size_t size; /* usable bytes in data */
+    size_t used;
+    max_align_t data[];
+};
+
+struct json_box {
+    cJSON *root;          /* first member: the slot am_lua_push_json_box returns */
+    bool arena_tree;      /* root lives in chunks (see above) */
+    struct chunk *chunks; /* newest (largest) first */
+};
+
+/* Drop the tree in the box; the newest chunk is kept for the next tree. */
+static void box_clear(struct json_box *b, bool keep_chunk)
+{
+    struct chunk *keep = keep_chunk ? b->chunks : NULL;
+    struct chunk *ch = keep != NULL ? keep->next : b->chunks;
+
+    if (!b->arena_tree) {
+        cJSON_Delete(b->root);
+    }
+    b->root = NULL;
+    b->arena_tree = false;
+    while (ch != NULL) {
+        struct chunk *next = ch->next;
+        cJSON_free(ch);
+        ch = next;
+    }
+    if (keep != NULL) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    b->chunks = keep;
+}
+
+/* n bytes from the box's chunks, aligned for any type; NULL when out of memory. */
+static void *box_alloc(struct json_box *b, size_t n)
+{
+    struct chunk *ch = b->chunks;
+    void *p = NULL;
+
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    if (ch == NULL || ch->size - ch->used < n) {
+        size_t size = ch != NULL ? ch->size * 2 : CHUNK_MIN;
+        if (size < n) {
+            size = n;
+        }
+        ch = cJSON_malloc(sizeof(*ch) + size);
+        if (ch == NULL) {
+            return NULL;
+        }
+        ch->size = size;
+        ch->used = 0;
+        ch->next = b->chunks;
+        b->chunks = ch;
+    }
+    p = (char *)ch->data + ch->used;
+    ch->used += n;
+    return p;
+}
+
 static int json_box_gc(lua_State *L)
 {
-    cJSON **slot = luaL_checkudata(L, 1, AM_LUA_JSON_MT);
-    cJSON_Delete(*slot);
-    *slot = NULL;
+    box_clear(luaL_checkudata(L, 1, AM_LUA_JSON_MT), false);
     return 0;
 }
 
 cJSON **am_lua_push_json_box(lua_State *L)
 {
-    cJSON **slot = lua_newuserdatauv(L, sizeof(*slot), 0);
-    *slot = NULL;
+    struct json_box *b = lua_newuserdatauv(L, sizeof(*b), 0);
+    memset(b, 0, sizeof(*b));
     if (luaL_newmetatable(L, AM_LUA_JSON_MT)) { /* box, mt */
         lua_pushcfunction(L, json_box_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2); /* box */
-    return slot;
+    return &b->root;
 }
 
 void am_lua_json_box_clear(lua_State *L, int idx)
 {
-    cJSON **slot = luaL_checkudata(L, idx, AM_LUA_JSON_MT);
-    cJSON_Delete(*slot);
-    *slot = NULL;
+    box_clear(luaL_checkudata(L, idx, AM_LUA_JSON_MT), true);
 }
 
 /* ---- keys in paths and messages ---- */
@@ -295,30 +365,38 @@ enum appmesh_status am_lua_table_view(lua_State *L,
 static const char names_key = 'n';
 
 struct names {
-    const char **ptr; /* am_member_count entries */
-    int table;        /* stack index of the table of names */
+    const char *const *ptr; /* am_member_count entries */
+    int table;              /* stack index of the table of names */
 };
 
-/* Push the names userdata and its table (2 slots) and fill *n. */
-static void push_names(lua_State *L, struct names *n)
+const char *const *am_lua_push_strings(
+    lua_State *L, const void *key, const char *const *first, size_t stride, size_t n, int *table)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &names_key) != LUA_TUSERDATA) { /* ud | nil */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TUSERDATA) { /* ud | nil */
         const char **ptr = NULL;
         lua_pop(L, 1);
-        ptr = lua_newuserdatauv(L, sizeof(*ptr) * am_member_count, 1); /* ud */
-        lua_createtable(L, (int)am_member_count, 0);                   /* ud, names */
-        for (size_t i = 0; i < am_member_count; i++) {
-            lua_pushstring(L, am_members[i].name);
+        ptr = lua_newuserdatauv(L, sizeof(*ptr) * (n > 0 ? n : 1), 1); /* ud */
+        lua_createtable(L, n < INT_MAX ? (int)n : 0, 0);               /* ud, strings */
+        for (size_t i = 0; i < n; i++) {
+            lua_pushstring(L,
+                           *(const char *const *)(const void *)((const char *)first + i * stride));
             ptr[i] = lua_tostring(L, -1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_setiuservalue(L, -2, 1); /* ud */
         lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &names_key);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, key);
     }
-    n->ptr = lua_touserdata(L, -1);
-    lua_getiuservalue(L, -1, 1); /* ud, names */
-    n->table = lua_gettop(L);
+    lua_getiuservalue(L, -1, 1); /* ud, strings */
+    *table = lua_gettop(L);
+    return lua_touserdata(L, -2);
+}
+
+/* Push the names userdata and its table (2 slots) and fill *n. */
+static void push_names(lua_State *L, struct names *n)
+{
+    n->ptr = am_lua_push_strings(L, &names_key, &am_members[0].name, sizeof(am_members[0]),
+                                 am_member_count, &n->table);
 }
 
 /* The index within s of the member called key (len bytes, the Lua string's own bytes); -1. */
@@ -355,7 +433,7 @@ struct frame {
 struct conv {
     lua_State *L;
     struct appmesh_error *err;
-    cJSON **slot; /* the box's: the root goes there first */
+    struct json_box *box; /* the root goes in its slot first; every node comes from it */
     struct names names;
     bool borrow;         /* strings point into the Lua strings (see stop_borrowing) */
     int metatables_seen; /* tables with a metatable read so far: Lua code may have run */
@@ -459,15 +537,58 @@ static bool attach(struct conv *c, cJSON *parent, const char *key, cJSON *item)
         return false;
     }
     if (parent == NULL) {
-        *c->slot = item;
+        c->box->root = item;
+        c->box->arena_tree = true;
         return true;
     }
-    if (key != NULL ? cJSON_AddItemToObjectCS(parent, key, item)
-                    : cJSON_AddItemToArray(parent, item)) {
-        return true;
+    /* linking only (the key is the model's constant name): neither allocates */
+    return key != NULL ? cJSON_AddItemToObjectCS(parent, key, item)
+                       : cJSON_AddItemToArray(parent, item);
+}
+
+/* A new node of type from the box (strings: valuestring is set by the caller). */
+static cJSON *new_node(struct conv *c, int type)
+{
+    cJSON *n = box_alloc(c->box, sizeof(*n));
+    if (n != NULL) {
+        memset(n, 0, sizeof(*n)); /* a constant size: inlined */
+        n->type = type;
     }
-    cJSON_Delete(item);
-    return false;
+    return n;
+}
+
+/* A copy of the n bytes at p, NUL-terminated, from the box. */
+static char *box_strdup(struct conv *c, const char *p, size_t n)
+{
+    char *copy = box_alloc(c->box, n + 1);
+    if (copy != NULL) {
+        memcpy(copy, p, n);
+        copy[n] = '\0';
+    }
+    return copy;
+}
+
+/* A string node: borrowing str (a Lua string the params hold) or a copy of it. Strings are
+ * marked as references: the box, not the node, owns their memory. */
+static cJSON *new_string(struct conv *c, const char *str, size_t len)
+{
+    cJSON *n = new_node(c, cJSON_String | cJSON_IsReference);
+    if (n == NULL) {
+        return NULL;
+    }
+    n->valuestring = c->borrow ? (char *)str : box_strdup(c, str, len);
+    return n->valuestring != NULL ? n : NULL;
+}
+
+/* A number node, as cJSON_CreateNumber makes it (valueint saturated). */
+static cJSON *new_number(struct conv *c, double d)
+{
+    cJSON *n = new_node(c, cJSON_Number);
+    if (n != NULL) {
+        n->valuedouble = d;
+        n->valueint = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+    }
+    return n;
 }
 
 static const char *kind_name(const struct am_shape *s)
@@ -514,22 +635,17 @@ static void member_list(const struct am_shape *s, char *out, size_t outsize)
     }
 }
 
-/* Give every string of the tree that borrows a Lua string its own copy. */
-static bool own_strings(cJSON *node)
+/* Give every string of the tree that borrows a Lua string its own copy (in the box). */
+static bool own_strings(struct conv *c, cJSON *node)
 {
     for (; node != NULL; node = node->next) {
-        if (cJSON_IsString(node) && (node->type & cJSON_IsReference) != 0 &&
-            node->valuestring != NULL) {
-            size_t n = strlen(node->valuestring) + 1;
-            char *copy = cJSON_malloc(n);
-            if (copy == NULL) {
+        if (cJSON_IsString(node) && node->valuestring != NULL) {
+            node->valuestring = box_strdup(c, node->valuestring, strlen(node->valuestring));
+            if (node->valuestring == NULL) {
                 return false;
             }
-            memcpy(copy, node->valuestring, n);
-            node->valuestring = copy;
-            node->type &= ~cJSON_IsReference;
         }
-        if (!own_strings(node->child)) {
+        if (!own_strings(c, node->child)) {
             return false;
         }
     }
@@ -548,7 +664,7 @@ static enum appmesh_status stop_borrowing(struct conv *c)
         return APPMESH_OK;
     }
     c->borrow = false;
-    return own_strings(*c->slot) ? APPMESH_OK : nomem(c);
+    return own_strings(c, c->box->root) ? APPMESH_OK : nomem(c);
 }
 
 /*
@@ -656,8 +772,7 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
          * first, then the members in model order), without the fast pass's tree. A value's
          * error found after Lua code ran (a proxy's metamethod) is kept as it is, unless a bad
          * key comes first: converting again would run that code again. */
-        cJSON_Delete(node->child);
-        node->child = NULL;
+        node->child = NULL; /* the box's memory: freed with the tree */
         if (st == APPMESH_ERR_VALIDATION && c->metatables_seen != seen) {
             saved = *c->err;
             keep = true;
@@ -807,10 +922,7 @@ static enum appmesh_status conv_string(struct conv *c, int v, cJSON *parent, con
     if (memchr(str, '\0', len) != NULL) {
         return conv_fail(c, "%s must not contain a NUL byte", where(c));
     }
-    return attach(c, parent, key,
-                  c->borrow ? cJSON_CreateStringReference(str) : cJSON_CreateString(str))
-               ? APPMESH_OK
-               : nomem(c);
+    return attach(c, parent, key, new_string(c, str, len)) ? APPMESH_OK : nomem(c);
 }
 
 static enum appmesh_status
@@ -828,11 +940,15 @@ conv_integer(struct conv *c, int v, const struct am_shape *s, cJSON *parent, con
         return conv_fail(c, "%s must be a 32-bit integer, got %lld", where(c), (long long)i);
     }
     if (i >= -EXACT_DOUBLE_MAX && i <= EXACT_DOUBLE_MAX) {
-        item = cJSON_CreateNumber((double)i);
+        item = new_number(c, (double)i);
     } else {
         char text[32];
-        snprintf(text, sizeof(text), "%lld", (long long)i);
-        item = cJSON_CreateRaw(text);
+        int n = snprintf(text, sizeof(text), "%lld", (long long)i);
+        item = new_node(c, cJSON_Raw | cJSON_IsReference);
+        if (item != NULL) {
+            item->valuestring = box_strdup(c, text, (size_t)n);
+            item = item->valuestring != NULL ? item : NULL;
+        }
     }
     return attach(c, parent, key, item) ? APPMESH_OK : nomem(c);
 }
@@ -861,10 +977,11 @@ conv_value(struct conv *c, int v, const struct am_shape *s, cJSON *parent, const
             if (c->depth >= DEPTH_MAX) {
                 return conv_fail(c, "%s is nested too deeply", where(c));
             }
-            if (!lua_checkstack(L, 12)) {
+            /* a level takes at most 12 slots: room for the next STACK_LEVELS, made once */
+            if (c->depth % STACK_LEVELS == 0 && !lua_checkstack(L, 12 * STACK_LEVELS)) {
                 return am_fail(c->err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
             }
-            node = s->type == AM_SHAPE_LIST ? cJSON_CreateArray() : cJSON_CreateObject();
+            node = new_node(c, s->type == AM_SHAPE_LIST ? cJSON_Array : cJSON_Object);
             if (!attach(c, parent, key, node)) {
                 return nomem(c);
             }
@@ -878,14 +995,16 @@ conv_value(struct conv *c, int v, const struct am_shape *s, cJSON *parent, const
         case AM_SHAPE_LONG:
             return conv_integer(c, v, s, parent, key);
         case AM_SHAPE_BOOLEAN:
-            return attach(c, parent, key, cJSON_CreateBool(lua_toboolean(L, v))) ? APPMESH_OK
-                                                                                 : nomem(c);
+            return attach(c, parent, key,
+                          new_node(c, lua_toboolean(L, v) ? cJSON_True : cJSON_False))
+                       ? APPMESH_OK
+                       : nomem(c);
         case AM_SHAPE_TIMESTAMP: {
             double d = (double)lua_tonumber(L, v);
             if (!isfinite(d)) {
                 return conv_fail(c, "%s must be a finite number of epoch seconds", where(c));
             }
-            return attach(c, parent, key, cJSON_CreateNumber(d)) ? APPMESH_OK : nomem(c);
+            return attach(c, parent, key, new_number(c, d)) ? APPMESH_OK : nomem(c);
         }
         default:
             return am_fail_field(c->err, path_of(c), "%s has a shape of unknown type %d", where(c),
@@ -902,7 +1021,7 @@ enum appmesh_status am_lua_to_json(
 
     c.L = L;
     c.err = err;
-    c.slot = slot;
+    c.box = (struct json_box *)(void *)slot; /* a box's slot is its first member */
     c.len = 0;
     c.depth = 0;
     c.borrow = true;
@@ -910,25 +1029,26 @@ enum appmesh_status am_lua_to_json(
     c.nframes = 0;
     c.path[0] = '\0';
     idx = lua_absindex(L, idx);
-    cJSON_Delete(*slot);
-    *slot = NULL;
+    box_clear(c.box, true);
     luaL_checkstack(L, 4, "appmesh: converter");
     push_names(L, &c.names);
     st = conv_value(&c, idx, s, NULL, NULL);
     lua_settop(L, top);
     if (st != APPMESH_OK) {
-        cJSON_Delete(*slot);
-        *slot = NULL;
+        box_clear(c.box, true);
     }
     return st;
 }
 
 /* ---- cJSON -> Lua ---- */
 
+/* cJSON's type tests, inline (each cJSON_Is* is a call into the shared library). */
+#define IS_TYPE(v, t) (((v)->type & 0xFF) == (t))
+
 /* An integer member: a number, or the exact decimal text of a cJSON_Raw. */
 static bool push_integer(lua_State *L, const cJSON *v)
 {
-    if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+    if (IS_TYPE(v, cJSON_Raw) && v->valuestring != NULL) {
         char *end = NULL;
         long long n = 0;
         errno = 0;
@@ -939,7 +1059,7 @@ static bool push_integer(lua_State *L, const cJSON *v)
         }
         return false;
     }
-    if (cJSON_IsNumber(v)) {
+    if (IS_TYPE(v, cJSON_Number)) {
         double d = v->valuedouble;
         if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == floor(d)) {
             lua_pushinteger(L, (lua_Integer)d);
@@ -960,12 +1080,19 @@ static int count_children(const cJSON *v)
     return n;
 }
 
-/* The member of s called name (a cJSON key); NULL. */
-static const struct am_member *find_member(const struct am_shape *s, const char *name)
+/*
+ * The member of s called name (a cJSON key); NULL. The search starts at *next, the member after
+ * the previous one found, and goes round: members in model order (as the service and cJSON
+ * write them) are each found at the first comparison.
+ */
+static const struct am_member *
+find_member(const struct am_shape *s, const char *name, uint16_t *next)
 {
-    for (uint16_t i = 0; i < s->count; i++) {
+    for (uint16_t k = 0; k < s->count; k++) {
+        uint16_t i = (uint16_t)((*next + k) % s->count);
         const struct am_member *m = &am_members[s->first + i];
         if (m->name[0] == name[0] && strcmp(m->name, name) == 0) {
+            *next = (uint16_t)(i + 1);
             return m;
         }
     }
@@ -973,28 +1100,34 @@ static const struct am_member *find_member(const struct am_shape *s, const char 
 }
 
 /* Push v as shape s says; false (nothing pushed) when v is not of that shape's JSON type.
- * names: the stack index of the table of member names. */
-static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, int names, int depth)
+ * n: the member names (push_names). */
+static bool
+push_value(lua_State *L, const cJSON *v, const struct am_shape *s, const struct names *n, int depth)
 {
+    uint16_t next = 0;
+
     switch (s->type) {
         case AM_SHAPE_STRUCTURE:
         case AM_SHAPE_UNION:
-            if (!cJSON_IsObject(v) || depth >= DEPTH_MAX) {
+            if (!IS_TYPE(v, cJSON_Object) || depth >= DEPTH_MAX) {
                 return false;
             }
-            luaL_checkstack(L, 4, "appmesh: output nesting");
+            if (depth % STACK_LEVELS == 0) { /* a level takes at most 4 slots */
+                luaL_checkstack(L, 4 * STACK_LEVELS, "appmesh: output nesting");
+            }
             lua_createtable(L, 0, count_children(v)); /* t */
+            next = 0;
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
                 const struct am_member *m = NULL;
                 if (ch->string == NULL) {
                     continue;
                 }
-                m = find_member(s, ch->string);
+                m = find_member(s, ch->string, &next);
                 if (m == NULL) {
                     continue;
                 }
-                lua_rawgeti(L, names, (lua_Integer)(m - am_members) + 1); /* t, name */
-                if (push_value(L, ch, am_member_shape(m), names, depth + 1)) {
+                lua_rawgeti(L, n->table, (lua_Integer)(m - am_members) + 1); /* t, name */
+                if (push_value(L, ch, am_member_shape(m), n, depth + 1)) {
                     lua_rawset(L, -3); /* t */
                 } else {
                     lua_pop(L, 1); /* t */
@@ -1003,20 +1136,22 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
             return true;
         case AM_SHAPE_LIST: {
             lua_Integer i = 0;
-            if (!cJSON_IsArray(v) || depth >= DEPTH_MAX) {
+            if (!IS_TYPE(v, cJSON_Array) || depth >= DEPTH_MAX) {
                 return false;
             }
-            luaL_checkstack(L, 4, "appmesh: output nesting");
+            if (depth % STACK_LEVELS == 0) { /* a level takes at most 4 slots */
+                luaL_checkstack(L, 4 * STACK_LEVELS, "appmesh: output nesting");
+            }
             lua_createtable(L, count_children(v), 0); /* t */
             for (const cJSON *ch = v->child; ch != NULL; ch = ch->next) {
-                if (push_value(L, ch, am_list_item(s), names, depth + 1)) {
+                if (push_value(L, ch, am_list_item(s), n, depth + 1)) {
                     lua_rawseti(L, -2, ++i); /* t */
                 }
             }
             return true;
         }
         case AM_SHAPE_STRING:
-            if (!cJSON_IsString(v) || v->valuestring == NULL) {
+            if (!IS_TYPE(v, cJSON_String) || v->valuestring == NULL) {
                 return false;
             }
             lua_pushstring(L, v->valuestring);
@@ -1025,17 +1160,17 @@ static bool push_value(lua_State *L, const cJSON *v, const struct am_shape *s, i
         case AM_SHAPE_LONG:
             return push_integer(L, v);
         case AM_SHAPE_BOOLEAN:
-            if (!cJSON_IsBool(v)) {
+            if (!(IS_TYPE(v, cJSON_True) || IS_TYPE(v, cJSON_False))) {
                 return false;
             }
-            lua_pushboolean(L, cJSON_IsTrue(v));
+            lua_pushboolean(L, IS_TYPE(v, cJSON_True));
             return true;
         case AM_SHAPE_TIMESTAMP:
-            if (cJSON_IsNumber(v)) {
+            if (IS_TYPE(v, cJSON_Number)) {
                 lua_pushnumber(L, (lua_Number)v->valuedouble);
                 return true;
             }
-            if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+            if (IS_TYPE(v, cJSON_Raw) && v->valuestring != NULL) {
                 lua_pushnumber(L, (lua_Number)strtod(v->valuestring, NULL));
                 return true;
             }
@@ -1052,7 +1187,7 @@ void am_lua_push_json(lua_State *L, const cJSON *v, const struct am_shape *s)
 
     luaL_checkstack(L, 4, "appmesh: converter");
     push_names(L, &n); /* ud, names */
-    pushed = v != NULL && push_value(L, v, s, n.table, 0);
+    pushed = v != NULL && push_value(L, v, s, &n, 0);
     if (pushed) {
         lua_replace(L, -3); /* value, names */
         lua_pop(L, 1);      /* value */

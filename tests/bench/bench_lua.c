@@ -217,8 +217,11 @@ static int generic_bench(lua_State *L)
             fprintf(stderr, "generic setup: %s\n", err.message);
             return 1;
         }
-        input = *(cJSON **)lua_touserdata(L, 3);
-        *(cJSON **)lua_touserdata(L, 3) = NULL;
+        input = cJSON_Duplicate(*(cJSON **)lua_touserdata(L, 3), true); /* the box's own */
+        am_lua_json_box_clear(L, 3);
+        if (input == NULL) {
+            return 1;
+        }
     }
     cJSON_DeleteItemFromObject(input, "clientToken");
     cJSON_DeleteItemFromObject(input, "tags");
