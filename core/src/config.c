@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* Environment variables, the shared config/credentials files as the AWS CLI reads them, and
  * the precedence that turns them into client settings. */
+#include "config.h"
+
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appmesh/client.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "settings.h"
+#include "sigv4.h"
+#include "warn.h"
 
 #define MAX_FILE_SIZE  (1024 * 1024)
 #define SHOW_VALUE_MAX 32 /* how much of a bad (non-secret) setting a message repeats */

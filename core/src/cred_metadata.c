@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* Credentials from the local metadata endpoints: the ECS/EKS container endpoint and IMDSv2. */
+#include "cred_metadata.h"
+
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/http.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_util.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "json.h"
 #include "json_text.h"
+#include "timefmt.h"
 
 #define MAX_BODY       (64 * 1024)
 #define MAX_TOKEN_FILE (16 * 1024)

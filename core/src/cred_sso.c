@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The SSO provider: the cached sign-in token of `aws sso login`, traded for role credentials. */
+#include "cred_sso.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,8 +12,20 @@
 
 #include <cjson/cJSON.h>
 
+#include "appmesh/http.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_util.h"
+#include "crypto.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "json.h"
 #include "json_text.h"
+#include "rest.h"
+#include "settings.h"
+#include "timefmt.h"
+#include "warn.h"
 
 #define MAX_TOKEN_FILE   (64 * 1024)
 #define MAX_RESPONSE     (64 * 1024)

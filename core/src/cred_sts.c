@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* STS (query protocol, XML answers) and the providers that use it: assume role, web identity. */
+#include "cred_sts.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/sigv4.h"
+#include "config.h"
+#include "cred_metadata.h"
+#include "cred_util.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "rest.h"
+#include "settings.h"
+#include "timefmt.h"
 
 #define MAX_DEPTH      16 /* XML nesting, and the length of a role chain */
 #define MAX_TOKEN_FILE (64 * 1024)

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* The credential provider chain: each provider in turn until one has credentials, cached. */
+#include "credentials.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_metadata.h"
+#include "cred_process.h"
+#include "cred_sso.h"
+#include "cred_sts.h"
+#include "cred_util.h"
+#include "env.h"
 #include "internal.h"
 #include "secmem.h"
+#include "sigv4.h"
 
 /*
  * Temporary credentials are refreshed ahead of their expiry, as botocore does: from 15 minutes

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Endpoint URLs: parsing custom endpoints and resolving the App Mesh endpoint of a region. */
+#include "endpoint.h"
+
 #include <string.h>
 
 #include "internal.h"

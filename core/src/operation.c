@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* The sans-I/O call state machine: request building, per-attempt signing, retry decisions. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/model.h"
+#include "appmesh/sigv4.h"
+#include "credentials.h"
+#include "crypto.h"
 #include "deserialize.h"
 #include "identity.h"
+#include "internal.h"
+#include "json.h"
 #include "operation.h"
+#include "rest.h"
+#include "retry.h"
 #include "serialize.h"
+#include "timefmt.h"
 
 #define SIGNING_NAME "appmesh"
 #define API_VERSION  "v20190125"

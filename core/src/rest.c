@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* rest-json protocol pieces: URI labels, query strings, error responses (code, message, id). */
+#include "rest.h"
+
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/http.h"
 #include "internal.h"
 
 static bool is_unreserved(unsigned char c)

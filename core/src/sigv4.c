@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Signature Version 4: canonical request, string to sign and signature, with a key cache. */
+#include "sigv4.h"
+
+#include <stdint.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/sigv4.h"
+#include "crypto.h"
 #include "internal.h"
 #include "secmem.h"
 

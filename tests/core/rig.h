@@ -3,6 +3,7 @@
 #ifndef APPMESH_TEST_RIG_H
 #define APPMESH_TEST_RIG_H
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for buf.c, alloc.c, error.c, utf8.c and http.c: the shared foundations. */
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 

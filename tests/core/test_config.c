@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "config.h"
+#include "env.h"
 #include "harness.h"
-#include "internal.h"
+#include "settings.h"
 
 /* Paths are relative to tests/, where CTest runs the tests. */
 #define FIX       "fixtures/config"

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for the network credential providers (STS, container, IMDS) and the refresh logic. */
+#include "appmesh/appmesh.h"
+#include "credentials.h"
+#include "env.h"
 #include "rig.h"
 
 #define NOW  1440938160.0 /* 2015-08-30T12:36:00Z */

@@ -6,8 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "cred_process.h"
+#include "cred_util.h"
+#include "credentials.h"
+#include "env.h"
 #include "harness.h"
-#include "internal.h"
 
 #define SECRET "ProcessSecret/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define TOKEN  "ProcessSessionTokenValue"

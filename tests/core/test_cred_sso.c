@@ -4,6 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "config.h"
+#include "credentials.h"
+#include "crypto.h"
+#include "env.h"
 #include "harness.h"
 #include "internal.h"
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for credentials.c: the provider chain's order, errors, cache and secret hygiene. */
+#include "appmesh/appmesh.h"
+#include "credentials.h"
+#include "env.h"
 #include "harness.h"
-#include "internal.h"
+#include "settings.h"
 
 /* Paths are relative to tests/, where CTest runs the tests. */
 #define FIX     "fixtures/config"
