@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,25 +26,6 @@
 #define CONTAINER_HOST "169.254.170.2"
 #define IMDS_IPV4      "http://169.254.169.254"
 #define IMDS_IPV6      "http://[fd00:ec2::254]"
-
-enum appmesh_status am_cred_http(const struct am_cred_ctx *ctx,
-                                 enum am_cred_net which,
-                                 const struct appmesh_http_request *req,
-                                 struct appmesh_http_response *resp,
-                                 struct appmesh_error *err)
-{
-    struct appmesh_transport *t = NULL;
-    enum appmesh_status st = APPMESH_OK;
-
-    memset(resp, 0, sizeof(*resp));
-    am_buf_init(&resp->headers, ctx->alloc, MAX_BODY);
-    am_buf_init(&resp->body, ctx->alloc, MAX_BODY);
-    st = am_cred_transport(ctx, which, &t, err);
-    if (st != APPMESH_OK) {
-        return st;
-    }
-    return t->vtable->send(t->impl, req, resp, err);
-}
 
 static bool is_true(const char *v)
 {

@@ -10,7 +10,6 @@
 #include "appmesh/http.h"
 #include "appmesh/transport.h"
 #include "config.h"
-#include "credentials.h"
 #include "env.h"
 #include "internal.h"
 
@@ -52,9 +51,42 @@ enum am_cred_net {
     AM_CRED_NET_SERVICE = 0, /* STS, SSO: the client's timeouts and CA bundle */
     AM_CRED_NET_METADATA,    /* IMDS, container endpoint: 1 s timeouts, plain http */
 };
-/** What a provider may use while the chain runs it. */
+/**
+ * The transports of providers' requests, made on first use (am_cred_transport) and kept for
+ * the chain's life. The chain fills alloc, service and custom; the rest starts zeroed.
+ */
+struct am_cred_transports {
+    const struct appmesh_allocator *alloc;
+    struct appmesh_transport_curl_options service; /* for AM_CRED_NET_SERVICE; strings borrowed */
+    struct appmesh_transport *custom;              /* the client's transport (tests); borrowed */
+    struct appmesh_transport *made[2];             /* by enum am_cred_net */
+};
+/** Destroy the transports made; safe on a zeroed struct and safe twice. */
+void am_cred_transports_cleanup(struct am_cred_transports *t);
+
+struct am_credentials_chain;
+struct am_cred_ctx;
+struct am_cred_set;
+/**
+ * Run the providers botocore runs for a source_profile on `profile` (the chain's; see
+ * am_cred_profile_providers).
+ */
+typedef enum appmesh_status(am_cred_profile_fn)(const struct am_cred_ctx *ctx,
+                                                const char *profile,
+                                                struct am_cred_set *out,
+                                                bool *ok,
+                                                struct appmesh_buf *tried,
+                                                struct appmesh_error *err);
+
+/**
+ * What a provider may use while the chain runs it. The chain's own pieces come in as
+ * pointers (the transports, the source-profile runner), so that providers never call back
+ * into credentials.c.
+ */
 struct am_cred_ctx {
-    struct am_credentials_chain *chain; /* for am_cred_transport */
+    struct am_credentials_chain *chain;    /* opaque here: for the chain's own providers */
+    struct am_cred_transports *transports; /* for am_cred_transport */
+    am_cred_profile_fn *run_profile;       /* for am_cred_profile_providers */
     const struct appmesh_allocator *alloc;
     const struct am_env *env;
     const struct am_config *config; /* the shared files, loaded */
@@ -69,8 +101,8 @@ struct am_cred_ctx {
     bool profile_only;
 };
 /**
- * The transport for a provider's requests, made on first use and kept by the chain (borrowed
- * by the caller). Errors: NOMEM, TRANSPORT.
+ * The transport for a provider's requests: the custom one when set, else made on first use
+ * and kept in ctx->transports (borrowed by the caller). Errors: NOMEM, TRANSPORT.
  */
 enum appmesh_status am_cred_transport(const struct am_cred_ctx *ctx,
                                       enum am_cred_net which,
@@ -100,8 +132,8 @@ enum appmesh_status am_cred_environment(const struct am_cred_ctx *ctx,
                                         struct appmesh_error *err);
 /**
  * Run the providers botocore runs for a source_profile (web identity, SSO, shared credentials
- * file, credential_process, config file) on `profile`, without the environment. *ok false
- * when none has credentials; tried as for a provider.
+ * file, credential_process, config file) on `profile`, without the environment, through
+ * ctx->run_profile. *ok false when none has credentials; tried as for a provider.
  */
 enum appmesh_status am_cred_profile_providers(const struct am_cred_ctx *ctx,
                                               const char *profile,
