@@ -20,6 +20,7 @@
 #include "rest.h"
 #include "settings.h"
 #include "timefmt.h"
+#include "uri.h"
 
 #define MAX_DEPTH      16 /* XML nesting, and the length of a role chain */
 #define MAX_TOKEN_FILE (64 * 1024)
@@ -283,11 +284,9 @@ static enum appmesh_status xml_text(const struct appmesh_slice *raw,
             const char *q = p + (hex ? 2 : 1);
             const char *start = q;
             while (q < end && *q != ';' && cp <= 0x10FFFF) {
-                int v = -1;
-                if (*q >= '0' && *q <= '9') {
-                    v = *q - '0';
-                } else if (hex && ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'f')) {
-                    v = (*q | 0x20) - 'a' + 10;
+                int v = am_hex_digit((unsigned char)*q);
+                if (!hex && v > 9) {
+                    v = -1;
                 }
                 if (v < 0) {
                     break;
