@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "json.h"
 #include "json_text.h"
+#include "request.h"
 #include "timefmt.h"
 
 #define MAX_BODY       (64 * 1024)
@@ -30,14 +31,6 @@
 static bool is_true(const char *v)
 {
     return v != NULL && am_strcasecmp_n(v, strlen(v), "true", 4) == 0;
-}
-
-static void header(struct appmesh_header *h, const char *name, const char *value, size_t len)
-{
-    h->name = name;
-    h->name_len = strlen(name);
-    h->value = value;
-    h->value_len = len;
 }
 
 /* ---- reading the credentials JSON (container and IMDS answer the same shape) ---- */
@@ -253,9 +246,9 @@ enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         goto cleanup;
     }
-    header(&h[0], "Accept", "application/json", 16);
+    am_request_header(&h[0], "Accept", "application/json", 16);
     if (have_token) {
-        header(&h[1], "Authorization", token.ptr, token.len);
+        am_request_header(&h[1], "Authorization", token.ptr, token.len);
     }
     req.method = "GET";
     req.url = url.ptr;
@@ -334,10 +327,10 @@ static enum appmesh_status imds_send(struct imds *m,
     req.url = m->url.ptr;
     req.headers = h;
     if (strcmp(method, "PUT") == 0) {
-        header(&h[0], "X-aws-ec2-metadata-token-ttl-seconds", "21600", 5);
+        am_request_header(&h[0], "X-aws-ec2-metadata-token-ttl-seconds", "21600", 5);
         req.header_count = 1;
     } else if (m->token.len > 0) {
-        header(&h[0], "X-aws-ec2-metadata-token", m->token.ptr, m->token.len);
+        am_request_header(&h[0], "X-aws-ec2-metadata-token", m->token.ptr, m->token.len);
         req.header_count = 1;
     }
     appmesh_http_response_cleanup(&m->resp);

@@ -22,6 +22,7 @@
 #include "internal.h"
 #include "json.h"
 #include "json_text.h"
+#include "request.h"
 #include "rest.h"
 #include "settings.h"
 #include "timefmt.h"
@@ -505,14 +506,8 @@ static enum appmesh_status get_role_credentials(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         goto cleanup;
     }
-    headers[0].name = BEARER_HEADER;
-    headers[0].name_len = sizeof(BEARER_HEADER) - 1;
-    headers[0].value = token;
-    headers[0].value_len = strlen(token);
-    headers[1].name = "Accept";
-    headers[1].name_len = 6;
-    headers[1].value = "application/json";
-    headers[1].value_len = 16;
+    am_request_header(&headers[0], BEARER_HEADER, token, strlen(token));
+    am_request_header(&headers[1], "Accept", "application/json", 16);
     req.method = "GET";
     req.url = url.ptr;
     req.headers = headers;

@@ -17,6 +17,7 @@
 #include "endpoint.h"
 #include "env.h"
 #include "internal.h"
+#include "request.h"
 #include "rest.h"
 #include "settings.h"
 #include "timefmt.h"
@@ -394,14 +395,6 @@ static const char *path_of(const char *url)
     return p;
 }
 
-static void set_header(struct appmesh_header *h, const char *name, const char *v, size_t n)
-{
-    h->name = name;
-    h->name_len = strlen(name);
-    h->value = v;
-    h->value_len = n;
-}
-
 /* Read STS's answer into out, or fail with a message naming the call (never a secret). */
 static enum appmesh_status sts_read(const struct am_cred_ctx *ctx,
                                     const struct sts_call *c,
@@ -534,8 +527,8 @@ static enum appmesh_status sts_call(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         goto cleanup;
     }
-    set_header(&h[n++], "Host", u.authority.ptr, u.authority.len);
-    set_header(&h[n++], "Content-Type", form_type, sizeof(form_type) - 1);
+    am_request_header(&h[n++], "Host", u.authority.ptr, u.authority.len);
+    am_request_header(&h[n++], "Content-Type", form_type, sizeof(form_type) - 1);
     if (c->source != NULL) {
         struct appmesh_credentials creds = {c->source->access_key_id, c->source->secret_access_key,
                                             c->source->session_token};
@@ -552,17 +545,11 @@ static enum appmesh_status sts_call(const struct am_cred_ctx *ctx,
         sreq.body_len = c->form.len;
         st = appmesh_sigv4_signer_new(ctx->alloc, &signer, err);
         if (st == APPMESH_OK) {
-            st = appmesh_sigv4_sign_headers(signer, &sreq, &creds, &params, &sig, err);
+            st = am_request_sign(signer, &sreq, &creds, &params, &sig, h, &n, err);
         }
         if (st != APPMESH_OK) {
             goto cleanup;
         }
-        set_header(&h[n++], "X-Amz-Date", sig.amz_date, strlen(sig.amz_date));
-        if (creds.session_token != NULL) {
-            set_header(&h[n++], "X-Amz-Security-Token", creds.session_token,
-                       strlen(creds.session_token));
-        }
-        set_header(&h[n++], "Authorization", sig.authorization.ptr, sig.authorization.len);
     }
     req.method = "POST";
     req.url = url.ptr;
