@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* STS (query protocol, XML) and the providers that call it: assume role, web identity. */
+/* STS: the AssumeRole and AssumeRoleWithWebIdentity calls (query protocol, XML answers). */
 #ifndef APPMESH_CRED_STS_H
 #define APPMESH_CRED_STS_H
 
@@ -7,20 +7,34 @@
 
 #include "appmesh/http.h"
 #include "cred_util.h"
+#include "internal.h"
 
-/** "assume-role": profile role_arn with source_profile (chains) or credential_source. */
-enum appmesh_status am_cred_assume_role(const struct am_cred_ctx *ctx,
-                                        struct am_cred_set *out,
-                                        bool *ok,
-                                        struct appmesh_buf *tried,
-                                        struct appmesh_error *err);
-/** "assume-role-with-web-identity": AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or profile. */
-enum appmesh_status am_cred_web_identity(const struct am_cred_ctx *ctx,
-                                         struct am_cred_set *out,
-                                         bool *ok,
-                                         struct appmesh_buf *tried,
-                                         struct appmesh_error *err);
+/** One STS call: what to ask for, and the form body being built. */
+struct am_sts_call {
+    const char *provider; /* "assume-role" / "assume-role-with-web-identity" for messages */
+    const char *action;   /* "AssumeRole" / "AssumeRoleWithWebIdentity" */
+    const char *role_arn;
+    const struct am_cred_set *source; /* NULL = unsigned (web identity) */
+    struct appmesh_buf form;          /* the form body (holds a web identity token: wiped) */
+};
 
+/**
+ * Start c->form with the common part: Action, Version, RoleArn, RoleSessionName (session_name,
+ * NULL = "appmesh-session-<epoch>", as botocore's botocore-session-<epoch>). Errors: NOMEM.
+ */
+enum appmesh_status am_sts_form(const struct am_cred_ctx *ctx,
+                                struct am_sts_call *c,
+                                const char *session_name,
+                                struct appmesh_error *err);
+/**
+ * POST c->form to STS (the configured STS endpoint, else the regional one), signed with
+ * c->source when set, and read the credentials into *out. Errors: CREDENTIALS (transport, STS
+ * refusal, bad answer; never a secret), ENDPOINT, NOMEM.
+ */
+enum appmesh_status am_sts_assume(const struct am_cred_ctx *ctx,
+                                  struct am_sts_call *c,
+                                  struct am_cred_set *out,
+                                  struct appmesh_error *err);
 /**
  * Read an STS AssumeRole (or, web_identity, AssumeRoleWithWebIdentity) answer: the credentials
  * of a 200, else STS's error code and message. role_arn is named in messages. Errors:
