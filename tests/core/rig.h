@@ -149,7 +149,7 @@ struct rig {
     struct appmesh_client *client;
 };
 
-static enum appmesh_status
+static inline enum appmesh_status
 rig_open(struct rig *r, const struct canned *script, size_t n, struct appmesh_error *err)
 {
     (void)err;
@@ -173,12 +173,12 @@ rig_open(struct rig *r, const struct canned *script, size_t n, struct appmesh_er
     return APPMESH_OK;
 }
 
-static enum appmesh_status rig_client(struct rig *r, struct appmesh_error *err)
+static inline enum appmesh_status rig_client(struct rig *r, struct appmesh_error *err)
 {
     return appmesh_client_new(&test_allocator, &r->opts, &r->client, err);
 }
 
-static struct appmesh_update_virtual_service_input node_input(void)
+static inline struct appmesh_update_virtual_service_input node_input(void)
 {
     struct appmesh_update_virtual_service_input in = {0};
     in.mesh_name = "ecs-mesh";
