@@ -45,57 +45,6 @@ static int reports_nomem_on_failed_allocation(void)
     return 0;
 }
 
-static int first_error_wins(void)
-{
-    struct appmesh_error err = {0};
-    CHECK_INT_EQ(am_fail(&err, APPMESH_ERR_TRANSPORT, "first %d", 1), APPMESH_ERR_TRANSPORT);
-    CHECK_INT_EQ(am_fail(&err, APPMESH_ERR_NOMEM, "second"), APPMESH_ERR_NOMEM);
-    CHECK_STR_EQ(err.message, "first 1");
-    CHECK_INT_EQ(err.status, APPMESH_ERR_TRANSPORT);
-    CHECK_STR_EQ(appmesh_error_code(&err), "TransportError");
-    return 0;
-}
-
-static int field_errors_name_the_path(void)
-{
-    struct appmesh_error err = {0};
-    am_fail_field(&err, "spec.provider", "must be\nset");
-    CHECK_STR_EQ(err.field, "spec.provider");
-    CHECK_STR_EQ(err.message, "must be set");
-    CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
-    return 0;
-}
-
-static int counts_utf8_characters(void)
-{
-    CHECK_INT_EQ(am_utf8_count("abc", 3), 3);
-    CHECK_INT_EQ(am_utf8_count("\xe1\x88\xb4x", 4), 2);
-    CHECK_INT_EQ(am_utf8_count("\xf0\x9f\x98\x80", 4), 1);
-    CHECK_INT_EQ(am_utf8_count("\xc0\xaf", 2), -1);     /* overlong */
-    CHECK_INT_EQ(am_utf8_count("\xed\xa0\x80", 3), -1); /* surrogate */
-    CHECK_INT_EQ(am_utf8_count("\xe1\x88", 2), -1);     /* truncated */
-    CHECK_INT_EQ(am_utf8_count("\xff", 1), -1);
-    CHECK_INT_EQ(am_utf8_count("\xf4\x90\x80\x80", 4), -1); /* past U+10FFFF */
-    return 0;
-}
-
-static int finds_response_headers_case_insensitively(void)
-{
-    struct appmesh_error err = {0};
-    struct appmesh_http_response r = {0};
-    struct appmesh_slice v = {0};
-    am_buf_init(&r.headers, &test_allocator, 0);
-    CHECK_OK(am_buf_append_str(&r.headers,
-                               "Content-Type: application/json\r\nx-amzn-RequestId:  abc  \r\n",
-                               &err),
-             &err);
-    CHECK(appmesh_http_response_header(&r, "X-Amzn-RequestId", &v), "header found");
-    CHECK_MEM_EQ(v.ptr, v.len, "abc", 3);
-    CHECK(!appmesh_http_response_header(&r, "x-amzn-ErrorType", &v), "absent header");
-    appmesh_http_response_cleanup(&r);
-    return 0;
-}
-
 /* An allocator that records whether any block it frees still holds "SECRET". */
 static bool s_unwiped_free;
 
@@ -139,10 +88,6 @@ static const struct test_case cases[] = {
     {"refuses_growth_past_max", refuses_growth_past_max},
     {"wipes_the_old_block_when_it_grows", wipes_the_old_block_when_it_grows},
     {"reports_nomem_on_failed_allocation", reports_nomem_on_failed_allocation},
-    {"first_error_wins", first_error_wins},
-    {"field_errors_name_the_path", field_errors_name_the_path},
-    {"counts_utf8_characters", counts_utf8_characters},
-    {"finds_response_headers_case_insensitively", finds_response_headers_case_insensitively},
 };
 
 TEST_MAIN("buf", cases)
