@@ -1,44 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for env.c: variables through the caller's getenv, an empty value as unset. */
-#include <string.h>
+#include <stdlib.h>
 
-#include "env.h"
-#include "harness.h"
+#include "config_rig.h"
 
-static const char *table_getenv(void *ud, const char *name)
+static int env_get_reads_the_hook_and_treats_empty_as_unset(void)
 {
-    const char *const *t = ud;
-    for (; t[0] != NULL; t += 2) {
-        if (strcmp(t[0], name) == 0) {
-            return t[1];
-        }
-    }
-    return NULL;
-}
-
-static int reads_through_the_callers_getenv(void)
-{
-    static const char *const vars[] = {"AWS_REGION", "eu-west-1", "AWS_PROFILE", "", NULL};
-    struct am_env env = {table_getenv, (void *)vars};
-    CHECK_STR_EQ(am_env_get(&env, "AWS_REGION"), "eu-west-1");
-    CHECK(am_env_get(&env, "AWS_PROFILE") == NULL, "an empty value counts as unset");
-    CHECK(am_env_get(&env, "HOME") == NULL, "the process environment is not read");
+    static const struct env_var vars[] = {{"A", "1"}, {"EMPTY", ""}, {NULL, NULL}};
+    const struct am_env env = ENV(vars);
+    CHECK_STR_EQ(am_env_get(&env, "A"), "1");
+    CHECK(am_env_get(&env, "EMPTY") == NULL, "empty is unset");
+    CHECK(am_env_get(&env, "MISSING") == NULL, "missing is unset");
     return 0;
 }
 
-static int falls_back_to_the_process_environment(void)
+static int env_get_falls_back_to_getenv(void)
 {
-    /* PATH is set for every test CTest runs; the name below is not. */
-    struct am_env env = {NULL, NULL};
-    CHECK(am_env_get(&env, "PATH") != NULL, "PATH from getenv(3)");
-    CHECK(am_env_get(NULL, "PATH") != NULL, "a NULL env is getenv(3) too");
-    CHECK(am_env_get(&env, "APPMESH_TEST_SURELY_UNSET_VARIABLE") == NULL, "unset");
+    const struct am_env none = {NULL, NULL};
+    const char *path = getenv("PATH");
+    CHECK(am_env_get(NULL, "APPMESH_TEST_CERTAINLY_UNSET_VARIABLE") == NULL, "unset");
+    if (path != NULL && path[0] != '\0') {
+        CHECK_STR_EQ(am_env_get(&none, "PATH"), path);
+        CHECK_STR_EQ(am_env_get(NULL, "PATH"), path);
+    }
     return 0;
 }
 
 static const struct test_case cases[] = {
-    {"reads_through_the_callers_getenv", reads_through_the_callers_getenv},
-    {"falls_back_to_the_process_environment", falls_back_to_the_process_environment},
+    {"env_get_reads_the_hook_and_treats_empty_as_unset",
+     env_get_reads_the_hook_and_treats_empty_as_unset},
+    {"env_get_falls_back_to_getenv", env_get_falls_back_to_getenv},
 };
 
 TEST_MAIN("env", cases)
