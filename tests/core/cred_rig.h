@@ -60,7 +60,7 @@ static inline enum appmesh_status net_open(struct net *n,
         "true",
         NULL,
     };
-    struct am_env env = {fake_getenv, NULL};
+    struct am_env env = {test_getenv, NULL};
     struct am_credentials_chain_options o = {0};
     size_t i = 0;
     size_t k = 0;

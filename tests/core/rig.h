@@ -113,17 +113,6 @@ static double clock_random(void *ud)
 
 /* ---- an injected environment ---- */
 
-static const char *fake_getenv(void *ud, const char *name)
-{
-    const char *const *e = ud;
-    for (; e != NULL && *e != NULL; e += 2) {
-        if (strcmp(e[0], name) == 0) {
-            return e[1];
-        }
-    }
-    return NULL;
-}
-
 static const char *const base_env[] = {
     "HOME",
     "/nonexistent-appmesh-test-home",
@@ -167,7 +156,7 @@ rig_open(struct rig *r, const struct canned *script, size_t n, struct appmesh_er
     r->opts.transport = &r->transport;
     r->opts.clock = &r->clock;
     r->opts.credentials = &example_creds;
-    r->opts.getenv = fake_getenv;
+    r->opts.getenv = test_getenv;
     r->opts.getenv_ud = (void *)base_env;
     r->opts.endpoint = "http://127.0.0.1:9000";
     return APPMESH_OK;

@@ -147,7 +147,7 @@ static int signs_with_environment_keys_for_credential_source_environment(void)
     static const char *const env[] = {"AWS_ACCESS_KEY_ID", "AKIDENV", "AWS_SECRET_ACCESS_KEY",
                                       "SecretOfTheEnvironment", NULL};
     struct net n;
-    struct am_env e = {fake_getenv, NULL};
+    struct am_env e = {test_getenv, NULL};
     struct am_credentials_chain_options o = {0};
     memset(&n, 0, sizeof(n));
     n.fake.script = script;

@@ -62,21 +62,10 @@ static int says_why_a_file_cannot_be_used(void)
     return 0;
 }
 
-static const char *table_getenv(void *ud, const char *name)
-{
-    const char *const *t = ud;
-    for (; t[0] != NULL; t += 2) {
-        if (strcmp(t[0], name) == 0) {
-            return t[1];
-        }
-    }
-    return NULL;
-}
-
 /* am_cred_environment over vars: *ok and the key id found, or the error message. */
 static int check_environment(const char *const *vars, bool want_ok, const char *want)
 {
-    struct am_env env = {table_getenv, (void *)vars};
+    struct am_env env = {test_getenv, (void *)vars};
     struct am_cred_ctx ctx = {0};
     struct am_cred_set s = {0};
     struct appmesh_error err = {0};

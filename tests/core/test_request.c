@@ -17,6 +17,25 @@ static int points_a_header_at_its_name_and_value(void)
     return 0;
 }
 
+/* GET / on example.amazonaws.com at 2015-08-30T12:36:00Z, signed for region (NULL: none). */
+static void get_request(struct appmesh_header *h,
+                        size_t *n,
+                        struct appmesh_sigv4_params *params,
+                        struct appmesh_sigv4_request *req,
+                        const char *region)
+{
+    am_request_header(&h[(*n)++], "Host", "example.amazonaws.com", 21);
+    params->region = region;
+    params->service = "service";
+    params->time = 1440938160;
+    req->method = "GET";
+    req->path = "/";
+    req->query = "";
+    req->headers = h;
+    req->header_count = *n;
+    req->body = "";
+}
+
 /* Sign GET / on example.amazonaws.com with and without a session token through the recipe, and
  * compare with what the signer itself reports for the same request. */
 static int sign_case(const char *token, size_t want_count)
@@ -32,16 +51,7 @@ static int sign_case(const char *token, size_t want_count)
     size_t n = 0;
     int failed = 1;
 
-    am_request_header(&h[n++], "Host", "example.amazonaws.com", 21);
-    params.region = "us-east-1";
-    params.service = "service";
-    params.time = 1440938160; /* 2015-08-30T12:36:00Z */
-    req.method = "GET";
-    req.path = "/";
-    req.query = "";
-    req.headers = h;
-    req.header_count = n;
-    req.body = "";
+    get_request(h, &n, &params, &req, "us-east-1");
     CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &signer, &err), &err);
     if (am_request_sign(signer, &req, &creds, &params, &sig, h, &n, &err) != APPMESH_OK ||
         appmesh_sigv4_sign_headers(signer, &req, &creds, &params, &direct, &err) != APPMESH_OK) {
@@ -97,14 +107,7 @@ static int adds_nothing_when_signing_fails(void)
     struct appmesh_sigv4_request req = {0};
     size_t n = 0;
 
-    am_request_header(&h[n++], "Host", "example.amazonaws.com", 21);
-    params.service = "service"; /* no region: the signer refuses */
-    params.time = 1440938160;
-    req.method = "GET";
-    req.path = "/";
-    req.headers = h;
-    req.header_count = n;
-    req.body = "";
+    get_request(h, &n, &params, &req, NULL); /* no region: the signer refuses */
     CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &signer, &err), &err);
     CHECK(am_request_sign(signer, &req, &creds, &params, &sig, h, &n, &err) != APPMESH_OK,
           "signing without a region fails");
