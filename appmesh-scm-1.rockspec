@@ -9,11 +9,12 @@ source = {
   url = "git+file:///appmesh", -- `luarocks make` builds the directory it runs in
 }
 description = {
-  summary = "AWS App Mesh virtual-service client: C core, Lua 5.4 binding and scripts",
+  summary = "AWS App Mesh client: C core, Lua 5.4 binding, scripts and the appmesh command",
   detailed = [[
-A C11 library that signs (SigV4) and sends App Mesh UpdateVirtualService requests with
-retries, its Lua 5.4 binding (require "appmesh"), the appmesh-lua host (script runner and
-REPL) and bulk-update, dry-run and policy-check scripts.]],
+A C11 library for every App Mesh operation (validation, SigV4 signing, retries with
+idempotency tokens, typed errors), its Lua 5.4 binding (require "appmesh"), the appmesh-lua
+host (script runner and REPL) and bulk-update, dry-run and policy-check scripts. The manual is
+README.md and docs/ in the source tree.]],
   license = "MIT",
   labels = { "aws", "appmesh", "sigv4" },
 }
@@ -68,6 +69,7 @@ build = {
       ["appmesh.report"] = "scripts/lib/appmesh/report.lua",
       ["appmesh.runner"] = "scripts/lib/appmesh/runner.lua",
       ["appmesh.sandbox"] = "scripts/lib/appmesh/sandbox.lua",
+      ["appmesh.script"] = "scripts/lib/appmesh/script.lua",
       ["appmesh.selection"] = "scripts/lib/appmesh/selection.lua",
       ["appmesh.shorthand"] = "scripts/lib/appmesh/shorthand.lua",
     },

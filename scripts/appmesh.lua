@@ -3,10 +3,9 @@
 -- [options]` (the AWS CLI v2's command line, output and exit statuses) on this library's client;
 -- `appmesh bulk-update|dry-run|policy-check ...` run the scripts of the same names. The host
 -- (appmesh-lua started as `appmesh`) runs this file with the command's arguments.
-do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
-  local dir = tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-  package.path = dir .. "/lib/?.lua;" .. package.path
-end
+-- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
+package.path = (tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/lib/?.lua;"
+  .. package.path
 
 local appmesh = require "appmesh"
 local cjson = require "cjson"

@@ -2,12 +2,10 @@
 -- bulk_update.lua: apply update_virtual_service to many virtual services from a manifest, with
 -- policies, concurrency, a rate limit, a journal for --resume and --rollback, and a report.
 -- A dry run unless --apply.
-do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
-  local dir = tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-  package.path = dir .. "/lib/?.lua;" .. package.path
-end
+-- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
+package.path = (tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/lib/?.lua;"
+  .. package.path
 
-local cli = require "appmesh.cli"
 local codec = require "appmesh.codec"
 local journal = require "appmesh.journal"
 local manifest = require "appmesh.manifest"
@@ -16,6 +14,7 @@ local policy = require "appmesh.policy"
 local progress = require "appmesh.progress"
 local report = require "appmesh.report"
 local runner = require "appmesh.runner"
+local script = require "appmesh.script"
 local selection = require "appmesh.selection"
 
 local NAME = "bulk_update"
@@ -81,11 +80,6 @@ local FLAGS = {
   output = { kind = "string" },
 }
 
-local function usage_error(message)
-  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
-  return 2
-end
-
 local function check_flags(opts)
   if opts.rollback then
     if #opts.positional > 0 then
@@ -101,10 +95,9 @@ local function check_flags(opts)
   if opts.output then
     return "--output is for --rollback"
   end
-  if #opts.positional == 0 then
-    return "missing MANIFEST"
-  elseif #opts.positional > 1 then
-    return string.format("unexpected argument '%s' (one MANIFEST)", opts.positional[2])
+  local merr = script.one_manifest(opts)
+  if merr then
+    return merr
   end
   if opts.apply and opts.dry_run then
     return "--apply and --dry-run exclude each other"
@@ -169,19 +162,7 @@ local function resume_command(argv, opts, journal_path)
   return table.concat(parts, " ")
 end
 
-local function main(argv)
-  local opts, perr = cli.parse(argv, FLAGS)
-  if not opts then
-    return usage_error(perr)
-  end
-  if opts.help then
-    io.stdout:write(USAGE)
-    return 0
-  end
-  local ferr = check_flags(opts)
-  if ferr then
-    return usage_error(ferr)
-  end
+local function main(opts, argv)
   if opts.rollback then
     return write_rollback(opts)
   end
@@ -213,9 +194,7 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
-  for _, w in ipairs(loaded.warnings) do
-    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
-  end
+  script.warn(NAME, loaded.warnings)
   local m, rules = loaded.manifest, loaded.rules
 
   local state, j
@@ -640,4 +619,4 @@ local function main(argv)
   return 0
 end
 
-os.exit(main(arg))
+script.run({ name = NAME, usage = USAGE, flags = FLAGS, check = check_flags, main = main }, arg)

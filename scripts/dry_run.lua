@@ -2,17 +2,16 @@
 -- dry_run.lua: for each manifest entry, the current spec against the proposed one (a readable
 -- diff) and the signed request that would be sent, redacted. Sends nothing that changes state
 -- (it only describes the current services).
-do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
-  local dir = tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-  package.path = dir .. "/lib/?.lua;" .. package.path
-end
+-- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
+package.path = (tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/lib/?.lua;"
+  .. package.path
 
-local cli = require "appmesh.cli"
 local codec = require "appmesh.codec"
 local manifest = require "appmesh.manifest"
 local plan = require "appmesh.plan"
 local policy = require "appmesh.policy"
 local runner = require "appmesh.runner"
+local script = require "appmesh.script"
 local selection = require "appmesh.selection"
 
 local NAME = "dry_run"
@@ -48,11 +47,6 @@ local FLAGS = {
   region = { kind = "string" },
 }
 
-local function usage_error(message)
-  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
-  return 2
-end
-
 local function indent(text, prefix)
   return prefix .. text:gsub("\n", "\n" .. prefix)
 end
@@ -76,19 +70,7 @@ local function request_text(req)
   return table.concat(lines, "\n")
 end
 
-local function main(argv)
-  local opts, perr = cli.parse(argv, FLAGS)
-  if not opts then
-    return usage_error(perr)
-  end
-  if opts.help then
-    io.stdout:write(USAGE)
-    return 0
-  end
-  if #opts.positional ~= 1 then
-    return usage_error(#opts.positional == 0 and "missing MANIFEST"
-      or string.format("unexpected argument '%s' (one MANIFEST)", opts.positional[2]))
-  end
+local function main(opts)
   opts.concurrency = opts.concurrency or 8
 
   local client, cerr = runner.client(opts)
@@ -104,9 +86,7 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
-  for _, w in ipairs(loaded.warnings) do
-    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
-  end
+  script.warn(NAME, loaded.warnings)
   local m, rules = loaded.manifest, loaded.rules
   local items = {}
   for i, params in ipairs(m.entries) do
@@ -202,4 +182,4 @@ local function main(argv)
   return 0
 end
 
-os.exit(main(arg))
+script.run({ name = NAME, usage = USAGE, flags = FLAGS, main = main }, arg)

@@ -1,16 +1,15 @@
 -- SPDX-License-Identifier: MIT
 -- policy_check.lua: evaluate policies on every entry of a manifest, offline (no current state);
 -- warnings are printed, and any denial makes the exit status 1.
-do -- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
-  local dir = tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-  package.path = dir .. "/lib/?.lua;" .. package.path
-end
+-- find scripts/lib when run by a plain lua5.4 (appmesh-lua puts it on the path itself)
+package.path = (tostring(arg and arg[0] or ""):match("^(.*)/[^/]*$") or ".") .. "/lib/?.lua;"
+  .. package.path
 
-local cli = require "appmesh.cli"
 local codec = require "appmesh.codec"
 local manifest = require "appmesh.manifest"
 local policy = require "appmesh.policy"
 local runner = require "appmesh.runner"
+local script = require "appmesh.script"
 
 local NAME = "policy_check"
 
@@ -35,27 +34,12 @@ local FLAGS = {
   quiet = { kind = "boolean" },
 }
 
-local function usage_error(message)
-  io.stderr:write(NAME, ": ", codec.printable(message), "\n", "usage: see ", NAME, ".lua --help\n")
-  return 2
+local function check_flags(opts)
+  return script.one_manifest(opts)
+    or (not opts.policy and "at least one --policy FILE is needed" or nil)
 end
 
-local function main(argv)
-  local opts, perr = cli.parse(argv, FLAGS)
-  if not opts then
-    return usage_error(perr)
-  end
-  if opts.help then
-    io.stdout:write(USAGE)
-    return 0
-  end
-  if #opts.positional ~= 1 then
-    return usage_error(#opts.positional == 0 and "missing MANIFEST"
-      or string.format("unexpected argument '%s' (one MANIFEST)", opts.positional[2]))
-  end
-  if not opts.policy then
-    return usage_error("at least one --policy FILE is needed")
-  end
+local function main(opts)
   local loaded, lerr = runner.load(opts.positional[1], opts, function()
     -- selection helpers in a Lua manifest may list and describe (reads only)
     local client, cerr = runner.client({})
@@ -67,9 +51,7 @@ local function main(argv)
   if not loaded then
     return runner.fail(NAME, lerr)
   end
-  for _, w in ipairs(loaded.warnings) do
-    io.stderr:write(NAME, ": warning: ", codec.printable(w), "\n")
-  end
+  script.warn(NAME, loaded.warnings)
   local m, rules = loaded.manifest, loaded.rules
   local ctx = policy.context{ args = loaded.args, mode = "check", entries = m.entries }
   local denied, warned = 0, 0
@@ -101,4 +83,4 @@ local function main(argv)
   return denied > 0 and 1 or 0
 end
 
-os.exit(main(arg))
+script.run({ name = NAME, usage = USAGE, flags = FLAGS, check = check_flags, main = main }, arg)

@@ -302,10 +302,19 @@ enum appmesh_status am_sha256_ctx_hmac_keyed(struct am_sha256_ctx *ctx,
 
 /* ---- random bytes ---- */
 
+/* Bytes drawn ahead: a CTR_DRBG draw costs a fixed key update (three AES blocks and a key
+ * schedule) whatever its size, which made up most of a UUID's cost; drawing 256 bytes at a time
+ * spreads it over sixteen UUIDs (each call takes two: its invocation id and its token). */
+#define DRBG_POOL 256
+
 struct am_drbg {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context ctr;
     const struct appmesh_allocator *alloc;
+    /* The unused tail of the last draw: pool[DRBG_POOL - pool_left ..]; each byte handed out is
+     * wiped from here, and a fork empties it (the child must not reuse the parent's bytes). */
+    unsigned char pool[DRBG_POOL];
+    size_t pool_left;
     /* Reseed after fork so parent and child never share a stream: the fork generation when
      * seeded, or (when no fork handler could be registered) the process id. */
     unsigned fork_generation;
@@ -399,13 +408,33 @@ void am_drbg_destroy(struct am_drbg *drbg)
     am_free(a, drbg, sizeof(*drbg));
 }
 
+static enum appmesh_status
+drbg_draw(struct am_drbg *drbg, unsigned char *p, size_t n, struct appmesh_error *err)
+{
+    while (n > 0) {
+        size_t chunk = n < MBEDTLS_CTR_DRBG_MAX_REQUEST ? n : MBEDTLS_CTR_DRBG_MAX_REQUEST;
+        int rc = mbedtls_ctr_drbg_random(&drbg->ctr, p, chunk);
+        if (rc != 0) {
+            return am_fail(err, APPMESH_ERR_INTERNAL,
+                           "the random generator failed (mbedTLS error -0x%04x)",
+                           (unsigned)(rc < 0 ? -rc : rc));
+        }
+        p += chunk;
+        n -= chunk;
+    }
+    return APPMESH_OK;
+}
+
 enum appmesh_status
 am_drbg_random(struct am_drbg *drbg, void *out, size_t n, struct appmesh_error *err)
 {
-    unsigned char *p = out;
-    int rc = 0;
+    enum appmesh_status st = APPMESH_OK;
+    unsigned char *from = NULL;
 
     if (forked_since(drbg)) {
+        int rc = 0;
+        am_zeroize(drbg->pool, sizeof(drbg->pool));
+        drbg->pool_left = 0;
         rc = mbedtls_ctr_drbg_reseed(&drbg->ctr, NULL, 0);
         if (rc != 0) {
             return am_fail(err, APPMESH_ERR_INTERNAL,
@@ -415,17 +444,23 @@ am_drbg_random(struct am_drbg *drbg, void *out, size_t n, struct appmesh_error *
         drbg->fork_generation = fork_generation();
         drbg->pid = getpid();
     }
-    while (n > 0) {
-        size_t chunk = n < MBEDTLS_CTR_DRBG_MAX_REQUEST ? n : MBEDTLS_CTR_DRBG_MAX_REQUEST;
-        rc = mbedtls_ctr_drbg_random(&drbg->ctr, p, chunk);
-        if (rc != 0) {
-            return am_fail(err, APPMESH_ERR_INTERNAL,
-                           "the random generator failed (mbedTLS error -0x%04x)",
-                           (unsigned)(rc < 0 ? -rc : rc));
-        }
-        p += chunk;
-        n -= chunk;
+    if (n > DRBG_POOL / 4) {
+        return drbg_draw(drbg, out, n, err); /* large requests gain nothing from the pool */
     }
+    if (n > drbg->pool_left) {
+        am_zeroize(drbg->pool, sizeof(drbg->pool));
+        drbg->pool_left = 0;
+        st = drbg_draw(drbg, drbg->pool, sizeof(drbg->pool), err);
+        if (st != APPMESH_OK) {
+            am_zeroize(drbg->pool, sizeof(drbg->pool));
+            return st;
+        }
+        drbg->pool_left = sizeof(drbg->pool);
+    }
+    from = drbg->pool + (sizeof(drbg->pool) - drbg->pool_left);
+    memcpy(out, from, n);
+    am_zeroize(from, n);
+    drbg->pool_left -= n;
     return APPMESH_OK;
 }
 

@@ -18,13 +18,18 @@ bool appmesh_http_response_header(const struct appmesh_http_response *resp,
     const char *end = p == NULL ? NULL : p + resp->headers.len;
     size_t nlen = strlen(name);
 
+    if (memchr(name, ':', nlen) != NULL) {
+        return false; /* no line's name (the text before its first colon) holds a colon */
+    }
     while (p != NULL && p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *line_end = eol != NULL ? eol : end;
-        const char *colon = memchr(p, ':', (size_t)(line_end - p));
 
-        if (colon != NULL && am_strcasecmp_n(p, (size_t)(colon - p), name, nlen) == 0) {
-            const char *v = colon + 1;
+        /* name holds no colon: the line names it when it starts with it (any case) and a colon
+         * follows, with no search for the line's first colon. */
+        if ((size_t)(line_end - p) > nlen && p[nlen] == ':' &&
+            am_strcasecmp_n(p, nlen, name, nlen) == 0) {
+            const char *v = p + nlen + 1;
             const char *ve = line_end;
             while (v < ve && is_space(*v)) {
                 v++;

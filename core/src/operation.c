@@ -287,7 +287,10 @@ static enum appmesh_status begin_typed(struct am_call *call,
                                        struct appmesh_error *err)
 {
     struct typed_labels labels = {mesh_name, virtual_service_name};
-    const struct am_operation *op = am_operation_find(name);
+    /* A reused call (the client's, a batch runner's) mostly runs the same operation again:
+     * comparing its name is cheaper than searching the table. */
+    const struct am_operation *op =
+        call->op != NULL && strcmp(call->op->name, name) == 0 ? call->op : am_operation_find(name);
     enum appmesh_status st = begin(call, op, parse, out, err);
     if (st == APPMESH_OK) {
         st = am_serialize_path(op, typed_label, &labels, &call->path, err);

@@ -5,6 +5,10 @@
 # multi). Target: at least 0.90 of the plain loop's rate. Contenders interleaved round by round,
 # median of per-round ratios (tests/bench/lib/compare.sh). With taskset and two or more CPUs, the
 # server runs on CPU 1 and the clients on CPU 0.
+# The floor of a call (issue 17) is what no client can avoid: the plain multi loop's CPU a call
+# (same round) + sigv4.floor_ns (tests/bench_sigv4: the SHA-256 work of one signature) + a parse
+# floor (bench-tools/bench_parse_floor: cJSON parse and free of the server's answer body);
+# *_floor_ratio is a contender's CPU a call over it (targets: c_batch <= 1.08, lua_map <= 1.15).
 # Then the same three against a server that is the limit, not the client's CPU, as a real App
 # Mesh endpoint is (tens of ms a call): nginx answering each request DELAY seconds after it came
 # (the echo module's echo_sleep). With 16 requests always in flight every contender is held to
@@ -31,7 +35,8 @@ if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
   pin_server=1
   pin="taskset -c 0"
 fi
-for f in "$tools/bench_curl_loop" "$tools/bench_appmesh_loop" "$build/appmesh-lua"; do
+for f in "$tools/bench_curl_loop" "$tools/bench_appmesh_loop" "$tools/bench_parse_floor" \
+  "$build/tests/bench_sigv4" "$build/appmesh-lua"; do
   [ -x "$f" ] || { echo "bench_concurrent: $f not built" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
@@ -60,6 +65,24 @@ interleave "$tmp" "$rounds" curl_multi c_batch lua_map || exit 1
 report concurrent "$tmp" curl_multi
 report concurrent "$tmp" c_batch "(appmesh_batch from C; target >= 0.90)"
 report concurrent "$tmp" lua_map "(appmesh.map from Lua; target >= 0.90)"
+
+# the floor's two measured terms, on the clients' CPU
+printf '%s' "$nginx_body" > "$tmp/body.json"
+sig_ns=$($pin "$build/tests/bench_sigv4" 2>/dev/null | sed -n 's/^sigv4.floor_ns //p')
+parse_ns=$($pin "$tools/bench_parse_floor" "$tmp/body.json" 2>/dev/null | sed -n 's/^parse.floor_ns //p')
+if [ -z "$sig_ns" ] || [ -z "$parse_ns" ]; then
+  echo "bench_concurrent: no sigv4.floor_ns or parse.floor_ns" >&2
+  exit 1
+fi
+extra_us=$(awk -v s="$sig_ns" -v p="$parse_ns" 'BEGIN { printf "%.3f", (s + p) / 1000 }')
+curl_cpu=$(stats "$tmp/curl_multi.cpu" | cut -d' ' -f1)
+awk -v c="$curl_cpu" -v s="$sig_ns" -v p="$parse_ns" 'BEGIN {
+  printf "concurrent.floor_us %.1f (curl multi %.1f + sigv4.floor_ns %d + parse.floor_ns %d)\n",
+    c + (s + p) / 1000, c, s, p }'
+floor_ratio "$tmp" c_batch curl_multi "$extra_us"
+floor_ratio "$tmp" lua_map curl_multi "$extra_us"
+report_floor concurrent "$tmp" c_batch "(appmesh_batch's CPU a call over the floor; target <= 1.08)"
+report_floor concurrent "$tmp" lua_map "(appmesh.map's CPU a call over the floor; target <= 1.15)"
 
 nginx_stop
 if ! nginx_has_echo; then

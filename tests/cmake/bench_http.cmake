@@ -13,3 +13,9 @@ target_link_libraries(bench_appmesh_loop PRIVATE appmesh_static)
 
 set_target_properties(bench_curl_loop bench_appmesh_loop PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench-tools)
+
+# The parse floor of bench_concurrent.sh: cJSON parsing and freeing the loopback server's answer.
+add_executable(bench_parse_floor ${CMAKE_SOURCE_DIR}/tests/bench/bench_parse_floor.c)
+target_compile_definitions(bench_parse_floor PRIVATE _POSIX_C_SOURCE=200809L)
+target_link_libraries(bench_parse_floor PRIVATE PkgConfig::CJSON)
+set_target_properties(bench_parse_floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench-tools)

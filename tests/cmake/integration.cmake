@@ -11,33 +11,12 @@ find_program(APPMESH_INTEGRATION_BUSTED NAMES busted REQUIRED)
 find_program(APPMESH_INTEGRATION_CURL NAMES curl REQUIRED)
 find_program(APPMESH_INTEGRATION_SETPRIV NAMES setpriv REQUIRED)
 
-# Nothing from the machine's AWS set-up may leak in (lua.cmake's list), and no proxy is used.
-set(APPMESH_INTEGRATION_ENV
-  -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_PROFILE -u AWS_ACCESS_KEY_ID
-  -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL
-  -u AWS_ENDPOINT_URL_APP_MESH -u AWS_MAX_ATTEMPTS -u AWS_RETRY_MODE -u AWS_CA_BUNDLE
-  -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-  -u AWS_CONTAINER_CREDENTIALS_FULL_URI -u APPMESH_LOG
-  AWS_CONFIG_FILE=/nonexistent/appmesh-test-config
-  AWS_SHARED_CREDENTIALS_FILE=/nonexistent/appmesh-test-credentials
-  AWS_EC2_METADATA_DISABLED=true
-  no_proxy=127.0.0.1,localhost,::1 NO_PROXY=127.0.0.1,localhost,::1
-  APPMESH_BUILD=${CMAKE_BINARY_DIR}
-  APPMESH_INTEGRATION=1)
-
-# Under the sanitizers the (plain) lua5.4 needs the ASan runtime preloaded for appmesh.so;
-# the specs take it off again for every child (python3, curl, sh), and hand it to the demo
-# script as APPMESH_DEMO_PRELOAD for its Lua host alone.
-if(APPMESH_SANITIZE)
-  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-    set(APPMESH_INTEGRATION_ASAN libclang_rt.asan-${CMAKE_SYSTEM_PROCESSOR}.so)
-  else()
-    set(APPMESH_INTEGRATION_ASAN libasan.so)
-  endif()
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=${APPMESH_INTEGRATION_ASAN}
-    OUTPUT_VARIABLE APPMESH_INTEGRATION_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
-  list(APPEND APPMESH_INTEGRATION_ENV LD_PRELOAD=${APPMESH_INTEGRATION_LIBASAN})
-endif()
+# Nothing from the machine's AWS set-up may leak in, and no proxy is used (test_env.cmake). Under
+# the sanitizers the (plain) lua5.4 needs the ASan runtime preloaded for appmesh.so; the specs take
+# it off again for every child (python3, curl, sh), and hand it to the demo script as
+# APPMESH_DEMO_PRELOAD for its Lua host alone.
+set(APPMESH_INTEGRATION_ENV ${APPMESH_TEST_ENV} ${APPMESH_TEST_NO_PROXY} APPMESH_INTEGRATION=1
+  ${APPMESH_TEST_PRELOAD})
 
 file(GLOB APPMESH_INTEGRATION_SPECS CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/tests/lua/integration_*_spec.lua)

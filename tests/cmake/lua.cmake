@@ -11,35 +11,10 @@ find_program(APPMESH_LUA54 NAMES lua5.4 REQUIRED)
 find_program(APPMESH_BUSTED NAMES busted REQUIRED)
 set(APPMESH_PYTHON /usr/bin/python3)
 
-# The specs must not pick up the machine's AWS settings: drop them, point the shared files at
-# nothing, and keep the credential chain off the network.
-set(APPMESH_LUA_CLEAN_ENV
-  -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_PROFILE -u AWS_ACCESS_KEY_ID
-  -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL
-  -u AWS_ENDPOINT_URL_APP_MESH -u AWS_MAX_ATTEMPTS -u AWS_RETRY_MODE -u AWS_CA_BUNDLE
-  -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-  -u AWS_CONTAINER_CREDENTIALS_FULL_URI -u APPMESH_LOG
-  AWS_CONFIG_FILE=/nonexistent/appmesh-test-config
-  AWS_SHARED_CREDENTIALS_FILE=/nonexistent/appmesh-test-credentials
-  AWS_EC2_METADATA_DISABLED=true
-  APPMESH_BUILD=${CMAKE_BINARY_DIR})
-
-# With sanitizers the module needs the ASan runtime loaded first into the (plain) lua5.4;
-# the specs take it off again for python3 (see helpers.lua).
-set(APPMESH_LUA_PRELOAD)
-if(APPMESH_SANITIZE)
-  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-    set(APPMESH_ASAN_RUNTIME libclang_rt.asan-${CMAKE_SYSTEM_PROCESSOR}.so)
-  else()
-    set(APPMESH_ASAN_RUNTIME libasan.so)
-  endif()
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=${APPMESH_ASAN_RUNTIME}
-    OUTPUT_VARIABLE APPMESH_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
-  set(APPMESH_LUA_PRELOAD LD_PRELOAD=${APPMESH_LIBASAN})
-endif()
-
+# The specs must not pick up the machine's AWS settings (test_env.cmake); under the sanitizers
+# the ASan runtime is preloaded for lua5.4.
 add_test(NAME lua.specs
-  COMMAND env ${APPMESH_LUA_CLEAN_ENV} ${APPMESH_LUA_PRELOAD}
+  COMMAND env ${APPMESH_TEST_ENV} ${APPMESH_TEST_PRELOAD}
     ${APPMESH_LUA54} ${APPMESH_BUSTED} --cpath=${CMAKE_BINARY_DIR}/?.so
     --exclude-pattern=^integration_ --exclude-pattern=^scripts_
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
@@ -54,7 +29,7 @@ foreach(prog threads interrupt oom sched_interrupt sched_oom)
   target_include_directories(test_lua_${prog} PRIVATE ${CMAKE_SOURCE_DIR}/tests/lua/programs)
   target_link_libraries(test_lua_${prog} PRIVATE appmesh_lua Threads::Threads)
   add_test(NAME lua.${prog}
-    COMMAND env ${APPMESH_LUA_CLEAN_ENV} $<TARGET_FILE:test_lua_${prog}>
+    COMMAND env ${APPMESH_TEST_ENV} $<TARGET_FILE:test_lua_${prog}>
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(lua.${prog} PROPERTIES TIMEOUT 120)
 endforeach()

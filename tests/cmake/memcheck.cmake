@@ -19,16 +19,8 @@ set(APPMESH_MEMCHECK_VALGRIND ${APPMESH_VALGRIND} --tool=memcheck --quiet
   --errors-for-leak-kinds=definite,indirect --track-fds=no --num-callers=40
   --suppressions=${CMAKE_SOURCE_DIR}/tests/memcheck/appmesh.supp --gen-suppressions=all)
 
-# Nothing from the machine's AWS set-up may leak in (as lua.cmake), and no proxy is used.
-set(APPMESH_MEMCHECK_ENV
-  -u AWS_REGION -u AWS_DEFAULT_REGION -u AWS_PROFILE -u AWS_ACCESS_KEY_ID
-  -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL
-  -u AWS_ENDPOINT_URL_APP_MESH -u AWS_MAX_ATTEMPTS -u AWS_RETRY_MODE -u AWS_CA_BUNDLE
-  -u APPMESH_LOG
-  AWS_CONFIG_FILE=/nonexistent/appmesh-test-config
-  AWS_SHARED_CREDENTIALS_FILE=/nonexistent/appmesh-test-credentials
-  AWS_EC2_METADATA_DISABLED=true
-  no_proxy=127.0.0.1,localhost,::1 NO_PROXY=127.0.0.1,localhost,::1)
+# Nothing from the machine's AWS set-up may leak in, and no proxy is used (test_env.cmake).
+set(APPMESH_MEMCHECK_ENV ${APPMESH_TEST_ENV} ${APPMESH_TEST_NO_PROXY})
 
 set(APPMESH_MEMCHECK_TESTS)
 

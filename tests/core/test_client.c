@@ -404,6 +404,116 @@ static int retries_a_garbage_server_error_body(void)
     return 0;
 }
 
+/* The signature a signer that has never signed anything gives the request s records, signed
+ * at time t with creds: what the client's cached signing key must reproduce. */
+static int
+check_signed_afresh(const struct sent *s, const struct appmesh_credentials *creds, double t)
+{
+    struct appmesh_sigv4_signer *fresh = NULL;
+    struct appmesh_sigv4_result out = {0};
+    struct appmesh_error err = {0};
+    struct appmesh_sigv4_params params = {0};
+    struct appmesh_sigv4_request req = {0};
+    struct appmesh_header hdrs[2] = {{"Host", 4, NULL, 0}, {"Content-Type", 12, NULL, 0}};
+    const char *path = strstr(s->url, "/v20190125/");
+    const char *q = strchr(s->url, '?');
+    char path_buf[512], host[128], type[64], auth[512];
+    const char *sig = NULL;
+
+    CHECK(path != NULL && find_header(s, "Host", host, sizeof(host)) != NULL &&
+              find_header(s, "Content-Type", type, sizeof(type)) != NULL &&
+              find_header(s, "Authorization", auth, sizeof(auth)) != NULL,
+          "a signed PUT was sent");
+    snprintf(path_buf, sizeof(path_buf), "%.*s",
+             (int)(q != NULL ? (size_t)(q - path) : strlen(path)), path);
+    hdrs[0].value = host;
+    hdrs[0].value_len = strlen(host);
+    hdrs[1].value = type;
+    hdrs[1].value_len = strlen(type);
+    req.method = s->method;
+    req.path = path_buf;
+    req.query = q != NULL ? q + 1 : "";
+    req.headers = hdrs;
+    req.header_count = 2;
+    req.body = s->body;
+    req.body_len = strlen(s->body);
+    params.region = "us-east-1";
+    params.service = "appmesh";
+    params.time = (int64_t)t;
+    CHECK_OK(appmesh_sigv4_signer_new(&test_allocator, &fresh, &err), &err);
+    CHECK_OK(appmesh_sigv4_sign_headers(fresh, &req, creds, &params, &out, &err), &err);
+    sig = strstr(auth, "Signature=");
+    CHECK(sig != NULL, auth);
+    CHECK_STR_EQ(sig + 10, out.signature);
+    appmesh_sigv4_result_cleanup(&out);
+    appmesh_sigv4_signer_destroy(fresh);
+    return 0;
+}
+
+/* The client's signer keeps the derived key between calls: it must still sign as a fresh one
+ * would on the next day, and with the new secret after the credentials were replaced (same key
+ * id: only the secret tells the old key from the new). */
+static int signs_afresh_after_a_date_change_and_a_credential_rotation(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, "x-amzn-RequestId: req-1\r\n", OK_BODY},
+        {200, APPMESH_OK, "x-amzn-RequestId: req-2\r\n", OK_BODY},
+        {403, APPMESH_OK, "x-amzn-ErrorType: ExpiredTokenException\r\n",
+         "{\"message\":\"The security token included in the request is expired\"}"},
+        {200, APPMESH_OK, "x-amzn-RequestId: req-4\r\n", OK_BODY},
+    };
+    static const char *env[] = {"HOME",
+                                "/nonexistent-appmesh-test-home",
+                                "AWS_REGION",
+                                "us-east-1",
+                                "AWS_EC2_METADATA_DISABLED",
+                                "true",
+                                "AWS_ACCESS_KEY_ID",
+                                "AKIDEXAMPLE",
+                                "AWS_SECRET_ACCESS_KEY",
+                                "first-secret-wJalrXUtnFEMI/K7MDENG",
+                                "AWS_SESSION_TOKEN",
+                                "first-token",
+                                NULL};
+    struct appmesh_credentials first = {"AKIDEXAMPLE", "first-secret-wJalrXUtnFEMI/K7MDENG",
+                                        "first-token"};
+    struct appmesh_credentials second = {"AKIDEXAMPLE", "other-secret-wJalrXUtnFEMI/K7MDENG",
+                                         "second-token"};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+    double t = 0;
+
+    CHECK_OK(rig_open(&r, script, 4, &err), &err);
+    r.opts.credentials = NULL; /* the chain: the environment, read again after expiry */
+    r.opts.getenv_ud = (void *)env;
+    CHECK_OK(rig_client(&r, &err), &err);
+    t = r.clock_state.now;
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    CHECK(check_signed_afresh(&r.fake.sent[0], &first, t) == 0, "first call");
+
+    r.clock_state.now += 86400; /* the next day: a new scope, hence a new key */
+    t = r.clock_state.now;
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    CHECK(check_signed_afresh(&r.fake.sent[1], &first, t) == 0, "the next day");
+
+    /* The service refuses the token; the credentials are replaced before the next call. */
+    CHECK_STATUS(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err),
+                 APPMESH_ERR_SERVICE, &err);
+    memset(&err, 0, sizeof(err));
+    env[9] = second.secret_access_key;
+    env[11] = second.session_token;
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+    appmesh_virtual_service_data_cleanup(&out);
+    CHECK_INT_EQ(r.fake.sent_count, 4);
+    CHECK(check_signed_afresh(&r.fake.sent[3], &second, t) == 0, "after the rotation");
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static int previews_the_request_with_secrets_redacted(void)
 {
     struct appmesh_error err = {0};
@@ -911,6 +1021,8 @@ static const struct test_case cases[] = {
     {"gives_a_readable_error_for_a_garbage_success_body",
      gives_a_readable_error_for_a_garbage_success_body},
     {"retries_a_garbage_server_error_body", retries_a_garbage_server_error_body},
+    {"signs_afresh_after_a_date_change_and_a_credential_rotation",
+     signs_afresh_after_a_date_change_and_a_credential_rotation},
     {"previews_the_request_with_secrets_redacted", previews_the_request_with_secrets_redacted},
     {"escapes_labels_and_keeps_the_endpoint_base_path",
      escapes_labels_and_keeps_the_endpoint_base_path},

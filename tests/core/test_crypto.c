@@ -163,8 +163,10 @@ static int fills_random_buffers_of_any_size(void)
     return 0;
 }
 
-/* A forked child must not repeat the parent's random stream (same clientTokens otherwise). */
-static int reseeds_after_fork(void)
+/* A forked child must not repeat the parent's random stream (same clientTokens otherwise).
+ * With draw_first, the parent has drawn before the fork, so that bytes drawn ahead are waiting
+ * in the generator: the child must not hand out those either. */
+static int fork_draws_differ(bool draw_first)
 {
     struct am_drbg *drbg = NULL;
     struct appmesh_error err = {0};
@@ -175,6 +177,9 @@ static int reseeds_after_fork(void)
     int status = 0;
 
     CHECK_OK(am_drbg_new(&test_allocator, &drbg, &err), &err);
+    if (draw_first) {
+        CHECK_OK(am_uuid4(drbg, parent, &err), &err);
+    }
     CHECK(pipe(fds) == 0, "pipe");
     pid = fork();
     CHECK(pid >= 0, "fork");
@@ -194,6 +199,43 @@ static int reseeds_after_fork(void)
           "child exited cleanly");
     CHECK(strcmp(parent, child) != 0, child);
     am_drbg_destroy(drbg);
+    return 0;
+}
+
+static int reseeds_after_fork(void)
+{
+    return fork_draws_differ(false);
+}
+
+static int forgets_the_bytes_drawn_ahead_after_fork(void)
+{
+    return fork_draws_differ(true);
+}
+
+/* Small draws come from bytes drawn ahead: in any mix of sizes none is handed out twice. */
+static int hands_out_each_drawn_byte_once(void)
+{
+    enum { DRAWS = 200 };
+    static unsigned char got[DRAWS][48];
+    static const size_t sizes[] = {16, 4, 1, 48, 16, 33, 16, 7};
+    struct am_drbg *drbg = NULL;
+    struct appmesh_error err = {0};
+    size_t i = 0;
+    size_t j = 0;
+
+    CHECK_OK(am_drbg_new(&test_allocator, &drbg, &err), &err);
+    for (i = 0; i < DRAWS; i++) {
+        CHECK_OK(am_drbg_random(drbg, got[i], sizes[i % 8], &err), &err);
+    }
+    am_drbg_destroy(drbg);
+    /* Two draws of 16 bytes or more with the same first 16 bytes would be a repeat. */
+    for (i = 0; i < DRAWS; i++) {
+        for (j = i + 1; j < DRAWS; j++) {
+            if (sizes[i % 8] >= 16 && sizes[j % 8] >= 16) {
+                CHECK(memcmp(got[i], got[j], 16) != 0, "a draw repeats an earlier one");
+            }
+        }
+    }
     return 0;
 }
 
@@ -259,6 +301,8 @@ static const struct test_case cases[] = {
     {"generates_unique_version4_uuids", generates_unique_version4_uuids},
     {"fills_random_buffers_of_any_size", fills_random_buffers_of_any_size},
     {"reseeds_after_fork", reseeds_after_fork},
+    {"forgets_the_bytes_drawn_ahead_after_fork", forgets_the_bytes_drawn_ahead_after_fork},
+    {"hands_out_each_drawn_byte_once", hands_out_each_drawn_byte_once},
     {"survives_allocation_failures", survives_allocation_failures},
 };
 

@@ -239,7 +239,7 @@ class InstalledHost(unittest.TestCase):
         self.assertIn("deny  other/a.local", res.stdout)
 
     def test_installed_scripts_run_with_plain_lua(self):
-        # what the README says: LUA_PATH and LUA_CPATH name the prefix's module directories
+        # what docs/design.md says: LUA_PATH and LUA_CPATH name the prefix's module directories
         env = dict(LUA_PATH=p("share", "lua", "5.4", "?.lua") + ";;",
                    LUA_CPATH=p("lib", "lua", "5.4", "?.so") + ";;", **sanitizer_preload())
         res = self.installed_policy_check(["lua5.4"], env)

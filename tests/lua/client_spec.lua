@@ -7,17 +7,8 @@ local SECRET = helpers.SECRET_KEY
 
 describe("appmesh.client", function()
   local responder
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-  end)
-
-  lazy_teardown(function()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(false, function(r)
+    responder = r
   end)
 
   it("builds a client from explicit options", function()

@@ -132,19 +132,8 @@ local invalid = {
 
 describe("client:update_virtual_service params", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   for _, case in ipairs(invalid) do
@@ -195,19 +184,8 @@ end)
 
 describe("client:update_virtual_service conversion", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   it("sends the params as App Mesh's PUT with a JSON body", function()

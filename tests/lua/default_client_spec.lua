@@ -24,17 +24,8 @@ local params = { meshName = "ecs-mesh", virtualServiceName = "svc.local",
 
 describe("appmesh.update_virtual_service", function()
   local responder
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-  end)
-
-  lazy_teardown(function()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(false, function(r)
+    responder = r
   end)
 
   it("uses a default client built from AWS_REGION, the endpoint and key variables", function()

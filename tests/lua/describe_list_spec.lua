@@ -62,19 +62,8 @@ end
 
 describe("client:describe_virtual_service", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 3 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 3 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("sends a signed GET without a body and returns VirtualServiceData, info", function()
@@ -172,19 +161,8 @@ end)
 
 describe("client:list_virtual_services", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   it("sends a GET with limit, meshOwner and nextToken and returns the page", function()
@@ -364,17 +342,8 @@ end)
 describe("the default client's describe_virtual_service, list_virtual_services, " ..
   "virtual_services", function()
   local responder
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-  end)
-
-  lazy_teardown(function()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(false, function(r)
+    responder = r
   end)
 
   local function env(extra)

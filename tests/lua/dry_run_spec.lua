@@ -6,19 +6,8 @@ local appmesh = require "appmesh"
 
 describe("client:update_virtual_service dry run", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   it("returns method, url, headers and body and sends nothing", function()

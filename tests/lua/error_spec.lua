@@ -5,19 +5,8 @@ local appmesh = require "appmesh"
 
 describe("appmesh.Error", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   it("formats a service error as 'Code (status): message [request id]'", function()

@@ -82,19 +82,24 @@ end
 --- The responder (and a client on it) for a describe block: started once before its tests,
 --- stopped after them, its log and queue reset before each test. `set(responder, client)`
 --- receives them once they exist, for the block's own locals.
--- @tparam table client_extra options added to helpers.client_options for the client
+-- @tparam table|false|nil client_extra options added to helpers.client_options for the client;
+--   false: no client, the responder alone (`set` receives it alone)
 -- @tparam function set
 function helpers.responder_fixture(client_extra, set)
   local busted = require "busted" -- the running busted's API (the spec's globals are not ours)
   local responder, client
   busted.lazy_setup(function()
     responder = helpers.start_responder()
-    client = assert(require("appmesh").client(helpers.client_options(responder.url,
-      client_extra)))
+    if client_extra ~= false then
+      client = assert(require("appmesh").client(helpers.client_options(responder.url,
+        client_extra)))
+    end
     set(responder, client)
   end)
   busted.lazy_teardown(function()
-    client:close()
+    if client then
+      client:close()
+    end
     responder.stop()
   end)
   busted.before_each(function()

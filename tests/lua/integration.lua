@@ -11,31 +11,20 @@ local system = require "system"
 local integration = {}
 
 integration.enabled = os.getenv("APPMESH_INTEGRATION") ~= nil
-integration.ACCESS_KEY = "AKIDEXAMPLE"
-integration.SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+-- the test keys, the Python, the build directory and the file helpers are the binding specs'
+local helpers = dofile("tests/lua/helpers.lua")
+integration.ACCESS_KEY = helpers.ACCESS_KEY
+integration.SECRET_KEY = helpers.SECRET_KEY
 integration.ACCOUNT = "123456789012"
-integration.PYTHON = "/usr/bin/python3"
+integration.PYTHON = helpers.PYTHON
 integration.EMULATOR = "tests/emulator/appmesh_emulator.py"
 integration.SEED = "tests/emulator/seed-demo.json"
 integration.MESH = "demo-mesh"
+integration.build = helpers.build
 
---- The build directory (APPMESH_BUILD, set by the CTests; "build" otherwise).
-integration.build = os.getenv("APPMESH_BUILD") or "build"
-
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
-end
+local shell_quote = helpers.shell_quote
 integration.shell_quote = shell_quote
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then
-    return nil
-  end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = helpers.read_file
 integration.read_file = read_file
 
 --- Run a shell command; returns its stdout, and true when it exited 0 (plus the exit kind/code).

@@ -127,7 +127,7 @@ describe("appmesh-lua against the emulator", function()
     end
   end)
 
-  it("finds the endpoint, region and keys in the environment (the README's recipe)", function()
+  it("finds the endpoint, region and keys in the environment (docs/emulator.md's recipe)", function()
     local err_path = os.tmpname()
     local code = [[
       local appmesh = require "appmesh"

@@ -538,13 +538,8 @@ end)
 
 describe("module functions on the default client", function()
   local responder
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-  end)
-
-  lazy_teardown(function()
-    responder.stop()
+  helpers.responder_fixture(false, function(r)
+    responder = r
   end)
 
   it("call any operation, iterate and paginate on a client built from the environment", function()

@@ -6,19 +6,8 @@ local appmesh = require "appmesh"
 
 describe("client:update_virtual_service round trip", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 3 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 3 }, function(r, c)
+    responder, client = r, c
   end)
 
   local function bodies()

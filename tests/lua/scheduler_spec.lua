@@ -39,19 +39,8 @@ end
 
 describe("appmesh.map", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 3 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 3 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("runs 40 updates at concurrency 8: 8 in flight at once, never more", function()
@@ -178,19 +167,8 @@ end)
 
 describe("appmesh.pool", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url, { max_attempts = 3 })))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture({ max_attempts = 3 }, function(r, c)
+    responder, client = r, c
   end)
 
   it("lets other calls go on while a throttled call waits out its backoff", function()
@@ -466,19 +444,8 @@ end)
 
 describe("appmesh.run", function()
   local responder, client
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-    client = assert(appmesh.client(helpers.client_options(responder.url)))
-  end)
-
-  lazy_teardown(function()
-    client:close()
-    responder.stop()
-  end)
-
-  before_each(function()
-    responder.reset()
+  helpers.responder_fixture(nil, function(r, c)
+    responder, client = r, c
   end)
 
   it("returns the function's results, given its arguments", function()
@@ -512,13 +479,8 @@ end)
 
 describe("examples/scheduler_host.lua", function()
   local responder
-
-  lazy_setup(function()
-    responder = helpers.start_responder()
-  end)
-
-  lazy_teardown(function()
-    responder.stop()
+  helpers.responder_fixture(false, function(r)
+    responder = r
   end)
 
   it("runs ten updates at concurrency 4 against the endpoint in the environment", function()

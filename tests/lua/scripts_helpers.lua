@@ -4,31 +4,17 @@ local cjson = require "cjson"
 
 local sh = {}
 
-sh.ACCESS_KEY = "AKIDEXAMPLE"
-sh.SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-sh.PYTHON = "/usr/bin/python3"
-sh.build = os.getenv("APPMESH_BUILD") or "build"
+-- the test keys, the Python, the build directory and the file helpers are the binding specs'
+local helpers = dofile("tests/lua/helpers.lua")
+sh.ACCESS_KEY = helpers.ACCESS_KEY
+sh.SECRET_KEY = helpers.SECRET_KEY
+sh.PYTHON = helpers.PYTHON
+sh.build = helpers.build
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
-end
+local quote = helpers.shell_quote
 sh.quote = quote
-
-function sh.read(path)
-  local f = io.open(path, "rb")
-  if not f then
-    return nil
-  end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-function sh.write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+sh.read = helpers.read_file
+sh.write = helpers.write_file
 
 -- One temporary directory per spec file (forks are slow under the sanitizers' preloaded
 -- runtime, so the specs make few of them); sh.tmpdir() hands out fresh subdirectories of it.

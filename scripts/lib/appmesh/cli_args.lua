@@ -3,8 +3,8 @@
 -- `<operation> [--member VALUE]... [global options]`, values typed by the model, structures and
 -- lists as JSON or flat shorthand, file:// values, --cli-input-json. Every mistake is one line
 -- for the caller to print with exit status 252; nothing here sends anything.
-local cjson = require "cjson"
 local cli_model = require "appmesh.cli_model"
+local codec = require "appmesh.codec"
 local shorthand = require "appmesh.shorthand"
 
 local cli_args = {}
@@ -85,49 +85,26 @@ local function fail(fmt, ...)
   error({ usage = cli_args.one_line(string.format(fmt, ...)) }, 0)
 end
 
--- Line and column of byte offset `pos` (1-based) in text.
-local function position(text, pos)
-  local line, last = 1, 0
-  for nl in text:sub(1, pos - 1):gmatch("()\n") do
-    line, last = line + 1, nl
-  end
-  return line, pos - last
-end
-
--- JSON numbers that are whole become Lua integers (lua-cjson gives floats); nulls in objects
--- are dropped (absent), as for any JSON null the API returns.
-local function normalise(v)
+-- JSON numbers that are whole become Lua integers (lua-cjson gives floats).
+local function integers(v)
   if type(v) == "number" then
     return math.tointeger(v) or v
-  elseif type(v) ~= "table" then
-    return v
-  end
-  for k, x in pairs(v) do
-    if x == cjson.null and type(k) == "string" then
-      v[k] = nil
-    else
-      v[k] = normalise(x)
+  elseif type(v) == "table" then
+    for k, x in pairs(v) do
+      v[k] = integers(x)
     end
   end
   return v
 end
 
---- Decode JSON text for `what` (an option name); fails with where it stops parsing.
+--- Decode JSON text for `what` (an option name); nulls in objects are dropped (absent), as for
+--- any JSON null the API returns. Fails with where it stops parsing.
 function cli_args.decode_json(text, what)
-  local ok, v = pcall(cjson.decode, text)
-  if ok then
-    return normalise(v)
+  local v, msg, line, col = codec.parse(text)
+  if v ~= nil then
+    return integers(v)
   end
-  local msg = tostring(v)
-  local at = tonumber(msg:match("at character (%d+)"))
-  msg = msg:gsub(" at character %d+", ""):gsub("T_[%u_]+", {
-    T_OBJ_BEGIN = "'{'", T_OBJ_END = "'}'", T_ARR_BEGIN = "'['", T_ARR_END = "']'",
-    T_STRING = "a string", T_NUMBER = "a number", T_BOOLEAN = "a boolean", T_NULL = "null",
-    T_COLON = "':'", T_COMMA = "','", T_END = "the end of the text", T_ERROR = "an invalid token",
-    T_UNKNOWN = "an unknown token",
-  })
-  if at then
-    local line, col = position(text, at)
+  if line then
     fail("argument %s: invalid JSON at line %d column %d: %s", what, line, col, msg)
   end
   fail("argument %s: invalid JSON: %s", what, msg)

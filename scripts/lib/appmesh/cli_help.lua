@@ -3,6 +3,7 @@
 local appmesh = require "appmesh"
 local cli_args = require "appmesh.cli_args"
 local cli_model = require "appmesh.cli_model"
+local codec = require "appmesh.codec"
 
 local cli_help = {}
 
@@ -67,12 +68,7 @@ function cli_help.usage()
   end
   out[#out + 1] = ""
   out[#out + 1] = "Scripts:"
-  local scripts = {}
-  for k in pairs(cli_help.SCRIPTS) do
-    scripts[#scripts + 1] = k
-  end
-  table.sort(scripts)
-  for _, k in ipairs(scripts) do
+  for _, k in ipairs(codec.keys(cli_help.SCRIPTS)) do
     out[#out + 1] = string.format("  %-14s %s (appmesh %s --help)", k, cli_help.SCRIPTS[k][2], k)
   end
   out[#out + 1] = ""
@@ -207,12 +203,7 @@ function cli_help.complete(words)
     for _, n in ipairs(cli_model.operation_names()) do
       out[#out + 1] = n
     end
-    local scripts = {}
-    for k in pairs(cli_help.SCRIPTS) do
-      scripts[#scripts + 1] = k
-    end
-    table.sort(scripts)
-    for _, k in ipairs(scripts) do
+    for _, k in ipairs(codec.keys(cli_help.SCRIPTS)) do
       out[#out + 1] = k
     end
     out[#out + 1] = "help"

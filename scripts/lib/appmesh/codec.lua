@@ -46,19 +46,33 @@ end
 -- @tparam[opt] string source the file name for messages
 -- @return the value, or nil and "source:line:col: message"
 function codec.decode(text, source)
+  local v, msg, line, col = codec.parse(text)
+  if v ~= nil then
+    return v
+  end
+  local prefix = source or "JSON"
+  if line then
+    return nil, string.format("%s:%d:%d: %s", prefix, line, col, msg)
+  end
+  return nil, prefix .. ": " .. msg
+end
+
+--- Decode JSON text, object members that are null dropped; or say why lua-cjson refused it, in
+--- words: its message without the byte offset, token names as people read them ("T_END" ->
+--- "the end of the text"), and the line and column when it gives them.
+-- @return the value, or nil, message, line|nil, column|nil
+function codec.parse(text)
   local ok, v = pcall(cjson.decode, text)
   if ok then
     return drop_nulls(v)
   end
   local msg = tostring(v)
   local at = tonumber(msg:match("at character (%d+)"))
-  local prefix = source or "JSON"
+  msg = msg:gsub(" at character %d+", ""):gsub("T_[%u_]+", token_names)
   if at then
-    local line, col = codec.position(text, at)
-    msg = msg:gsub(" at character %d+", ""):gsub("T_[%u_]+", token_names)
-    return nil, string.format("%s:%d:%d: %s", prefix, line, col, msg)
+    return nil, msg, codec.position(text, at)
   end
-  return nil, prefix .. ": " .. msg
+  return nil, msg
 end
 
 local escapes = {
@@ -136,6 +150,19 @@ local function is_array(t)
   return count == n
 end
 codec.is_array = is_array
+
+--- The keys of a table, of any type, in the order of their tostring: walks and messages that
+--- must not depend on the order of pairs.
+function codec.keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    keys[#keys + 1] = k
+  end
+  table.sort(keys, function(a, b)
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
 
 local encode_value
 

@@ -26,12 +26,7 @@ local ENTRY_SHAPE = {
 }
 
 local function list_keys(shape)
-  local keys = {}
-  for k in pairs(shape) do
-    keys[#keys + 1] = k
-  end
-  table.sort(keys)
-  return table.concat(keys, ", ")
+  return table.concat(codec.keys(shape), ", ")
 end
 
 -- Check `v` against `shape`; returns nil or "path: problem".
@@ -47,13 +42,7 @@ local function check_shape(v, shape, path)
     return string.format("%s: expected an object, got %s", path,
       type(v) == "table" and "a list" or (v == codec.null and "null" or type(v)))
   end
-  local keys = {}
-  for k in pairs(v) do
-    keys[#keys + 1] = k
-  end
-  table.sort(keys, function(a, b)
-    return tostring(a) < tostring(b)
-  end)
+  local keys = codec.keys(v)
   for _, k in ipairs(keys) do
     local sub = type(k) == "string" and shape[k]
     if not sub then

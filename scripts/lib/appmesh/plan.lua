@@ -57,13 +57,7 @@ end
 
 local function flatten(v, prefix, out)
   if type(v) == "table" and v ~= codec.null and next(v) ~= nil then
-    local keys = {}
-    for k in pairs(v) do
-      keys[#keys + 1] = k
-    end
-    table.sort(keys, function(a, b)
-      return tostring(a) < tostring(b)
-    end)
+    local keys = codec.keys(v)
     for _, k in ipairs(keys) do
       local sub = type(k) == "number" and string.format("%s[%d]", prefix, k - 1)
         or (prefix == "" and k or prefix .. "." .. k)

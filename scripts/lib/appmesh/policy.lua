@@ -181,12 +181,7 @@ function policy.check_args(rules, args)
     if rule.args == nil then
       all_declare = false
     else
-      local names = {}
-      for name in pairs(rule.args) do
-        names[#names + 1] = name
-      end
-      table.sort(names)
-      for _, name in ipairs(names) do
+      for _, name in ipairs(codec.keys(rule.args)) do
         local spec = rule.args[name]
         declared[name] = true
         if spec.required and args[name] == nil then
@@ -209,11 +204,7 @@ function policy.check_args(rules, args)
         warnings[#warnings + 1] = string.format("policy argument '%s' is ignored: no --policy "
           .. "is loaded", name)
       elseif all_declare then
-        local known = {}
-        for k in pairs(declared) do
-          known[#known + 1] = k
-        end
-        table.sort(known)
+        local known = codec.keys(declared)
         return string.format("unknown policy argument '%s' (the loaded rules take: %s)", name,
           #known > 0 and table.concat(known, ", ") or "none"), {}
       else

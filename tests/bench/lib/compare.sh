@@ -8,12 +8,16 @@
 #   interleave DIR ROUNDS BASE NAME...  runs the shell function run_<name> of each contender
 #       once a round, ROUNDS rounds; each prints "<calls per second> <CPU us per call>". Keeps
 #       DIR/<name>.rps, DIR/<name>.cpu and, for each NAME but the baseline BASE, DIR/<name>.ratio
-#       (its rate over BASE's in the same round) and DIR/<name>.cpu_ratio (BASE's CPU time a
-#       call over its own, in the same round). Returns 1 when a contender fails.
+#       (its rate over BASE's in the same round) and DIR/<name>.cpu_ratio (its CPU time a call
+#       over BASE's, in the same round: the direction of the CPU targets, lower is better).
+#       Returns 1 when a contender fails.
 #   stats FILE  "median min max" of the numbers in FILE, one a line.
-#   report PREFIX DIR NAME WHAT  prints "PREFIX.NAME_rps <median> (min .., max ..); CPU .. us a
-#       call" and, when DIR/NAME.ratio exists, "PREFIX.NAME_ratio <median> (...) WHAT" and
-#       "PREFIX.NAME_cpu_ratio <median> (...)".
+#   report PREFIX DIR NAME WHAT [CPU_TARGET]  prints "PREFIX.NAME_rps <median> (min .., max ..);
+#       CPU .. us a call" and, when DIR/NAME.ratio exists, "PREFIX.NAME_ratio <median> (...) WHAT"
+#       and "PREFIX.NAME_cpu_ratio <median> (...) CPU_TARGET".
+#   floor_ratio DIR NAME BASE EXTRA_US  writes DIR/NAME.floor_ratio: NAME's CPU a call over a
+#       floor of BASE's CPU a call plus EXTRA_US, round by round.
+#   report_floor PREFIX DIR NAME WHAT  prints "PREFIX.NAME_floor_ratio <median> (...) WHAT".
 
 stats() {
   sort -g "$1" | awk '{ v[NR] = $1 } END {
@@ -49,21 +53,32 @@ interleave() { # DIR ROUNDS BASE NAME...
   for cmp_name in "$@"; do
     paste "$cmp_dir/$cmp_name.rps" "$cmp_dir/$cmp_base.rps" |
       awk '{ printf "%.4f\n", $1 / $2 }' > "$cmp_dir/$cmp_name.ratio"
-    paste "$cmp_dir/$cmp_base.cpu" "$cmp_dir/$cmp_name.cpu" |
+    paste "$cmp_dir/$cmp_name.cpu" "$cmp_dir/$cmp_base.cpu" |
       awk '{ printf "%.4f\n", $1 / $2 }' > "$cmp_dir/$cmp_name.cpu_ratio"
   done
 }
 
-report() { # PREFIX DIR NAME WHAT
-  set -- "$1" "$2" "$3" "${4:-}" "$(stats "$2/$3.rps")" "$(stats "$2/$3.cpu")"
+report() { # PREFIX DIR NAME WHAT [CPU_TARGET]
+  set -- "$1" "$2" "$3" "${4:-}" "$(stats "$2/$3.rps")" "$(stats "$2/$3.cpu")" "${5:-}"
   echo "$5 $6" | awk -v p="$1.$3" '{
     printf "%s_rps %.0f (median; min %.0f, max %.0f); CPU %.1f us a call\n", p, $1, $2, $3, $4 }'
   if [ -f "$2/$3.ratio" ]; then
     stats "$2/$3.ratio" | awk -v p="$1.$3" -v n="$(wc -l < "$2/$3.ratio")" -v what="$4" '{
       printf "%s_ratio %.2f (median of %d per-round ratios; min %.2f, max %.2f)%s\n",
         p, $1, n, $2, $3, what != "" ? " " what : "" }'
-    stats "$2/$3.cpu_ratio" | awk -v p="$1.$3" '{
-      printf "%s_cpu_ratio %.2f (baseline CPU a call over this one, median; min %.2f, max %.2f)\n",
-        p, $1, $2, $3 }'
+    stats "$2/$3.cpu_ratio" | awk -v p="$1.$3" -v t="$7" '{
+      printf "%s_cpu_ratio %.2f (CPU a call over the baseline'"'"'s, median; min %.2f, max %.2f)%s\n",
+        p, $1, $2, $3, t != "" ? " " t : "" }'
   fi
+}
+
+floor_ratio() { # DIR NAME BASE EXTRA_US
+  paste "$1/$2.cpu" "$1/$3.cpu" | awk -v x="$4" '{ printf "%.4f\n", $1 / ($2 + x) }' \
+    > "$1/$2.floor_ratio"
+}
+
+report_floor() { # PREFIX DIR NAME WHAT
+  stats "$2/$3.floor_ratio" | awk -v p="$1.$3" -v n="$(wc -l < "$2/$3.floor_ratio")" -v what="$4" '{
+    printf "%s_floor_ratio %.2f (median of %d per-round ratios; min %.2f, max %.2f) %s\n",
+      p, $1, n, $2, $3, what }'
 }

@@ -3,7 +3,10 @@
 # Debian's nginx (package nginx-light, which `make bench` installs) started as an unprivileged
 # process (as nobody when the benchmark runs as root) with its own temporary prefix and config
 # on a free 127.0.0.1 port: no daemon, no master process, no access log, one worker; every
-# request is answered 200 with App Mesh's VirtualServiceData JSON and an x-amzn-RequestId.
+# request is answered 200 with App Mesh's VirtualServiceData JSON and an x-amzn-RequestId. A
+# request for /v20190125/meshes/<mesh>/virtualServices/<name> gets that JSON about <mesh> and
+# <name> (appmesh refuses an answer about another service than the one asked for); for
+# bench-mesh and svc.local, which the call loops use, that is $nginx_body byte for byte.
 #
 #   nginx_start [CPU [DELAY]]  starts it (pinned to CPU with taskset when CPU is not empty);
 #                      sets nginx_url and nginx_version; on failure prints why and returns 1.
@@ -21,6 +24,9 @@ nginx_url=
 nginx_version=
 
 nginx_body='{"meshName":"bench-mesh","virtualServiceName":"svc.local","spec":{"provider":{"virtualNode":{"virtualNodeName":"vn"}}},"status":{"status":"ACTIVE"},"metadata":{"arn":"arn:aws:appmesh:us-east-1:123456789012:mesh/bench-mesh/virtualService/svc.local","createdAt":1700000000.5,"lastUpdatedAt":1700000100.25,"meshOwner":"123456789012","resourceOwner":"123456789012","uid":"a1b2c3d4-0000-4000-8000-000000000001","version":2}}'
+
+# $nginx_body with the names from the request path (nginx's regex captures $mesh and $vs)
+nginx_answer=$(printf '%s' "$nginx_body" | sed 's/bench-mesh/$mesh/g; s/svc\.local/$vs/g')
 
 nginx_stop() {
   if [ -n "$nginx_pid" ]; then
@@ -75,9 +81,12 @@ nginx_start() { # [CPU [DELAY]]
     port=$(nginx_free_port) || return 1
     if [ -n "$nginx_delay" ]; then
       load="load_module $nginx_echo_module;"
-      answer="echo_sleep $nginx_delay; echo -n '$nginx_body';"
+      answer="echo_sleep $nginx_delay; echo -n"
+      named="$answer '$nginx_answer';"
+      answer="$answer '$nginx_body';"
     else
       load=
+      named="return 200 '$nginx_answer';"
       answer="return 200 '$nginx_body';"
     fi
     cat > "$nginx_dir/nginx.conf" <<EOF
@@ -103,6 +112,11 @@ http {
       default_type application/json;
       add_header x-amzn-RequestId bench;
       $answer
+    }
+    location ~ "^/v20190125/meshes/(?<mesh>[^/]+)/virtualServices/(?<vs>[^/]+)\$" {
+      default_type application/json;
+      add_header x-amzn-RequestId bench;
+      $named
     }
   }
 }

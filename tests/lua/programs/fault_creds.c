@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "appmesh/appmesh.h"
+#include "role_env.h"
 
 struct run {
     const char *url;
@@ -19,27 +20,7 @@ struct run {
 static const char *run_getenv(void *ud, const char *name)
 {
     const struct run *r = ud;
-    static const char *const fixed[][2] = {
-        {"AWS_REGION", "us-east-1"},
-        {"AWS_PROFILE", "role"},
-        {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/appmesh-test-credentials"},
-        {"AWS_EC2_METADATA_DISABLED", "true"},
-        {"HOME", "/nonexistent"},
-    };
-    size_t i = 0;
-    if (strcmp(name, "AWS_ENDPOINT_URL_APP_MESH") == 0 ||
-        strcmp(name, "AWS_ENDPOINT_URL_STS") == 0) {
-        return r->url;
-    }
-    if (strcmp(name, "AWS_CONFIG_FILE") == 0) {
-        return r->config;
-    }
-    for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-        if (strcmp(name, fixed[i][0]) == 0) {
-            return fixed[i][1];
-        }
-    }
-    return NULL;
+    return role_env_get(r->url, r->config, name);
 }
 
 static double run_now(void *ud)

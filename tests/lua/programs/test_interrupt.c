@@ -1,31 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* appmesh_lua_set_interrupt_flag: a host's flag stops a running call in its own state only. */
-#include "embed_util.h"
-
-static volatile sig_atomic_t s_flag; /* the host's flag, as a SIGINT handler would set it */
-/* Sets the flag once the responder has the request, i.e. while the call is running. */
-static struct flag_watcher s_watch = {.requests = 1, .flag = &s_flag};
-
-static int set_flag(lua_State *L)
-{
-    s_flag = (sig_atomic_t)luaL_checkinteger(L, 1);
-    return 0;
-}
-
-static int arm_interrupt(lua_State *L)
-{
-    if (flag_watcher_start(&s_watch) != 0) {
-        return luaL_error(L, "pthread_create failed");
-    }
-    return 0;
-}
-
-static int join_interrupt(lua_State *L)
-{
-    (void)L;
-    flag_watcher_join(&s_watch);
-    return 0;
-}
+#include "interrupt_util.h"
 
 static const char setup_code[] =
     "appmesh = require 'appmesh'\n"
@@ -99,13 +74,7 @@ int main(void)
             fprintf(stderr, "cannot create a lua_State\n");
             return 1;
         }
-        lua_pushstring(*states[i], r.url);
-        lua_setglobal(*states[i], "URL");
-        lua_pushstring(*states[i], r.control);
-        lua_setglobal(*states[i], "CONTROL");
-        lua_register(*states[i], "set_flag", set_flag);
-        lua_register(*states[i], "arm_interrupt", arm_interrupt);
-        lua_register(*states[i], "join_interrupt", join_interrupt);
+        interrupt_setup_state(*states[i], &r);
         if (run_lua(*states[i], "setup", setup_code, NULL, 0) != 0) {
             return 1;
         }

@@ -1,31 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* appmesh_lua_set_interrupt_flag and the scheduler: a host's flag stops a pool's wait. */
-#include "embed_util.h"
-
-static volatile sig_atomic_t s_flag; /* the host's flag, as a SIGINT handler would set it */
-/* Sets the flag once the responder holds two requests, i.e. while the pool waits on them. */
-static struct flag_watcher s_watch = {.requests = 2, .flag = &s_flag};
-
-static int set_flag(lua_State *L)
-{
-    s_flag = (sig_atomic_t)luaL_checkinteger(L, 1);
-    return 0;
-}
-
-static int arm_interrupt(lua_State *L)
-{
-    if (flag_watcher_start(&s_watch) != 0) {
-        return luaL_error(L, "pthread_create failed");
-    }
-    return 0;
-}
-
-static int join_interrupt(lua_State *L)
-{
-    (void)L;
-    flag_watcher_join(&s_watch);
-    return 0;
-}
+#include "interrupt_util.h"
 
 static const char setup_code[] =
     "appmesh = require 'appmesh'\n"
@@ -145,18 +120,13 @@ int main(void)
         return 1;
     }
     snprintf(s_watch.log_path, sizeof(s_watch.log_path), "%s/log.jsonl", r.control);
+    s_watch.requests = 2; /* the flag is set while the pool waits on two requests */
     L = new_state();
     if (L == NULL) {
         fprintf(stderr, "cannot create a lua_State\n");
         return 1;
     }
-    lua_pushstring(L, r.url);
-    lua_setglobal(L, "URL");
-    lua_pushstring(L, r.control);
-    lua_setglobal(L, "CONTROL");
-    lua_register(L, "set_flag", set_flag);
-    lua_register(L, "arm_interrupt", arm_interrupt);
-    lua_register(L, "join_interrupt", join_interrupt);
+    interrupt_setup_state(L, &r);
     if (run_lua(L, "setup", setup_code, NULL, 0) != 0) {
         return 1;
     }
