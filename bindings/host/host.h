@@ -3,6 +3,7 @@
 #ifndef APPMESH_HOST_H
 #define APPMESH_HOST_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <lua.h>
@@ -12,7 +13,7 @@
 #define HOST_NAME    "appmesh-lua"
 #define HOST_VERSION "appmesh " APPMESH_VERSION " (Lua " LUA_VERSION_MAJOR "." LUA_VERSION_MINOR ")"
 
-/* main.c: running chunks and reporting errors the way lua.c does. */
+/* run.c: running chunks, reporting errors and catching signals the way lua.c does. */
 
 /**
  * Call the function below `narg` arguments in protected mode with a traceback message
@@ -30,6 +31,9 @@ void host_message(const char *msg);
 /** Set the name host_message() prefixes; returns the previous one. */
 const char *host_set_progname(const char *name);
 
+/** The name host_message() prefixes (HOST_NAME, argv[0], or NULL in the REPL). */
+const char *host_progname(void);
+
 /**
  * Catch SIGINT while reading input: the handler only sets the interrupt flag (no SA_RESTART,
  * so a blocked read returns EINTR). host_docall() swaps in its own handler for each call.
@@ -41,6 +45,12 @@ int host_interrupt_pending(void);
 
 /** Clear the interrupt flag; returns whether it was set. */
 int host_take_interrupt(void);
+
+/** The interrupt flag itself, for appmesh_lua_set_interrupt_flag (blocking calls poll it). */
+volatile sig_atomic_t *host_interrupt_flag(void);
+
+/** The signal (SIGINT, SIGTERM) that stopped the last chunk, or 0. */
+int host_last_signal(void);
 
 /* paths.c */
 

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
 #include "opcall.h"

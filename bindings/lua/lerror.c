@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 
 /*

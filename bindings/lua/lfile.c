@@ -35,7 +35,7 @@
 
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
-#include "internal.h"
+#include "crypto.h"
 
 #define AM_LUA_FILE_MT "appmesh._os.File"
 

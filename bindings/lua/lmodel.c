@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
 

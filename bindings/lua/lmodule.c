@@ -2,6 +2,7 @@
 /* luaopen_appmesh: the module table, _VERSION, and the per-state data (no C globals). */
 #include <string.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
 

@@ -6,6 +6,7 @@
 #include <sys/select.h>
 #include <sys/time.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
 #include "opcall.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
 

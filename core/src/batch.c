@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* The concurrent driver: many call state machines on one multi handle, with backoff timers. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "appmesh/batch.h"
+#include "appmesh/client.h"
+#include "appmesh/http.h"
+#include "appmesh/model.h"
+#include "internal.h"
 #include "log.h"
 #include "opcall.h"
 #include "operation.h"
 #include "opjson.h"
+#include "transport_curl.h"
 #include "validate.h"
 
 #define DEFAULT_CONCURRENCY 16

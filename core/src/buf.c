@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Owned, bounded, always NUL-terminated byte buffers. */
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 

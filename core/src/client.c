@@ -3,6 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/appmesh.h"
+#include "appmesh/client.h"
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/model.h"
+#include "appmesh/version.h"
+#include "internal.h"
 #include "log.h"
 #include "opcall.h"
 #include "operation.h"

@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* Credentials from the local metadata endpoints: the ECS/EKS container endpoint and IMDSv2. */
+#include "cred_metadata.h"
+
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/http.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_util.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "json.h"
 #include "json_text.h"
+#include "request.h"
+#include "timefmt.h"
 
 #define MAX_BODY       (64 * 1024)
 #define MAX_TOKEN_FILE (16 * 1024)
@@ -18,36 +28,9 @@
 #define IMDS_IPV4      "http://169.254.169.254"
 #define IMDS_IPV6      "http://[fd00:ec2::254]"
 
-enum appmesh_status am_cred_http(const struct am_cred_ctx *ctx,
-                                 enum am_cred_net which,
-                                 const struct appmesh_http_request *req,
-                                 struct appmesh_http_response *resp,
-                                 struct appmesh_error *err)
-{
-    struct appmesh_transport *t = NULL;
-    enum appmesh_status st = APPMESH_OK;
-
-    memset(resp, 0, sizeof(*resp));
-    am_buf_init(&resp->headers, ctx->alloc, MAX_BODY);
-    am_buf_init(&resp->body, ctx->alloc, MAX_BODY);
-    st = am_cred_transport(ctx, which, &t, err);
-    if (st != APPMESH_OK) {
-        return st;
-    }
-    return t->vtable->send(t->impl, req, resp, err);
-}
-
 static bool is_true(const char *v)
 {
     return v != NULL && am_strcasecmp_n(v, strlen(v), "true", 4) == 0;
-}
-
-static void header(struct appmesh_header *h, const char *name, const char *value, size_t len)
-{
-    h->name = name;
-    h->name_len = strlen(name);
-    h->value = value;
-    h->value_len = len;
 }
 
 /* ---- reading the credentials JSON (container and IMDS answer the same shape) ---- */
@@ -263,9 +246,9 @@ enum appmesh_status am_cred_container(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         goto cleanup;
     }
-    header(&h[0], "Accept", "application/json", 16);
+    am_request_header(&h[0], "Accept", "application/json", 16);
     if (have_token) {
-        header(&h[1], "Authorization", token.ptr, token.len);
+        am_request_header(&h[1], "Authorization", token.ptr, token.len);
     }
     req.method = "GET";
     req.url = url.ptr;
@@ -344,10 +327,10 @@ static enum appmesh_status imds_send(struct imds *m,
     req.url = m->url.ptr;
     req.headers = h;
     if (strcmp(method, "PUT") == 0) {
-        header(&h[0], "X-aws-ec2-metadata-token-ttl-seconds", "21600", 5);
+        am_request_header(&h[0], "X-aws-ec2-metadata-token-ttl-seconds", "21600", 5);
         req.header_count = 1;
     } else if (m->token.len > 0) {
-        header(&h[0], "X-aws-ec2-metadata-token", m->token.ptr, m->token.len);
+        am_request_header(&h[0], "X-aws-ec2-metadata-token", m->token.ptr, m->token.len);
         req.header_count = 1;
     }
     appmesh_http_response_cleanup(&m->resp);

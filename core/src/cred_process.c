@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The credential_process provider: run the profile's command (no shell) and read its JSON. */
 #define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#include "cred_process.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,8 +18,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
+#include "cred_util.h"
+#include "env.h"
 #include "internal.h"
+#include "json.h"
 #include "json_text.h"
+#include "timefmt.h"
 
 #define MAX_OUTPUT      (64 * 1024) /* what the process may print on stdout */
 #define DEFAULT_TIMEOUT 60.0        /* seconds */

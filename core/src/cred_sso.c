@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The SSO provider: the cached sign-in token of `aws sso login`, traded for role credentials. */
+#include "cred_sso.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,8 +12,21 @@
 
 #include <cjson/cJSON.h>
 
+#include "appmesh/http.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_util.h"
+#include "crypto.h"
+#include "endpoint.h"
+#include "env.h"
 #include "internal.h"
+#include "json.h"
 #include "json_text.h"
+#include "request.h"
+#include "rest.h"
+#include "settings.h"
+#include "timefmt.h"
+#include "warn.h"
 
 #define MAX_TOKEN_FILE   (64 * 1024)
 #define MAX_RESPONSE     (64 * 1024)
@@ -491,14 +506,8 @@ static enum appmesh_status get_role_credentials(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         goto cleanup;
     }
-    headers[0].name = BEARER_HEADER;
-    headers[0].name_len = sizeof(BEARER_HEADER) - 1;
-    headers[0].value = token;
-    headers[0].value_len = strlen(token);
-    headers[1].name = "Accept";
-    headers[1].name_len = 6;
-    headers[1].value = "application/json";
-    headers[1].value_len = 16;
+    am_request_header(&headers[0], BEARER_HEADER, token, strlen(token));
+    am_request_header(&headers[1], "Accept", "application/json", 16);
     req.method = "GET";
     req.url = url.ptr;
     req.headers = headers;

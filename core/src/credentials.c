@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* The credential provider chain: each provider in turn until one has credentials, cached. */
-#include <errno.h>
-#include <stdio.h>
+#include "credentials.h"
+
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/transport.h"
+#include "config.h"
+#include "cred_assume_role.h"
+#include "cred_metadata.h"
+#include "cred_process.h"
+#include "cred_sso.h"
+#include "cred_util.h"
+#include "cred_web_identity.h"
+#include "env.h"
 #include "internal.h"
 #include "secmem.h"
+#include "sigv4.h"
 
 /*
  * Temporary credentials are refreshed ahead of their expiry, as botocore does: from 15 minutes
@@ -31,13 +42,11 @@ struct am_credentials_chain {
         char *secret_access_key;
         char *session_token;
     } explicit_creds;
-    struct am_config *config; /* the shared files, read when a provider first needs them */
-    char *region;             /* the client's region, for regional STS; NULL = none */
-    struct appmesh_transport_curl_options net; /* for AM_CRED_NET_SERVICE transports */
-    char *ca_bundle;                           /* net.ca_bundle's storage */
-    struct appmesh_transport *custom;          /* the client's transport (tests); borrowed */
-    struct appmesh_transport *transports[2];   /* made on first use, by enum am_cred_net */
-    struct {                                   /* the credentials in use */
+    struct am_config *config;      /* the shared files, read when a provider first needs them */
+    char *region;                  /* the client's region, for regional STS; NULL = none */
+    struct am_cred_transports net; /* the providers' transports; net.service.ca_bundle below */
+    char *ca_bundle;
+    struct { /* the credentials in use */
         bool valid;
         struct am_cred_set set;
         const char *source;
@@ -53,96 +62,6 @@ struct provider {
     am_cred_provider_fn *load;
     bool files; /* reads the shared config files (loaded before it runs) */
 };
-
-enum appmesh_status am_cred_set_copy(struct am_cred_set *s,
-                                     const char *access_key_id,
-                                     const char *secret_access_key,
-                                     const char *session_token,
-                                     double expires,
-                                     struct appmesh_error *err)
-{
-    am_cred_set_clear(s);
-    s->access_key_id = am_secmem_strdup(access_key_id);
-    s->secret_access_key = am_secmem_strdup(secret_access_key);
-    s->session_token = am_secmem_strdup(session_token);
-    s->expires = expires;
-    if (s->access_key_id == NULL || s->secret_access_key == NULL ||
-        (session_token != NULL && s->session_token == NULL)) {
-        am_cred_set_clear(s);
-        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
-    }
-    return APPMESH_OK;
-}
-
-void am_cred_set_clear(struct am_cred_set *s)
-{
-    am_secmem_free(s->access_key_id);
-    am_secmem_free(s->secret_access_key);
-    am_secmem_free(s->session_token);
-    memset(s, 0, sizeof(*s));
-}
-
-enum appmesh_status am_cred_read_file(const char *path,
-                                      size_t max,
-                                      struct appmesh_buf *buf,
-                                      char *why,
-                                      size_t whysize,
-                                      struct appmesh_error *err)
-{
-    enum appmesh_status st = APPMESH_OK;
-    char chunk[512];
-    size_t n = 0;
-    FILE *f = fopen(path, "rb");
-
-    why[0] = '\0';
-    if (f == NULL) {
-        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
-        return APPMESH_OK;
-    }
-    /* Unbuffered: stdio's own buffer would keep a copy of the token that nobody wipes. */
-    setvbuf(f, NULL, _IONBF, 0);
-    do {
-        n = fread(chunk, 1, sizeof(chunk), f);
-        if (buf->len + n > max) {
-            snprintf(why, whysize, "is larger than %zu KiB", max / 1024);
-            break;
-        }
-        st = am_buf_append(buf, chunk, n, err);
-    } while (st == APPMESH_OK && n == sizeof(chunk));
-    if (st == APPMESH_OK && why[0] == '\0' && ferror(f)) {
-        snprintf(why, whysize, "cannot be read (%s)", strerror(errno));
-    }
-    fclose(f);
-    am_zeroize(chunk, sizeof(chunk));
-    return st;
-}
-
-enum appmesh_status am_cred_transport(const struct am_cred_ctx *ctx,
-                                      enum am_cred_net which,
-                                      struct appmesh_transport **out,
-                                      struct appmesh_error *err)
-{
-    struct am_credentials_chain *chain = ctx->chain;
-    struct appmesh_transport_curl_options metadata = {0};
-    enum appmesh_status st = APPMESH_OK;
-
-    *out = NULL;
-    if (chain->custom != NULL) {
-        *out = chain->custom;
-        return APPMESH_OK;
-    }
-    if (chain->transports[which] == NULL) {
-        /* The metadata endpoints are local: botocore waits 1 s for them. */
-        metadata.connect_timeout = 1.0;
-        metadata.timeout = 1.0;
-        metadata.max_response = 64 * 1024;
-        st = appmesh_transport_curl_new(chain->alloc,
-                                        which == AM_CRED_NET_METADATA ? &metadata : &chain->net,
-                                        &chain->transports[which], err);
-    }
-    *out = chain->transports[which];
-    return st;
-}
 
 static enum appmesh_status load_explicit(const struct am_cred_ctx *ctx,
                                          struct am_cred_set *out,
@@ -184,33 +103,6 @@ static enum appmesh_status load_environment(const struct am_cred_ctx *ctx,
         return st;
     }
     return am_buf_append_str(tried, "environment", err);
-}
-
-enum appmesh_status am_cred_environment(const struct am_cred_ctx *ctx,
-                                        struct am_cred_set *out,
-                                        bool *ok,
-                                        struct appmesh_error *err)
-{
-    const char *id = am_env_get(ctx->env, "AWS_ACCESS_KEY_ID");
-    const char *secret = am_env_get(ctx->env, "AWS_SECRET_ACCESS_KEY");
-    enum appmesh_status st = APPMESH_OK;
-
-    *ok = false;
-    if (id != NULL && secret == NULL) {
-        return am_fail(err, APPMESH_ERR_CREDENTIALS,
-                       "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or "
-                       "neither");
-    }
-    if (id == NULL && secret != NULL) {
-        return am_fail(err, APPMESH_ERR_CREDENTIALS,
-                       "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or "
-                       "neither");
-    }
-    if (id != NULL) {
-        st = am_cred_set_copy(out, id, secret, am_env_get(ctx->env, "AWS_SESSION_TOKEN"), 0, err);
-        *ok = st == APPMESH_OK;
-    }
-    return st;
 }
 
 static enum appmesh_status ensure_config(struct am_credentials_chain *chain,
@@ -299,12 +191,13 @@ static const char *const s_profile_providers[] = {"assume-role-with-web-identity
                                                   "shared-credentials-file", "custom-process",
                                                   "config-file"};
 
-enum appmesh_status am_cred_profile_providers(const struct am_cred_ctx *ctx,
-                                              const char *profile,
-                                              struct am_cred_set *out,
-                                              bool *ok,
-                                              struct appmesh_buf *tried,
-                                              struct appmesh_error *err)
+/* am_cred_profile_fn, for ctx->run_profile. */
+static enum appmesh_status run_profile(const struct am_cred_ctx *ctx,
+                                       const char *profile,
+                                       struct am_cred_set *out,
+                                       bool *ok,
+                                       struct appmesh_buf *tried,
+                                       struct appmesh_error *err)
 {
     struct am_cred_ctx sub = *ctx;
     enum appmesh_status st = APPMESH_OK;
@@ -364,8 +257,7 @@ void am_credentials_chain_destroy(struct am_credentials_chain *chain)
     am_free_str(chain->alloc, chain->profile);
     am_free_str(chain->alloc, chain->region);
     am_free_str(chain->alloc, chain->ca_bundle);
-    appmesh_transport_destroy(chain->transports[AM_CRED_NET_SERVICE]);
-    appmesh_transport_destroy(chain->transports[AM_CRED_NET_METADATA]);
+    am_cred_transports_cleanup(&chain->net);
     am_config_destroy(chain->config);
     am_free(chain->alloc, chain, sizeof(*chain));
 }
@@ -446,12 +338,13 @@ enum appmesh_status am_credentials_chain_new(const struct appmesh_allocator *a,
         st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    chain->net.ca_bundle = chain->ca_bundle;
-    chain->net.no_verify_tls = opts->no_verify_tls;
-    chain->net.connect_timeout = opts->connect_timeout;
-    chain->net.timeout = opts->timeout;
-    chain->net.max_response = 64 * 1024;
-    chain->custom = opts->transport;
+    chain->net.alloc = a;
+    chain->net.service.ca_bundle = chain->ca_bundle;
+    chain->net.service.no_verify_tls = opts->no_verify_tls;
+    chain->net.service.connect_timeout = opts->connect_timeout;
+    chain->net.service.timeout = opts->timeout;
+    chain->net.service.max_response = 64 * 1024;
+    chain->net.custom = opts->transport;
     st = APPMESH_OK;
     if (opts->explicit_creds != NULL) {
         st = copy_explicit(chain, opts->explicit_creds, err);
@@ -470,6 +363,8 @@ static void ctx_init(struct am_credentials_chain *chain, double now, struct am_c
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->chain = chain;
+    ctx->transports = &chain->net;
+    ctx->run_profile = run_profile;
     ctx->alloc = chain->alloc;
     ctx->env = &chain->env;
     ctx->profile = chain->profile;

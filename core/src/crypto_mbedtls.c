@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256, HMAC-SHA-256, hex, random bytes and UUIDv4 on mbedTLS (the only file including it). */
+#include "crypto.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>

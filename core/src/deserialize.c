@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading outputs of any operation: parse, then normalise the tree against the output shape. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "deserialize.h"
 
 #include "fieldpath.h"
+#include "internal.h"
+#include "json.h"
+#include "timefmt.h"
 
 /* The largest integer below which every double is exact. A response nested deeper than
  * AM_PATH_MAX_DEPTH (deeper than any App Mesh shape) is refused. */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Endpoint URLs: parsing custom endpoints and resolving the App Mesh endpoint of a region. */
+#include "endpoint.h"
+
 #include <string.h>
 
 #include "internal.h"
+#include "uri.h"
 
 /* How much of a URL or region an error message repeats (messages are 255 bytes). */
 #define SHOW_URL_MAX    120
@@ -18,11 +21,6 @@ static bool is_alpha(char c)
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static bool is_hex(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static bool is_host_char(char c)
@@ -144,7 +142,7 @@ enum appmesh_status am_url_parse(const char *url, struct am_url *out, struct app
         for (p = host; p < host_end; p++) {
             if (*p == ':') {
                 colon = true;
-            } else if (!is_hex(*p) && *p != '.') {
+            } else if (am_hex_digit((unsigned char)*p) < 0 && *p != '.') {
                 return url_fail(err, url, "the IPv6 address between '[' and ']' is malformed");
             }
         }
@@ -186,7 +184,8 @@ enum appmesh_status am_url_parse(const char *url, struct am_url *out, struct app
     path_end = auth_end + strlen(auth_end);
     for (p = auth_end; p < path_end; p++) {
         if (*p == '%') {
-            if (path_end - p < 3 || !is_hex(p[1]) || !is_hex(p[2])) {
+            if (path_end - p < 3 || am_hex_digit((unsigned char)p[1]) < 0 ||
+                am_hex_digit((unsigned char)p[2]) < 0) {
                 return url_fail(err, url, "'%' in the path must start a %XX escape");
             }
             p += 2;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Status names, CONTRACT.md error codes, and first-error-wins reporting. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -2,6 +2,7 @@
 /* Response header lookup over the raw header block a transport collects. */
 #include <string.h>
 
+#include "appmesh/http.h"
 #include "internal.h"
 
 static bool is_space(char c)

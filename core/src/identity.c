@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The names an answer must echo, and the check that it does. */
 #include "identity.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The virtual-service model to and from JSON (cJSON): update body, VirtualServiceData, refs. */
+#include "json.h"
+
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/model.h"
 #include "internal.h"
 
 /* ---- writing the UpdateVirtualService body ---- */

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/http.h"
+#include "internal.h"
 #include "log.h"
+#include "transport_curl.h"
 
 static bool name_is(const struct appmesh_header *h, const char *name)
 {

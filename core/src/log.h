@@ -3,6 +3,9 @@
 #ifndef APPMESH_LOG_H
 #define APPMESH_LOG_H
 
+#include "appmesh/buf.h"
+#include "appmesh/error.h"
+#include "appmesh/http.h"
 #include "operation.h"
 
 /** Append a header's value with the Authorization signature and session token redacted. */

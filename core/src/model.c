@@ -2,6 +2,7 @@
 /* The virtual-service model: input validation with wire field paths, copy, cleanup, names. */
 #include <string.h>
 
+#include "appmesh/model.h"
 #include "internal.h"
 
 #define NAME_MAX_CHARS  255 /* ResourceName: min 1, max 255 */

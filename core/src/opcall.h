@@ -8,6 +8,7 @@
 
 #include "appmesh/batch.h"
 #include "appmesh/client.h"
+#include "appmesh/error.h"
 #include "shapes.h"
 
 /** One call of any operation. */

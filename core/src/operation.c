@@ -1,13 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* The sans-I/O call state machine: request building, per-attempt signing, retry decisions. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/model.h"
+#include "appmesh/sigv4.h"
+#include "credentials.h"
+#include "crypto.h"
 #include "deserialize.h"
 #include "identity.h"
+#include "internal.h"
+#include "json.h"
 #include "operation.h"
+#include "request.h"
+#include "rest.h"
+#include "retry.h"
 #include "serialize.h"
+#include "timefmt.h"
 
 #define SIGNING_NAME "appmesh"
 #define API_VERSION  "v20190125"
@@ -357,11 +370,7 @@ enum appmesh_status am_call_start_list(struct am_call *call,
 
 static void add_header(struct am_call *call, const char *name, const char *value, size_t len)
 {
-    struct appmesh_header *h = &call->headers[call->header_count++];
-    h->name = name;
-    h->name_len = strlen(name);
-    h->value = value;
-    h->value_len = len;
+    am_request_header(&call->headers[call->header_count++], name, value, len);
 }
 
 /* v in decimal at p, as "%d" writes it (at most 11 bytes); returns the end. */
@@ -446,17 +455,13 @@ enum appmesh_status am_call_prepare_attempt(struct am_call *call, struct appmesh
     sreq.header_count = signed_count;
     sreq.body = am_buf_cstr(&call->body);
     sreq.body_len = call->body.len;
-    st = appmesh_sigv4_sign_headers(c->signer, &sreq, &creds, &params, &call->sig, err);
+    st = am_request_sign(c->signer, &sreq, &creds, &params, &call->sig, call->headers,
+                         &call->header_count, err);
     if (st != APPMESH_OK) {
         return st;
     }
     am_copy_text(call->signed_key, sizeof(call->signed_key), creds.access_key_id,
                  strlen(creds.access_key_id));
-    add_header(call, "X-Amz-Date", call->sig.amz_date, strlen(call->sig.amz_date));
-    if (creds.session_token != NULL) {
-        add_header(call, "X-Amz-Security-Token", creds.session_token, strlen(creds.session_token));
-    }
-    add_header(call, "Authorization", call->sig.authorization.ptr, call->sig.authorization.len);
     add_header(call, "amz-sdk-invocation-id", call->invocation_id, strlen(call->invocation_id));
     add_header(call, "amz-sdk-request", call->sdk_request, strlen(call->sdk_request));
 

@@ -5,6 +5,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "appmesh/http.h"
+#include "appmesh/model.h"
+#include "appmesh/sigv4.h"
 #include "internal.h"
 #include "service.h"
 #include "shapes.h"

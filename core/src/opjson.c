@@ -7,6 +7,7 @@
 
 #include "appmesh/operations.h"
 #include "deserialize.h"
+#include "internal.h"
 #include "opcall.h"
 #include "opjson.h"
 

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* rest-json protocol pieces: URI labels, query strings, error responses (code, message, id). */
+#include "rest.h"
+
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "appmesh/http.h"
 #include "internal.h"
-
-static bool is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~';
-}
+#include "uri.h"
 
 /*
  * Percent-encode s[0..n) onto out, keeping only unreserved bytes. In a path, "." and ".." would
@@ -19,7 +18,6 @@ static bool is_unreserved(unsigned char c)
 static enum appmesh_status append_encoded(
     struct appmesh_buf *out, const char *s, size_t n, bool dot_segments, struct appmesh_error *err)
 {
-    static const char hex[] = "0123456789ABCDEF";
     enum appmesh_status st = APPMESH_ERR_INTERNAL;
     char *w = NULL;
     size_t i = 0;
@@ -39,16 +37,7 @@ static enum appmesh_status append_encoded(
             *w++ = 'E';
         }
     } else {
-        for (i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (is_unreserved(c)) {
-                *w++ = (char)c;
-            } else {
-                *w++ = '%';
-                *w++ = hex[c >> 4];
-                *w++ = hex[c & 0x0F];
-            }
-        }
+        w = am_uri_encode(w, s, n, false);
     }
     out->len = (size_t)(w - out->ptr);
     out->ptr[out->len] = '\0';

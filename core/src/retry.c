@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The retry strategy as pure logic: classification, backoff, retry quota, client rate limiter. */
+#include "retry.h"
+
 #include <math.h>
 #include <string.h>
 

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* rest-json serialisation over the shape tables, as botocore's RestJSONSerializer does it. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
+#include "json.h"
+#include "rest.h"
 #include "serialize.h"
 
 enum appmesh_status am_serialize_path(const struct am_operation *op,

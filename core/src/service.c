@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* The call's shared state: settings, endpoint, credentials, signer, clock, retry state. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
+#include "appmesh/client.h"
+#include "appmesh/credentials.h"
+#include "appmesh/sigv4.h"
+#include "appmesh/transport.h"
+#include "credentials.h"
+#include "crypto.h"
+#include "endpoint.h"
+#include "env.h"
+#include "internal.h"
+#include "retry.h"
 #include "service.h"
+#include "settings.h"
+#include "warn.h"
 
 #define MAX_RESPONSE_BODY (1024 * 1024)
 

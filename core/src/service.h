@@ -4,7 +4,14 @@
 #ifndef APPMESH_SERVICE_H
 #define APPMESH_SERVICE_H
 
-#include "internal.h"
+#include "appmesh/client.h"
+#include "appmesh/credentials.h"
+#include "appmesh/transport.h"
+#include "credentials.h"
+#include "crypto.h"
+#include "endpoint.h"
+#include "retry.h"
+#include "settings.h"
 
 /**
  * What every call of one client shares, whichever driver runs it (blocking or batch). The

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS Signature Version 4: canonical request, string to sign and signature, with a key cache. */
+#include "sigv4.h"
+
+#include <stdint.h>
 #include <string.h>
 
+#include "appmesh/credentials.h"
+#include "appmesh/http.h"
+#include "appmesh/sigv4.h"
+#include "crypto.h"
 #include "internal.h"
 #include "secmem.h"
+#include "uri.h"
 
 #define ALGORITHM       "AWS4-HMAC-SHA256"
 #define TERMINATOR      "aws4_request"
@@ -73,34 +81,6 @@ static unsigned char to_lower(unsigned char c)
     return (unsigned char)(c | (unsigned)((unsigned)(c - 'A') < 26u) << 5);
 }
 
-/* Byte classes for URI encoding: 1 = RFC 3986 unreserved (A-Z a-z 0-9 - . _ ~), the only bytes
- * left as they are; 2 = '/', kept in paths; 0 = percent-encoded. */
-enum { ENC = 0, KEEP = 1, SLASH = 2 };
-static const unsigned char uri_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bool is_header_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -114,31 +94,6 @@ static char *put(char *p, const void *s, size_t n)
     return p + n;
 }
 
-static char *put_pct(char *p, unsigned char c)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    p[0] = '%';
-    p[1] = digits[c >> 4];
-    p[2] = digits[c & 0x0f];
-    return p + 3;
-}
-
-/* Percent-encode every byte but the unreserved ones (and '/' when keep_slash). */
-static char *put_encoded(char *p, const char *s, size_t n, bool keep_slash)
-{
-    size_t i = 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned char cls = uri_class[c];
-        if (cls == KEEP || (cls == SLASH && keep_slash)) {
-            *p++ = (char)c;
-        } else {
-            p = put_pct(p, c);
-        }
-    }
-    return p;
-}
-
 /* Decode %XX escapes (a '%' not followed by two hex digits stays a literal '%'), then encode:
  * "%E1%88%B4" and the raw UTF-8 bytes both come out as "%E1%88%B4". */
 static char *put_reencoded(char *p, const char *s, size_t n)
@@ -147,17 +102,17 @@ static char *put_reencoded(char *p, const char *s, size_t n)
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < n) {
-            int hi = hex_value((unsigned char)s[i + 1]);
-            int lo = hex_value((unsigned char)s[i + 2]);
+            int hi = am_hex_digit((unsigned char)s[i + 1]);
+            int lo = am_hex_digit((unsigned char)s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 c = (unsigned char)(hi << 4 | lo);
                 i += 2;
             }
         }
-        if (uri_class[c] == KEEP) {
+        if (am_uri_class[c] == AM_URI_UNRESERVED) {
             *p++ = (char)c;
         } else {
-            p = put_pct(p, c);
+            p = am_uri_put_pct(p, c);
         }
     }
     return p;
@@ -227,7 +182,7 @@ static char *put_path(char *p, const char *path, size_t len, bool normalize, boo
         return p;
     }
     if (!normalize) {
-        return encode ? put_encoded(p, path, len, true) : put(p, path, len);
+        return encode ? am_uri_encode(p, path, len, true) : put(p, path, len);
     }
     *p++ = '/';
     while (s < end) {
@@ -246,19 +201,19 @@ static char *put_path(char *p, const char *path, size_t len, bool normalize, boo
         while (s < end) {
             /* Copy the run of bytes that stay as they are, then deal with the one after it. */
             const char *run = s;
-            unsigned char cls = KEEP;
+            unsigned char cls = AM_URI_UNRESERVED;
             while (s < end) {
-                cls = uri_class[(unsigned char)*s];
-                if (cls == SLASH || (cls == ENC && encode)) {
+                cls = am_uri_class[(unsigned char)*s];
+                if (cls == AM_URI_SLASH || (cls == AM_URI_ENCODE && encode)) {
                     break;
                 }
                 s++;
             }
             p = put(p, run, (size_t)(s - run));
-            if (s == end || cls == SLASH) {
+            if (s == end || cls == AM_URI_SLASH) {
                 break;
             }
-            p = put_pct(p, (unsigned char)*s++);
+            p = am_uri_put_pct(p, (unsigned char)*s++);
         }
         seglen = (size_t)(s - seg);
         if (seglen == 1 && seg[0] == '.') {
@@ -1053,9 +1008,9 @@ collect_query(struct appmesh_sigv4_signer *s, struct job *j, struct appmesh_erro
         s->params[j->np++] = (struct pair){"X-Amz-Algorithm", 15, ALGORITHM, LIT_LEN(ALGORITHM)};
         pp = &s->params[j->np++];
         *pp = (struct pair){"X-Amz-Credential", 16, p, 0};
-        p = put_encoded(p, j->creds->access_key_id, j->akid_len, false);
+        p = am_uri_encode(p, j->creds->access_key_id, j->akid_len, false);
         p = put(p, "%2F", 3);
-        p = put_encoded(p, s->scope.ptr, s->scope.len, false);
+        p = am_uri_encode(p, s->scope.ptr, s->scope.len, false);
         pp->value_len = (size_t)(p - pp->value);
         s->params[j->np++] = (struct pair){"X-Amz-Date", 10, out->amz_date, 16};
         pp = &s->params[j->np++];
@@ -1065,12 +1020,12 @@ collect_query(struct appmesh_sigv4_signer *s, struct job *j, struct appmesh_erro
         if (j->token != NULL && !j->params->omit_session_token) {
             pp = &s->params[j->np++];
             *pp = (struct pair){"X-Amz-Security-Token", 20, p, 0};
-            p = put_encoded(p, j->token, j->token_len, false);
+            p = am_uri_encode(p, j->token, j->token_len, false);
             pp->value_len = (size_t)(p - pp->value);
         }
         pp = &s->params[j->np++];
         *pp = (struct pair){"X-Amz-SignedHeaders", 19, p, 0};
-        p = put_encoded(p, out->signed_headers.ptr, j->sh_len, false);
+        p = am_uri_encode(p, out->signed_headers.ptr, j->sh_len, false);
         pp->value_len = (size_t)(p - pp->value);
     }
     s->qbuf.len = (size_t)(p - s->qbuf.ptr);
@@ -1231,18 +1186,18 @@ static enum appmesh_status write_presigned_query(const struct appmesh_sigv4_sign
     }
     p = put(p, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=",
             LIT_LEN("X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential="));
-    p = put_encoded(p, j->creds->access_key_id, j->akid_len, false);
+    p = am_uri_encode(p, j->creds->access_key_id, j->akid_len, false);
     p = put(p, "%2F", 3);
-    p = put_encoded(p, s->scope.ptr, s->scope.len, false);
+    p = am_uri_encode(p, s->scope.ptr, s->scope.len, false);
     p = put(p, "&X-Amz-Date=", LIT_LEN("&X-Amz-Date="));
     p = put(p, out->amz_date, 16);
     p = put(p, "&X-Amz-SignedHeaders=", LIT_LEN("&X-Amz-SignedHeaders="));
-    p = put_encoded(p, out->signed_headers.ptr, j->sh_len, false);
+    p = am_uri_encode(p, out->signed_headers.ptr, j->sh_len, false);
     p = put(p, "&X-Amz-Expires=", LIT_LEN("&X-Amz-Expires="));
     p = put_u64(p, expires);
     if (j->token != NULL) {
         p = put(p, "&X-Amz-Security-Token=", LIT_LEN("&X-Amz-Security-Token="));
-        p = put_encoded(p, j->token, j->token_len, false);
+        p = am_uri_encode(p, j->token, j->token_len, false);
     }
     p = put(p, "&X-Amz-Signature=", LIT_LEN("&X-Amz-Signature="));
     p = put(p, out->signature, 64);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading the two time formats AWS answers with: ISO 8601 (credentials) and HTTP dates. */
+#include "timefmt.h"
+
 #include <string.h>
 
 #include "internal.h"

@@ -2,12 +2,18 @@
 /* The two libcurl drivers: a blocking transport on one reused easy handle (keep-alive), and a
  * multi handle running many transfers over a shared connection pool. Strict TLS, no
  * redirects, bounded responses. The only file that includes curl.h. */
+#include "transport_curl.h"
+
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "appmesh/http.h"
+#include "appmesh/transport.h"
+#include "appmesh/version.h"
 #include "internal.h"
 
 #define DEFAULT_CONNECT_TIMEOUT 5.0

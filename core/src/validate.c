@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Validation against the generated shape tables: every rule of the service model. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "validate.h"
 
 #include "fieldpath.h"
+#include "internal.h"
+#include "json.h"
 
 struct vctx {
     struct am_path path;

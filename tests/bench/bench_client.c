@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "appmesh/appmesh.h"
 #include "internal.h"
 
 #define BODY                                                                                       \

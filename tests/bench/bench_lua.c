@@ -13,6 +13,7 @@
 #include <lualib.h>
 #include <mbedtls/md.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
 #include "shapes.h"

@@ -14,7 +14,7 @@ if(APPMESH_SANITIZE)
 endif()
 
 add_test(NAME host.cli
-  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/lua/host_cli_test.py
+  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/host/host_cli_test.py
     ${APPMESH_HOST_TEST_ARGS}
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 if(APPMESH_WITH_LIBEDIT)
@@ -23,11 +23,11 @@ else()
   set(APPMESH_HOST_REPL_ARGS --no-libedit)
 endif()
 add_test(NAME host.repl
-  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/lua/repl_test.py
+  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/host/repl_test.py
     ${APPMESH_HOST_TEST_ARGS} ${APPMESH_HOST_REPL_ARGS}
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 add_test(NAME host.install
-  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/lua/host_install_test.py
+  COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/host/host_install_test.py
     ${APPMESH_HOST_TEST_ARGS} --cmake ${CMAKE_COMMAND} --cc ${CMAKE_C_COMPILER}
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 # The test programs need the executables built; ctest does not build them itself.
@@ -38,7 +38,7 @@ set_tests_properties(host.cli host.repl host.install PROPERTIES TIMEOUT 300)
 find_program(APPMESH_LUAROCKS luarocks)
 if(APPMESH_LUAROCKS)
   add_test(NAME host.luarocks
-    COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/lua/host_luarocks_test.py
+    COMMAND ${APPMESH_HOST_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/host/host_luarocks_test.py
       --source-dir ${CMAKE_SOURCE_DIR} --luarocks ${APPMESH_LUAROCKS}
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
   set_tests_properties(host.luarocks PROPERTIES TIMEOUT 1800)

@@ -22,11 +22,11 @@ set_tests_properties(lua.specs PROPERTIES TIMEOUT 300)
 
 find_package(Threads REQUIRED)
 foreach(prog threads interrupt oom sched_interrupt sched_oom)
-  add_executable(test_lua_${prog} ${CMAKE_SOURCE_DIR}/tests/lua/test_${prog}.c)
+  add_executable(test_lua_${prog} ${CMAKE_SOURCE_DIR}/tests/lua/programs/test_${prog}.c)
   target_compile_definitions(test_lua_${prog} PRIVATE _POSIX_C_SOURCE=200809L
     APPMESH_PYTHON="${APPMESH_PYTHON}"
-    APPMESH_RESPONDER="${CMAKE_SOURCE_DIR}/tests/lua/responder.py")
-  target_include_directories(test_lua_${prog} PRIVATE ${CMAKE_SOURCE_DIR}/tests/lua)
+    APPMESH_RESPONDER="${CMAKE_SOURCE_DIR}/tests/lua/programs/responder.py")
+  target_include_directories(test_lua_${prog} PRIVATE ${CMAKE_SOURCE_DIR}/tests/lua/programs)
   target_link_libraries(test_lua_${prog} PRIVATE appmesh_lua Threads::Threads)
   add_test(NAME lua.${prog}
     COMMAND env ${APPMESH_TEST_ENV} $<TARGET_FILE:test_lua_${prog}>

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # make memcheck: with -DAPPMESH_MEMCHECK=ON (and without the sanitizers) every core.* test
-# program, the C programs of the Lua binding (tests/lua/test_*.c), the fuzz corpus replays and
+# program, the C programs of the Lua binding (tests/lua/programs/test_*.c), the fuzz corpus replays and
 # a Lua script against the local emulator (tests/memcheck/emulator_calls.lua under appmesh-lua)
 # run under valgrind as CTests memcheck.<name> (label memcheck): any memory error, or any
 # definitely or indirectly lost block, fails the test. Suppressions, each explained, are in

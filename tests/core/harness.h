@@ -201,6 +201,19 @@ test_oom_loop(enum appmesh_status (*body)(void *ctx), void *ctx, long max_iterat
     return 1;
 }
 
+/* A getenv hook over {name, value, ..., NULL} pairs (ud; NULL = nothing set): tests inject an
+ * environment this way and never call setenv. */
+static inline const char *test_getenv(void *ud, const char *name)
+{
+    const char *const *e = ud;
+    for (; e != NULL && *e != NULL; e += 2) {
+        if (strcmp(e[0], name) == 0) {
+            return e[1];
+        }
+    }
+    return NULL;
+}
+
 /* Read a whole file into a malloc'd NUL-terminated buffer (test data only). */
 static inline char *test_read_file(const char *path, size_t *len)
 {

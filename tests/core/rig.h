@@ -3,6 +3,7 @@
 #ifndef APPMESH_TEST_RIG_H
 #define APPMESH_TEST_RIG_H
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 
@@ -112,17 +113,6 @@ static double clock_random(void *ud)
 
 /* ---- an injected environment ---- */
 
-static const char *fake_getenv(void *ud, const char *name)
-{
-    const char *const *e = ud;
-    for (; e != NULL && *e != NULL; e += 2) {
-        if (strcmp(e[0], name) == 0) {
-            return e[1];
-        }
-    }
-    return NULL;
-}
-
 static const char *const base_env[] = {
     "HOME",
     "/nonexistent-appmesh-test-home",
@@ -148,7 +138,7 @@ struct rig {
     struct appmesh_client *client;
 };
 
-static enum appmesh_status
+static inline enum appmesh_status
 rig_open(struct rig *r, const struct canned *script, size_t n, struct appmesh_error *err)
 {
     (void)err;
@@ -166,18 +156,18 @@ rig_open(struct rig *r, const struct canned *script, size_t n, struct appmesh_er
     r->opts.transport = &r->transport;
     r->opts.clock = &r->clock;
     r->opts.credentials = &example_creds;
-    r->opts.getenv = fake_getenv;
+    r->opts.getenv = test_getenv;
     r->opts.getenv_ud = (void *)base_env;
     r->opts.endpoint = "http://127.0.0.1:9000";
     return APPMESH_OK;
 }
 
-static enum appmesh_status rig_client(struct rig *r, struct appmesh_error *err)
+static inline enum appmesh_status rig_client(struct rig *r, struct appmesh_error *err)
 {
     return appmesh_client_new(&test_allocator, &r->opts, &r->client, err);
 }
 
-static struct appmesh_update_virtual_service_input node_input(void)
+static inline struct appmesh_update_virtual_service_input node_input(void)
 {
     struct appmesh_update_virtual_service_input in = {0};
     in.mesh_name = "ecs-mesh";

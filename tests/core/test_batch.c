@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Batch tests: the concurrent driver's queueing, retries and timers over a canned transport. */
+#include "appmesh/appmesh.h"
 #include "rig.h"
 
 static int runs_every_call_and_hands_back_ids_and_user_data(void)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for buf.c, alloc.c, error.c, utf8.c and http.c: the shared foundations. */
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 
@@ -41,83 +42,6 @@ static int reports_nomem_on_failed_allocation(void)
     test_alloc_state.fail_at = 1;
     CHECK_STATUS(am_buf_append_str(&b, "x", &err), APPMESH_ERR_NOMEM, &err);
     appmesh_buf_cleanup(&b);
-    return 0;
-}
-
-static int first_error_wins(void)
-{
-    struct appmesh_error err = {0};
-    CHECK_INT_EQ(am_fail(&err, APPMESH_ERR_TRANSPORT, "first %d", 1), APPMESH_ERR_TRANSPORT);
-    CHECK_INT_EQ(am_fail(&err, APPMESH_ERR_NOMEM, "second"), APPMESH_ERR_NOMEM);
-    CHECK_STR_EQ(err.message, "first 1");
-    CHECK_INT_EQ(err.status, APPMESH_ERR_TRANSPORT);
-    CHECK_STR_EQ(appmesh_error_code(&err), "TransportError");
-    return 0;
-}
-
-static int field_errors_name_the_path(void)
-{
-    struct appmesh_error err = {0};
-    am_fail_field(&err, "spec.provider", "must be\nset");
-    CHECK_STR_EQ(err.field, "spec.provider");
-    CHECK_STR_EQ(err.message, "must be set");
-    CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
-    return 0;
-}
-
-static int counts_utf8_characters(void)
-{
-    CHECK_INT_EQ(am_utf8_count("abc", 3), 3);
-    CHECK_INT_EQ(am_utf8_count("\xe1\x88\xb4x", 4), 2);
-    CHECK_INT_EQ(am_utf8_count("\xf0\x9f\x98\x80", 4), 1);
-    CHECK_INT_EQ(am_utf8_count("\xc0\xaf", 2), -1);     /* overlong */
-    CHECK_INT_EQ(am_utf8_count("\xed\xa0\x80", 3), -1); /* surrogate */
-    CHECK_INT_EQ(am_utf8_count("\xe1\x88", 2), -1);     /* truncated */
-    CHECK_INT_EQ(am_utf8_count("\xff", 1), -1);
-    CHECK_INT_EQ(am_utf8_count("\xf4\x90\x80\x80", 4), -1); /* past U+10FFFF */
-    return 0;
-}
-
-static int finds_response_headers_case_insensitively(void)
-{
-    struct appmesh_error err = {0};
-    struct appmesh_http_response r = {0};
-    struct appmesh_slice v = {0};
-    am_buf_init(&r.headers, &test_allocator, 0);
-    CHECK_OK(am_buf_append_str(&r.headers,
-                               "Content-Type: application/json\r\nx-amzn-RequestId:  abc  \r\n",
-                               &err),
-             &err);
-    CHECK(appmesh_http_response_header(&r, "X-Amzn-RequestId", &v), "header found");
-    CHECK_MEM_EQ(v.ptr, v.len, "abc", 3);
-    CHECK(!appmesh_http_response_header(&r, "x-amzn-ErrorType", &v), "absent header");
-    appmesh_http_response_cleanup(&r);
-    return 0;
-}
-
-/* A header is the whole text before a line's first colon: not a prefix, not a longer name. */
-static int matches_whole_response_header_names(void)
-{
-    struct appmesh_error err = {0};
-    struct appmesh_http_response r = {0};
-    struct appmesh_slice v = {0};
-    am_buf_init(&r.headers, &test_allocator, 0);
-    CHECK_OK(am_buf_append_str(&r.headers,
-                               "Dat\r\nDate-Extra: 1\r\nDa: 2\r\nno colon here\r\n"
-                               "Retry: a:b\r\nDATE:3",
-                               &err),
-             &err);
-    CHECK(appmesh_http_response_header(&r, "date", &v), "the last line, without CRLF");
-    CHECK_MEM_EQ(v.ptr, v.len, "3", 1);
-    CHECK(appmesh_http_response_header(&r, "da", &v), "a name that is a prefix of another");
-    CHECK_MEM_EQ(v.ptr, v.len, "2", 1);
-    CHECK(appmesh_http_response_header(&r, "Retry", &v), "a colon in the value");
-    CHECK_MEM_EQ(v.ptr, v.len, "a:b", 3);
-    CHECK(!appmesh_http_response_header(&r, "Retry: a", &v), "a name with a colon");
-    CHECK(!appmesh_http_response_header(&r, "no colon here", &v), "a line without a colon");
-    CHECK(!appmesh_http_response_header(&r, "Date-Extra: 1", &v), "a whole line");
-    CHECK(!appmesh_http_response_header(&r, "Dat", &v), "a line that is only the name");
-    appmesh_http_response_cleanup(&r);
     return 0;
 }
 
@@ -164,11 +88,6 @@ static const struct test_case cases[] = {
     {"refuses_growth_past_max", refuses_growth_past_max},
     {"wipes_the_old_block_when_it_grows", wipes_the_old_block_when_it_grows},
     {"reports_nomem_on_failed_allocation", reports_nomem_on_failed_allocation},
-    {"first_error_wins", first_error_wins},
-    {"field_errors_name_the_path", field_errors_name_the_path},
-    {"counts_utf8_characters", counts_utf8_characters},
-    {"finds_response_headers_case_insensitively", finds_response_headers_case_insensitively},
-    {"matches_whole_response_header_names", matches_whole_response_header_names},
 };
 
 TEST_MAIN("buf", cases)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Client tests: the whole call path over a canned transport and an injected clock (no I/O). */
+#include "appmesh/appmesh.h"
 #include "operation.h"
+#include "retry.h"
 #include "rig.h"
 
 static const char *find_header(const struct sent *s, const char *name, char *out, size_t outsz)

@@ -6,8 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "cred_process.h"
+#include "cred_util.h"
+#include "credentials.h"
+#include "env.h"
 #include "harness.h"
-#include "internal.h"
 
 #define SECRET "ProcessSecret/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define TOKEN  "ProcessSessionTokenValue"
@@ -359,24 +363,13 @@ static int passes_stderr_through_and_closes_other_descriptors(void)
 
 /* ---- in the chain ---- */
 
-static const char *env_lookup(void *ud, const char *name)
-{
-    const char *const *e = ud;
-    for (; *e != NULL; e += 2) {
-        if (strcmp(e[0], name) == 0) {
-            return e[1];
-        }
-    }
-    return NULL;
-}
-
 static int chain_get(const char *const *vars,
                      const char **source,
                      char *key,
                      size_t keysize,
                      struct appmesh_error *err)
 {
-    const struct am_env env = {env_lookup, (void *)vars};
+    const struct am_env env = {test_getenv, (void *)vars};
     const struct am_credentials_chain_options o = {.env = &env};
     struct am_credentials_chain *chain = NULL;
     struct appmesh_credentials view = {0};

@@ -4,6 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "config.h"
+#include "credentials.h"
+#include "crypto.h"
+#include "env.h"
 #include "harness.h"
 #include "internal.h"
 
@@ -145,17 +150,6 @@ static void home_close(struct home *h)
     rmdir(h->dir);
 }
 
-static const char *env_lookup(void *ud, const char *name)
-{
-    const char *const *e = ud;
-    for (; *e != NULL; e += 2) {
-        if (strcmp(e[0], name) == 0) {
-            return e[1];
-        }
-    }
-    return NULL;
-}
-
 struct got {
     enum appmesh_status st;
     struct appmesh_error err;
@@ -169,7 +163,7 @@ struct got {
 static void run_chain(struct home *h, struct fake *f, const char *const *extra, struct got *g)
 {
     const char *vars[16] = {"HOME", h->dir, "AWS_PROFILE", "dev"};
-    struct am_env env = {env_lookup, vars};
+    struct am_env env = {test_getenv, vars};
     struct appmesh_transport t = {&fake_vtable, f};
     struct am_credentials_chain_options o = {0};
     struct am_credentials_chain *chain = NULL;

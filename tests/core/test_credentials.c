@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for credentials.c: the provider chain's order, errors, cache and secret hygiene. */
+/* Tests for credentials.c: the provider chain's order, errors, cache, refresh and secret hygiene.
+ */
+#include "appmesh/appmesh.h"
+#include "cred_rig.h"
+#include "credentials.h"
+#include "env.h"
 #include "harness.h"
-#include "internal.h"
+#include "settings.h"
 
 /* Paths are relative to tests/, where CTest runs the tests. */
 #define FIX     "fixtures/config"
@@ -547,6 +552,217 @@ static int resolves_settings_and_credentials_when_memory_runs_out(void)
     return 0;
 }
 
+/* ==== the chain over the network providers (cred_rig.h) ==== */
+
+/* ---- the chain ---- */
+
+static int a_configured_failing_provider_stops_the_chain(void)
+{
+    /* The container provider is configured and fails: IMDS (which would answer) is not asked. */
+    static const struct canned script[] = {{500, APPMESH_OK, NULL, ""},
+                                           {500, APPMESH_OK, NULL, ""},
+                                           {200, APPMESH_OK, NULL, "t"},
+                                           {200, APPMESH_OK, NULL, "r"},
+                                           {200, APPMESH_OK, NULL, META_JSON("ASIAIMDS", EXP1)}};
+    static const char *const env[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/c",
+                                      "AWS_EC2_METADATA_DISABLED", "false", NULL};
+    const struct outcome want = {NULL, "container-role: http://127.0.0.1/c: HTTP 500"};
+    RUN(script, env, NULL, &want);
+    return 0;
+}
+
+static int an_unconfigured_provider_does_not_hide_a_later_one(void)
+{
+    static const struct canned script[] = {{200, APPMESH_OK, NULL, "t"},
+                                           {200, APPMESH_OK, NULL, "r"},
+                                           {200, APPMESH_OK, NULL, META_JSON("ASIAIMDS", EXP1)}};
+    const struct outcome want = {"iam-role", "ASIAIMDS"};
+    RUN(script, imds_on, NULL, &want);
+    return 0;
+}
+
+/* ---- refresh ---- */
+
+static int refreshes_in_the_advisory_window_and_keeps_old_credentials_on_failure(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, ROLE_OK("ASIAFIRST", EXP1)},           /* at NOW */
+        {500, APPMESH_OK, NULL, STS_ERROR("InternalFailure", "down")}, /* advisory: fails */
+        {200, APPMESH_OK, NULL, ROLE_OK("ASIASECOND", EXP2)},          /* 6 s later: works */
+    };
+    static const char *const env[] = {"AWS_PROFILE", "role", NULL};
+    const double advisory = NOW + 3600 - 900 + 1;
+    struct net n;
+    int i = 0;
+    CHECK_OK(net_open(&n, script, 3, env, "us-east-1"), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_OK(net_get(&n, advisory - 2), &n.err); /* fresh: nothing sent */
+    CHECK_INT_EQ(n.fake.sent_count, 1);
+    CHECK_OK(net_get(&n, advisory), &n.err); /* refresh fails: the old ones */
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAFIRST");
+    CHECK_INT_EQ(n.fake.sent_count, 2);
+    for (i = 0; i < 1000; i++) { /* a batch: no refresh on every call */
+        CHECK_OK(net_get(&n, advisory + i * 0.004), &n.err);
+    }
+    CHECK_INT_EQ(n.fake.sent_count, 2);
+    CHECK_OK(net_get(&n, advisory + 6), &n.err);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIASECOND");
+    CHECK_STR_EQ(n.source, "assume-role");
+    CHECK_INT_EQ(n.fake.sent_count, 3);
+    CHECK_OK(net_get(&n, advisory + 60), &n.err);
+    CHECK_INT_EQ(n.fake.sent_count, 3);
+    net_close(&n);
+    return 0;
+}
+
+static int fails_when_a_mandatory_refresh_fails(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, ROLE_OK("ASIAFIRST", EXP1)},
+        {403, APPMESH_OK, NULL, STS_ERROR("ExpiredToken", "The security token has expired")},
+        {200, APPMESH_OK, NULL, ROLE_OK("ASIASECOND", EXP2)},
+    };
+    static const char *const env[] = {"AWS_PROFILE", "role", NULL};
+    const double mandatory = NOW + 3600 - 600 + 1;
+    struct net n;
+    CHECK_OK(net_open(&n, script, 3, env, "us-east-1"), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STATUS(net_get(&n, mandatory), APPMESH_ERR_CREDENTIALS, &n.err);
+    CHECK(strstr(n.err.message, "(HTTP 403): ExpiredToken: The security token has expired") != NULL,
+          n.err.message);
+    CHECK(n.view.access_key_id == NULL && n.source == NULL, "nothing returned");
+    /* Within the back-off the same error comes back without a request. */
+    CHECK_STATUS(net_get(&n, mandatory + 1), APPMESH_ERR_CREDENTIALS, &n.err);
+    CHECK(strstr(n.err.message, "ExpiredToken") != NULL, n.err.message);
+    CHECK_INT_EQ(n.fake.sent_count, 2);
+    CHECK_OK(net_get(&n, mandatory + 6), &n.err);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIASECOND");
+    net_close(&n);
+    return 0;
+}
+
+static int uses_short_lived_credentials_without_asking_on_every_call(void)
+{
+    /* IMDS hands out the same credentials until they expire, 12 minutes from now. */
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, "t"},
+        {200, APPMESH_OK, NULL, "r"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIASHORT", "2015-08-30T12:48:00Z")},
+        {200, APPMESH_OK, NULL, "t"},
+        {200, APPMESH_OK, NULL, "r"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIASHORT", "2015-08-30T12:48:00Z")},
+    };
+    struct net n;
+    int i = 0;
+    CHECK_OK(net_open(&n, script, 6, imds_on, NULL), &n.err);
+    for (i = 0; i < 100; i++) {
+        CHECK_OK(net_get(&n, NOW + i * 0.01), &n.err);
+    }
+    CHECK_INT_EQ(n.fake.sent_count, 3);
+    CHECK_OK(net_get(&n, NOW + 10), &n.err);
+    CHECK_INT_EQ(n.fake.sent_count, 6);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIASHORT");
+    net_close(&n);
+    return 0;
+}
+
+static int refreshes_expired_container_credentials_across_expiry(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, META_JSON("ASIAONE", EXP1)},
+        {200, APPMESH_OK, NULL, META_JSON("ASIATWO", EXP2)},
+    };
+    static const char *const env[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/c",
+                                      NULL};
+    struct net n;
+    CHECK_OK(net_open(&n, script, 2, env, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAONE");
+    CHECK_OK(net_get(&n, NOW + 3700), &n.err); /* past expiry: a refresh, no error */
+    CHECK_STR_EQ(n.view.access_key_id, "ASIATWO");
+    CHECK_INT_EQ(n.fake.sent_count, 2);
+    net_close(&n);
+    return 0;
+}
+
+/* ---- out of memory ---- */
+
+struct oom_case {
+    const struct canned *script;
+    size_t count;
+    const char *const *env;
+};
+
+static enum appmesh_status get_once(void *p)
+{
+    const struct oom_case *c = p;
+    struct net n;
+    enum appmesh_status st = net_open(&n, c->script, c->count, c->env, "us-east-1");
+    if (st == APPMESH_OK) {
+        st = net_get(&n, NOW);
+    }
+    net_close(&n);
+    return st;
+}
+
+static int survives_running_out_of_memory(void)
+{
+    static const struct canned chain[] = {{200, APPMESH_OK, NULL, ROLE_OK("ASIAFIRST", EXP1)},
+                                          {200, APPMESH_OK, NULL, ROLE_OK("ASIASECOND", EXP1)}};
+    static const struct canned imds[] = {{200, APPMESH_OK, NULL, "t"},
+                                         {200, APPMESH_OK, NULL, "r"},
+                                         {200, APPMESH_OK, NULL, META_JSON("ASIAIMDS", EXP1)}};
+    static const struct canned web[] = {{200, APPMESH_OK, NULL, WEB_OK("ASIAWEB", EXP1)}};
+    static const char *const chain_env[] = {"AWS_PROFILE", "chain", NULL};
+    static const char *const web_env[] = {"AWS_PROFILE", "web", NULL};
+    struct oom_case cases[] = {{chain, 2, chain_env}, {imds, 3, imds_on}, {web, 1, web_env}};
+    size_t i = 0;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (test_oom_loop(get_once, &cases[i], 2000) != 0) {
+            fprintf(stderr, "  in OOM case %zu\n", i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- through the client ---- */
+
+static int the_client_signs_app_mesh_calls_with_container_credentials(void)
+{
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, META_JSON("ASIACONT", EXP1)},
+        {200, APPMESH_OK, "x-amzn-RequestId: r-1\r\n", OK_BODY},
+    };
+    static const char *const env[] = {"HOME",
+                                      "/nonexistent-appmesh-test-home",
+                                      "AWS_REGION",
+                                      "us-east-1",
+                                      "AWS_EC2_METADATA_DISABLED",
+                                      "true",
+                                      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                      "http://127.0.0.1/c",
+                                      NULL};
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_update_virtual_service_input in = node_input();
+    struct appmesh_virtual_service_data out = {0};
+
+    CHECK_OK(rig_open(&r, script, 2, &err), &err);
+    r.opts.credentials = NULL;
+    r.opts.getenv_ud = (void *)env;
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_client_update_virtual_service(r.client, &in, &out, NULL, &err), &err);
+    CHECK_STR_EQ(appmesh_client_credentials_source(r.client), "container-role");
+    CHECK_INT_EQ(r.fake.sent_count, 2);
+    CHECK(strstr(r.fake.sent[1].headers, "Credential=ASIACONT/") != NULL, r.fake.sent[1].headers);
+    CHECK(strstr(r.fake.sent[1].headers, "X-Amz-Security-Token: TokenOfASIACONT\n") != NULL,
+          r.fake.sent[1].headers);
+    appmesh_virtual_service_data_cleanup(&out);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
     {"refuses_an_access_key_id_that_would_split_a_line",
      refuses_an_access_key_id_that_would_split_a_line},
@@ -583,6 +799,20 @@ static const struct test_case cases[] = {
     {"wipes_secrets_before_freeing_them", wipes_secrets_before_freeing_them},
     {"resolves_settings_and_credentials_when_memory_runs_out",
      resolves_settings_and_credentials_when_memory_runs_out},
+    {"a_configured_failing_provider_stops_the_chain",
+     a_configured_failing_provider_stops_the_chain},
+    {"an_unconfigured_provider_does_not_hide_a_later_one",
+     an_unconfigured_provider_does_not_hide_a_later_one},
+    {"refreshes_in_the_advisory_window_and_keeps_old_credentials_on_failure",
+     refreshes_in_the_advisory_window_and_keeps_old_credentials_on_failure},
+    {"fails_when_a_mandatory_refresh_fails", fails_when_a_mandatory_refresh_fails},
+    {"uses_short_lived_credentials_without_asking_on_every_call",
+     uses_short_lived_credentials_without_asking_on_every_call},
+    {"refreshes_expired_container_credentials_across_expiry",
+     refreshes_expired_container_credentials_across_expiry},
+    {"survives_running_out_of_memory", survives_running_out_of_memory},
+    {"the_client_signs_app_mesh_calls_with_container_credentials",
+     the_client_signs_app_mesh_calls_with_container_credentials},
 };
 
 TEST_MAIN("credentials", cases)

@@ -4,8 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "harness.h"
-#include "internal.h"
 
 struct digest_case {
     const char *key; /* NULL for plain SHA-256 */

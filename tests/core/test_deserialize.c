@@ -4,6 +4,7 @@
 
 #include "deserialize.h"
 #include "harness.h"
+#include "internal.h"
 #include "opjson.h"
 
 /* Parse body as op's output and print the normalised tree compactly into out. */

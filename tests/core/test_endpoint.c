@@ -2,6 +2,7 @@
 /* Tests for endpoint.c: the botocore App Mesh endpoint cases, URL parsing, partitions. */
 #include <cjson/cJSON.h>
 
+#include "endpoint.h"
 #include "harness.h"
 #include "internal.h"
 

@@ -3,8 +3,10 @@
  */
 #include <dirent.h>
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
+#include "json.h"
 
 #define FIXTURES "fixtures/virtual_service"
 #define ARN                                                                                        \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for model.c: input validation (every rule and boundary), data copy, cleanups. */
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 

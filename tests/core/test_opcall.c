@@ -2,6 +2,7 @@
 /* Calls of any operation (opcall.h and the public JSON entry points) over a canned transport. */
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
 #include "opcall.h"
 #include "rig.h"
 

@@ -2,6 +2,7 @@
 /* Operations by name, inputs as JSON text, outputs printed exactly, skeletons. */
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "opcall.h"
 #include "opjson.h"

@@ -2,8 +2,12 @@
 /* Tests for rest.c (and json.c's numbers) against the restJson1 protocol vectors, plus our own. */
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
+#include "endpoint.h"
 #include "harness.h"
 #include "internal.h"
+#include "json.h"
+#include "rest.h"
 
 #define VECTORS_INPUT  "vectors/protocol/rest-json/input/rest-json.json"
 #define VECTORS_OUTPUT "vectors/protocol/rest-json/output/rest-json.json"

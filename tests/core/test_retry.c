@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "internal.h"
+#include "retry.h"
 
 #define VECTORS APPMESH_TEST_DATA "/vectors/retry"
 

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
+#include "internal.h"
 #include "rig.h"
 #include "secmem.h"
 

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 
 #include "harness.h"
+#include "internal.h"
 #include "opjson.h"
 #include "serialize.h"
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The calls' shared state: settings, clock, random source, interrupts, retry state. */
+#include "internal.h"
+#include "retry.h"
 #include "rig.h"
 #include "service.h"
 

@@ -3,8 +3,10 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
+#include "sigv4.h"
 
 #define AKID   "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

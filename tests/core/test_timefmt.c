@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "timefmt.h"
 
 static int parses_iso8601_times(void)
 {

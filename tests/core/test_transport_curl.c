@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "internal.h"
 

@@ -2,6 +2,7 @@
 /* Validation against the service model: every rule, table-driven, with field paths. */
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
 #include "harness.h"
 #include "opjson.h"
 #include "validate.h"

@@ -3,9 +3,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "config.h"
 #include "fuzz.h"
 #include "fuzz_alloc.h"
-#include "internal.h"
 
 /*
  * The input is the config text, then the line "----", then the credentials text. Without that

@@ -5,10 +5,17 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "appmesh/appmesh.h"
+#include "cred_metadata.h"
+#include "cred_process.h"
+#include "cred_sso.h"
+#include "cred_sts.h"
+#include "cred_util.h"
 #include "fuzz.h"
 #include "fuzz_alloc.h"
 #include "internal.h"
 #include "secmem.h"
+#include "timefmt.h"
 
 /*
  * Two passes over every input:

@@ -8,9 +8,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "fuzz.h"
 #include "internal.h"
+#include "json.h"
 #include "shapes.h"
 #include "validate.h"
 

@@ -7,6 +7,7 @@
 #include "deserialize.h"
 #include "fuzz.h"
 #include "fuzz_alloc.h"
+#include "internal.h"
 #include "opjson.h"
 #include "serialize.h"
 #include "validate.h"

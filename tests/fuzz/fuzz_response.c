@@ -4,9 +4,13 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "appmesh/appmesh.h"
 #include "fuzz.h"
 #include "fuzz_alloc.h"
 #include "internal.h"
+#include "json.h"
+#include "rest.h"
+#include "retry.h"
 
 /*
  * The input is a response: "HTTP/1.1 404 ...\r\nName: value\r\n...\r\n\r\nbody" (status line,

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "appmesh/appmesh.h"
+#include "crypto.h"
 #include "fuzz.h"
 #include "fuzz_alloc.h"
 #include "internal.h"

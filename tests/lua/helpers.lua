@@ -34,11 +34,11 @@ local function write_file(path, s)
 end
 helpers.write_file = write_file
 
---- Start tests/lua/responder.py; returns an object with url, queue(list), log(), reset(), stop().
+--- Start tests/lua/programs/responder.py; returns an object with url, queue(list), log(), reset(), stop().
 function helpers.start_responder()
   -- env -u LD_PRELOAD: under the sanitizers lua5.4 has the ASan runtime preloaded; python3
   -- must not inherit it.
-  local pipe = assert(io.popen("exec env -u LD_PRELOAD " .. helpers.PYTHON .. " tests/lua/responder.py", "r"))
+  local pipe = assert(io.popen("exec env -u LD_PRELOAD " .. helpers.PYTHON .. " tests/lua/programs/responder.py", "r"))
   local url = assert(pipe:read("l"), "responder printed no URL")
   local control = assert(pipe:read("l"), "responder printed no control path"):match("^control (.+)$")
   local pid = assert(pipe:read("l"), "responder printed no pid"):match("^pid (%d+)$")

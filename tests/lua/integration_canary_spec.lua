@@ -264,7 +264,7 @@ print(c:describe_virtual_service{ meshName = "demo-mesh", virtualServiceName = "
     }, "\n"))
     -- (timeout: a REPL that never reads its input fails the test instead of hanging it)
     local out, err = run("repl", creds(responder.url, true), "timeout 60 " .. integration.PYTHON
-      .. " tests/lua/pty_run.py " .. host, input)
+      .. " tests/host/pty_run.py " .. host, input)
     assert.matches("virtualServiceName", out, 1, true, err)
     assert.matches("InvalidSignatureException", out, 1, true)
     assert.matches("<redacted>", out, 1, true)

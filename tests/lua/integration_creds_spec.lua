@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- The credential providers against the emulator's fake STS, IMDSv2 and container endpoints,
 -- through the appmesh-lua host (each run with its own environment), and credentials expiring
--- mid-run on a fast clock (tests/lua/creds_expiry.c).
+-- mid-run on a fast clock (tests/lua/programs/creds_expiry.c).
 local integration = dofile("tests/lua/integration.lua")
 if not integration.enabled then
   return -- run by the CTest integration.creds (see tests/lua/integration.lua)

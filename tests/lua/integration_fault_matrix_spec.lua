@@ -8,7 +8,7 @@
 --
 -- Credentials and time: the emulator's clock skewed (the first attempt is refused and corrected
 -- from its Date, the next call is signed right), and assumed-role credentials from the
--- emulator's STS expiring mid-run or refused as expired (run by tests/lua/fault_creds.c, whose
+-- emulator's STS expiring mid-run or refused as expired (run by tests/lua/programs/fault_creds.c, whose
 -- client shares a fast clock with the emulator, through either driver).
 --
 -- Adding a fault is one row in ROWS. Faults are installed scoped to the row's own service, so
@@ -424,7 +424,7 @@ describe("the fault matrix", function()
     assert(made, "openssl could not make the wrong CA")
     -- the refused and blackhole ports
     local pipe = assert(io.popen("exec env -u LD_PRELOAD setpriv --pdeathsig TERM "
-      .. integration.PYTHON .. " tests/lua/fault_sockets.py", "r"))
+      .. integration.PYTHON .. " tests/lua/programs/fault_sockets.py", "r"))
     sockets = { pipe = pipe }
     sockets.refused = assert(pipe:read("l"), "fault_sockets.py printed nothing"):match("^refused (%d+)$")
     sockets.blackhole = assert(pipe:read("l")):match("^blackhole (%d+)$")

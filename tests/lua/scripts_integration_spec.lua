@@ -522,7 +522,7 @@ return {
 
     it("draws a progress line on a terminal", function()
       local dir = sh.tmpdir()
-      local cmd = "env -u LD_PRELOAD " .. sh.PYTHON .. " tests/lua/pty_run.py env TERM=xterm "
+      local cmd = "env -u LD_PRELOAD " .. sh.PYTHON .. " tests/host/pty_run.py env TERM=xterm "
         .. (os.getenv("LD_PRELOAD") and ("LD_PRELOAD=" .. sh.quote(os.getenv("LD_PRELOAD")) .. " ")
         or "")
       for k, v in pairs(env()) do

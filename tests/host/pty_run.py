@@ -2,7 +2,7 @@
 """Run a command on a pseudo-terminal and copy everything it writes to our stdout, byte for
 byte; exit with its exit status. Used by the scripts' specs to see terminal-only output.
 
-usage: /usr/bin/python3 tests/lua/pty_run.py COMMAND [ARGS...]
+usage: /usr/bin/python3 tests/host/pty_run.py COMMAND [ARGS...]
 """
 import os
 import pty
