@@ -57,7 +57,11 @@ static void lstop(lua_State *L, lua_Debug *ar)
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
     s_interrupted = 0; /* handled: later appmesh calls (after a pcall) may run again */
-    luaL_error(L, "interrupted!");
+    /* No position (not luaL_error): the hook may land on a C function's call or return, where
+     * luaL_error would name the calling line, or on a step of Lua code, where it names none; the
+     * message is the same wherever the signal lands. */
+    lua_pushliteral(L, "interrupted!");
+    lua_error(L);
 }
 
 /*

@@ -206,6 +206,23 @@ class Errors(unittest.TestCase):
                 self.assertEqual(proc.returncode, code, err)
                 self.assertTrue(err.startswith(f"{ARGS.exe}: interrupted!"), err)
 
+    def test_a_signal_during_a_c_function_stops_with_the_same_message(self):
+        # the hook then lands on the C function's return, not on a step of Lua code
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("LUA_", "AWS_", "APPMESH_"))}
+        with tempfile.TemporaryDirectory() as tmp:
+            ready = os.path.join(tmp, "ready")
+            proc = subprocess.Popen(
+                [ARGS.exe, "-e", f"io.open('{ready}', 'w'):close() io.popen('sleep 1'):read('a')"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            while not os.path.exists(ready):
+                self.assertIsNone(proc.poll(), "appmesh-lua ended before the sleep")
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 130, err)
+            self.assertTrue(err.startswith(f"{ARGS.exe}: interrupted!\n"), err)
+
     def test_error_messages_show_control_characters_as_escapes(self):
         res = run(["-e", "error('a\\27[31mb\\7c\\tnext', 0)"])
         self.assertEqual(res.returncode, 1)
