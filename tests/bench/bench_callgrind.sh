@@ -4,7 +4,7 @@
 # runs N1 and N2 calls and a call costs the difference over N2 - N1, so start-up and warm-up fall
 # out. With OUT=DIR set, keeps DIR/<contender>.N2.out (callgrind's file) and writes beside it
 # DIR/<contender>.fn (callgrind_annotate --inclusive=yes, the difference per call of the largest
-# functions) for the per-stage breakdown of docs/per-call-cost.md. Not part of `make bench`: a
+# functions) for the per-stage breakdown of docs/performance.md. Not part of `make bench`: a
 # run takes a few minutes and needs valgrind.
 # Usage: tests/bench/bench_callgrind.sh BUILD_DIR [N1 [N2]]   (environment: OUT=DIR, ONLY="names")
 set -u

@@ -12,7 +12,7 @@ for b in "$build"/tests/bench_*; do
 done
 for s in tests/bench/*.sh; do
   [ "$s" = tests/bench/run.sh ] && continue
-  # instructions a call under valgrind: minutes a run, for docs/per-call-cost.md, not make bench
+  # instructions a call under valgrind: minutes a run, for docs/performance.md, not make bench
   [ "$s" = tests/bench/bench_callgrind.sh ] && continue
   [ -f "$s" ] || continue
   echo "== $(basename "$s")"
