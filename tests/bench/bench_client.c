@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "appmesh/appmesh.h"
+#include "bench_clock.h"
 #include "internal.h"
 
 #define BODY                                                                                       \
@@ -66,19 +67,6 @@ static void *count_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         c->peak_bytes = c->live_bytes;
     }
     return realloc(ptr, nsize);
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static const char *no_env(void *ud, const char *name)

@@ -16,24 +16,11 @@
 #include "appmesh/appmesh.h"
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
+#include "bench_clock.h"
 #include "shapes.h"
 
 #define BATCHES   101
 #define PER_BATCH 2000
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* What a typical UpdateVirtualService returns, as the client hands it to the binding. */
 static void fill_data(struct appmesh_virtual_service_data *d)

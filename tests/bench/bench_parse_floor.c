@@ -12,24 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include <cjson/cJSON.h>
 
 #define BATCHES  51
 #define MAX_BODY 65536
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : (x > y ? 1 : 0);
-}
 
 /* n parses of body; returns how many gave an object (all of them, or the body is not JSON). */
 static long run(const char *body, size_t len, long n)

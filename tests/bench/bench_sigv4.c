@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "appmesh/appmesh.h"
+#include "bench_clock.h"
 #include "deserialize.h"
 #include "internal.h"
 #include "serialize.h"
@@ -74,13 +75,6 @@ struct bench {
     size_t response_len;
     struct appmesh_buf path, query, gbody;
 };
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static int fail(const char *what)
 {
@@ -213,13 +207,6 @@ static int setup_generic(struct bench *b)
     am_buf_init(&b->query, NULL, 0);
     am_buf_init(&b->gbody, NULL, 0);
     return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : (x > y ? 1 : 0);
 }
 
 static int setup(struct bench *b)
