@@ -63,10 +63,8 @@ int main(int argc, char **argv)
 {
     struct run r = {NULL, NULL, 0};
     struct appmesh_clock clock = {run_now, NULL, NULL, &r};
-    struct appmesh_client_options o;
     struct appmesh_client *client = NULL;
     struct appmesh_transport *control = NULL;
-    struct appmesh_transport_curl_options co = {0};
     struct appmesh_error err = {0};
     int step = 0;
     int rc = 1;
@@ -77,15 +75,7 @@ int main(int argc, char **argv)
     }
     r.url = argv[1];
     r.config = argv[2];
-    memset(&o, 0, sizeof(o));
-    o.clock = &clock;
-    o.getenv = run_getenv;
-    o.getenv_ud = &r;
-    o.retry_base_delay = 0.001;
-    if (appmesh_global_init(&err) != APPMESH_OK ||
-        appmesh_transport_curl_new(NULL, &co, &control, &err) != APPMESH_OK ||
-        appmesh_client_new(NULL, &o, &client, &err) != APPMESH_OK) {
-        fprintf(stderr, "setup failed: %s\n", err.message);
+    if (role_env_open(&clock, run_getenv, &r, &control, &client) != 0) {
         goto cleanup;
     }
     for (step = 0; step < STEPS; step++) {

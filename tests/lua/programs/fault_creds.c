@@ -180,11 +180,8 @@ int main(int argc, char **argv)
 {
     struct run r = {NULL, NULL, 0, 0};
     struct appmesh_clock clock = {run_now, NULL, NULL, &r};
-    struct appmesh_client_options o;
     struct appmesh_client *client = NULL;
     struct appmesh_transport *ctl = NULL;
-    struct appmesh_transport_curl_options co = {0};
-    struct appmesh_error err = {0};
     const char *names[2] = {NULL, NULL};
     const char *mesh = NULL;
     bool concurrent = false;
@@ -204,15 +201,7 @@ int main(int argc, char **argv)
     mesh = argv[4];
     names[0] = argv[5];
     names[1] = argv[6];
-    memset(&o, 0, sizeof(o));
-    o.clock = &clock;
-    o.getenv = run_getenv;
-    o.getenv_ud = &r;
-    o.retry_base_delay = 0.001;
-    if (appmesh_global_init(&err) != APPMESH_OK ||
-        appmesh_transport_curl_new(NULL, &co, &ctl, &err) != APPMESH_OK ||
-        appmesh_client_new(NULL, &o, &client, &err) != APPMESH_OK) {
-        fprintf(stderr, "setup failed: %s\n", err.message);
+    if (role_env_open(&clock, run_getenv, &r, &ctl, &client) != 0) {
         goto cleanup;
     }
     for (i = 7; i < argc; i++) {

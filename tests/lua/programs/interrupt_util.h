@@ -44,4 +44,17 @@ static void interrupt_setup_state(lua_State *L, const struct responder *r)
     lua_register(L, "join_interrupt", join_interrupt);
 }
 
+/* Run one step's code in L with the flag at flag_before, print "ok - NAME" or "FAIL NAME", and
+ * clear the flag. Returns 1 when the step failed (its code must leave "ok" as the result). */
+static int interrupt_run_step(lua_State *L, const char *name, const char *code, int flag_before)
+{
+    char out[64] = "";
+    int failed = 0;
+    s_flag = (sig_atomic_t)flag_before;
+    failed = run_lua(L, name, code, out, sizeof(out)) != 0 || strcmp(out, "ok") != 0;
+    printf(failed ? "FAIL %s\n" : "ok - %s\n", name);
+    s_flag = 0;
+    return failed;
+}
+
 #endif

@@ -6,7 +6,10 @@
 #define APPMESH_TEST_ROLE_ENV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "appmesh/appmesh.h"
 
 /* The value of the variable `name`, or NULL when unset; url is the emulator's, config the
  * AWS_CONFIG_FILE naming the profile. */
@@ -33,6 +36,31 @@ static inline const char *role_env_get(const char *url, const char *config, cons
         }
     }
     return NULL;
+}
+
+/* The client on that environment (getenv with ud), on `clock`, with fast retries, and a plain
+ * transport for the emulator's control API. Returns 0, or -1 with the reason printed. */
+static inline int role_env_open(const struct appmesh_clock *clock,
+                                appmesh_getenv_fn *getenv,
+                                void *ud,
+                                struct appmesh_transport **control,
+                                struct appmesh_client **client)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_client_options o;
+    struct appmesh_transport_curl_options co = {0};
+    memset(&o, 0, sizeof(o));
+    o.clock = clock;
+    o.getenv = getenv;
+    o.getenv_ud = ud;
+    o.retry_base_delay = 0.001;
+    if (appmesh_global_init(&err) != APPMESH_OK ||
+        appmesh_transport_curl_new(NULL, &co, control, &err) != APPMESH_OK ||
+        appmesh_client_new(NULL, &o, client, &err) != APPMESH_OK) {
+        fprintf(stderr, "setup failed: %s\n", err.message);
+        return -1;
+    }
+    return 0;
 }
 
 #endif

@@ -83,16 +83,8 @@ int main(void)
     appmesh_lua_set_interrupt_flag(c, &s_flag);
     appmesh_lua_set_interrupt_flag(c, NULL);
     for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        char out[64] = "";
-        s_flag = (sig_atomic_t)steps[i].flag_before;
-        if (run_lua(*steps[i].state, steps[i].name, steps[i].code, out, sizeof(out)) != 0 ||
-            strcmp(out, "ok") != 0) {
-            printf("FAIL %s\n", steps[i].name);
-            failed++;
-        } else {
-            printf("ok - %s\n", steps[i].name);
-        }
-        s_flag = 0;
+        failed +=
+            interrupt_run_step(*steps[i].state, steps[i].name, steps[i].code, steps[i].flag_before);
     }
     for (i = 0; i < 3; i++) {
         lua_close(*states[i]);
