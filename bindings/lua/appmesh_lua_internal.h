@@ -188,18 +188,24 @@ int am_lua_default_describe_virtual_service(lua_State *L);
 int am_lua_default_list_virtual_services(lua_State *L);
 /**
  * Set in the module table on top: appmesh.<operation> for every operation (those not set
- * yet), appmesh.<iterator> for every paginated one, paginate, operations and skeleton.
+ * yet), appmesh.<iterator> for every paginated one, and paginate, on the default client.
  */
 void am_lua_module_operations(lua_State *L);
 
+/* ---- lshape.c: the service model read from Lua ---- */
+
+/**
+ * Set appmesh.operations, appmesh.skeleton, appmesh.model_operation and appmesh.model_shape
+ * (the model's tables) in the table on top.
+ */
+void am_lua_module_shapes(lua_State *L);
+
 struct am_operation;
+/** The operation named by the string at arg (API or boto3 name); raises naming the nearest
+ * ones when none is. */
+const struct am_operation *am_lua_check_operation(lua_State *L, int arg);
 /** The iterator's name of a paginated operation: its result key in snake case ("virtual_nodes"). */
 bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize);
-
-/* ---- lshape.c ---- */
-
-/** Set appmesh.model_operation and appmesh.model_shape (the model's tables) in the table on top. */
-void am_lua_module_shapes(lua_State *L);
 
 /* ---- lsched.c: the coroutine scheduler (appmesh.run, appmesh.pool, appmesh.map) ---- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* appmesh.Client: the userdata around struct appmesh_client, its options, methods and fields. */
+/* appmesh.Client: the userdata, its options, methods, fields; appmesh.<op> on the default one. */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -603,40 +603,6 @@ static int client_operation(lua_State *L)
     return op_run(L, 1, 2, 3, op, 3, call_done);
 }
 
-/* Raise naming the operations nearest to an unknown name. */
-static int unknown_operation(lua_State *L, int arg, const char *name)
-{
-    const char *near[3];
-    size_t n = am_operation_nearest(name, near, 3);
-    luaL_Buffer b;
-
-    luaL_buffinit(L, &b);
-    lua_pushfstring(L, "unknown operation '%s'", name);
-    luaL_addvalue(&b);
-    for (size_t i = 0; i < n; i++) {
-        luaL_addstring(&b, i == 0 ? " (did you mean " : (i + 1 == n ? " or " : ", "));
-        luaL_addstring(&b, near[i]);
-    }
-    if (n > 0) {
-        luaL_addstring(&b, "?)");
-    }
-    luaL_pushresult(&b);
-    return luaL_argerror(L, arg, lua_tostring(L, -1));
-}
-
-/* The operation named by the string at arg (API or boto3 name); raises when none is. */
-static const struct am_operation *check_operation(lua_State *L, int arg)
-{
-    size_t len = 0;
-    const char *name = luaL_checklstring(L, arg, &len);
-    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
-
-    if (op == NULL) {
-        unknown_operation(L, arg, name);
-    }
-    return op;
-}
-
 /* ---- the paging iterators ---- */
 
 /*
@@ -814,7 +780,7 @@ static int client_iterator(lua_State *L)
 /* The paginated operation named at arg; raises for an unknown or unpaginated one. */
 static const struct am_operation *check_paginated(lua_State *L, int arg)
 {
-    const struct am_operation *op = check_operation(L, arg);
+    const struct am_operation *op = am_lua_check_operation(L, arg);
 
     if (op->result_key == NULL) {
         luaL_argerror(L, arg,
@@ -939,95 +905,6 @@ static int default_paginate(lua_State *L)
     return default_iterator_of(L, op, 2);
 }
 
-/* appmesh.operations(): one table per operation, in alphabetical order. */
-static int module_operations(lua_State *L)
-{
-    char iter[64];
-
-    lua_createtable(L, (int)am_operation_count, 0); /* list */
-    for (size_t i = 0; i < am_operation_count; i++) {
-        const struct am_operation *op = &am_operations[i];
-        const struct am_shape *in = &am_shapes[op->input];
-        static const char *const where[] = {"body", "uri", "query"};
-        lua_createtable(L, 0, 8); /* list, t */
-        lua_pushstring(L, op->snake);
-        lua_setfield(L, -2, "name");
-        lua_pushstring(L, op->name);
-        lua_setfield(L, -2, "api");
-        lua_pushstring(L, op->method);
-        lua_setfield(L, -2, "method");
-        lua_pushstring(L, op->uri);
-        lua_setfield(L, -2, "uri");
-        lua_pushstring(L, op->doc);
-        lua_setfield(L, -2, "doc");
-        if (op->payload >= 0) {
-            lua_pushstring(L, am_members[op->payload].name);
-            lua_setfield(L, -2, "payload");
-        }
-        if (op->result_key != NULL && am_lua_iterator_name(op, iter, sizeof(iter))) {
-            lua_pushstring(L, iter);
-            lua_setfield(L, -2, "iterator");
-        }
-        lua_createtable(L, in->count, 0); /* list, t, members */
-        for (uint16_t j = 0; j < in->count; j++) {
-            const struct am_member *m = &am_members[in->first + j];
-            lua_createtable(L, 0, 4); /* list, t, members, m */
-            lua_pushstring(L, m->name);
-            lua_setfield(L, -2, "name");
-            lua_pushboolean(L, (m->flags & AM_MEMBER_REQUIRED) != 0);
-            lua_setfield(L, -2, "required");
-            lua_pushstring(L, m->location < 3 ? where[m->location] : "body");
-            lua_setfield(L, -2, "location");
-            lua_pushstring(L, m->doc);
-            lua_setfield(L, -2, "doc");
-            lua_rawseti(L, -2, (lua_Integer)j + 1); /* list, t, members */
-        }
-        lua_setfield(L, -2, "members");         /* list, t */
-        lua_rawseti(L, -2, (lua_Integer)i + 1); /* list */
-    }
-    return 1;
-}
-
-/* appmesh.skeleton(name): the operation's input with every member, as a fresh table. */
-static int module_skeleton(lua_State *L)
-{
-    const struct am_operation *op = check_operation(L, 1);
-    cJSON **slot = NULL;
-
-    lua_settop(L, 1);
-    slot = am_lua_push_json_box(L); /* name, box */
-    *slot = am_op_skeleton(op);
-    if (*slot == NULL) {
-        return luaL_error(L, "not enough memory");
-    }
-    am_lua_push_json(L, *slot, &am_shapes[op->input]); /* name, box, skeleton */
-    am_lua_json_box_clear(L, 2);
-    return 1;
-}
-
-bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize)
-{
-    size_t n = 0;
-
-    if (op->result_key == NULL || outsize == 0) {
-        return false;
-    }
-    for (const char *p = op->result_key; *p != '\0'; p++) {
-        bool upper = *p >= 'A' && *p <= 'Z';
-        if (n + (upper ? 2 : 1) >= outsize) {
-            return false;
-        }
-        if (upper) {
-            out[n++] = '_';
-            out[n++] = (char)(*p - 'A' + 'a');
-        } else {
-            out[n++] = *p;
-        }
-    }
-    out[n] = '\0';
-    return true;
-}
-
 /* Set, in the table on top, f with the operation as upvalue under name, unless it has one. */
 static void
 set_op_function(lua_State *L, const char *name, lua_CFunction f, const struct am_operation *op)
@@ -1060,8 +937,6 @@ void am_lua_module_operations(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"paginate", default_paginate},
-        {"operations", module_operations},
-        {"skeleton", module_skeleton},
         {NULL, NULL},
     };
 

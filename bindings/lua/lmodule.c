@@ -29,8 +29,8 @@ int luaopen_appmesh(lua_State *L)
     am_lua_result_open(L);
     am_lua_sched_open(L);
     luaL_newlib(L, funcs);       /* M */
-    am_lua_module_operations(L); /* M: every operation, iterator, paginate, operations */
-    am_lua_module_shapes(L);     /* M: model_operation, model_shape */
+    am_lua_module_operations(L); /* M: every operation, iterator, paginate */
+    am_lua_module_shapes(L);     /* M: operations, skeleton, model_operation, model_shape */
     lua_pushliteral(L, "appmesh " APPMESH_VERSION);
     lua_setfield(L, -2, "_VERSION");
     luaL_getmetatable(L, AM_LUA_ERROR_MT); /* M, Error */
