@@ -3,7 +3,6 @@
 #ifndef APPMESH_LUA_INTERNAL_H
 #define APPMESH_LUA_INTERNAL_H
 
-#include <signal.h>
 #include <stdbool.h>
 
 #include <lauxlib.h>
@@ -13,20 +12,7 @@
 
 #define AM_LUA_CLIENT_MT   "appmesh.Client"
 #define AM_LUA_ERROR_MT    "appmesh.Error"
-#define AM_LUA_BOX_MT      "appmesh.box"     /* C results the GC frees if a push raises */
 #define AM_LUA_DEFAULT_KEY "appmesh.default" /* registry: the default client, once built */
-
-/**
- * Everything the binding keeps per lua_State: a userdata in the registry that lives until
- * lua_close() (its finalizer runs after every client's, its memory is freed after all of them),
- * so clients may borrow `alloc` and the interrupt callback may read `interrupt_flag`.
- */
-struct am_lua_state {
-    struct appmesh_allocator alloc;          /* the state's own lua_Alloc */
-    volatile sig_atomic_t *interrupt_flag;   /* the host's, or NULL */
-    struct appmesh_sigv4_signer *signer;     /* appmesh.sign's, created on first use */
-    struct appmesh_sigv4_result sign_result; /* reused by appmesh.sign, wiped on close */
-};
 
 /**
  * The userdata at idx when its metatable is the one the registry holds under the light
@@ -53,12 +39,6 @@ static inline void am_lua_keep_metatable(lua_State *L, const void *key)
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
-
-/** The state's struct, created on first use (may raise a memory error). */
-struct am_lua_state *am_lua_state(lua_State *L);
-
-/** appmesh_interrupt_fn: true while the host's flag (if any) is set. ud: struct am_lua_state. */
-bool am_lua_interrupted(void *ud);
 
 /* ---- lerror.c ---- */
 
@@ -192,7 +172,7 @@ void am_lua_key_path(lua_State *L, int k, const char *prefix, char *out, size_t 
 /* ---- lclient.c ---- */
 
 /**
- * Register the appmesh.Client and box metatables (idempotent). A client userdata has one user
+ * Register the appmesh.Client metatable (idempotent). A client userdata has one user
  * value: nil, or the weak-keyed set of the scheduler's batch userdatas made on it (lsched.c).
  */
 void am_lua_client_open(lua_State *L);
@@ -208,35 +188,24 @@ int am_lua_default_describe_virtual_service(lua_State *L);
 int am_lua_default_list_virtual_services(lua_State *L);
 /**
  * Set in the module table on top: appmesh.<operation> for every operation (those not set
- * yet), appmesh.<iterator> for every paginated one, paginate, operations and skeleton.
+ * yet), appmesh.<iterator> for every paginated one, and paginate, on the default client.
  */
 void am_lua_module_operations(lua_State *L);
 
-/* ---- lshape.c ---- */
+/* ---- lshape.c: the service model read from Lua ---- */
 
-/** Set appmesh.model_operation and appmesh.model_shape (the model's tables) in the table on top. */
+/**
+ * Set appmesh.operations, appmesh.skeleton, appmesh.model_operation and appmesh.model_shape
+ * (the model's tables) in the table on top.
+ */
 void am_lua_module_shapes(lua_State *L);
 
 struct am_operation;
+/** The operation named by the string at arg (API or boto3 name); raises naming the nearest
+ * ones when none is. */
+const struct am_operation *am_lua_check_operation(lua_State *L, int arg);
 /** The iterator's name of a paginated operation: its result key in snake case ("virtual_nodes"). */
 bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize);
-
-/**
- * Push the state's result box (a userdata the GC cleans, reused by every call) holding a zeroed
- * struct appmesh_batch_result, and return the result for a call or appmesh_batch_take() to
- * fill: whatever it then owns is freed even if a later push raises a memory error. Use it up
- * with am_lua_push_result() before running any Lua code.
- */
-struct appmesh_batch_result *am_lua_push_result_box(lua_State *L);
-
-/** Pop the result box on top unused (nothing was put in it): it is free for the next call. */
-void am_lua_pop_result_box(lua_State *L);
-
-/**
- * Replace the result box at idx by what a blocking call returns for it: vs, info (page, info
- * for a list) on success, nil, err otherwise. Frees the result's C memory. Returns 2.
- */
-int am_lua_push_result(lua_State *L, int idx);
 
 /* ---- lsched.c: the coroutine scheduler (appmesh.run, appmesh.pool, appmesh.map) ---- */
 

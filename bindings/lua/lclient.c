@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* appmesh.Client: the userdata around struct appmesh_client, its options, methods and fields. */
+/* appmesh.Client: the userdata, its options, methods, fields; appmesh.<op> on the default one. */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -9,56 +9,15 @@
 #include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
+#include "lresult.h"
+#include "lstate.h"
 #include "opcall.h"
 #include "shapes.h"
 
-/* ---- C results kept in a userdata while they are pushed, so a raise cannot leak them ---- */
-
-enum box_kind {
-    BOX_EMPTY = 0,
-    BOX_RESULT,
-    BOX_PREVIEW,
-};
-
-struct box {
-    enum box_kind kind;
-    bool busy; /* the state's result box, between am_lua_push_result_box and _push_result */
-    union {
-        struct appmesh_batch_result result;
-        struct appmesh_request_preview preview;
-    } u;
-};
-
-/* The client and box metatables' light userdata keys in the registry (am_lua_toudata). */
-static const char client_mt_key = 'c';
-static const char box_mt_key = 'b';
-
-static void box_release(struct box *b)
-{
-    if (b->kind == BOX_RESULT) {
-        appmesh_batch_result_cleanup(&b->u.result); /* data, list, and a generic call's output */
-    } else if (b->kind == BOX_PREVIEW) {
-        appmesh_request_preview_cleanup(&b->u.preview);
-    }
-    b->kind = BOX_EMPTY;
-}
-
-static int box_gc(lua_State *L)
-{
-    box_release(luaL_checkudata(L, 1, AM_LUA_BOX_MT));
-    return 0;
-}
-
-static struct box *push_box(lua_State *L, enum box_kind kind)
-{
-    struct box *b = lua_newuserdatauv(L, sizeof(*b), 0);
-    memset(b, 0, sizeof(*b));
-    luaL_setmetatable(L, AM_LUA_BOX_MT);
-    b->kind = kind;
-    return b;
-}
-
 /* ---- the client userdata ---- */
+
+/* The client metatable's light userdata key in the registry (am_lua_toudata). */
+static const char client_mt_key = 'c';
 
 static struct appmesh_client **to_client(lua_State *L, int idx)
 {
@@ -372,136 +331,6 @@ static bool check_call_options(lua_State *L, int arg)
     return dry_run;
 }
 
-/* {method, url, headers = {Name = value}, body} from a preview's "Name: value\n" lines. */
-static void push_preview(lua_State *L, const struct appmesh_request_preview *pv)
-{
-    const char *h = am_buf_cstr(&pv->headers);
-    const char *end = h + pv->headers.len;
-
-    lua_createtable(L, 0, 4); /* req */
-    lua_pushstring(L, pv->method);
-    lua_setfield(L, -2, "method");
-    lua_pushlstring(L, am_buf_cstr(&pv->url), pv->url.len);
-    lua_setfield(L, -2, "url");
-    lua_newtable(L); /* req, headers */
-    while (h < end) {
-        const char *eol = memchr(h, '\n', (size_t)(end - h));
-        const char *colon = NULL;
-        const char *v = NULL;
-        const char *ve = NULL;
-        if (eol == NULL) {
-            eol = end;
-        }
-        colon = memchr(h, ':', (size_t)(eol - h));
-        if (colon != NULL) {
-            v = colon + 1;
-            ve = eol;
-            while (v < ve && (*v == ' ' || *v == '\t')) {
-                v++;
-            }
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\r')) {
-                ve--;
-            }
-            lua_pushlstring(L, h, (size_t)(colon - h)); /* req, headers, name */
-            lua_pushlstring(L, v, (size_t)(ve - v));    /* req, headers, name, value */
-            lua_rawset(L, -3);                          /* req, headers */
-        }
-        h = eol + 1;
-    }
-    lua_setfield(L, -2, "headers"); /* req */
-    lua_pushlstring(L, am_buf_cstr(&pv->body), pv->body.len);
-    lua_setfield(L, -2, "body");
-}
-
-/* ---- results ---- */
-
-/* What a generic call returns on success: the output's payload member when the operation has
- * one (create_route: the RouteData), else the whole output table. Never nil. */
-static void push_output(lua_State *L, const struct am_operation *op, const cJSON *out)
-{
-    if (op == NULL) {
-        lua_newtable(L);
-    } else if (op->payload >= 0) {
-        const struct am_member *m = &am_members[op->payload];
-        am_lua_push_json(L, cJSON_GetObjectItemCaseSensitive(out, m->name), am_member_shape(m));
-    } else {
-        am_lua_push_json(L, out, &am_shapes[op->output]);
-    }
-}
-
-static const char result_key = 'r'; /* registry: the state's reusable result box */
-
-struct appmesh_batch_result *am_lua_push_result_box(lua_State *L)
-{
-    struct box *b = NULL;
-
-    /* One box per state, reused by every call. A busy one is being pushed from by an outer
-     * frame (a finalizer that makes a call can run in the middle of that push) or was left by a
-     * memory error: it is replaced, and the GC frees it once nothing holds it. */
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &result_key) == LUA_TUSERDATA &&
-        !((struct box *)lua_touserdata(L, -1))->busy) { /* box */
-        b = lua_touserdata(L, -1);
-        box_release(b);
-    } else {
-        lua_pop(L, 1);
-        b = push_box(L, BOX_RESULT); /* box */
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &result_key);
-    }
-    memset(&b->u.result, 0, sizeof(b->u.result));
-    b->kind = BOX_RESULT;
-    b->busy = true;
-    return &b->u.result;
-}
-
-void am_lua_pop_result_box(lua_State *L)
-{
-    struct box *b = am_lua_toudata(L, -1, &box_mt_key);
-    if (b != NULL) {
-        box_release(b);
-        b->busy = false;
-    }
-    lua_pop(L, 1);
-}
-
-int am_lua_push_result(lua_State *L, int idx)
-{
-    struct box *b = am_lua_toudata(L, idx, &box_mt_key);
-    struct appmesh_batch_result *r = NULL;
-    int n = 2;
-
-    idx = lua_absindex(L, idx);
-    if (b == NULL || b->kind != BOX_RESULT) {
-        return luaL_error(L, "appmesh: internal error: not a result box");
-    }
-    r = &b->u.result;
-    if (r->status != APPMESH_OK) {
-        struct appmesh_error err = r->err;
-        if (err.status == APPMESH_OK) {
-            err.status = r->status;
-        }
-        if (err.attempts == 0) {
-            err.attempts = r->info.attempts;
-        }
-        box_release(b);
-        n = am_lua_push_error(L, &err);
-    } else {
-        if (r->output_value != NULL) {
-            /* a generic call: its output stays in the box (freed by the GC if a push raises) */
-            push_output(L, am_operation_find(r->operation), r->output_value);
-        } else if (r->op == APPMESH_BATCH_LIST) {
-            am_lua_push_virtual_service_list(L, &r->list);
-        } else {
-            am_lua_push_virtual_service(L, &r->data);
-        }
-        am_lua_push_call_info(L, &r->info);
-        box_release(b);
-    }
-    b->busy = false;
-    lua_remove(L, idx);
-    return n;
-}
-
 /* ---- the three calls, blocking or (inside a pool task) through the pool's batch ---- */
 
 union call_input {
@@ -580,7 +409,7 @@ static int op_run(lua_State *L,
     struct appmesh_error err = {0};
     struct am_op_input in;
     struct appmesh_batch_result *r = NULL;
-    struct box *b = NULL;
+    struct appmesh_request_preview *pv = NULL;
     cJSON **slot = NULL;
     cJSON *out = NULL;
     bool dry_run = false;
@@ -600,15 +429,14 @@ static int op_run(lua_State *L,
     in.input = *slot;
     in.list_base = 1;
     if (dry_run) { /* sends nothing, so it never waits: synchronous inside a pool task too */
-        b = push_box(L, BOX_PREVIEW); /* json, preview */
-        if (am_client_preview_value(c, &in, &b->u.preview, &err) != APPMESH_OK) {
-            box_release(b);
+        pv = am_lua_push_preview_box(L); /* json, preview */
+        if (am_client_preview_value(c, &in, pv, &err) != APPMESH_OK) {
+            am_lua_box_release(L, -1);
             lua_pop(L, 1);
             return fail_boxed(L, &err);
         }
         am_lua_json_box_clear(L, -2);
-        push_preview(L, &b->u.preview); /* json, preview, req */
-        box_release(b);
+        am_lua_push_request(L, -1); /* json, preview, req */
         return 1;
     }
     if (am_lua_sched_add_value(L, cidx, &in, &queued, &err) != APPMESH_OK) {
@@ -703,7 +531,7 @@ static int update_virtual_service(lua_State *L, int cidx, int pidx, int oidx)
     struct appmesh_update_virtual_service_input in;
     struct appmesh_error err = {0};
     struct appmesh_client *c = check_open_client(L, cidx);
-    struct box *b = NULL;
+    struct appmesh_request_preview *pv = NULL;
     bool proxied = false;
 
     luaL_checktype(L, pidx, LUA_TTABLE);
@@ -718,13 +546,12 @@ static int update_virtual_service(lua_State *L, int cidx, int pidx, int oidx)
     if (err.status != APPMESH_OK) {
         return am_lua_push_error(L, &err);
     }
-    b = push_box(L, BOX_PREVIEW); /* the preview validates */
-    if (appmesh_client_update_virtual_service_preview(c, &in, &b->u.preview, &err) != APPMESH_OK) {
-        box_release(b);
+    pv = am_lua_push_preview_box(L); /* the preview validates */
+    if (appmesh_client_update_virtual_service_preview(c, &in, pv, &err) != APPMESH_OK) {
+        am_lua_box_release(L, -1);
         return am_lua_push_error(L, &err);
     }
-    push_preview(L, &b->u.preview);
-    box_release(b);
+    am_lua_push_request(L, -1);
     return 1;
 }
 
@@ -774,40 +601,6 @@ static int client_operation(lua_State *L)
     }
     lua_settop(L, 3);
     return op_run(L, 1, 2, 3, op, 3, call_done);
-}
-
-/* Raise naming the operations nearest to an unknown name. */
-static int unknown_operation(lua_State *L, int arg, const char *name)
-{
-    const char *near[3];
-    size_t n = am_operation_nearest(name, near, 3);
-    luaL_Buffer b;
-
-    luaL_buffinit(L, &b);
-    lua_pushfstring(L, "unknown operation '%s'", name);
-    luaL_addvalue(&b);
-    for (size_t i = 0; i < n; i++) {
-        luaL_addstring(&b, i == 0 ? " (did you mean " : (i + 1 == n ? " or " : ", "));
-        luaL_addstring(&b, near[i]);
-    }
-    if (n > 0) {
-        luaL_addstring(&b, "?)");
-    }
-    luaL_pushresult(&b);
-    return luaL_argerror(L, arg, lua_tostring(L, -1));
-}
-
-/* The operation named by the string at arg (API or boto3 name); raises when none is. */
-static const struct am_operation *check_operation(lua_State *L, int arg)
-{
-    size_t len = 0;
-    const char *name = luaL_checklstring(L, arg, &len);
-    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
-
-    if (op == NULL) {
-        unknown_operation(L, arg, name);
-    }
-    return op;
 }
 
 /* ---- the paging iterators ---- */
@@ -987,7 +780,7 @@ static int client_iterator(lua_State *L)
 /* The paginated operation named at arg; raises for an unknown or unpaginated one. */
 static const struct am_operation *check_paginated(lua_State *L, int arg)
 {
-    const struct am_operation *op = check_operation(L, arg);
+    const struct am_operation *op = am_lua_check_operation(L, arg);
 
     if (op->result_key == NULL) {
         luaL_argerror(L, arg,
@@ -1112,95 +905,6 @@ static int default_paginate(lua_State *L)
     return default_iterator_of(L, op, 2);
 }
 
-/* appmesh.operations(): one table per operation, in alphabetical order. */
-static int module_operations(lua_State *L)
-{
-    char iter[64];
-
-    lua_createtable(L, (int)am_operation_count, 0); /* list */
-    for (size_t i = 0; i < am_operation_count; i++) {
-        const struct am_operation *op = &am_operations[i];
-        const struct am_shape *in = &am_shapes[op->input];
-        static const char *const where[] = {"body", "uri", "query"};
-        lua_createtable(L, 0, 8); /* list, t */
-        lua_pushstring(L, op->snake);
-        lua_setfield(L, -2, "name");
-        lua_pushstring(L, op->name);
-        lua_setfield(L, -2, "api");
-        lua_pushstring(L, op->method);
-        lua_setfield(L, -2, "method");
-        lua_pushstring(L, op->uri);
-        lua_setfield(L, -2, "uri");
-        lua_pushstring(L, op->doc);
-        lua_setfield(L, -2, "doc");
-        if (op->payload >= 0) {
-            lua_pushstring(L, am_members[op->payload].name);
-            lua_setfield(L, -2, "payload");
-        }
-        if (op->result_key != NULL && am_lua_iterator_name(op, iter, sizeof(iter))) {
-            lua_pushstring(L, iter);
-            lua_setfield(L, -2, "iterator");
-        }
-        lua_createtable(L, in->count, 0); /* list, t, members */
-        for (uint16_t j = 0; j < in->count; j++) {
-            const struct am_member *m = &am_members[in->first + j];
-            lua_createtable(L, 0, 4); /* list, t, members, m */
-            lua_pushstring(L, m->name);
-            lua_setfield(L, -2, "name");
-            lua_pushboolean(L, (m->flags & AM_MEMBER_REQUIRED) != 0);
-            lua_setfield(L, -2, "required");
-            lua_pushstring(L, m->location < 3 ? where[m->location] : "body");
-            lua_setfield(L, -2, "location");
-            lua_pushstring(L, m->doc);
-            lua_setfield(L, -2, "doc");
-            lua_rawseti(L, -2, (lua_Integer)j + 1); /* list, t, members */
-        }
-        lua_setfield(L, -2, "members");         /* list, t */
-        lua_rawseti(L, -2, (lua_Integer)i + 1); /* list */
-    }
-    return 1;
-}
-
-/* appmesh.skeleton(name): the operation's input with every member, as a fresh table. */
-static int module_skeleton(lua_State *L)
-{
-    const struct am_operation *op = check_operation(L, 1);
-    cJSON **slot = NULL;
-
-    lua_settop(L, 1);
-    slot = am_lua_push_json_box(L); /* name, box */
-    *slot = am_op_skeleton(op);
-    if (*slot == NULL) {
-        return luaL_error(L, "not enough memory");
-    }
-    am_lua_push_json(L, *slot, &am_shapes[op->input]); /* name, box, skeleton */
-    am_lua_json_box_clear(L, 2);
-    return 1;
-}
-
-bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize)
-{
-    size_t n = 0;
-
-    if (op->result_key == NULL || outsize == 0) {
-        return false;
-    }
-    for (const char *p = op->result_key; *p != '\0'; p++) {
-        bool upper = *p >= 'A' && *p <= 'Z';
-        if (n + (upper ? 2 : 1) >= outsize) {
-            return false;
-        }
-        if (upper) {
-            out[n++] = '_';
-            out[n++] = (char)(*p - 'A' + 'a');
-        } else {
-            out[n++] = *p;
-        }
-    }
-    out[n] = '\0';
-    return true;
-}
-
 /* Set, in the table on top, f with the operation as upvalue under name, unless it has one. */
 static void
 set_op_function(lua_State *L, const char *name, lua_CFunction f, const struct am_operation *op)
@@ -1233,8 +937,6 @@ void am_lua_module_operations(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"paginate", default_paginate},
-        {"operations", module_operations},
-        {"skeleton", module_skeleton},
         {NULL, NULL},
     };
 
@@ -1270,12 +972,6 @@ void am_lua_client_open(lua_State *L)
         lua_setfield(L, -3, "__methods");     /* mt, methods */
         lua_pushcclosure(L, client_index, 1); /* mt, __index */
         lua_setfield(L, -2, "__index");       /* mt */
-    }
-    lua_pop(L, 1);                             /* -- */
-    if (luaL_newmetatable(L, AM_LUA_BOX_MT)) { /* mt */
-        am_lua_keep_metatable(L, &box_mt_key);
-        lua_pushcfunction(L, box_gc); /* mt, f */
-        lua_setfield(L, -2, "__gc");  /* mt */
     }
     lua_pop(L, 1); /* -- */
 }

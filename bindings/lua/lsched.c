@@ -9,6 +9,8 @@
 #include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
+#include "lresult.h"
+#include "lstate.h"
 #include "opcall.h"
 
 /*

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* appmesh.model_operation and appmesh.model_shape: the service model's tables, read from Lua. */
+/* The service model read from Lua: appmesh.operations, skeleton, model_operation, model_shape. */
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "appmesh_lua_internal.h"
+#include "opcall.h"
 #include "shapes.h"
 
 /*
  * Tools that speak the API's own language (the `appmesh` shell command: its options, help,
  * skeletons and output order) need the model itself, not only calls: which members an input
  * has, where each goes, which are required, the order the model lists them in, and which
- * values are timestamps. These two functions give the generated tables (core/src/shapes.h) as
- * fresh plain tables; shapes refer to each other by name, so a tool walks them lazily.
+ * values are timestamps. model_operation and model_shape give the generated tables
+ * (core/src/shapes.h) as fresh plain tables; shapes refer to each other by name, so a tool walks
+ * them lazily.
  */
 
 static const char *const type_names[] = {
@@ -163,11 +167,124 @@ static int mod_model_operation(lua_State *L)
     return 1;
 }
 
+/* Raise naming the operations nearest to an unknown name. */
+static int unknown_operation(lua_State *L, int arg, const char *name)
+{
+    const char *near[3];
+    size_t n = am_operation_nearest(name, near, 3);
+    luaL_Buffer b;
+
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "unknown operation '%s'", name);
+    luaL_addvalue(&b);
+    for (size_t i = 0; i < n; i++) {
+        luaL_addstring(&b, i == 0 ? " (did you mean " : (i + 1 == n ? " or " : ", "));
+        luaL_addstring(&b, near[i]);
+    }
+    if (n > 0) {
+        luaL_addstring(&b, "?)");
+    }
+    luaL_pushresult(&b);
+    return luaL_argerror(L, arg, lua_tostring(L, -1));
+}
+
+const struct am_operation *am_lua_check_operation(lua_State *L, int arg)
+{
+    size_t len = 0;
+    const char *name = luaL_checklstring(L, arg, &len);
+    const struct am_operation *op = strlen(name) == len ? am_operation_find_n(name, len) : NULL;
+
+    if (op == NULL) {
+        unknown_operation(L, arg, name);
+    }
+    return op;
+}
+
+/* appmesh.operations(): one table per operation, in alphabetical order. */
+static int mod_operations(lua_State *L)
+{
+    char iter[64];
+
+    lua_createtable(L, (int)am_operation_count, 0); /* list */
+    for (size_t i = 0; i < am_operation_count; i++) {
+        const struct am_operation *op = &am_operations[i];
+        const struct am_shape *in = &am_shapes[op->input];
+        lua_createtable(L, 0, 8); /* list, t */
+        set_string(L, "name", op->snake);
+        set_string(L, "api", op->name);
+        set_string(L, "method", op->method);
+        set_string(L, "uri", op->uri);
+        set_string(L, "doc", op->doc);
+        if (op->payload >= 0) {
+            set_string(L, "payload", am_members[op->payload].name);
+        }
+        if (op->result_key != NULL && am_lua_iterator_name(op, iter, sizeof(iter))) {
+            set_string(L, "iterator", iter);
+        }
+        lua_createtable(L, in->count, 0); /* list, t, members */
+        for (uint16_t j = 0; j < in->count; j++) {
+            const struct am_member *m = &am_members[in->first + j];
+            lua_createtable(L, 0, 4); /* list, t, members, m */
+            set_string(L, "name", m->name);
+            lua_pushboolean(L, (m->flags & AM_MEMBER_REQUIRED) != 0);
+            lua_setfield(L, -2, "required");
+            set_string(L, "location", m->location < 3 ? location_names[m->location] : "body");
+            set_string(L, "doc", m->doc);
+            lua_rawseti(L, -2, (lua_Integer)j + 1); /* list, t, members */
+        }
+        lua_setfield(L, -2, "members");         /* list, t */
+        lua_rawseti(L, -2, (lua_Integer)i + 1); /* list */
+    }
+    return 1;
+}
+
+/* appmesh.skeleton(name): the operation's input with every member, as a fresh table. */
+static int mod_skeleton(lua_State *L)
+{
+    const struct am_operation *op = am_lua_check_operation(L, 1);
+    cJSON **slot = NULL;
+
+    lua_settop(L, 1);
+    slot = am_lua_push_json_box(L); /* name, box */
+    *slot = am_op_skeleton(op);
+    if (*slot == NULL) {
+        return luaL_error(L, "not enough memory");
+    }
+    am_lua_push_json(L, *slot, &am_shapes[op->input]); /* name, box, skeleton */
+    am_lua_json_box_clear(L, 2);
+    return 1;
+}
+
+bool am_lua_iterator_name(const struct am_operation *op, char *out, size_t outsize)
+{
+    size_t n = 0;
+
+    if (op->result_key == NULL || outsize == 0) {
+        return false;
+    }
+    for (const char *p = op->result_key; *p != '\0'; p++) {
+        bool upper = *p >= 'A' && *p <= 'Z';
+        if (n + (upper ? 2 : 1) >= outsize) {
+            return false;
+        }
+        if (upper) {
+            out[n++] = '_';
+            out[n++] = (char)(*p - 'A' + 'a');
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return true;
+}
+
 void am_lua_module_shapes(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"model_operation", mod_model_operation},
         {"model_shape", mod_model_shape},
+        {"operations", mod_operations},
+        {"skeleton", mod_skeleton},
         {NULL, NULL},
     };
 

@@ -7,6 +7,7 @@
 #include "appmesh/appmesh.h"
 #include "appmesh_lua_internal.h"
 #include "internal.h"
+#include "lstate.h"
 
 static const char *const sign_keys[] = {
     "method",         "url",         "headers", "body",      "region",

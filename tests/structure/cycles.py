@@ -16,15 +16,6 @@ import os
 import subprocess
 import sys
 
-# Known circles that another branch is taking apart, as sets of file names (without .c). A
-# circle found in a group passes only when all its files are in one of these sets, so a new
-# file joining it, or any other circle, still fails. Remove the entry once the circle is gone.
-KNOWN = {
-    # The per-state lookup and the result box of bindings/lua (lclient.c, lmodule.c,
-    # lsched.c) belong in a file both sides use: the perf-lua branch of issue 16 does that.
-    "bindings/lua": [{"lclient", "lfile", "lmodule", "lsched", "lsign"}],
-}
-
 DEFINED = set("TDBRCVWG")
 
 
@@ -104,18 +95,16 @@ def check_group(group, objs):
         for sym in used:
             if owner.get(sym, name) != name:
                 edges[name].add(owner[sym])
-    failures = 0
-    for comp in components(info, edges):
-        known = any(comp <= k for k in KNOWN.get(group, []))
-        print("%s: %s circle: %s" % (group, "known" if known else "NEW", " ".join(sorted(comp))))
+    found = components(info, edges)
+    for comp in found:
+        print("%s: circle: %s" % (group, " ".join(sorted(comp))))
         for a in sorted(comp):
             for b in sorted(edges[a] & comp):
                 syms = sorted(s for s in info[a][1] if owner.get(s) == b)
                 print("    %s.c -> %s.c: %s" % (a, b, " ".join(syms)))
-        failures += 0 if known else 1
-    print("%s: %d files, %d calls between them, %d new circle(s)"
-          % (group, len(info), sum(len(e) for e in edges.values()), failures))
-    return failures
+    print("%s: %d files, %d calls between them, %d circle(s)"
+          % (group, len(info), sum(len(e) for e in edges.values()), len(found)))
+    return len(found)
 
 
 def main(argv):
