@@ -585,6 +585,29 @@ void am_lua_push_call_info(lua_State *L, const struct appmesh_call_info *info)
 
 /* ---- DescribeVirtualService and ListVirtualServices ---- */
 
+/* What reading a describe or list input starts with: stack room; a proxy table, which the
+ * caller hands to the generic reader (*proxied); no unknown keys. False when the caller is done
+ * already, with *st its status. */
+static bool begin_input(lua_State *L,
+                        int t,
+                        const char *const *keys,
+                        bool *proxied,
+                        enum appmesh_status *st,
+                        struct appmesh_error *err)
+{
+    *proxied = false;
+    if (!lua_checkstack(L, 6)) {
+        *st = am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+        return false;
+    }
+    if (proxied_table(L, t, proxied)) {
+        *st = APPMESH_OK;
+        return false;
+    }
+    *st = check_keys(L, t, "", keys, err);
+    return true;
+}
+
 static const char *const describe_keys[] = {"meshName", "virtualServiceName", "meshOwner", NULL};
 static const char *const list_keys[] = {"meshName", "meshOwner", "limit", "nextToken", NULL};
 
@@ -602,14 +625,9 @@ enum appmesh_status am_lua_check_describe_input(lua_State *L,
     int top = lua_gettop(L);
 
     memset(in, 0, sizeof(*in));
-    if (!lua_checkstack(L, 6)) {
-        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    if (!begin_input(L, t, describe_keys, proxied, &st, err)) {
+        return st;
     }
-    *proxied = false;
-    if (proxied_table(L, t, proxied)) {
-        return APPMESH_OK;
-    }
-    st = check_keys(L, t, "", describe_keys, err);
     if (st == APPMESH_OK) {
         st = get_string(L, t, "meshName", "meshName", &in->mesh_name, err);
     }
@@ -668,14 +686,9 @@ enum appmesh_status am_lua_check_list_input(lua_State *L,
     int top = lua_gettop(L);
 
     memset(in, 0, sizeof(*in));
-    if (!lua_checkstack(L, 6)) {
-        return am_fail(err, APPMESH_ERR_NOMEM, "out of memory (Lua stack)");
+    if (!begin_input(L, t, list_keys, proxied, &st, err)) {
+        return st;
     }
-    *proxied = false;
-    if (proxied_table(L, t, proxied)) {
-        return APPMESH_OK;
-    }
-    st = check_keys(L, t, "", list_keys, err);
     if (st == APPMESH_OK) {
         st = get_string(L, t, "meshName", "meshName", &in->mesh_name, err);
     }

@@ -737,6 +737,23 @@ conv_members_fast(struct conv *c, int view, const struct am_shape *s, cJSON *nod
     return APPMESH_OK;
 }
 
+/* The table to read t's members from: t itself, or, when t has a metatable (it may run code
+ * when read), the view table_view makes of it (pushed on the stack). */
+static enum appmesh_status view_of(struct conv *c, int t, const struct am_shape *s, int *view)
+{
+    enum appmesh_status st = APPMESH_OK;
+    *view = t;
+    if (lua_getmetatable(c->L, t)) {
+        lua_pop(c->L, 1);
+        c->metatables_seen++;
+        st = stop_borrowing(c);
+        if (st == APPMESH_OK) {
+            st = table_view(c->L, t, path_of(c), s, view, c->err);
+        }
+    }
+    return st;
+}
+
 static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_shape *s, cJSON *node)
 {
     lua_State *L = c->L;
@@ -750,17 +767,9 @@ static enum appmesh_status conv_struct(struct conv *c, int t, const struct am_sh
     struct appmesh_error saved;
     bool keep = false;
 
-    view = t;
-    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
-        lua_pop(L, 1);
-        c->metatables_seen++;
-        st = stop_borrowing(c);
-        if (st == APPMESH_OK) {
-            st = table_view(L, t, path_of(c), s, &view, c->err);
-        }
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
+    st = view_of(c, t, s, &view);
+    if (st != APPMESH_OK) {
+        goto cleanup;
     }
     if (s->count <= 32) {
         int seen = c->metatables_seen;
@@ -851,17 +860,9 @@ static enum appmesh_status conv_list(struct conv *c, int t, const struct am_shap
     lua_Integer len = 0;
     bool sequence = true;
 
-    view = t;
-    if (lua_getmetatable(L, t)) { /* mt: the table may run code when read */
-        lua_pop(L, 1);
-        c->metatables_seen++;
-        st = stop_borrowing(c);
-        if (st == APPMESH_OK) {
-            st = table_view(L, t, path_of(c), s, &view, c->err);
-        }
-        if (st != APPMESH_OK) {
-            goto cleanup;
-        }
+    st = view_of(c, t, s, &view);
+    if (st != APPMESH_OK) {
+        goto cleanup;
     }
     lua_pushnil(L); /* bad */
     bad = lua_gettop(L);
