@@ -71,7 +71,8 @@ describe("runner.validate", function()
     local long = string.rep("x", 37)
     assert.same({ nil, "m.json:3: clientToken must be 1 to 36 characters, got 37" },
       { runner.validate(client, { { params = entry("a.local"), token = "t" },
-        { params = entry("b.local"), token = long, where = "m.json:3" } }) })
+        { params = entry("b.local"), token = long, where = "m.json:3" } },
+        { "updates[1]", "updates[2]" }) })
     assert.same({ nil, "updates[1]: clientToken must be 1 to 36 characters, got 37" },
       { runner.validate(client, { { params = entry("a.local"), token = long } },
         { "updates[1]" }) })

@@ -21,6 +21,9 @@ local function fake_client()
   local c = { lists = {}, describes = {} }
   function c:list_virtual_services(p)
     self.lists[#self.lists + 1] = p
+    if #self.lists > 10 then -- a caller that does not follow nextToken would list forever
+      return nil, "listed the same mesh more than 10 times"
+    end
     if self.list_error then
       return nil, self.list_error
     end
@@ -194,6 +197,23 @@ describe("selection.map", function()
     local results, seen = run { concurrency = 2 }
     assert.same({ 11, nil, 33 }, { results[1], results[2], results[3] })
     assert.same({ { 1, 11 }, { 2, nil, "boom 2" }, { 3, 33 } }, seen)
+  end)
+
+  it("hands the work to the binding's appmesh.map when there is one", function()
+    local saved = package.loaded.appmesh
+    local got
+    package.loaded.appmesh = { map = function(list, fn, opts)
+      got = { list = list, fn = fn, opts = opts }
+      return "the binding's results"
+    end }
+    local fn, opts = function() end, { concurrency = 3 }
+    local ok, results = pcall(selection.map, { 1 }, fn, opts)
+    package.loaded.appmesh = saved
+    assert.is_true(ok, results)
+    assert.equal("the binding's results", results)
+    assert.same({ 1 }, got.list)
+    assert.equal(fn, got.fn)
+    assert.equal(opts, got.opts)
   end)
 
   it("runs the same contract one item at a time without the binding's scheduler", function()

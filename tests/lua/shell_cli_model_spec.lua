@@ -55,8 +55,9 @@ describe("cli_model.options and cli_model.shape", function()
   end)
 
   it("suggests at most the asked number of names, and names containing the one given", function()
+    assert.same({ "abcd" }, cli_model.nearest("abcx", { "abcf", "abce", "abcd" }, 1))
+    assert.same({ "abcd", "abce", "abcf" }, cli_model.nearest("abcx", { "abcf", "abce", "abcd" }))
     local names = { "describe-mesh", "describe-route", "describe-virtual-node" }
-    assert.same({ "describe-mesh" }, cli_model.nearest("describe-mesj", names, 1))
     assert.same({ "describe-virtual-node" }, cli_model.nearest("virtual-node", names))
     assert.equal("", cli_model.did_you_mean {})
     assert.equal(" (did you mean a, b or c?)", cli_model.did_you_mean { "a", "b", "c" })
