@@ -1,0 +1,50 @@
+-- SPDX-License-Identifier: MIT
+-- appmesh.shorthand, the AWS CLI's shorthand for flat structures (`key=team,value=a`), typed by
+-- the model; nested shorthand refused.
+local shorthand = require "appmesh.shorthand"
+
+describe("shorthand", function()
+  local tag = "TagRef"
+
+  it("tells shorthand from JSON and bare words", function()
+    assert.is_true(shorthand.looks_like("key=a"))
+    assert.is_true(shorthand.looks_like(" virtual-node = x"))
+    assert.is_false(shorthand.looks_like('{"key": "a=b"}'))
+    assert.is_false(shorthand.looks_like("plain"))
+    assert.is_false(shorthand.looks_like("=a"))
+  end)
+
+  it("parses flat structures, quotes and escapes", function()
+    assert.are.same({ key = "team", value = "a" }, shorthand.parse("key=team,value=a", tag))
+    assert.are.same({ key = "a,b", value = "x=y" }, shorthand.parse([[key='a,b',value="x=y"]], tag))
+    assert.are.same({ key = "a,b", value = "" }, shorthand.parse([[key=a\,b,value=]], tag))
+    assert.are.same({ key = "team", value = " a " }, shorthand.parse([[key= team , value=" a "]], tag))
+  end)
+
+  it("types values by the model", function()
+    assert.are.same({ port = 8080, protocol = "http" },
+      shorthand.parse("port=8080,protocol=http", "PortMapping"))
+    local v, err = shorthand.parse("port=eighty,protocol=http", "PortMapping")
+    assert.is_nil(v)
+    assert.matches("port: expected an integer", err, 1, true)
+  end)
+
+  it("refuses nested shorthand, unknown keys and keys given twice", function()
+    local v, err = shorthand.parse("provider={virtualNode={virtualNodeName=a}}",
+      "VirtualServiceSpec")
+    assert.is_nil(v)
+    assert.matches("nested shorthand is not supported", err, 1, true)
+    v, err = shorthand.parse("kee=a", tag)
+    assert.is_nil(v)
+    assert.matches('unknown key "kee", must be one of: key, value', err, 1, true)
+    v, err = shorthand.parse("key=a,key=b", tag)
+    assert.is_nil(v)
+    assert.matches("twice", err, 1, true)
+    v, err = shorthand.parse("key", tag)
+    assert.is_nil(v)
+    assert.matches("expected '='", err, 1, true)
+    v, err = shorthand.parse("key='a", tag)
+    assert.is_nil(v)
+    assert.matches("closing", err, 1, true)
+  end)
+end)
