@@ -16,6 +16,35 @@ sh.quote = quote
 sh.read = helpers.read_file
 sh.write = helpers.write_file
 
+--- Call fn(...) with io.stdout and io.stderr replaced by sinks; returns fn's first result, what
+--- was written to stdout and what to stderr. A sink's close writes "<closed>" into it (a
+--- caller must not close the process's stdout). Raises what fn raised.
+function sh.captured(fn, ...)
+  local out, err = {}, {}
+  local function sink(into)
+    return {
+      write = function(self, ...)
+        for _, piece in ipairs { ... } do
+          into[#into + 1] = piece
+        end
+        return self
+      end,
+      flush = function(self)
+        return self
+      end,
+      close = function()
+        into[#into + 1] = "<closed>"
+      end,
+    }
+  end
+  local real_out, real_err = io.stdout, io.stderr
+  io.stdout, io.stderr = sink(out), sink(err)
+  local ok, result = pcall(fn, ...)
+  io.stdout, io.stderr = real_out, real_err
+  assert(ok, result)
+  return result, table.concat(out), table.concat(err)
+end
+
 -- One temporary directory per spec file (forks are slow under the sanitizers' preloaded
 -- runtime, so the specs make few of them); sh.tmpdir() hands out fresh subdirectories of it.
 local root, counter = nil, 0

@@ -59,26 +59,7 @@ describe("report.open", function()
 
   -- Run fn with io.stdout a sink; returns what was written to it.
   local function stdout_of(fn)
-    local written = {}
-    local real = io.stdout
-    io.stdout = {
-      write = function(self, ...)
-        for _, piece in ipairs { ... } do
-          written[#written + 1] = piece
-        end
-        return self
-      end,
-      flush = function(self)
-        return self
-      end,
-      close = function()
-        written[#written + 1] = "<closed>"
-      end,
-    }
-    local ok, err = pcall(fn)
-    io.stdout = real
-    assert(ok, err)
-    return table.concat(written)
+    return select(2, sh.captured(fn))
   end
 
   it("writes to stdout for -, leaving it open, and nowhere without a path", function()

@@ -142,19 +142,10 @@ describe("runner's small helpers", function()
   end)
 
   it("prints NAME: message on stderr, escaped, and returns 2", function()
-    local got = {}
-    local real = io.stderr
-    io.stderr = { write = function(self, ...)
-      for _, s in ipairs { ... } do
-        got[#got + 1] = s
-      end
-      return self
-    end }
-    local ok, status = pcall(runner.fail, "bulk_update.lua", "bad\27[31m\nname")
-    io.stderr = real
-    assert.is_true(ok, status)
+    local status, out, err = sh.captured(runner.fail, "bulk_update.lua", "bad\27[31m\nname")
     assert.equal(2, status)
-    assert.equal("bulk_update.lua: bad\\x1b[31m\\nname\n", table.concat(got))
+    assert.equal("", out)
+    assert.equal("bulk_update.lua: bad\\x1b[31m\\nname\n", err)
   end)
 end)
 

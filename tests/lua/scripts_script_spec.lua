@@ -2,29 +2,10 @@
 -- appmesh.script, the frame of the operator scripts: the command line, --help, usage errors
 -- (exit 2 with the pointer to --help), the one MANIFEST, and the body's exit status.
 local script = require "appmesh.script"
+local sh = dofile("tests/lua/scripts_helpers.lua")
+local captured = sh.captured
 
 local FLAGS = { quiet = { kind = "boolean" }, region = { kind = "string" } }
-
--- Call fn(...) with io.stdout and io.stderr captured; returns its result, stdout, stderr.
-local function captured(fn, ...)
-  local out, err = {}, {}
-  local function sink(into)
-    return {
-      write = function(self, ...)
-        for _, s in ipairs({ ... }) do
-          into[#into + 1] = s
-        end
-        return self
-      end,
-    }
-  end
-  local real_out, real_err = io.stdout, io.stderr
-  io.stdout, io.stderr = sink(out), sink(err)
-  local ok, result = pcall(fn, ...)
-  io.stdout, io.stderr = real_out, real_err
-  assert(ok, result)
-  return result, table.concat(out), table.concat(err)
-end
 
 local function run(d, argv)
   return captured(script.main, d, argv)
