@@ -11,13 +11,13 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
-#include <mbedtls/md.h>
 
 #include "appmesh/appmesh.h"
 #include "appmesh_lua.h"
 #include "appmesh_lua_internal.h"
 #include "bench_clock.h"
 #include "shapes.h"
+#include "sigv4_floor.h"
 
 #define BATCHES   101
 #define PER_BATCH 2000
@@ -72,92 +72,6 @@ static const char route_params[] =
     "'team', value = 'color' }, { key = 'env', value = 'production' }, { key = 'owner', value = "
     "'platform@example.com' }, { key = 'cost-center', value = 'cc-1234' } } }";
 
-/* The SigV4 floor, as bench_sigv4 measures it: SHA-256 of the body, SHA-256 of the canonical
- * request, one HMAC-SHA-256 of the string to sign, on a context set up once. */
-struct floor {
-    mbedtls_md_context_t md;
-    char *creq;
-    size_t creq_len;
-    char *sts;
-    size_t sts_len;
-    unsigned char key[32];
-    unsigned sink;
-};
-
-static const char sig_body[] =
-    "{\"clientToken\":\"3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b\",\"spec\":{"
-    "\"provider\":{\"virtualNode\":{\"virtualNodeName\":\"cg-vn\"}}}}";
-
-static int floor_setup(struct floor *f)
-{
-    static const struct appmesh_header headers[] = {
-        {"Host", 4, "appmesh.us-east-1.amazonaws.com", 31},
-        {"Content-Type", 12, "application/json", 16},
-    };
-    static const struct appmesh_sigv4_request request = {
-        "PUT",
-        "/v20190125/meshes/ecs-mesh/virtualServices/colorgateway.default.svc.cluster.local",
-        "meshOwner=123456789012",
-        headers,
-        2,
-        sig_body,
-        sizeof(sig_body) - 1,
-    };
-    static const struct appmesh_credentials creds = {
-        "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL};
-    struct appmesh_sigv4_params params = {0};
-    struct appmesh_sigv4_signer *signer = NULL;
-    struct appmesh_sigv4_result first = {0};
-    struct appmesh_error err = {0};
-
-    params.region = "us-east-1";
-    params.service = "appmesh";
-    params.time = 1700000000;
-    first.keep_intermediate = true;
-    if (appmesh_sigv4_signer_new(NULL, &signer, &err) != APPMESH_OK ||
-        appmesh_sigv4_sign_headers(signer, &request, &creds, &params, &first, &err) != APPMESH_OK) {
-        fprintf(stderr, "floor: %s\n", err.message);
-        return 1;
-    }
-    f->creq_len = first.canonical_request.len;
-    f->sts_len = first.string_to_sign.len;
-    f->creq = malloc(f->creq_len + 1);
-    f->sts = malloc(f->sts_len + 1);
-    if (f->creq == NULL || f->sts == NULL) {
-        return 1;
-    }
-    memcpy(f->creq, first.canonical_request.ptr, f->creq_len + 1);
-    memcpy(f->sts, first.string_to_sign.ptr, f->sts_len + 1);
-    appmesh_sigv4_result_cleanup(&first);
-    appmesh_sigv4_signer_destroy(signer);
-    for (size_t i = 0; i < sizeof(f->key); i++) {
-        f->key[i] = (unsigned char)(i * 37 + 11);
-    }
-    mbedtls_md_init(&f->md);
-    return mbedtls_md_setup(&f->md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) != 0;
-}
-
-static int floor_run(struct floor *f, int n)
-{
-    unsigned char d[32];
-    for (int i = 0; i < n; i++) {
-        int rc = mbedtls_md_starts(&f->md);
-        rc |= mbedtls_md_update(&f->md, (const unsigned char *)sig_body, sizeof(sig_body) - 1);
-        rc |= mbedtls_md_finish(&f->md, d);
-        rc |= mbedtls_md_starts(&f->md);
-        rc |= mbedtls_md_update(&f->md, (const unsigned char *)f->creq, f->creq_len);
-        rc |= mbedtls_md_finish(&f->md, d);
-        rc |= mbedtls_md_hmac_starts(&f->md, f->key, sizeof(f->key));
-        rc |= mbedtls_md_hmac_update(&f->md, (const unsigned char *)f->sts, f->sts_len);
-        rc |= mbedtls_md_hmac_finish(&f->md, d);
-        if (rc != 0) {
-            return 1;
-        }
-        f->sink += d[0];
-    }
-    return 0;
-}
-
 /* The generic converter both ways, n times: the params at index 1 to a cJSON tree (freed),
  * and the RouteData tree in the box at index 2 to fresh Lua tables (popped). */
 static int generic_run(lua_State *L, const struct am_shape *in, const struct am_shape *out, int n)
@@ -180,7 +94,7 @@ static int generic_run(lua_State *L, const struct am_shape *in, const struct am_
 
 static int generic_bench(lua_State *L)
 {
-    static struct floor f;
+    static struct sigv4_floor f;
     const struct am_operation *op = am_operation_find("CreateRoute");
     const struct am_member *payload = &am_members[op->payload];
     double conv[BATCHES];
@@ -189,10 +103,11 @@ static int generic_bench(lua_State *L)
     cJSON **data = NULL;
     cJSON *input = NULL;
     char *text = NULL;
+    unsigned sink = 0;
     int n = 200;
 
     lua_settop(L, 0);
-    if (luaL_dostring(L, route_params) != LUA_OK || floor_setup(&f) != 0) {
+    if (luaL_dostring(L, route_params) != LUA_OK || sigv4_floor_setup(&f) != 0) {
         fprintf(stderr, "generic setup failed\n");
         return 1;
     }
@@ -234,7 +149,7 @@ static int generic_bench(lua_State *L)
         }
         conv[b] = (now_ns() - t0) / n;
         t0 = now_ns();
-        if (floor_run(&f, n * 4) != 0) {
+        if (sigv4_floor_run(&f, n * 4) != 0) {
             return 1;
         }
         flo[b] = (now_ns() - t0) / (n * 4);
@@ -248,10 +163,9 @@ static int generic_bench(lua_State *L)
     printf("lua.sigv4_floor_ns %.0f (as sigv4.floor_ns, this run)\n", flo[BATCHES / 2]);
     printf("lua.generic_convert_ratio_vs_floor %.2f (min %.2f, max %.2f; target <= 3.00)\n",
            ratio[BATCHES / 2], ratio[0], ratio[BATCHES - 1]);
-    mbedtls_md_free(&f.md);
-    free(f.creq);
-    free(f.sts);
-    return f.sink == 12345u ? 2 : 0; /* keeps the floor's hashing from being optimised away */
+    sink = f.sink;
+    sigv4_floor_cleanup(&f);
+    return sink == 12345u ? 2 : 0; /* keeps the floor's hashing from being optimised away */
 }
 
 int main(void)

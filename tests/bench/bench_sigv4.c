@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/md.h>
-
 #include <cjson/cJSON.h>
 
 #include "appmesh/appmesh.h"
@@ -15,26 +13,11 @@
 #include "deserialize.h"
 #include "internal.h"
 #include "serialize.h"
+#include "sigv4_floor.h"
 #include "validate.h"
 
 #define BATCHES 101
 
-/* A typical UpdateVirtualService request (~100-byte JSON body). */
-static const char body[] = "{\"clientToken\":\"3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b\",\"spec\":{"
-                           "\"provider\":{\"virtualNode\":{\"virtualNodeName\":\"cg-vn\"}}}}";
-static const struct appmesh_header headers[] = {
-    {"Host", 4, "appmesh.us-east-1.amazonaws.com", 31},
-    {"Content-Type", 12, "application/json", 16},
-};
-static const struct appmesh_sigv4_request request = {
-    "PUT",
-    "/v20190125/meshes/ecs-mesh/virtualServices/colorgateway.default.svc.cluster.local",
-    "meshOwner=123456789012",
-    headers,
-    2,
-    body,
-    sizeof(body) - 1,
-};
 /* A CreateRoute of about 1 KB: weighted targets, header matches, a retry policy, tags. */
 static const char route_input[] =
     "{\"meshName\":\"ecs-mesh\",\"virtualRouterName\":\"colorgateway-vr\",\"routeName\":"
@@ -53,20 +36,11 @@ static const char route_input[] =
     "\"value\":\"color\"},{\"key\":\"env\",\"value\":\"production\"},{\"key\":\"owner\","
     "\"value\":\"platform@example.com\"},{\"key\":\"cost-center\",\"value\":\"cc-1234\"}]}";
 
-static const struct appmesh_credentials creds = {"AKIDEXAMPLE",
-                                                 "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL};
-
 struct bench {
     struct appmesh_sigv4_signer *signer;
     struct appmesh_sigv4_result out;
     struct appmesh_sigv4_params params;
-    /* The floor: the same bytes the signer hashes, hashed with mbedTLS directly. */
-    mbedtls_md_context_t md;
-    char *creq;
-    size_t creq_len;
-    char *sts;
-    size_t sts_len;
-    unsigned char key[32];
+    struct sigv4_floor floor; /* the same bytes the signer hashes, with mbedTLS directly */
     unsigned sink;
     /* (d) the generic call: its input as the Lua binding gives it, a canned response */
     const struct am_operation *op;
@@ -88,8 +62,8 @@ static int run_cached(struct bench *b, long n)
     struct appmesh_error err = {0};
     long i = 0;
     for (i = 0; i < n; i++) {
-        if (appmesh_sigv4_sign_headers(b->signer, &request, &creds, &b->params, &b->out, &err) !=
-            APPMESH_OK) {
+        if (appmesh_sigv4_sign_headers(b->signer, &sigv4_floor_request, &sigv4_floor_creds,
+                                       &b->params, &b->out, &err) != APPMESH_OK) {
             return fail(err.message);
         }
         b->sink += (unsigned char)b->out.signature[0];
@@ -97,28 +71,10 @@ static int run_cached(struct bench *b, long n)
     return 0;
 }
 
-/* (b) the floor: SHA-256 of the body, SHA-256 of the canonical request, one HMAC-SHA-256 of the
- * string to sign under a 32-byte key, on a context set up once. */
+/* (b) the floor (sigv4_floor.h). */
 static int run_floor(struct bench *b, long n)
 {
-    unsigned char d[32];
-    long i = 0;
-    for (i = 0; i < n; i++) {
-        int rc = mbedtls_md_starts(&b->md);
-        rc |= mbedtls_md_update(&b->md, (const unsigned char *)body, sizeof(body) - 1);
-        rc |= mbedtls_md_finish(&b->md, d);
-        rc |= mbedtls_md_starts(&b->md);
-        rc |= mbedtls_md_update(&b->md, (const unsigned char *)b->creq, b->creq_len);
-        rc |= mbedtls_md_finish(&b->md, d);
-        rc |= mbedtls_md_hmac_starts(&b->md, b->key, sizeof(b->key));
-        rc |= mbedtls_md_hmac_update(&b->md, (const unsigned char *)b->sts, b->sts_len);
-        rc |= mbedtls_md_hmac_finish(&b->md, d);
-        if (rc != 0) {
-            return fail("floor hashing");
-        }
-        b->sink += d[0];
-    }
-    return 0;
+    return sigv4_floor_run(&b->floor, n) == 0 ? 0 : 1;
 }
 
 /* (c) a signature that derives its key: each one on a new day. */
@@ -129,8 +85,8 @@ static int run_uncached(struct bench *b, long n)
     long i = 0;
     for (i = 0; i < n; i++) {
         p.time += 86400;
-        if (appmesh_sigv4_sign_headers(b->signer, &request, &creds, &p, &b->out, &err) !=
-            APPMESH_OK) {
+        if (appmesh_sigv4_sign_headers(b->signer, &sigv4_floor_request, &sigv4_floor_creds, &p,
+                                       &b->out, &err) != APPMESH_OK) {
             return fail(err.message);
         }
         b->sink += (unsigned char)b->out.signature[0];
@@ -157,12 +113,12 @@ static int run_generic(struct bench *b, long n)
         req.method = b->op->method;
         req.path = b->path.ptr;
         req.query = am_buf_cstr(&b->query);
-        req.headers = headers;
+        req.headers = sigv4_floor_headers;
         req.header_count = 2;
         req.body = b->gbody.ptr;
         req.body_len = b->gbody.len;
-        if (appmesh_sigv4_sign_headers(b->signer, &req, &creds, &b->params, &b->out, &err) !=
-                APPMESH_OK ||
+        if (appmesh_sigv4_sign_headers(b->signer, &req, &sigv4_floor_creds, &b->params, &b->out,
+                                       &err) != APPMESH_OK ||
             am_deserialize_output(b->op, b->response, b->response_len, &out, &err) != APPMESH_OK) {
             return fail(err.message);
         }
@@ -212,8 +168,6 @@ static int setup_generic(struct bench *b)
 static int setup(struct bench *b)
 {
     struct appmesh_error err = {0};
-    struct appmesh_sigv4_result first = {0};
-    size_t i = 0;
 
     memset(b, 0, sizeof(*b));
     b->params.region = "us-east-1";
@@ -222,40 +176,17 @@ static int setup(struct bench *b)
     if (appmesh_sigv4_signer_new(NULL, &b->signer, &err) != APPMESH_OK) {
         return fail(err.message);
     }
-    /* One signature with the intermediates kept gives the floor its exact inputs. */
-    first.keep_intermediate = true;
-    if (appmesh_sigv4_sign_headers(b->signer, &request, &creds, &b->params, &first, &err) !=
-        APPMESH_OK) {
-        return fail(err.message);
-    }
-    b->creq_len = first.canonical_request.len;
-    b->sts_len = first.string_to_sign.len;
-    b->creq = malloc(b->creq_len + 1);
-    b->sts = malloc(b->sts_len + 1);
-    if (b->creq == NULL || b->sts == NULL) {
-        appmesh_sigv4_result_cleanup(&first);
-        return fail("malloc");
-    }
-    memcpy(b->creq, first.canonical_request.ptr, b->creq_len + 1);
-    memcpy(b->sts, first.string_to_sign.ptr, b->sts_len + 1);
-    appmesh_sigv4_result_cleanup(&first);
-    for (i = 0; i < sizeof(b->key); i++) {
-        b->key[i] = (unsigned char)(i * 37 + 11);
-    }
-    mbedtls_md_init(&b->md);
-    if (mbedtls_md_setup(&b->md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) != 0) {
-        return fail("mbedtls_md_setup");
+    if (sigv4_floor_setup(&b->floor) != 0) {
+        return 1;
     }
     return setup_generic(b);
 }
 
 static void teardown(struct bench *b)
 {
-    mbedtls_md_free(&b->md);
+    sigv4_floor_cleanup(&b->floor);
     appmesh_sigv4_result_cleanup(&b->out);
     appmesh_sigv4_signer_destroy(b->signer);
-    free(b->creq);
-    free(b->sts);
     cJSON_Delete(b->input);
     cJSON_free(b->response);
     appmesh_buf_cleanup(&b->path);
@@ -331,7 +262,7 @@ int main(void)
     printf("generic.ratio_vs_floor %.2f (target <= 8; min %.2f, max %.2f)\n",
            generic_ratios[BATCHES / 2], generic_ratios[0], generic_ratios[BATCHES - 1]);
     fprintf(stderr, "# canonical request %zu bytes, string to sign %zu, body %zu (sink %u)\n",
-            b.creq_len, b.sts_len, sizeof(body) - 1, b.sink);
+            b.floor.creq_len, b.floor.sts_len, sizeof(sigv4_floor_body) - 1, b.sink + b.floor.sink);
     fprintf(stderr, "# generic CreateRoute: input %zu bytes of JSON, body sent %zu, response %zu\n",
             sizeof(route_input) - 1, b.gbody.len, b.response_len);
     rc = 0;
