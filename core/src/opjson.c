@@ -8,6 +8,7 @@
 #include "appmesh/operations.h"
 #include "deserialize.h"
 #include "internal.h"
+#include "json_text.h"
 #include "opcall.h"
 #include "opjson.h"
 
@@ -36,31 +37,6 @@ am_opjson_find(const char *name, const struct am_operation **op, struct appmesh_
                    n > 2 ? near[2] : "");
 }
 
-/*
- * Whether text has a NUL character in it, raw or as the escape \u0000: cJSON would cut the
- * string there (a C string), and the request would differ from what was asked.
- */
-static bool has_nul(const char *text, size_t len)
-{
-    size_t i = 0;
-    bool in_string = false;
-
-    if (memchr(text, '\0', len) != NULL) {
-        return true;
-    }
-    for (i = 0; i < len; i++) {
-        if (text[i] == '"') {
-            in_string = !in_string;
-        } else if (in_string && text[i] == '\\' && i + 1 < len) {
-            if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0) {
-                return true;
-            }
-            i++; /* the escaped character: a quote here does not end the string */
-        }
-    }
-    return false;
-}
-
 enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
                                           const char *text,
                                           size_t len,
@@ -84,7 +60,8 @@ enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
         *out = root;
         return APPMESH_OK;
     }
-    if (has_nul(text, len)) {
+    /* cJSON would cut a string at a NUL (a C string): the request would differ from the input */
+    if (memchr(text, '\0', len) != NULL || am_json_text_has_nul(text, len, NULL, 0)) {
         return am_fail(err, APPMESH_ERR_JSON,
                        "the %s input has a NUL character (\\u0000) in it, which no member "
                        "may hold",
