@@ -12,6 +12,7 @@
 
 #include "appmesh/model.h"
 #include "internal.h"
+#include "json_text.h"
 
 /* ---- writing the UpdateVirtualService body ---- */
 
@@ -659,6 +660,7 @@ am_json_parse_response(const char *body, size_t len, cJSON **root, struct appmes
     struct reader *r = &rd;
     const char *end = body != NULL ? body + len : NULL;
     const char *parse_end = NULL;
+    char field[64] = "";
 
     *root = NULL;
     if (body == NULL || skip_ws(body, end) == end) {
@@ -681,6 +683,14 @@ am_json_parse_response(const char *body, size_t len, cJSON **root, struct appmes
     if (!cJSON_IsObject(*root)) {
         return am_fail(r->err, APPMESH_ERR_RESPONSE, "response body is %s, not a JSON object",
                        json_type_name(*root));
+    }
+    /* cJSON ends a string at an escaped NUL, so "s\u0000x" would read as "s": refuse it (only
+     * a body with an escape at all needs the scan). */
+    if (memchr(body, '\\', len) != NULL && am_json_text_has_nul(body, len, field, sizeof(field))) {
+        return am_fail(r->err, APPMESH_ERR_RESPONSE,
+                       "response field %s holds a NUL character (\\u0000), which no member may "
+                       "hold",
+                       field);
     }
     return APPMESH_OK;
 }

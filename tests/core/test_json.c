@@ -352,6 +352,13 @@ static int check_escaped_keys(const struct appmesh_virtual_service_data *d)
     return is_version(d, INT64_C(9007199254740993));
 }
 
+/* An escaped backslash and then the text u0000: no NUL, the name kept whole. */
+static int check_escaped_backslash_then_u0000(const struct appmesh_virtual_service_data *d)
+{
+    CHECK_STR_EQ(d->mesh_name, "a\\u0000b");
+    return is_version(d, 3);
+}
+
 static int check_duplicate_keys_first_wins(const struct appmesh_virtual_service_data *d)
 {
     CHECK_STR_EQ(d->mesh_name, "first");
@@ -368,6 +375,7 @@ static const struct valid_fixture valid_fixtures[] = {
     {"duplicate_keys_first_wins.json", check_duplicate_keys_first_wins},
     {"empty_object.json", is_all_absent},
     {"empty_provider_object.json", check_empty_provider_object},
+    {"escaped_backslash_then_u0000.json", check_escaped_backslash_then_u0000},
     {"escaped_keys.json", check_escaped_keys},
     {"fractional_timestamps.json", check_fractional_timestamps},
     {"full_virtual_node.json", is_full_node},
@@ -403,6 +411,10 @@ static const struct invalid_fixture invalid_fixtures[] = {
     {"mesh_name_is_number.json", "response field meshName is not a string"},
     {"mesh_owner_is_number.json", "response field metadata.meshOwner is not a string"},
     {"metadata_is_array.json", "response field metadata is not an object"},
+    /* cJSON would end the name at the NUL: it would read as "colorgateway" */
+    {"name_holds_escaped_nul.json",
+     "response field virtualServiceName holds a NUL character (\\u0000), which no member may "
+     "hold"},
     {"provider_is_string.json", "response field spec.provider is not an object"},
     {"single_quotes.json",
      "response body is not valid JSON (malformed or truncated near byte 2 of 18)"},
