@@ -132,6 +132,13 @@ static enum appmesh_status parse_texts(const char *in,
     return am_config_parse(a, in, n, NULL, 0, cfg, err);
 }
 
+/* The blanks the INI reader skips (ini.c's is_blank): a line whose first other character is
+ * '[' is a section header, whose name may appear in a message. */
+static bool ini_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
 /*
  * Secrets never appear in a message: for each line "<key with secret or token> = value" whose
  * value (8 bytes or more) the message contains, the same input with that value replaced by as
@@ -141,13 +148,18 @@ static void check_no_secret(const char *in, size_t n, int mode, const char *mess
 {
     const char *p = in;
     const char *end = in + n;
+    const char *sep = mode == 1 ? NULL : memmem_n(in, n, SEPARATOR, strlen(SEPARATOR));
+    const char *second = sep != NULL ? sep + strlen(SEPARATOR) : NULL; /* the second file */
 
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *le = eol != NULL ? eol : end;
         const char *eq = memchr(p, '=', (size_t)(le - p));
         const char *first = p;
-        while (first < le && (*first == ' ' || *first == '\t')) {
+        if ((p == in || p == second) && le - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            first += 3; /* the reader skips a UTF-8 byte order mark at a file's start */
+        }
+        while (first < le && ini_blank(*first)) {
             first++;
         }
         if (first < le && *first == '[') {
@@ -157,10 +169,10 @@ static void check_no_secret(const char *in, size_t n, int mode, const char *mess
                            memmem_n(p, (size_t)(eq - p), "token", 5) != NULL)) {
             const char *v = eq + 1;
             const char *ve = le;
-            while (v < ve && (*v == ' ' || *v == '\t')) {
+            while (v < ve && ini_blank(*v)) {
                 v++;
             }
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r')) {
+            while (ve > v && (ini_blank(ve[-1]) || ve[-1] == '\r')) {
                 ve--;
             }
             if (ve - v >= 8 && memmem_n(message, strlen(message), v, (size_t)(ve - v)) != NULL) {
