@@ -9,6 +9,11 @@
 # (same round) + sigv4.floor_ns (tests/bench_sigv4: the SHA-256 work of one signature) + a parse
 # floor (bench-tools/bench_parse_floor: cJSON parse and free of the server's answer body);
 # *_floor_ratio is a contender's CPU a call over it (targets: c_batch <= 1.08, lua_map <= 1.15).
+# floor_multi pays that floor in place: the plain multi loop also doing one floor signature
+# before each request and one cJSON parse of each answer (bench_curl_loop's floor mode), on the
+# caches libcurl and the kernel leave; floor_multi_floor_ratio says how much of the targets'
+# margin the floor's own terms take when paid there, and *_inplace_floor_ratio is a contender's
+# CPU a call over floor_multi's.
 # Then the same three against a server that is the limit, not the client's CPU, as a real App
 # Mesh endpoint is (tens of ms a call): nginx answering each request DELAY seconds after it came
 # (the echo module's echo_sleep). With 16 requests always in flight every contender is held to
@@ -45,6 +50,9 @@ trap 'exit 1' INT TERM HUP PIPE
 nginx_start $pin_server || exit 1
 
 run_curl_multi() { $pin "$tools/bench_curl_loop" multi "$tmp/request.txt" "$n" $concurrency 1; }
+run_floor_multi() {
+  $pin "$tools/bench_curl_loop" multi "$tmp/request.txt" "$n" $concurrency 1 floor
+}
 run_c_batch() { $pin "$tools/bench_appmesh_loop" batch "$nginx_url" "$n" $concurrency 1; }
 run_lua_map() { $pin "$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" "$n" $concurrency 1; }
 run_curl_multi_latency() {
@@ -61,8 +69,9 @@ run_lua_map_latency() {
 "$build/appmesh-lua" "$here/bench_http.lua" map "$nginx_url" 1 1 0 "$tmp/request.txt" || exit 1
 echo "concurrent.server $nginx_version ($nginx_url); N=$n calls a round at concurrency $concurrency;" \
   "$rounds rounds, contenders interleaved${pin:+; clients on CPU 0, server on CPU 1}"
-interleave "$tmp" "$rounds" curl_multi c_batch lua_map || exit 1
+interleave "$tmp" "$rounds" curl_multi floor_multi c_batch lua_map || exit 1
 report concurrent "$tmp" curl_multi
+report concurrent "$tmp" floor_multi "(the plain multi loop also signing and parsing each call)"
 report concurrent "$tmp" c_batch "(appmesh_batch from C; target >= 0.90)"
 report concurrent "$tmp" lua_map "(appmesh.map from Lua; target >= 0.90)"
 
@@ -83,6 +92,12 @@ floor_ratio "$tmp" c_batch curl_multi "$extra_us"
 floor_ratio "$tmp" lua_map curl_multi "$extra_us"
 report_floor concurrent "$tmp" c_batch "(appmesh_batch's CPU a call over the floor; target <= 1.08)"
 report_floor concurrent "$tmp" lua_map "(appmesh.map's CPU a call over the floor; target <= 1.15)"
+floor_ratio "$tmp" floor_multi curl_multi "$extra_us"
+report_floor concurrent "$tmp" floor_multi "(the floor paid in place, over the floor)"
+floor_ratio "$tmp" c_batch floor_multi 0 inplace_floor_ratio
+floor_ratio "$tmp" lua_map floor_multi 0 inplace_floor_ratio
+report_floor concurrent "$tmp" c_batch "(CPU a call over floor_multi's)" inplace_floor_ratio
+report_floor concurrent "$tmp" lua_map "(CPU a call over floor_multi's)" inplace_floor_ratio
 
 nginx_stop
 if ! nginx_has_echo; then

@@ -2,12 +2,17 @@
 /* make bench: plain libcurl loops re-sending one prepared request, the baselines of the HTTP
  * benchmarks (bench_sequential.sh, bench_concurrent.sh). Not a test. */
 /*
- * Usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS]
+ * Usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS [floor]]
  * REQUEST_FILE: "METHOD URL" on the first line, then "Name: value" header lines, an empty line,
  * and the body (written by bench_http.lua from appmesh's own dry run).
  *   seq:   one easy handle, curl_easy_perform N times (keep-alive), as a blocking client does.
  *   multi: each round a fresh multi handle with CONCURRENCY easy handles (so new connections,
  *          as each appmesh batch makes its own), N requests keeping CONCURRENCY in flight.
+ *   floor: the same loop doing, in place, the floor's two terms of every call as well: one
+ *          floor signature before each request is sent (sigv4_floor.h, what sigv4.floor_ns
+ *          times) and cJSON's parse and free of each answer (what parse.floor_ns times). This
+ *          is the floor of issue 17 measured where a client pays it, between transfers, on the
+ *          caches and branch history libcurl and the kernel leave, not in a loop of its own.
  * After a warm-up, prints one line per round: "<requests per second> <CPU us per request>"
  * (user + system CPU of this process over the round). Exits 1 when a request fails or is not
  * answered 2xx.
@@ -20,16 +25,64 @@
 #include <time.h>
 
 #include "bench_clock.h"
+#include "sigv4_floor.h"
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #define MAX_REQUEST 65536
 #define MAX_SLOTS   1024
+
+#define MAX_ANSWER 65536
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     (void)ptr;
     (void)ud;
     return size * nmemb;
+}
+
+/* floor mode: one answer body, kept for parsing */
+struct answer {
+    char text[MAX_ANSWER];
+    size_t len;
+};
+
+static size_t keep(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct answer *a = ud;
+    size_t n = size * nmemb;
+    if (n > sizeof(a->text) - a->len) {
+        return 0;
+    }
+    memcpy(a->text + a->len, ptr, n);
+    a->len += n;
+    return n;
+}
+
+/* The floor work around a transfer (floor mode only): NULL when the loop is the plain one. */
+static struct sigv4_floor *floor_work;
+
+static int floor_before_send(void)
+{
+    return floor_work != NULL ? sigv4_floor_run(floor_work, 1) : 0;
+}
+
+/* Parse and free the answer a transfer kept; -1 when it is not a JSON object. */
+static int floor_after_answer(struct answer *a)
+{
+    cJSON *v = NULL;
+    if (floor_work == NULL) {
+        return 0;
+    }
+    v = cJSON_ParseWithLength(a->text, a->len);
+    a->len = 0;
+    if (!cJSON_IsObject(v)) {
+        cJSON_Delete(v);
+        fprintf(stderr, "bench_curl_loop: an answer is not a JSON object\n");
+        return -1;
+    }
+    cJSON_Delete(v);
+    return 0;
 }
 
 struct request {
@@ -78,7 +131,7 @@ static int parse_request(struct request *r)
     return 0;
 }
 
-static CURL *new_easy(const struct request *r)
+static CURL *new_easy(const struct request *r, struct answer *a)
 {
     CURL *e = curl_easy_init();
     if (e == NULL) {
@@ -91,7 +144,13 @@ static CURL *new_easy(const struct request *r)
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "bench_curl_loop");
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    if (floor_work != NULL) {
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, a);
+    } else {
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    }
     return e;
 }
 
@@ -108,12 +167,13 @@ static bool answered_2xx(CURL *e, CURLcode rc)
 }
 
 /* One sequential round on the kept easy handle; returns the seconds it took, or -1. */
-static double run_seq(CURL *e, long n)
+static double run_seq(CURL *e, struct answer *a, long n)
 {
     double t0 = now();
     long i = 0;
     for (i = 0; i < n; i++) {
-        if (!answered_2xx(e, curl_easy_perform(e))) {
+        if (floor_before_send() != 0 || !answered_2xx(e, curl_easy_perform(e)) ||
+            floor_after_answer(a) != 0) {
             return -1;
         }
     }
@@ -121,7 +181,7 @@ static double run_seq(CURL *e, long n)
 }
 
 /* One multi round: n requests, conc at once; returns the seconds it took, or -1. */
-static double run_multi(const struct request *r, long n, int conc)
+static double run_multi(const struct request *r, struct answer *answers, long n, int conc)
 {
     CURLM *m = curl_multi_init();
     CURL *slots[MAX_SLOTS];
@@ -133,10 +193,13 @@ static double run_multi(const struct request *r, long n, int conc)
     double elapsed = -1;
 
     for (i = 0; i < conc; i++) {
-        slots[i] = new_easy(r);
+        slots[i] = new_easy(r, &answers[i]);
     }
     curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
     for (i = 0; i < conc && started < n; i++) {
+        if (floor_before_send() != 0) {
+            goto cleanup;
+        }
         curl_multi_add_handle(m, slots[i]);
         started++;
     }
@@ -156,10 +219,20 @@ static double run_multi(const struct request *r, long n, int conc)
             if (!answered_2xx(msg->easy_handle, msg->data.result)) {
                 goto cleanup;
             }
+            if (floor_work != NULL) {
+                struct answer *a = NULL;
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
+                if (floor_after_answer(a) != 0) {
+                    goto cleanup;
+                }
+            }
             done++;
             finished = true;
             curl_multi_remove_handle(m, msg->easy_handle);
             if (started < n) {
+                if (floor_before_send() != 0) {
+                    goto cleanup;
+                }
                 curl_multi_add_handle(m, msg->easy_handle);
                 started++;
             }
@@ -188,6 +261,8 @@ cleanup:
 int main(int argc, char **argv)
 {
     static struct request r;
+    static struct sigv4_floor sig;
+    struct answer *answers = NULL;
     FILE *f = NULL;
     CURL *easy = NULL;
     bool seq = false;
@@ -198,8 +273,10 @@ int main(int argc, char **argv)
     int i = 0;
     int status = 1;
 
-    if (argc < 5 || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "multi") != 0)) {
-        fprintf(stderr, "usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS]\n");
+    if (argc < 5 || argc > 7 || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "multi") != 0) ||
+        (argc == 7 && strcmp(argv[6], "floor") != 0)) {
+        fprintf(stderr,
+                "usage: bench_curl_loop seq|multi REQUEST_FILE N CONCURRENCY [ROUNDS [floor]]\n");
         return 2;
     }
     seq = strcmp(argv[1], "seq") == 0;
@@ -224,17 +301,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_curl_loop: cannot read the request in %s\n", argv[2]);
         goto cleanup;
     }
-    if (seq) {
-        easy = new_easy(&r);
-        if (easy == NULL || run_seq(easy, 64) < 0) { /* warm-up */
+    answers = calloc((size_t)(seq ? 1 : conc), sizeof(*answers));
+    if (answers == NULL) {
+        fprintf(stderr, "bench_curl_loop: out of memory\n");
+        goto cleanup;
+    }
+    if (argc == 7) {
+        if (sigv4_floor_setup(&sig) != 0) {
             goto cleanup;
         }
-    } else if (run_multi(&r, conc * 4L, conc) < 0) { /* warm-up */
+        floor_work = &sig;
+    }
+    if (seq) {
+        easy = new_easy(&r, answers);
+        if (easy == NULL || run_seq(easy, answers, 64) < 0) { /* warm-up */
+            goto cleanup;
+        }
+    } else if (run_multi(&r, answers, conc * 4L, conc) < 0) { /* warm-up */
         goto cleanup;
     }
     for (i = 0; i < rounds; i++) {
         double c0 = cpu_now();
-        double t = seq ? run_seq(easy, n) : run_multi(&r, n, conc);
+        double t = seq ? run_seq(easy, answers, n) : run_multi(&r, answers, n, conc);
         double cpu = cpu_now() - c0;
         if (t <= 0) {
             goto cleanup;
@@ -246,6 +334,10 @@ cleanup:
     if (easy != NULL) {
         curl_easy_cleanup(easy);
     }
+    if (floor_work != NULL) {
+        sigv4_floor_cleanup(floor_work);
+    }
+    free(answers);
     curl_slist_free_all(r.headers);
     curl_global_cleanup();
     return status;

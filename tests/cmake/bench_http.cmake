@@ -5,7 +5,11 @@
 # tests/bench/run.sh runs every tests/bench_* executable without arguments.
 add_executable(bench_curl_loop ${CMAKE_SOURCE_DIR}/tests/bench/bench_curl_loop.c)
 target_compile_definitions(bench_curl_loop PRIVATE _POSIX_C_SOURCE=200809L)
-target_link_libraries(bench_curl_loop PRIVATE PkgConfig::CURL)
+target_include_directories(bench_curl_loop PRIVATE ${MBEDTLS_INCLUDE_DIR})
+# floor mode: the signing floor (sigv4_floor.h, which takes its canonical request from libappmesh's
+# signer once at start) and cJSON's parse, done in the loop
+target_link_libraries(bench_curl_loop PRIVATE appmesh_static PkgConfig::CURL PkgConfig::CJSON
+  ${MBEDCRYPTO_LIBRARY})
 
 add_executable(bench_appmesh_loop ${CMAKE_SOURCE_DIR}/tests/bench/bench_appmesh_loop.c)
 target_compile_definitions(bench_appmesh_loop PRIVATE _POSIX_C_SOURCE=200809L)

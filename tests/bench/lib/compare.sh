@@ -15,9 +15,9 @@
 #   report PREFIX DIR NAME WHAT [CPU_TARGET]  prints "PREFIX.NAME_rps <median> (min .., max ..);
 #       CPU .. us a call" and, when DIR/NAME.ratio exists, "PREFIX.NAME_ratio <median> (...) WHAT"
 #       and "PREFIX.NAME_cpu_ratio <median> (...) CPU_TARGET".
-#   floor_ratio DIR NAME BASE EXTRA_US  writes DIR/NAME.floor_ratio: NAME's CPU a call over a
-#       floor of BASE's CPU a call plus EXTRA_US, round by round.
-#   report_floor PREFIX DIR NAME WHAT  prints "PREFIX.NAME_floor_ratio <median> (...) WHAT".
+#   floor_ratio DIR NAME BASE EXTRA_US [KIND]  writes DIR/NAME.KIND (KIND: floor_ratio unless
+#       given): NAME's CPU a call over a floor of BASE's CPU a call plus EXTRA_US, round by round.
+#   report_floor PREFIX DIR NAME WHAT [KIND]  prints "PREFIX.NAME_KIND <median> (...) WHAT".
 
 stats() {
   sort -g "$1" | awk '{ v[NR] = $1 } END {
@@ -72,13 +72,14 @@ report() { # PREFIX DIR NAME WHAT [CPU_TARGET]
   fi
 }
 
-floor_ratio() { # DIR NAME BASE EXTRA_US
+floor_ratio() { # DIR NAME BASE EXTRA_US [KIND]
   paste "$1/$2.cpu" "$1/$3.cpu" | awk -v x="$4" '{ printf "%.4f\n", $1 / ($2 + x) }' \
-    > "$1/$2.floor_ratio"
+    > "$1/$2.${5:-floor_ratio}"
 }
 
-report_floor() { # PREFIX DIR NAME WHAT
-  stats "$2/$3.floor_ratio" | awk -v p="$1.$3" -v n="$(wc -l < "$2/$3.floor_ratio")" -v what="$4" '{
-    printf "%s_floor_ratio %.2f (median of %d per-round ratios; min %.2f, max %.2f) %s\n",
+report_floor() { # PREFIX DIR NAME WHAT [KIND]
+  set -- "$1" "$2" "$3" "$4" "${5:-floor_ratio}"
+  stats "$2/$3.$5" | awk -v p="$1.$3_$5" -v n="$(wc -l < "$2/$3.$5")" -v what="$4" '{
+    printf "%s %.2f (median of %d per-round ratios; min %.2f, max %.2f) %s\n",
       p, $1, n, $2, $3, what }'
 }
