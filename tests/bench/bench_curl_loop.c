@@ -41,7 +41,7 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
     return size * nmemb;
 }
 
-/* floor mode: one answer body, kept for parsing */
+/* floor mode: one answer body, kept for parsing (a buffer per easy handle) */
 struct answer {
     char text[MAX_ANSWER];
     size_t len;
@@ -193,7 +193,7 @@ static double run_multi(const struct request *r, struct answer *answers, long n,
     double elapsed = -1;
 
     for (i = 0; i < conc; i++) {
-        slots[i] = new_easy(r, &answers[i]);
+        slots[i] = new_easy(r, answers != NULL ? &answers[i] : NULL);
     }
     curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
     for (i = 0; i < conc && started < n; i++) {
@@ -301,12 +301,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_curl_loop: cannot read the request in %s\n", argv[2]);
         goto cleanup;
     }
-    answers = calloc((size_t)(seq ? 1 : conc), sizeof(*answers));
-    if (answers == NULL) {
-        fprintf(stderr, "bench_curl_loop: out of memory\n");
-        goto cleanup;
-    }
-    if (argc == 7) {
+    if (argc == 7) { /* floor mode: an answer buffer a handle, and the signing floor */
+        answers = calloc((size_t)(seq ? 1 : conc), sizeof(*answers));
+        if (answers == NULL) {
+            fprintf(stderr, "bench_curl_loop: out of memory\n");
+            goto cleanup;
+        }
         if (sigv4_floor_setup(&sig) != 0) {
             goto cleanup;
         }
