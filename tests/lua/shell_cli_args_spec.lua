@@ -14,6 +14,12 @@ describe("cli_args.parse", function()
     assert.is_true(math.type(cmd.params.limit) == "integer")
     assert.are.equal("eu-west-1", cmd.global.region)
     assert.is_true(cmd.given.limit)
+    -- integers as Python's int() reads them: blanks around, a sign
+    for text, v in pairs { [" 7 "] = 7, ["+3"] = 3, ["-2"] = -2, ["010"] = 10 } do
+      cmd = assert(cli_args.parse { "list-meshes", "--limit", text })
+      assert.are.equal(v, cmd.params.limit)
+      assert.is_true(math.type(cmd.params.limit) == "integer")
+    end
   end)
 
   it("takes --opt=value, globals before the operation, and lists of strings", function()
@@ -67,6 +73,11 @@ describe("cli_args.parse", function()
     { {}, "required: operation" },
     { { "describe-mesh", "--mesh-name", "m", "x" }, 'unexpected argument "x"' },
     { { "list-meshes", "--limit", "1.5" }, "expected an integer" },
+    { { "list-meshes", "--limit", "1.0" }, "expected an integer" },
+    { { "list-meshes", "--limit", "0x10" }, "expected an integer" },
+    { { "list-meshes", "--limit", "1e1" }, "expected an integer" },
+    { { "list-meshes", "--max-items", "0x2" }, "expected an integer" },
+    { { "list-meshes", "--page-size", "2.0" }, "expected an integer" },
     { { "list-meshes", "--page-size", "0" }, "positive integer" },
     { { "list-meshes", "--no-paginate", "--max-items", "1" }, "%-%-no%-paginate" },
     { { "describe-mesh", "--mesh-name", "m", "--page-size", "1" }, "not paginated" },

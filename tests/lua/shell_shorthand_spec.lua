@@ -27,6 +27,11 @@ describe("shorthand", function()
     local v, err = shorthand.parse("port=eighty,protocol=http", "PortMapping")
     assert.is_nil(v)
     assert.matches("port: expected an integer", err, 1, true)
+    for _, text in ipairs { "0x50", "80.0", "8e1" } do -- not integers to the AWS CLI's int()
+      v, err = shorthand.parse("port=" .. text .. ",protocol=http", "PortMapping")
+      assert.is_nil(v, text)
+      assert.matches("port: expected an integer", err, 1, true)
+    end
   end)
 
   it("refuses nested shorthand, unknown keys and keys given twice", function()

@@ -128,8 +128,10 @@ function cli_args.load_value(value, what)
   return text
 end
 
+-- An integer as the AWS CLI's int() reads one: decimal digits, a sign, blanks around (Lua's
+-- tonumber would also take 0x10, 1.0 and 1e2).
 local function integer(text, what)
-  local v = math.tointeger(tonumber(text))
+  local v = text:match("^%s*[+-]?%d+%s*$") and math.tointeger(tonumber(text))
   if v == nil then
     fail("argument %s: expected an integer, got %q", what, text)
   end

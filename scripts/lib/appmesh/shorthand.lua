@@ -66,7 +66,7 @@ local function scalar(text, s, key)
   if s.type == "string" then
     return text
   elseif s.type == "integer" or s.type == "long" then
-    local v = math.tointeger(tonumber(text))
+    local v = text:match("^%s*[+-]?%d+%s*$") and math.tointeger(tonumber(text))
     if not v then
       return nil, string.format("%s: expected an integer, got %q", key, text)
     end
