@@ -201,6 +201,30 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(2, cjson.decode(out).virtualService.metadata.version)
     end)
 
+    it("expands ~ and $VAR in file:// paths, as the AWS CLI does", function()
+      local home = os.tmpname()
+      os.remove(home)
+      assert(os.execute("mkdir " .. q(home)))
+      local f = assert(io.open(home .. "/spec.json", "wb"))
+      f:write('{"provider": {"virtualRouter": {"virtualRouterName": "colorteller-vr"}}}')
+      f:close()
+      f = assert(io.open(home .. "/in.json", "wb"))
+      f:write(cjson.encode { meshName = MESH, virtualServiceName = SERVICE })
+      f:close()
+      local out, err, code = call({ "update-virtual-service", "--mesh-name", MESH,
+        "--virtual-service-name", SERVICE, "--spec", "file://~/spec.json" }, { HOME = home })
+      assert.are.equal(0, code, err)
+      assert.are.equal("colorteller-vr",
+        cjson.decode(out).virtualService.spec.provider.virtualRouter.virtualRouterName)
+      out, err, code = call({ "describe-virtual-service", "--cli-input-json",
+        "file://$SPECS/in.json" }, { SPECS = home })
+      assert.are.equal(0, code, err)
+      assert.are.equal(SERVICE, cjson.decode(out).virtualService.virtualServiceName)
+      os.remove(home .. "/spec.json")
+      os.remove(home .. "/in.json")
+      os.remove(home)
+    end)
+
     it("prints the input with every member for --generate-cli-skeleton, sending nothing", function()
       emu.reset_log()
       local out, err, code = appmesh { "create-virtual-service", "--generate-cli-skeleton" }

@@ -172,4 +172,26 @@ describe("cli_args's helpers", function()
     assert.equal("argument --spec: cannot read file://" .. path .. ": No such file or directory",
       err.usage)
   end)
+
+  it("expands ~ and $VAR in a file:// path, as the AWS CLI does (expanduser, expandvars)",
+  function()
+    local vars = { HOME = "/home/op", DIR = "specs", E = "" }
+    local function getenv(name)
+      return vars[name]
+    end
+    local expand = cli_args.expand_path
+    assert.equal("/home/op/route.json", expand("~/route.json", getenv))
+    assert.equal("/home/op", expand("~", getenv))
+    assert.equal("/home/op/specs/r.json", expand("~/$DIR/r.json", getenv))
+    assert.equal("/home/op/specs/r.json", expand("$HOME/${DIR}/r.json", getenv))
+    assert.equal("/x/.json", expand("/x/$E.json", getenv))
+    assert.equal("specs}/${DIR", expand("$DIR}/${DIR", getenv))
+    -- unset variables, other users' homes and a ~ not at the start stay as written
+    assert.equal("$NOPE/${NOPE}/${}/$/a~b/~", expand("$NOPE/${NOPE}/${}/$/a~b/~", getenv))
+    assert.equal("~nosuchuser-appmesh/x", expand("~nosuchuser-appmesh/x", getenv))
+    assert.equal("~/x", expand("~/x", function() return nil end))
+    -- a value is expanded once: a variable's value is not expanded again
+    vars.A = "$DIR"
+    assert.equal("$DIR/x", expand("$A/x", getenv))
+  end)
 end)

@@ -110,12 +110,37 @@ function cli_args.decode_json(text, what)
   fail("argument %s: invalid JSON: %s", what, msg)
 end
 
+--- A file:// path as the AWS CLI reads it (os.path.expandvars(os.path.expanduser(path))): a
+--- leading `~` or `~/` is $HOME, then `$NAME` and `${NAME}` are the variable's value when it is
+--- set; anything else stays as written.
+function cli_args.expand_path(path, getenv)
+  getenv = getenv or os.getenv
+  local home = getenv("HOME")
+  if home and home ~= "" and (path == "~" or path:sub(1, 2) == "~/") then
+    path = home:gsub("/+$", "") .. path:sub(2)
+    if path == "" then
+      path = "/"
+    end
+  end
+  return (path:gsub("%$({?)([%w_]*)(}?)", function(open, name, close)
+    if name == "" or (open == "{" and close == "") then
+      return nil
+    end
+    local v = getenv(name)
+    if v == nil then
+      return nil
+    end
+    return v .. (open == "" and close or "")
+  end))
+end
+
 --- A value as given, or the contents of the file a file:// or fileb:// value names.
 function cli_args.load_value(value, what)
   local path = value:match("^file://(.*)$") or value:match("^fileb://(.*)$")
   if not path then
     return value
   end
+  path = cli_args.expand_path(path)
   local f, err = io.open(path, "rb")
   if not f then
     fail("argument %s: cannot read %s: %s", what, value, (err or "?"):gsub("^[^:]*: ", ""))
