@@ -80,6 +80,13 @@ describe("cli_args.parse", function()
     { { "list-meshes", "--page-size", "2.0" }, "expected an integer" },
     { { "list-meshes", "--page-size", "0" }, "positive integer" },
     { { "list-meshes", "--no-paginate", "--max-items", "1" }, "%-%-no%-paginate" },
+    -- --limit and --next-token turn paging off, so the paging options would be ignored
+    { { "list-meshes", "--limit", "1", "--max-items", "2" },
+      "cannot specify %-%-limit %(which turns paging off%) along with pagination arguments: "
+        .. "%-%-max%-items$" },
+    { { "list-meshes", "--page-size", "2", "--limit", "1" }, "%-%-limit .*: %-%-page%-size$" },
+    { { "list-meshes", "--next-token", "x", "--starting-token", "y" },
+      "cannot specify %-%-next%-token .*: %-%-starting%-token$" },
     { { "describe-mesh", "--mesh-name", "m", "--page-size", "1" }, "not paginated" },
     { { "create-mesh", "--mesh-name", "m", "--spec", '{"a": }' },
       "invalid JSON at line 1 column 7" },

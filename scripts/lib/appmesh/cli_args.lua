@@ -433,7 +433,19 @@ function cli_args.check_globals(cmd)
   if g.color and g.color ~= "on" and g.color ~= "off" and g.color ~= "auto" then
     fail("argument --color: invalid choice %q (choose from on, off, auto)", g.color)
   end
-  if g["no-paginate"] then
+  -- --no-paginate, or the operation's own --limit or --next-token (which turn paging off, as
+  -- for the AWS CLI), with paging options that would then be ignored
+  local off = g["no-paginate"] and "--no-paginate"
+  local pg = cmd.op and cmd.op.paginator
+  if not off and pg then
+    for _, member in ipairs { pg.limit_key, pg.input_token } do
+      if cmd.given[member] then
+        off = "--" .. cli_model.kebab(member) .. " (which turns paging off)"
+        break
+      end
+    end
+  end
+  if off then
     local given = {}
     for _, k in ipairs { "starting-token", "page-size", "max-items" } do
       if g[k] then
@@ -441,7 +453,7 @@ function cli_args.check_globals(cmd)
       end
     end
     if #given > 0 then
-      fail("cannot specify --no-paginate along with pagination arguments: %s",
+      fail("cannot specify %s along with pagination arguments: %s", off,
         table.concat(given, ", "))
     end
   end
