@@ -287,6 +287,21 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(253, code3, err3)
     end)
 
+    it("exits 0, saying nothing, when the reader of its output has gone (| head), as aws does",
+    function()
+      -- the pipe's read end is closed before the command starts, so its first write fails
+      -- (EPIPE, and SIGPIPE unless ignored) whatever the timing
+      local py = "import os, subprocess, sys\n"
+        .. "r, w = os.pipe()\n"
+        .. "os.close(r)\n"
+        .. "p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n"
+        .. "sys.stdout.write('%d [%s]' % (p.returncode, p.stderr.decode()))\n"
+      local out = integration.run(env() .. " " .. q(integration.PYTHON) .. " -c " .. q(py) .. " "
+        .. q(APPMESH) .. " list-virtual-services --mesh-name " .. q(MESH) .. " --endpoint-url "
+        .. q(emu.url))
+      assert.are.equal("0 []", out)
+    end)
+
     it("exits 130 when interrupted during a call", function()
       -- The response is held back 5 s; SIGINT goes once the --debug trace shows the request
       -- sent, so exit 130 (not 0) says the call in flight was stopped.
