@@ -393,6 +393,23 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(0, code, err)
       assert.are.equal("", err)
     end)
+
+    it("ignores a profile's cli_timestamp_format other than iso8601 with one warning", function()
+      -- the AWS CLI v2 prints timestamps as they came (epoch seconds) with `wire`
+      local config = write_temp("[profile ops]\ncli_timestamp_format = wire\n"
+        .. "aws_access_key_id = " .. integration.ACCESS_KEY .. "\naws_secret_access_key = "
+        .. integration.SECRET_KEY .. "\n[default]\ncli_timestamp_format = iso8601\n")
+      local out, err, code = call({ "describe-mesh", "--mesh-name", MESH, "--profile", "ops" },
+        { AWS_CONFIG_FILE = config })
+      assert.are.equal(0, code, err)
+      assert.are.equal("appmesh: warning: cli_timestamp_format = wire (profile ops) ignored: "
+        .. "appmesh prints timestamps in ISO 8601\n", err)
+      assert.matches(ISO, cjson.decode(out).mesh.metadata.createdAt)
+      out, err, code = call({ "describe-mesh", "--mesh-name", MESH }, { AWS_CONFIG_FILE = config })
+      os.remove(config)
+      assert.are.equal(0, code, err)
+      assert.are.equal("", err)
+    end)
   end)
 
   describe("help, dry run, debug", function()
