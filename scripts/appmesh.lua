@@ -263,7 +263,7 @@ local function paginate(client, op, params, paging)
     table.move(list, 1, n, #items + 1, items)
     total = total + n
     local next_token = page[out_token]
-    if next_token == nil then
+    if next_token == nil or next_token == "" then -- botocore: an empty token is no token
       break
     end
     if max_items and total == max_items then

@@ -616,6 +616,25 @@ describe("appmesh (the shell command)", function()
       assert.are.equal("", out)
       assert.matches("^\nError during pagination: The same next token was received twice", err)
     end)
+
+    it("ends paging at an empty nextToken, as botocore does", function()
+      local page = { json = { meshes = { { meshName = "m", arn = "a", meshOwner = "1",
+        resourceOwner = "1", version = 1, createdAt = 0, lastUpdatedAt = 0 } },
+        nextToken = "" } }
+      responder.queue { page }
+      local out, err, code = appmesh { "list-meshes", "--endpoint-url", responder.url }
+      assert.are.equal(0, code, err)
+      assert.are.equal("", err)
+      local v = cjson.decode(out)
+      assert.are.equal(1, #v.meshes)
+      assert.is_nil(v.NextToken)
+      -- with --max-items at the page's end there is nothing to resume either
+      responder.queue { page }
+      out, err, code = appmesh { "list-meshes", "--max-items", "1", "--endpoint-url",
+        responder.url }
+      assert.are.equal(0, code, err)
+      assert.is_nil(cjson.decode(out).NextToken)
+    end)
   end)
 
   describe("over TLS", function()
