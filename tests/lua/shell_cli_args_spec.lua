@@ -180,6 +180,32 @@ describe("cli_args's helpers", function()
       err.usage)
   end)
 
+  it("names a file:// value in its errors and never prints what the file holds", function()
+    -- e.g. the shared credentials file given by mistake: its secret key must not be printed
+    local path = os.tmpname()
+    helpers.write_file(path, "[default]\naws_secret_access_key = SECRETCANARY\n")
+    local other = os.tmpname()
+    helpers.write_file(other, "aws_secret_access_key=SECRETCANARY\n")
+    local cases = {
+      { "create-mesh", "--mesh-name", "m", "--spec", "file://" .. path },
+      { "list-meshes", "--limit", "file://" .. path },
+      { "create-mesh", "--mesh-name", "m", "--spec", "file://" .. other },
+      { "tag-resource", "--resource-arn", "a", "--tags", "file://" .. other },
+      { "tag-resource", "--resource-arn", "a", "--tags", "key=k,value=x", "file://" .. path },
+    }
+    for _, argv in ipairs(cases) do
+      local cmd, msg = cli_args.parse(argv)
+      assert.is_nil(cmd)
+      assert.is_nil(msg:find("CANARY", 1, true), msg)
+      assert.matches("file://" .. path:sub(1, 4), msg, 1, true)
+    end
+    os.remove(path)
+    os.remove(other)
+    -- a value given on the command line is still shown
+    local _, msg = cli_args.parse { "list-meshes", "--limit", "ten" }
+    assert.matches('got "ten"', msg, 1, true)
+  end)
+
   it("expands ~ and $VAR in a file:// path, as the AWS CLI does (expanduser, expandvars)",
   function()
     local vars = { HOME = "/home/op", DIR = "specs", E = "" }

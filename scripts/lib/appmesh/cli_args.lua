@@ -134,7 +134,9 @@ function cli_args.expand_path(path, getenv)
   end))
 end
 
---- A value as given, or the contents of the file a file:// or fileb:// value names.
+--- A value as given, or the contents of the file a file:// or fileb:// value names (and then,
+--- second, how messages name it: the file, never what it holds, which may be anything, a secret
+--- key among them).
 function cli_args.load_value(value, what)
   local path = value:match("^file://(.*)$") or value:match("^fileb://(.*)$")
   if not path then
@@ -150,33 +152,38 @@ function cli_args.load_value(value, what)
   if not text then
     fail("argument %s: cannot read %s: %s", what, value, tostring(rerr))
   end
-  return text
+  return text, "the contents of " .. value
+end
+
+-- A value as a message shows it: `shown` (a file:// value's name), or the text as given.
+local function show(text, shown)
+  return shown or string.format("%q", text)
 end
 
 -- An integer as the AWS CLI's int() reads one: decimal digits, a sign, blanks around (Lua's
 -- tonumber would also take 0x10, 1.0 and 1e2).
-local function integer(text, what)
+local function integer(text, what, shown)
   local v = text:match("^%s*[+-]?%d+%s*$") and math.tointeger(tonumber(text))
   if v == nil then
-    fail("argument %s: expected an integer, got %q", what, text)
+    fail("argument %s: expected an integer, got %s", what, show(text, shown))
   end
   return v
 end
 cli_args.integer = integer
 
 -- A scalar item (of a list) or top-level value from its text.
-local function scalar(text, s, what)
+local function scalar(text, s, what, shown)
   if s.type == "integer" or s.type == "long" then
-    return integer(text, what)
+    return integer(text, what, shown)
   elseif s.type == "boolean" then
     if text == "true" or text == "false" then
       return text == "true"
     end
-    fail("argument %s: expected true or false, got %q", what, text)
+    fail("argument %s: expected true or false, got %s", what, show(text, shown))
   elseif s.type == "timestamp" then
     local v = tonumber(text)
     if v == nil then
-      fail("argument %s: expected a timestamp in epoch seconds, got %q", what, text)
+      fail("argument %s: expected a timestamp in epoch seconds, got %s", what, show(text, shown))
     end
     return v
   end
@@ -184,7 +191,7 @@ local function scalar(text, s, what)
 end
 
 -- A structure (or union) value: JSON when it starts with '{', else flat shorthand.
-local function structure(text, s, what)
+local function structure(text, s, what, shown)
   if text:match("^%s*{") then
     local v = cli_args.decode_json(text, what)
     if type(v) ~= "table" or (next(v) ~= nil and #v > 0) then
@@ -193,10 +200,13 @@ local function structure(text, s, what)
     return v
   end
   if not shorthand.looks_like(text) then
-    fail("argument %s: expected JSON or shorthand (key=value,...), got %q", what, text)
+    fail("argument %s: expected JSON or shorthand (key=value,...), got %s", what,
+      show(text, shown))
   end
   local v, err = shorthand.parse(text, s)
-  if v == nil then
+  if v == nil and shown then -- shorthand's messages quote the text
+    fail("argument %s: expected JSON or shorthand (key=value,...) in %s", what, shown)
+  elseif v == nil then
     fail("argument %s: %s", what, err)
   end
   return v
@@ -206,8 +216,9 @@ end
 local function member_value(o, values)
   local s = cli_model.shape(o.shape)
   local what = o.option
+  local shown = {}
   for i, v in ipairs(values) do
-    values[i] = cli_args.load_value(v, what)
+    values[i], shown[i] = cli_args.load_value(v, what)
   end
   if s.type == "list" then
     if #values == 1 and values[1]:match("^%s*%[") then
@@ -221,18 +232,18 @@ local function member_value(o, values)
     local list = {}
     for i, v in ipairs(values) do
       if item.type == "structure" or item.type == "union" then
-        list[i] = structure(v, item, what)
+        list[i] = structure(v, item, what, shown[i])
       elseif item.type == "list" then
         fail("argument %s: give the value as one JSON array", what)
       else
-        list[i] = scalar(v, item, what)
+        list[i] = scalar(v, item, what, shown[i])
       end
     end
     return list
   elseif s.type == "structure" or s.type == "union" then
-    return structure(values[1], s, what)
+    return structure(values[1], s, what, shown[1])
   end
-  return scalar(values[1], s, what)
+  return scalar(values[1], s, what, shown[1])
 end
 
 --- Parse the command line of an operation call (argv without the program name).
