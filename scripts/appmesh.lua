@@ -92,46 +92,58 @@ local function call_failed(op, err, cmd)
   return EXIT_SERVICE
 end
 
--- The shared config file's `output` for the profile (the AWS CLI's precedence: --output, then
--- AWS_DEFAULT_OUTPUT, then the profile), when it is not json: warned about once, then ignored.
-local function warn_output_setting(cmd)
-  if cmd.global.output then
-    return
+-- The settings of the profile in the shared config file that change what the AWS CLI prints
+-- (`output`, `cli_timestamp_format`), by name; empty when there is no file.
+local function profile_print_settings(cmd)
+  local settings = {}
+  local profile = cmd.global.profile or os.getenv("AWS_PROFILE")
+  if profile == nil or profile == "" then
+    profile = os.getenv("AWS_DEFAULT_PROFILE") or "default"
   end
-  local value, where = os.getenv("AWS_DEFAULT_OUTPUT"), "AWS_DEFAULT_OUTPUT"
-  if value == nil or value == "" then
-    local profile = cmd.global.profile or os.getenv("AWS_PROFILE")
-    if profile == nil or profile == "" then
-      profile = os.getenv("AWS_DEFAULT_PROFILE") or "default"
-    end
-    local path = os.getenv("AWS_CONFIG_FILE")
-    if path == nil or path == "" then
-      path = (os.getenv("HOME") or "") .. "/.aws/config"
-    end
-    local f = io.open(path, "r")
-    if not f then
-      return
-    end
-    local section = nil
-    for line in f:lines() do
-      local name = line:match("^%s*%[%s*(.-)%s*%]")
-      if name then
-        section = name:gsub("^profile%s+", "")
-        if name == "default" then
-          section = "default"
-        end
-      elseif section == profile then
-        local v = line:match("^%s*output%s*=%s*(.-)%s*$")
-        if v then
-          value, where = v, "profile " .. profile
-        end
+  local path = os.getenv("AWS_CONFIG_FILE")
+  if path == nil or path == "" then
+    path = (os.getenv("HOME") or "") .. "/.aws/config"
+  end
+  local f = io.open(path, "r")
+  if not f then
+    return settings, profile
+  end
+  local section = nil
+  for line in f:lines() do
+    local name = line:match("^%s*%[%s*(.-)%s*%]")
+    if name then
+      section = name:gsub("^profile%s+", "")
+      if name == "default" then
+        section = "default"
+      end
+    elseif section == profile then
+      local k, v = line:match("^%s*([%w_]+)%s*=%s*(.-)%s*$")
+      if k == "output" or k == "cli_timestamp_format" then
+        settings[k] = v
       end
     end
-    f:close()
   end
-  if value and value ~= "" and value ~= "json" then
+  f:close()
+  return settings, profile
+end
+
+-- The output format (the AWS CLI's precedence: --output, then AWS_DEFAULT_OUTPUT, then the
+-- profile) when it is not json, and the profile's cli_timestamp_format when it is not the AWS
+-- CLI v2's iso8601: warned about once each, then ignored.
+local function warn_output_setting(cmd)
+  local settings, profile = profile_print_settings(cmd)
+  local value, where = os.getenv("AWS_DEFAULT_OUTPUT"), "AWS_DEFAULT_OUTPUT"
+  if value == nil or value == "" then
+    value, where = settings.output, "profile " .. profile
+  end
+  if not cmd.global.output and value and value ~= "" and value ~= "json" then
     say(io.stderr, string.format("appmesh: warning: output = %s (%s) ignored: appmesh prints "
       .. "JSON only", value, where))
+  end
+  value = settings.cli_timestamp_format
+  if value and value ~= "" and value ~= "iso8601" then
+    say(io.stderr, string.format("appmesh: warning: cli_timestamp_format = %s (profile %s) "
+      .. "ignored: appmesh prints timestamps in ISO 8601", value, profile))
   end
 end
 
@@ -251,7 +263,7 @@ local function paginate(client, op, params, paging)
     table.move(list, 1, n, #items + 1, items)
     total = total + n
     local next_token = page[out_token]
-    if next_token == nil then
+    if next_token == nil or next_token == "" then -- botocore: an empty token is no token
       break
     end
     if max_items and total == max_items then

@@ -23,11 +23,35 @@ int host_is_command(const char *argv0)
     return strcmp(base, COMMAND_NAME) == 0;
 }
 
+/* The operator scripts the command runs by name (cli_help.SCRIPTS in scripts/lib/appmesh/): they
+ * keep appmesh-lua's signals, so that `appmesh bulk-update` is `appmesh-lua bulk_update.lua`. */
+static int is_script_name(const char *name)
+{
+    static const char *const scripts[] = {"bulk-update", "dry-run", "policy-check"};
+    size_t i;
+    for (i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+        if (strcmp(name, scripts[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int host_run_command(lua_State *L, int argc, char **argv)
 {
     char script[PATH_MAX];
     int status;
     int i;
+    /* An operation's output into a reader that stops early (`| head`): as for the AWS CLI, the
+     * write fails (EPIPE, which the command ignores, as aws does) and the exit status is the
+     * call's, not death by SIGPIPE. */
+    if (argc < 2 || !is_script_name(argv[1])) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGPIPE, &sa, NULL);
+    }
     /* --debug is the APPMESH_LOG trace: set before any client reads the environment */
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {

@@ -201,6 +201,30 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(2, cjson.decode(out).virtualService.metadata.version)
     end)
 
+    it("expands ~ and $VAR in file:// paths, as the AWS CLI does", function()
+      local home = os.tmpname()
+      os.remove(home)
+      assert(os.execute("mkdir " .. q(home)))
+      local f = assert(io.open(home .. "/spec.json", "wb"))
+      f:write('{"provider": {"virtualRouter": {"virtualRouterName": "colorteller-vr"}}}')
+      f:close()
+      f = assert(io.open(home .. "/in.json", "wb"))
+      f:write(cjson.encode { meshName = MESH, virtualServiceName = SERVICE })
+      f:close()
+      local out, err, code = call({ "update-virtual-service", "--mesh-name", MESH,
+        "--virtual-service-name", SERVICE, "--spec", "file://~/spec.json" }, { HOME = home })
+      assert.are.equal(0, code, err)
+      assert.are.equal("colorteller-vr",
+        cjson.decode(out).virtualService.spec.provider.virtualRouter.virtualRouterName)
+      out, err, code = call({ "describe-virtual-service", "--cli-input-json",
+        "file://$SPECS/in.json" }, { SPECS = home })
+      assert.are.equal(0, code, err)
+      assert.are.equal(SERVICE, cjson.decode(out).virtualService.virtualServiceName)
+      os.remove(home .. "/spec.json")
+      os.remove(home .. "/in.json")
+      os.remove(home)
+    end)
+
     it("prints the input with every member for --generate-cli-skeleton, sending nothing", function()
       emu.reset_log()
       local out, err, code = appmesh { "create-virtual-service", "--generate-cli-skeleton" }
@@ -261,6 +285,21 @@ describe("appmesh (the shell command)", function()
       local _, err3, code3 = appmesh({ "describe-mesh", "--mesh-name", MESH },
         { AWS_REGION = false })
       assert.are.equal(253, code3, err3)
+    end)
+
+    it("exits 0, saying nothing, when the reader of its output has gone (| head), as aws does",
+    function()
+      -- the pipe's read end is closed before the command starts, so its first write fails
+      -- (EPIPE, and SIGPIPE unless ignored) whatever the timing
+      local py = "import os, subprocess, sys\n"
+        .. "r, w = os.pipe()\n"
+        .. "os.close(r)\n"
+        .. "p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n"
+        .. "sys.stdout.write('%d [%s]' % (p.returncode, p.stderr.decode()))\n"
+      local out = integration.run(env() .. " " .. q(integration.PYTHON) .. " -c " .. q(py) .. " "
+        .. q(APPMESH) .. " list-virtual-services --mesh-name " .. q(MESH) .. " --endpoint-url "
+        .. q(emu.url))
+      assert.are.equal("0 []", out)
     end)
 
     it("exits 130 when interrupted during a call", function()
@@ -350,6 +389,23 @@ describe("appmesh (the shell command)", function()
       assert.is_table(cjson.decode(out).mesh)
       out, err, code = call({ "describe-mesh", "--mesh-name", MESH, "--output", "json" },
         { AWS_CONFIG_FILE = config })
+      os.remove(config)
+      assert.are.equal(0, code, err)
+      assert.are.equal("", err)
+    end)
+
+    it("ignores a profile's cli_timestamp_format other than iso8601 with one warning", function()
+      -- the AWS CLI v2 prints timestamps as they came (epoch seconds) with `wire`
+      local config = write_temp("[profile ops]\ncli_timestamp_format = wire\n"
+        .. "aws_access_key_id = " .. integration.ACCESS_KEY .. "\naws_secret_access_key = "
+        .. integration.SECRET_KEY .. "\n[default]\ncli_timestamp_format = iso8601\n")
+      local out, err, code = call({ "describe-mesh", "--mesh-name", MESH, "--profile", "ops" },
+        { AWS_CONFIG_FILE = config })
+      assert.are.equal(0, code, err)
+      assert.are.equal("appmesh: warning: cli_timestamp_format = wire (profile ops) ignored: "
+        .. "appmesh prints timestamps in ISO 8601\n", err)
+      assert.matches(ISO, cjson.decode(out).mesh.metadata.createdAt)
+      out, err, code = call({ "describe-mesh", "--mesh-name", MESH }, { AWS_CONFIG_FILE = config })
       os.remove(config)
       assert.are.equal(0, code, err)
       assert.are.equal("", err)
@@ -559,6 +615,25 @@ describe("appmesh (the shell command)", function()
       assert.are.equal(255, code, err)
       assert.are.equal("", out)
       assert.matches("^\nError during pagination: The same next token was received twice", err)
+    end)
+
+    it("ends paging at an empty nextToken, as botocore does", function()
+      local page = { json = { meshes = { { meshName = "m", arn = "a", meshOwner = "1",
+        resourceOwner = "1", version = 1, createdAt = 0, lastUpdatedAt = 0 } },
+        nextToken = "" } }
+      responder.queue { page }
+      local out, err, code = appmesh { "list-meshes", "--endpoint-url", responder.url }
+      assert.are.equal(0, code, err)
+      assert.are.equal("", err)
+      local v = cjson.decode(out)
+      assert.are.equal(1, #v.meshes)
+      assert.is_nil(v.NextToken)
+      -- with --max-items at the page's end there is nothing to resume either
+      responder.queue { page }
+      out, err, code = appmesh { "list-meshes", "--max-items", "1", "--endpoint-url",
+        responder.url }
+      assert.are.equal(0, code, err)
+      assert.is_nil(cjson.decode(out).NextToken)
     end)
   end)
 

@@ -14,6 +14,12 @@ describe("cli_args.parse", function()
     assert.is_true(math.type(cmd.params.limit) == "integer")
     assert.are.equal("eu-west-1", cmd.global.region)
     assert.is_true(cmd.given.limit)
+    -- integers as Python's int() reads them: blanks around, a sign
+    for text, v in pairs { [" 7 "] = 7, ["+3"] = 3, ["-2"] = -2, ["010"] = 10 } do
+      cmd = assert(cli_args.parse { "list-meshes", "--limit", text })
+      assert.are.equal(v, cmd.params.limit)
+      assert.is_true(math.type(cmd.params.limit) == "integer")
+    end
   end)
 
   it("takes --opt=value, globals before the operation, and lists of strings", function()
@@ -67,8 +73,20 @@ describe("cli_args.parse", function()
     { {}, "required: operation" },
     { { "describe-mesh", "--mesh-name", "m", "x" }, 'unexpected argument "x"' },
     { { "list-meshes", "--limit", "1.5" }, "expected an integer" },
+    { { "list-meshes", "--limit", "1.0" }, "expected an integer" },
+    { { "list-meshes", "--limit", "0x10" }, "expected an integer" },
+    { { "list-meshes", "--limit", "1e1" }, "expected an integer" },
+    { { "list-meshes", "--max-items", "0x2" }, "expected an integer" },
+    { { "list-meshes", "--page-size", "2.0" }, "expected an integer" },
     { { "list-meshes", "--page-size", "0" }, "positive integer" },
     { { "list-meshes", "--no-paginate", "--max-items", "1" }, "%-%-no%-paginate" },
+    -- --limit and --next-token turn paging off, so the paging options would be ignored
+    { { "list-meshes", "--limit", "1", "--max-items", "2" },
+      "cannot specify %-%-limit %(which turns paging off%) along with pagination arguments: "
+        .. "%-%-max%-items$" },
+    { { "list-meshes", "--page-size", "2", "--limit", "1" }, "%-%-limit .*: %-%-page%-size$" },
+    { { "list-meshes", "--next-token", "x", "--starting-token", "y" },
+      "cannot specify %-%-next%-token .*: %-%-starting%-token$" },
     { { "describe-mesh", "--mesh-name", "m", "--page-size", "1" }, "not paginated" },
     { { "create-mesh", "--mesh-name", "m", "--spec", '{"a": }' },
       "invalid JSON at line 1 column 7" },
@@ -160,5 +178,53 @@ describe("cli_args's helpers", function()
     assert.is_false(ok)
     assert.equal("argument --spec: cannot read file://" .. path .. ": No such file or directory",
       err.usage)
+  end)
+
+  it("names a file:// value in its errors and never prints what the file holds", function()
+    -- e.g. the shared credentials file given by mistake: its secret key must not be printed
+    local path = os.tmpname()
+    helpers.write_file(path, "[default]\naws_secret_access_key = SECRETCANARY\n")
+    local other = os.tmpname()
+    helpers.write_file(other, "aws_secret_access_key=SECRETCANARY\n")
+    local cases = {
+      { "create-mesh", "--mesh-name", "m", "--spec", "file://" .. path },
+      { "list-meshes", "--limit", "file://" .. path },
+      { "create-mesh", "--mesh-name", "m", "--spec", "file://" .. other },
+      { "tag-resource", "--resource-arn", "a", "--tags", "file://" .. other },
+      { "tag-resource", "--resource-arn", "a", "--tags", "key=k,value=x", "file://" .. path },
+    }
+    for _, argv in ipairs(cases) do
+      local cmd, msg = cli_args.parse(argv)
+      assert.is_nil(cmd)
+      assert.is_nil(msg:find("CANARY", 1, true), msg)
+      assert.matches("file://" .. path:sub(1, 4), msg, 1, true)
+    end
+    os.remove(path)
+    os.remove(other)
+    -- a value given on the command line is still shown
+    local _, msg = cli_args.parse { "list-meshes", "--limit", "ten" }
+    assert.matches('got "ten"', msg, 1, true)
+  end)
+
+  it("expands ~ and $VAR in a file:// path, as the AWS CLI does (expanduser, expandvars)",
+  function()
+    local vars = { HOME = "/home/op", DIR = "specs", E = "" }
+    local function getenv(name)
+      return vars[name]
+    end
+    local expand = cli_args.expand_path
+    assert.equal("/home/op/route.json", expand("~/route.json", getenv))
+    assert.equal("/home/op", expand("~", getenv))
+    assert.equal("/home/op/specs/r.json", expand("~/$DIR/r.json", getenv))
+    assert.equal("/home/op/specs/r.json", expand("$HOME/${DIR}/r.json", getenv))
+    assert.equal("/x/.json", expand("/x/$E.json", getenv))
+    assert.equal("specs}/${DIR", expand("$DIR}/${DIR", getenv))
+    -- unset variables, other users' homes and a ~ not at the start stay as written
+    assert.equal("$NOPE/${NOPE}/${}/$/a~b/~", expand("$NOPE/${NOPE}/${}/$/a~b/~", getenv))
+    assert.equal("~nosuchuser-appmesh/x", expand("~nosuchuser-appmesh/x", getenv))
+    assert.equal("~/x", expand("~/x", function() return nil end))
+    -- a value is expanded once: a variable's value is not expanded again
+    vars.A = "$DIR"
+    assert.equal("$DIR/x", expand("$A/x", getenv))
   end)
 end)

@@ -38,6 +38,13 @@ describe("cli_output", function()
     assert.matches("%.500000[%+%-]", cli_output.timestamp(1796678731.5))
   end)
 
+  it("prints a time before 1970 with a fraction as Python does (the second before, plus)",
+  function()
+    assert.matches("T%d%d:%d%d:58%.500000[%+%-]%d%d:%d%d$", cli_output.timestamp(-1.5))
+    assert.matches("T%d%d:%d%d:59%.750000[%+%-]%d%d:%d%d$", cli_output.timestamp(-0.25))
+    assert.matches("T%d%d:%d%d:59[%+%-]%d%d:%d%d$", cli_output.timestamp(-1))
+  end)
+
   it("writes plain values with sorted keys, lists, and empty tables as {}", function()
     assert.equal('{\n    "a": [\n        1,\n        "x"\n    ],\n    "b": true,\n    "c": {}\n}',
       cli_output.encode_plain({ c = {}, b = true, a = { 1, "x" } }))

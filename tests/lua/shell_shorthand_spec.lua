@@ -21,12 +21,44 @@ describe("shorthand", function()
     assert.are.same({ key = "team", value = " a " }, shorthand.parse([[key= team , value=" a "]], tag))
   end)
 
+  it("reads backslashes and blanks as the AWS CLI's shorthand parser does", function()
+    local function value(text)
+      local v, err = shorthand.parse("key=k,value=" .. text, tag)
+      assert.is_table(v, err)
+      return v.value
+    end
+    -- unquoted: only \, is an escape; any other backslash is kept
+    assert.are.equal([[C:\temp]], value([[C:\temp]]))
+    assert.are.equal([[a\\b]], value([[a\\b]]))
+    assert.are.equal("a,b", value([[a\,b]]))
+    assert.are.equal([[a\]], value([[a\]]))
+    -- quoted: \' (\" in double quotes) and \\ are escapes; any other backslash is kept
+    assert.are.equal([[C:\temp]], value([["C:\temp"]]))
+    assert.are.equal([[a\,b]], value([['a\,b']]))
+    assert.are.equal("a'b", value([['a\'b']]))
+    assert.are.equal('a"b', value([["a\"b"]]))
+    assert.are.equal([[a\b]], value([['a\\b']]))
+    assert.are.equal([[C:\temp\]], value([['C:\temp\']])) -- the last \' closes, as for aws
+    -- blanks after a quoted value go, as before it
+    assert.are.equal("x", value([[ "x" ]]))
+    assert.are.same({ key = "k", value = "x" }, shorthand.parse([[key='k' , value="x"]], tag))
+    -- text after a closing quote is a mistake, as for the AWS CLI
+    local v, err = shorthand.parse([[key=k,value='a'b]], tag)
+    assert.is_nil(v)
+    assert.matches("expected ',' after the quoted value", err, 1, true)
+  end)
+
   it("types values by the model", function()
     assert.are.same({ port = 8080, protocol = "http" },
       shorthand.parse("port=8080,protocol=http", "PortMapping"))
     local v, err = shorthand.parse("port=eighty,protocol=http", "PortMapping")
     assert.is_nil(v)
     assert.matches("port: expected an integer", err, 1, true)
+    for _, text in ipairs { "0x50", "80.0", "8e1" } do -- not integers to the AWS CLI's int()
+      v, err = shorthand.parse("port=" .. text .. ",protocol=http", "PortMapping")
+      assert.is_nil(v, text)
+      assert.matches("port: expected an integer", err, 1, true)
+    end
   end)
 
   it("refuses nested shorthand, unknown keys and keys given twice", function()

@@ -110,12 +110,39 @@ function cli_args.decode_json(text, what)
   fail("argument %s: invalid JSON: %s", what, msg)
 end
 
---- A value as given, or the contents of the file a file:// or fileb:// value names.
+--- A file:// path as the AWS CLI reads it (os.path.expandvars(os.path.expanduser(path))): a
+--- leading `~` or `~/` is $HOME, then `$NAME` and `${NAME}` are the variable's value when it is
+--- set; anything else stays as written.
+function cli_args.expand_path(path, getenv)
+  getenv = getenv or os.getenv
+  local home = getenv("HOME")
+  if home and home ~= "" and (path == "~" or path:sub(1, 2) == "~/") then
+    path = home:gsub("/+$", "") .. path:sub(2)
+    if path == "" then
+      path = "/"
+    end
+  end
+  return (path:gsub("%$({?)([%w_]*)(}?)", function(open, name, close)
+    if name == "" or (open == "{" and close == "") then
+      return nil
+    end
+    local v = getenv(name)
+    if v == nil then
+      return nil
+    end
+    return v .. (open == "" and close or "")
+  end))
+end
+
+--- A value as given, or the contents of the file a file:// or fileb:// value names (and then,
+--- second, how messages name it: the file, never what it holds, which may be anything, a secret
+--- key among them).
 function cli_args.load_value(value, what)
   local path = value:match("^file://(.*)$") or value:match("^fileb://(.*)$")
   if not path then
     return value
   end
+  path = cli_args.expand_path(path)
   local f, err = io.open(path, "rb")
   if not f then
     fail("argument %s: cannot read %s: %s", what, value, (err or "?"):gsub("^[^:]*: ", ""))
@@ -125,31 +152,38 @@ function cli_args.load_value(value, what)
   if not text then
     fail("argument %s: cannot read %s: %s", what, value, tostring(rerr))
   end
-  return text
+  return text, "the contents of " .. value
 end
 
-local function integer(text, what)
-  local v = math.tointeger(tonumber(text))
+-- A value as a message shows it: `shown` (a file:// value's name), or the text as given.
+local function show(text, shown)
+  return shown or string.format("%q", text)
+end
+
+-- An integer as the AWS CLI's int() reads one: decimal digits, a sign, blanks around (Lua's
+-- tonumber would also take 0x10, 1.0 and 1e2).
+local function integer(text, what, shown)
+  local v = text:match("^%s*[+-]?%d+%s*$") and math.tointeger(tonumber(text))
   if v == nil then
-    fail("argument %s: expected an integer, got %q", what, text)
+    fail("argument %s: expected an integer, got %s", what, show(text, shown))
   end
   return v
 end
 cli_args.integer = integer
 
 -- A scalar item (of a list) or top-level value from its text.
-local function scalar(text, s, what)
+local function scalar(text, s, what, shown)
   if s.type == "integer" or s.type == "long" then
-    return integer(text, what)
+    return integer(text, what, shown)
   elseif s.type == "boolean" then
     if text == "true" or text == "false" then
       return text == "true"
     end
-    fail("argument %s: expected true or false, got %q", what, text)
+    fail("argument %s: expected true or false, got %s", what, show(text, shown))
   elseif s.type == "timestamp" then
     local v = tonumber(text)
     if v == nil then
-      fail("argument %s: expected a timestamp in epoch seconds, got %q", what, text)
+      fail("argument %s: expected a timestamp in epoch seconds, got %s", what, show(text, shown))
     end
     return v
   end
@@ -157,7 +191,7 @@ local function scalar(text, s, what)
 end
 
 -- A structure (or union) value: JSON when it starts with '{', else flat shorthand.
-local function structure(text, s, what)
+local function structure(text, s, what, shown)
   if text:match("^%s*{") then
     local v = cli_args.decode_json(text, what)
     if type(v) ~= "table" or (next(v) ~= nil and #v > 0) then
@@ -166,10 +200,13 @@ local function structure(text, s, what)
     return v
   end
   if not shorthand.looks_like(text) then
-    fail("argument %s: expected JSON or shorthand (key=value,...), got %q", what, text)
+    fail("argument %s: expected JSON or shorthand (key=value,...), got %s", what,
+      show(text, shown))
   end
   local v, err = shorthand.parse(text, s)
-  if v == nil then
+  if v == nil and shown then -- shorthand's messages quote the text
+    fail("argument %s: expected JSON or shorthand (key=value,...) in %s", what, shown)
+  elseif v == nil then
     fail("argument %s: %s", what, err)
   end
   return v
@@ -179,8 +216,9 @@ end
 local function member_value(o, values)
   local s = cli_model.shape(o.shape)
   local what = o.option
+  local shown = {}
   for i, v in ipairs(values) do
-    values[i] = cli_args.load_value(v, what)
+    values[i], shown[i] = cli_args.load_value(v, what)
   end
   if s.type == "list" then
     if #values == 1 and values[1]:match("^%s*%[") then
@@ -194,18 +232,18 @@ local function member_value(o, values)
     local list = {}
     for i, v in ipairs(values) do
       if item.type == "structure" or item.type == "union" then
-        list[i] = structure(v, item, what)
+        list[i] = structure(v, item, what, shown[i])
       elseif item.type == "list" then
         fail("argument %s: give the value as one JSON array", what)
       else
-        list[i] = scalar(v, item, what)
+        list[i] = scalar(v, item, what, shown[i])
       end
     end
     return list
   elseif s.type == "structure" or s.type == "union" then
-    return structure(values[1], s, what)
+    return structure(values[1], s, what, shown[1])
   end
-  return scalar(values[1], s, what)
+  return scalar(values[1], s, what, shown[1])
 end
 
 --- Parse the command line of an operation call (argv without the program name).
@@ -406,7 +444,19 @@ function cli_args.check_globals(cmd)
   if g.color and g.color ~= "on" and g.color ~= "off" and g.color ~= "auto" then
     fail("argument --color: invalid choice %q (choose from on, off, auto)", g.color)
   end
-  if g["no-paginate"] then
+  -- --no-paginate, or the operation's own --limit or --next-token (which turn paging off, as
+  -- for the AWS CLI), with paging options that would then be ignored
+  local off = g["no-paginate"] and "--no-paginate"
+  local pg = cmd.op and cmd.op.paginator
+  if not off and pg then
+    for _, member in ipairs { pg.limit_key, pg.input_token } do
+      if cmd.given[member] then
+        off = "--" .. cli_model.kebab(member) .. " (which turns paging off)"
+        break
+      end
+    end
+  end
+  if off then
     local given = {}
     for _, k in ipairs { "starting-token", "page-size", "max-items" } do
       if g[k] then
@@ -414,7 +464,7 @@ function cli_args.check_globals(cmd)
       end
     end
     if #given > 0 then
-      fail("cannot specify --no-paginate along with pagination arguments: %s",
+      fail("cannot specify %s along with pagination arguments: %s", off,
         table.concat(given, ", "))
     end
   end

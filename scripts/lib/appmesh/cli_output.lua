@@ -45,8 +45,8 @@ end
 --- Epoch seconds as the AWS CLI v2 prints a timestamp: datetime.fromtimestamp(t, tzlocal())
 --- .isoformat(), e.g. "2026-12-07T21:25:31.030000+00:00" (no fraction when it is zero).
 function cli_output.timestamp(t)
-  local whole, frac = math.modf(t)
-  local us = round_even(frac * 1e6)
+  local whole = math.floor(t) -- before 1970 too: the second before, plus a fraction
+  local us = round_even((t - whole) * 1e6)
   if us >= 1000000 then
     whole, us = whole + 1, us - 1000000
   end

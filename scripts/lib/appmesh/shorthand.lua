@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- The AWS CLI's shorthand for flat structures: `key=team,value=a` (values may be quoted with
--- ' or " and use \ escapes). Nested shorthand (`a={b=c}`, `a=[x,y]`, members that are
--- structures or lists) is refused: such values are given as JSON.
+-- ' or "; backslashes as the AWS CLI reads them). Nested shorthand (`a={b=c}`, `a=[x,y]`,
+-- members that are structures or lists) is refused: such values are given as JSON.
 local cli_model = require "appmesh.cli_model"
 
 local shorthand = {}
@@ -11,29 +11,52 @@ function shorthand.looks_like(text)
   return text:match("^%s*[%w_%-]+%s*=") ~= nil
 end
 
+-- The position of the quote `q` that closes a value quoted from `start`, as the AWS CLI's
+-- pattern '(?:\\'|[^'])*' finds it: the first quote without a backslash before it, else the last
+-- one with a backslash; nil when there is none.
+local function closing_quote(text, start, q)
+  local last = nil
+  local j, n = start, #text
+  while j <= n do
+    local c = text:sub(j, j)
+    if c == "\\" and text:sub(j + 1, j + 1) == q then
+      last = j + 1
+      j = j + 2
+    elseif c == q then
+      return j
+    else
+      j = j + 1
+    end
+  end
+  return last
+end
+
 -- Split on commas outside quotes; returns the list of raw "key=value" parts (quotes and
--- escapes resolved in the values), or nil, message.
+-- escapes resolved in the values), or nil, message. Backslashes as the AWS CLI reads them:
+-- unquoted, only "\," is an escape (a comma in the value); quoted, "\'" (or "\"") and "\\";
+-- any other backslash is kept.
 local function split(text)
   local parts, key, buf = {}, nil, {}
   local i, n = 1, #text
-  local quote = nil
   local quoted_value = false
+  local closed = false -- after a value's closing quote: only blanks, then ',' or the end
   while i <= n do
     local c = text:sub(i, i)
-    if quote then
-      if c == "\\" and i < n then
-        i = i + 1
-        buf[#buf + 1] = text:sub(i, i)
-      elseif c == quote then
-        quote = nil
-      else
-        buf[#buf + 1] = c
+    if closed and c ~= "," then
+      if not c:match("%s") then
+        return nil, string.format("expected ',' after the quoted value of %q, got %q", key, c)
       end
-    elseif c == "\\" and i < n then
+    elseif c == "\\" and text:sub(i + 1, i + 1) == "," then
       i = i + 1
-      buf[#buf + 1] = text:sub(i, i)
+      buf[#buf + 1] = ","
     elseif (c == "'" or c == '"') and key and #table.concat(buf):gsub("%s", "") == 0 then
-      quote, quoted_value, buf = c, true, {}
+      local close = closing_quote(text, i + 1, c)
+      if not close then
+        return nil, "a quoted value has no closing " .. c
+      end
+      buf = { (text:sub(i + 1, close - 1):gsub("\\" .. c, c):gsub("\\\\", "\\")) }
+      quoted_value, closed = true, true
+      i = close
     elseif c == "=" and not key then
       key = table.concat(buf):match("^%s*(.-)%s*$")
       buf = {}
@@ -43,14 +66,11 @@ local function split(text)
         return nil, string.format("expected '=' after %q", table.concat(buf))
       end
       parts[#parts + 1] = { key, table.concat(buf), quoted_value }
-      key, buf, quoted_value = nil, {}, false
+      key, buf, quoted_value, closed = nil, {}, false, false
     else
       buf[#buf + 1] = c
     end
     i = i + 1
-  end
-  if quote then
-    return nil, "a quoted value has no closing " .. quote
   end
   if not key then
     return nil, string.format("expected '=' after %q", table.concat(buf))
@@ -66,7 +86,7 @@ local function scalar(text, s, key)
   if s.type == "string" then
     return text
   elseif s.type == "integer" or s.type == "long" then
-    local v = math.tointeger(tonumber(text))
+    local v = text:match("^%s*[+-]?%d+%s*$") and math.tointeger(tonumber(text))
     if not v then
       return nil, string.format("%s: expected an integer, got %q", key, text)
     end
