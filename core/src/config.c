@@ -65,7 +65,9 @@ static enum appmesh_status read_file(const struct appmesh_allocator *a,
         st = am_fail(err, APPMESH_ERR_CONFIG, "cannot read %s: it is a directory", f->path);
         goto cleanup;
     }
-    f->mode = (unsigned)(sb.st_mode & 07777);
+    /* Only a regular file's mode can leak it: /dev/null (how a file is turned off) or a pipe
+     * from <(...) has none to chmod, so it is never warned about. */
+    f->mode = S_ISREG(sb.st_mode) ? (unsigned)(sb.st_mode & 07777) : 0;
     /* One byte more than the file, so that the first read already sees the end. */
     cap = S_ISREG(sb.st_mode) && sb.st_size >= 0 && sb.st_size < MAX_FILE_SIZE
               ? (size_t)sb.st_size + 2

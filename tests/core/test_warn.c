@@ -9,7 +9,8 @@
 /* ---- the warning about files others can read ---- */
 
 /* Load the files in dir (config and credentials, written with the modes given; NULL text = no
- * file) with APPMESH_LOG = log, and return what went to stderr in out. */
+ * file; a creds starting with '/' is not written: it is the credentials file's path) with
+ * APPMESH_LOG = log, and return what went to stderr in out. */
 static int load_capturing_stderr(const char *config,
                                  unsigned config_mode,
                                  const char *creds,
@@ -21,8 +22,9 @@ static int load_capturing_stderr(const char *config,
                                  size_t outsize)
 {
     char cfg_path[128], creds_path[128], err_path[128];
+    bool creds_elsewhere = creds != NULL && creds[0] == '/';
     struct env_var vars[5] = {{"AWS_CONFIG_FILE", cfg_path},
-                              {"AWS_SHARED_CREDENTIALS_FILE", creds_path},
+                              {"AWS_SHARED_CREDENTIALS_FILE", creds_elsewhere ? creds : creds_path},
                               {"APPMESH_LOG", log},
                               {NULL, NULL}};
     const struct am_env env = ENV(vars);
@@ -41,7 +43,7 @@ static int load_capturing_stderr(const char *config,
         fclose(fp);
         chmod(cfg_path, config_mode);
     }
-    if (creds != NULL) {
+    if (creds != NULL && !creds_elsewhere) {
         fp = fopen(creds_path, "w");
         CHECK(fp != NULL, "credentials written");
         fputs(creds, fp);
@@ -133,6 +135,20 @@ static int appmesh_log_off_silences_the_warning(void)
     return 0;
 }
 
+/* AWS_SHARED_CREDENTIALS_FILE=/dev/null is how a file is turned off: a device (or a pipe, as
+ * from <(...)) has no mode to chmod, so only regular files are warned about. */
+static int does_not_warn_about_a_device_as_a_file(void)
+{
+    char dir[] = "/tmp/appmesh-config-XXXXXX";
+    char got[512];
+    CHECK(mkdtemp(dir) != NULL, "scratch directory");
+    CHECK(load_capturing_stderr(creds_text, 0600, "/dev/null", 0, NULL, 1, dir, got, sizeof(got)) ==
+              0,
+          "loaded");
+    CHECK_STR_EQ(got, "");
+    return 0;
+}
+
 static const struct test_case cases[] = {
     {"warns_once_about_a_credentials_file_others_can_read",
      warns_once_about_a_credentials_file_others_can_read},
@@ -141,6 +157,7 @@ static const struct test_case cases[] = {
     {"does_not_warn_about_private_files_or_a_config_without_keys",
      does_not_warn_about_private_files_or_a_config_without_keys},
     {"appmesh_log_off_silences_the_warning", appmesh_log_off_silences_the_warning},
+    {"does_not_warn_about_a_device_as_a_file", does_not_warn_about_a_device_as_a_file},
 };
 
 TEST_MAIN("warn", cases)
