@@ -426,6 +426,18 @@ describe("paging iterators", function()
     assert.equal(2, #responder.log())
   end)
 
+  it("ends after a page whose nextToken is empty, as botocore's paginator", function()
+    for _, case in ipairs({ { "meshes", {}, "meshes" },
+      { "virtual_services", { meshName = "m" }, "virtualServices" } }) do
+      responder.queue({ page(case[3], { "a" }, "t2"), page(case[3], { "b" }, "") })
+      local items, errs = collect(client[case[1]](client, case[2]))
+      assert.same({}, errs, case[1])
+      assert.equal(2, #items, case[1])
+      assert.equal(2, #responder.log(), case[1])
+      responder.reset()
+    end
+  end)
+
   it("copies the params as pairs reads them and refuses an __index proxy", function()
     responder.queue({ page("virtualNodes", { "a" }) })
     local proxy = setmetatable({}, { __pairs = function() return next, { meshName = "m" }, nil end })
