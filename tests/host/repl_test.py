@@ -168,6 +168,13 @@ class Repl(unittest.TestCase):
         s.line("1+1")
         s.expect(r"\n2\n> ")
 
+    def test_reports_an_error_raised_while_printing_a_value(self):
+        s = self.session
+        s.line("setmetatable({}, {__tostring = function() error('no text') end})")
+        s.expect(r"\nerror printing the result \(stdin:1: no text\)\n> ")
+        s.line("{setmetatable({}, {__tostring = function() error({}) end})}")
+        s.expect(r"\nerror printing the result \(\(error object is a table value\)\)\n> ")
+
     def test_pretty_prints_a_nested_table(self):
         self.session.line("{a = {b = {1, 2}}, s = 'q'}")
         self.session.expect(r'\n\{ a = \{ b = \{ 1, 2 \} \}, s = "q" \}\n> ')
