@@ -278,6 +278,23 @@ describe("client methods for every operation", function()
     assert.same({}, responder.log())
   end)
 
+  it("refuses params whose request body would pass the 1 MiB cap as a ValidationError", function()
+    -- the model sets no maximum on backends: only the body's size is too much
+    local backends = {}
+    for i = 1, 30000 do
+      backends[i] = { virtualService = { virtualServiceName = string.format("svc-%05d", i) } }
+    end
+    local params = { meshName = "m", virtualNodeName = "n", spec = { backends = backends } }
+    for _, opts in ipairs({ {}, { dry_run = true } }) do
+      local out, err = client:create_virtual_node(params, opts)
+      assert.is_nil(out)
+      assert.equal("ValidationError", err.code, tostring(err))
+      assert.matches("1048576", err.message)
+      assert.equal(0, err.attempts)
+    end
+    assert.same({}, responder.log())
+  end)
+
   it("raises for params that are not a table or options of the wrong type", function()
     assert.has_error(function() client:create_mesh("m") end)
     assert.has_error(function() client:create_mesh() end)
