@@ -46,7 +46,11 @@ void host_print_values(lua_State *L)
         status = lua_pcall(L, n, 1, 0);
     }
     if (status != LUA_OK) {
-        host_message(lua_pushfstring(L, "error printing the result (%s)", lua_tostring(L, -2)));
+        const char *msg = lua_tostring(L, -1); /* the error, on top */
+        if (msg == NULL) {
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+        }
+        host_message(lua_pushfstring(L, "error printing the result (%s)", msg));
         lua_settop(L, 0);
         return;
     }

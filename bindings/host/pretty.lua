@@ -38,6 +38,10 @@ local function quote(s)
   local body = gsub(s, '[%c"\\]', function(c)
     return escapes[c] or format("\\%03d", byte(c))
   end)
+  -- C1 controls (U+0080..U+009F; U+009B is CSI) as \u{XX}: escape sequences, as C0 ones are
+  body = gsub(body, "\xc2([\x80-\x9f])", function(c)
+    return format("\\u{%X}", byte(c))
+  end)
   return '"' .. body .. '"' .. more
 end
 

@@ -591,11 +591,19 @@ static int banner_impl(lua_State *L)
     lua_pushvalue(L, -1);
     lua_setglobal(L, "appmesh"); /* the REPL has it at hand, as `appmesh` */
     if (lua_getfield(L, -1, "default_client") == LUA_TFUNCTION) {
-        lua_call(L, 0, 1); /* appmesh, client|nil */
+        lua_call(L, 0, 2); /* appmesh, client|nil, nil|err */
     } else {
         lua_pop(L, 1);
         lua_pushnil(L);
+        lua_pushnil(L);
     }
+    if (lua_isnil(L, -2) && !lua_isnil(L, -1)) {
+        /* the settings are wrong (AWS_MAX_ATTEMPTS=abc, a broken config file): say so, not
+         * that no region is configured; an error never holds a secret */
+        lua_pushfstring(L, "no default client: %s", luaL_tolstring(L, -1, NULL));
+        return 1;
+    }
+    lua_pop(L, 1); /* appmesh, client|nil */
     if (!lua_isnil(L, -1)) {
         lua_getfield(L, -1, "region");   /* ..., client, region */
         lua_getfield(L, -2, "endpoint"); /* ..., client, region, endpoint */

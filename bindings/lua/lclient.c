@@ -648,8 +648,13 @@ static int iter_page(lua_State *L, int status, lua_KContext ctx)
         lua_replace(L, ITER_ITEMS);
         lua_pushinteger(L, 1);
         lua_replace(L, ITER_INDEX);
-        lua_getfield(L, 3, op->output_token); /* ..., token | nil */
-        lua_getfield(L, 2, op->input_token);  /* ..., token, previous */
+        if (lua_getfield(L, 3, op->output_token) == LUA_TSTRING && /* ..., token | nil */
+            lua_rawlen(L, -1) == 0) {
+            /* as botocore's paginator: an empty token is no token (the last page) */
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+        lua_getfield(L, 2, op->input_token); /* ..., token, previous */
         if (!lua_isnil(L, -2) && lua_rawequal(L, -1, -2)) {
             /* as botocore's paginator: a service that repeats a token would loop forever */
             struct appmesh_error err = {0};

@@ -298,6 +298,35 @@ static enum appmesh_status check_headers(
         lua_pop(L, 1);
     }
     *count = i;
+    /* One header under two keys that differ in case: its values would be joined in the
+     * table's traversal order, which changes from run to run. Each lower-cased name maps to
+     * its key's string (the values of one key share it, so they are told apart by address). */
+    luaL_checkstack(L, 4, "appmesh.sign: headers");
+    lua_createtable(L, 0, (int)(*count < 64 ? *count : 64)); /* ..., h, seen */
+    for (i = 0; i < *count; i++) {
+        luaL_Buffer b;
+        char *lower = luaL_buffinitsize(L, &b, h[i].name_len);
+        size_t k = 0;
+        for (k = 0; k < h[i].name_len; k++) {
+            unsigned char c = (unsigned char)h[i].name[k];
+            lower[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+        luaL_pushresultsize(&b, h[i].name_len); /* ..., seen, lower */
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, -3) == LUA_TLIGHTUSERDATA && /* ..., seen, lower, first | nil */
+            lua_touserdata(L, -1) != (void *)h[i].name) {
+            const char *first = lua_touserdata(L, -1);
+            lua_pop(L, 3);
+            return am_fail_field(err, "headers",
+                                 "headers %s and %s are one header: give it one name with a "
+                                 "list of values, in the order they are sent",
+                                 first, h[i].name);
+        }
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, (void *)h[i].name);
+        lua_rawset(L, -3); /* ..., seen */
+    }
+    lua_pop(L, 1);
     return APPMESH_OK;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The concurrent driver: many call state machines on one multi handle, with backoff timers. */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -780,7 +781,10 @@ appmesh_batch_perform(struct appmesh_batch *b, double max_wait, struct appmesh_e
     wait = wait < max_wait ? wait : max_wait;
     wait = wait > 0 ? wait : 0;
     if (b->running_q.len > 0) {
-        st = am_multi_wait(b->multi, (int)ceil(wait * 1000.0), err);
+        /* whole milliseconds, at most INT_MAX (max_wait may be INFINITY): more would overflow
+         * to a negative wait, which never waits */
+        double ms = ceil(wait * 1000.0);
+        st = am_multi_wait(b->multi, ms < (double)INT_MAX ? (int)ms : INT_MAX, err);
         collect(b);
     } else if (wait > 0 && b->backoff.len + b->pending.len > 0) {
         c->clock.sleep(c->clock.ud, wait);

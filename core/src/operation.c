@@ -193,6 +193,12 @@ enum appmesh_status am_call_start_value(struct am_call *call,
     }
     if (st == APPMESH_OK) {
         st = am_serialize_request(op, input, token, &call->path, &call->query, &call->body, err);
+        if (st == APPMESH_ERR_RESPONSE) {
+            /* the body's cap (am_buf_reserve): the params are too big, nothing was received */
+            appmesh_error_clear(err);
+            st = am_fail(err, APPMESH_ERR_VALIDATION,
+                         "the request body would be larger than %d bytes", MAX_REQUEST_BODY);
+        }
     }
     return st;
 }

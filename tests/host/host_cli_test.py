@@ -309,6 +309,14 @@ class PipedRepl(unittest.TestCase):
         self.assertEqual(res.stdout.splitlines()[0], "appmesh 0.1.0 (Lua 5.4) \u2014 region "
                          "eu-west-1, endpoint https://appmesh.eu-west-1.amazonaws.com")
 
+    def test_banner_says_why_there_is_no_default_client(self):
+        # the region is configured: the settings are wrong, and the banner says which
+        res = run(["-i"], stdin="", env={"AWS_REGION": "eu-west-1", "AWS_MAX_ATTEMPTS": "abc"})
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout.splitlines()[0], "appmesh 0.1.0 (Lua 5.4) \u2014 no default "
+                         "client: CredentialsError: AWS_MAX_ATTEMPTS must be an integer from 1 "
+                         "to 100, got 'abc'")
+
     def test_banner_shows_a_configured_endpoint_and_no_secret(self):
         secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
         res = run(["-i"], stdin="appmesh.default_client()\n",

@@ -168,6 +168,19 @@ class Repl(unittest.TestCase):
         s.line("1+1")
         s.expect(r"\n2\n> ")
 
+    def test_reports_an_error_raised_while_printing_a_value(self):
+        s = self.session
+        s.line("setmetatable({}, {__tostring = function() error('no text') end})")
+        s.expect(r"\nerror printing the result \(stdin:1: no text\)\n> ")
+        s.line("{setmetatable({}, {__tostring = function() error({}) end})}")
+        s.expect(r"\nerror printing the result \(\(error object is a table value\)\)\n> ")
+
+    def test_shows_control_characters_in_strings_as_escapes(self):
+        # a string from a server must not reach the terminal as an escape sequence: C0 controls
+        # and C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F; U+009B is CSI) alike
+        self.session.line('{s = "a\\27[31mb\\u{9b}31mc\\u{80}\\u{a0}"}')
+        self.session.expect(r'\n\{ s = "a\\027\[31mb\\u\{9B\}31mc\\u\{80\}\xc2\xa0" \}\n> ')
+
     def test_pretty_prints_a_nested_table(self):
         self.session.line("{a = {b = {1, 2}}, s = 'q'}")
         self.session.expect(r'\n\{ a = \{ b = \{ 1, 2 \} \}, s = "q" \}\n> ')

@@ -278,6 +278,23 @@ describe("client methods for every operation", function()
     assert.same({}, responder.log())
   end)
 
+  it("refuses params whose request body would pass the 1 MiB cap as a ValidationError", function()
+    -- the model sets no maximum on backends: only the body's size is too much
+    local backends = {}
+    for i = 1, 30000 do
+      backends[i] = { virtualService = { virtualServiceName = string.format("svc-%05d", i) } }
+    end
+    local params = { meshName = "m", virtualNodeName = "n", spec = { backends = backends } }
+    for _, opts in ipairs({ {}, { dry_run = true } }) do
+      local out, err = client:create_virtual_node(params, opts)
+      assert.is_nil(out)
+      assert.equal("ValidationError", err.code, tostring(err))
+      assert.matches("1048576", err.message)
+      assert.equal(0, err.attempts)
+    end
+    assert.same({}, responder.log())
+  end)
+
   it("raises for params that are not a table or options of the wrong type", function()
     assert.has_error(function() client:create_mesh("m") end)
     assert.has_error(function() client:create_mesh() end)
@@ -424,6 +441,18 @@ describe("paging iterators", function()
     assert.equal(2, #items)
     assert.equal("ResponseError", errs[1].code)
     assert.equal(2, #responder.log())
+  end)
+
+  it("ends after a page whose nextToken is empty, as botocore's paginator", function()
+    for _, case in ipairs({ { "meshes", {}, "meshes" },
+      { "virtual_services", { meshName = "m" }, "virtualServices" } }) do
+      responder.queue({ page(case[3], { "a" }, "t2"), page(case[3], { "b" }, "") })
+      local items, errs = collect(client[case[1]](client, case[2]))
+      assert.same({}, errs, case[1])
+      assert.equal(2, #items, case[1])
+      assert.equal(2, #responder.log(), case[1])
+      responder.reset()
+    end
   end)
 
   it("copies the params as pairs reads them and refuses an __index proxy", function()

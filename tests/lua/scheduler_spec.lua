@@ -288,6 +288,32 @@ describe("appmesh.pool", function()
     assert.equal(2, max_inflight(responder.log()))
   end)
 
+  it("waits in step with a timeout too large for milliseconds in an int (and math.huge)", function()
+    -- such a timeout overflowed to a negative wait: each step returned at once, and a host
+    -- loop stepping until done spun hundreds of thousands of times a second
+    local other = helpers.start_responder()
+    local b = assert(appmesh.client(helpers.client_options(other.url)))
+    finally(function()
+      b:close()
+      other.stop()
+    end)
+    for _, clients in ipairs({ { client }, { client, b } }) do -- one batch; two
+      for _, timeout in ipairs({ 1e10, math.huge }) do
+        responder.queue(delayed(1, 0.3))
+        other.queue(delayed(1, 0.3))
+        local pool = appmesh.pool()
+        for i, c in ipairs(clients) do
+          pool:spawn(function() assert(c:update_virtual_service(params("big" .. i))) end)
+        end
+        local steps = 0
+        while pool:step(timeout) > 0 do
+          steps = steps + 1
+          assert.is_true(steps < 1000, "pool:step(" .. timeout .. ") does not wait")
+        end
+      end
+    end
+  end)
+
   it("runs the calls of two clients in one pool at the same time", function()
     local other = helpers.start_responder()
     local a = assert(appmesh.client(helpers.client_options(responder.url)))

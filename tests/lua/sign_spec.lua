@@ -205,6 +205,20 @@ describe("appmesh.sign", function()
     assert.equal("ValidationError", err.code)
   end)
 
+  it("returns nil, err for one header under two names that differ in case", function()
+    -- their values would be joined in the table's traversal order, which differs from run to
+    -- run: one header with a list of values says the order
+    local args = sign_args(GET_VANILLA.request)
+    args.headers = { ["X-Test"] = "a", ["x-test"] = "b" }
+    local headers, err = appmesh.sign(args)
+    assert.is_nil(headers)
+    assert.equal("ValidationError", err.code)
+    assert.equal("headers", err.field)
+    assert.matches("x%-test", err.message:lower())
+    args.headers = { ["X-Test"] = { "a", "b" }, Host = "example.amazonaws.com" }
+    assert.is_table(appmesh.sign(args))
+  end)
+
   it("raises for arguments of the wrong type or name", function()
     local function with(k, v)
       local args = sign_args(GET_VANILLA.request)
