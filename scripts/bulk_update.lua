@@ -437,8 +437,9 @@ local function main(opts, argv)
     local je = item.journaled
     item.journaled = nil
     local replaced
-    if je and je.begun and je.replaced ~= nil then
-      -- begun in an earlier attempt of this run: what it replaced is in the journal
+    if je and je.begun and je.replaced ~= nil and journal.maybe_applied(je) then
+      -- an earlier attempt of this run may have applied it: what it replaced is in the journal
+      -- (one refused or never sent replaced nothing: the live spec is what this one replaces)
       replaced, item.replaced_version = je.replaced, je.replacedVersion
     else
       replaced = current.spec or {}

@@ -397,6 +397,35 @@ describe("scripts against the emulator", function()
       end
     end)
 
+    it("rolls back to what the update replaced when an earlier attempt was refused", function()
+      -- the first attempt is refused (400: nothing applied); meanwhile another run moves
+      -- service 1 to other-vn; the resume replaces that, so the rollback must restore it
+      local journal, rollback = sh.path("journal.jsonl"), sh.path("rollback.json")
+      local path = manifest(1, 3, "new-vn")
+      emu.faults({ kind = "error", status = 400, code = "BadRequestException",
+        operation = "UpdateVirtualService", count = 3 })
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+        env())
+      assert.equal(1, code, err)
+      local other = sh.file("other.json", cjson.encode({ meshName = MESH,
+        virtualServiceName = svc(1), spec = node("other-vn") }))
+      _, err, code = sh.run("bulk_update.lua", { other, "--apply", "--journal",
+        sh.path("other.jsonl") }, env())
+      assert.equal(0, code, err)
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(0, code, err)
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
+        env())
+      assert.equal(0, code, err)
+      local restores = {}
+      for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
+        restores[u.virtualServiceName] = u.spec
+      end
+      assert.same({ [svc(1)] = node("other-vn"), [svc(2)] = node("old-vn"),
+        [svc(3)] = node("old-vn") }, restores)
+    end)
+
     it("denies by policy before sending: no PUT for a denied entry", function()
       local pol = sh.file("deny.lua", [[return {
         { name = "no-tens", severity = "deny", check = function(u)
