@@ -111,7 +111,32 @@ local function check_flags(opts)
   return nil
 end
 
+--- Whether an output (--report, --output) would overwrite one of the run's inputs (`inputs`:
+--- {path, "what"} pairs): the message saying so, or nil. Compared by name and by device and
+--- inode, so "./j" and "j" are one file.
+local function overwrites(sys, flag, out, inputs)
+  if not out or out == "-" then
+    return nil
+  end
+  for _, input in ipairs(inputs) do
+    local path, what = input[1], input[2]
+    if path and (out == path or sys.same_file(out, path)) then
+      return string.format("%s %s is the same file as the %s %s: writing it would destroy the "
+        .. "%s", flag, out, what, path, what)
+    end
+  end
+  return nil
+end
+
 local function write_rollback(opts)
+  local sys, serr = runner.sys()
+  if not sys then
+    return runner.fail(NAME, serr)
+  end
+  local oerr = overwrites(sys, "--output", opts.output, { { opts.rollback, "journal" } })
+  if oerr then
+    return runner.fail(NAME, oerr)
+  end
   local state, err = journal.read(opts.rollback)
   if not state then
     return runner.fail(NAME, err)
@@ -175,6 +200,11 @@ local function main(opts, argv)
   local sys, serr = runner.sys()
   if not sys then
     return runner.fail(NAME, serr)
+  end
+  local oerr = overwrites(sys, "--report", opts.report,
+    { { opts.journal, "journal" }, { opts.positional[1], "manifest" } })
+  if oerr then
+    return runner.fail(NAME, oerr)
   end
   sys.trap_signals()
   local signalled = sys.signal

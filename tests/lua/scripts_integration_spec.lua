@@ -791,6 +791,46 @@ return {
       assert.same({}, emu.requests())
     end)
 
+    it("refuses a report or rollback manifest written over the journal (or the manifest)",
+      function()
+        local journal = sh.path("journal.jsonl")
+        local path = manifest(1, 3, "new-vn")
+        emu.faults({ kind = "error", status = 400, code = "BadRequestException",
+          operation = "UpdateVirtualService", skip = 1 })
+        local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+          env())
+        assert.equal(1, code, err)
+        emu.control("DELETE", "faults")
+        emu.control("POST", "reset-log")
+        local kept, manifest_text = sh.read(journal), sh.read(path)
+        local aliases = { journal, (journal:gsub("/([^/]*)$", "/./%1")) }
+        assert.equal(kept, sh.read(aliases[2]))
+        for _, alias in ipairs(aliases) do
+          for _, args in ipairs({
+            { path, "--apply", "--resume", "--journal", journal, "--report", alias },
+            { path, "--resume", "--journal", journal, "--report", alias },
+            { path, "--apply", "--resume", "--journal", journal, "--report", path },
+            { "--rollback", journal, "--output", alias },
+          }) do
+            local out
+            out, err, code = sh.run("bulk_update.lua", args, env())
+            assert.equal(2, code, err)
+            assert.equal("", out)
+            assert.equal(1, select(2, err:gsub("\n", "")), err)
+            assert.truthy(err:find("is the same file as the ", 1, true), err)
+            assert.equal(kept, sh.read(journal))
+            assert.equal(manifest_text, sh.read(path))
+          end
+        end
+        local fresh = sh.path("new.jsonl")
+        _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", fresh,
+          "--report", fresh }, env())
+        assert.equal(2, code, err)
+        assert.truthy(err:find("is the same file as the journal", 1, true), err)
+        assert.is_nil(sh.read(fresh))
+        assert.is_nil(emu.count().UpdateVirtualService)
+      end)
+
     it("stops sending when the report cannot be written (exit 2, no traceback)", function()
       local journal = sh.path("journal.jsonl")
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, 40, "new-vn"), "--apply",
