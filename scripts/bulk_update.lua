@@ -68,7 +68,7 @@ local FLAGS = {
   policy = { kind = "string", multiple = true },
   ["policy-arg"] = { kind = "string", multiple = true },
   concurrency = { kind = "integer", min = 1, max = 256 },
-  rate = { kind = "number" },
+  rate = { kind = "number", min = 0.01, max = 1000000 }, -- what the scheduler takes
   journal = { kind = "string" },
   resume = { kind = "boolean" },
   report = { kind = "string" },

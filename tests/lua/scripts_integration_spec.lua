@@ -524,6 +524,25 @@ describe("scripts against the emulator", function()
       assert.equal(2, code)
       assert.equal("bulk_update: --resume needs --journal FILE\n"
         .. "usage: see bulk_update.lua --help\n", err)
+      -- a rate the scheduler cannot keep is refused before anything starts, not mid-run
+      local path = manifest(1, 3, "new-vn")
+      for _, script in ipairs({ "bulk_update.lua", "dry_run.lua" }) do
+        for _, rate in ipairs({ "0.001", "2000000" }) do
+          local journal = sh.path("j.jsonl")
+          local args = { path, "--rate", rate }
+          if script == "bulk_update.lua" then
+            table.move({ "--apply", "--journal", journal }, 1, 3, 4, args)
+          end
+          local out
+          out, err, code = sh.run(script, args, env())
+          assert.equal(2, code, err)
+          assert.equal("", out)
+          assert.equal(script:gsub("%.lua$", "") .. ": --rate: expected a number from 0.01 to "
+            .. "1000000, got '" .. rate .. "'\nusage: see " .. script .. " --help\n", err)
+          assert.is_nil(sh.read(journal))
+        end
+      end
+      assert.same({}, emu.requests())
     end)
 
     it("selects services in a Lua manifest by their provider", function()
