@@ -139,6 +139,35 @@ describe("journal", function()
     j2:close()
   end)
 
+  it("writes nothing more after a failed write (a short one would be glued to the next)",
+    function()
+      local j = assert(journal.create(J, "run-1"))
+      local real, writes = j.file, {}
+      j.file = {
+        write = function(_, s)
+          writes[#writes + 1] = s
+          if #writes == 1 then
+            return nil, "cannot write " .. J .. ": No space left on device", "nospace"
+          end
+          return true
+        end,
+        sync = function()
+          return true
+        end,
+        close = function()
+          real:close()
+        end,
+      }
+      assert.has_error(function()
+        j:begin(entry("a"), { clientToken = "t" })
+      end)
+      local ok, err = pcall(j.finish, j, entry("a"), { outcome = "pending" })
+      assert.is_false(ok)
+      assert.matches("cannot write journal", err)
+      assert.equal(1, #writes)
+      j:close()
+    end)
+
   it("refuses an empty existing file too (created exclusively)", function()
     sh.write(J, "")
     local j, err = journal.create(J, "run-2")

@@ -42,6 +42,10 @@ function Journal:write(record)
   if not self.file then
     error(string.format("cannot write journal %s: it is closed", self.path), 0)
   end
+  if self.failed then
+    -- a failed write may have left part of its line: a record after it would be unreadable
+    error(string.format("cannot write journal %s: an earlier write failed", self.path), 0)
+  end
   local ok, err = self.file:write(codec.encode(record, ORDER) .. "\n")
   if not ok then
     self.failed = err
