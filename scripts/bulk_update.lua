@@ -152,13 +152,28 @@ local function write_rollback(opts)
     if not f then
       return runner.fail(NAME, "cannot write " .. tostring(ferr))
     end
-    f:write(text)
-    f:close()
+    -- a full disk shows at the write or only when the buffer is flushed at close
+    local ok, werr = f:write(text)
+    if ok then
+      ok, werr = f:close()
+    else
+      f:close()
+    end
+    if not ok then
+      return runner.fail(NAME, string.format("cannot write the rollback manifest %s: %s",
+        opts.output, tostring(werr):gsub("^" .. opts.output:gsub("%p", "%%%0") .. ": ", "")))
+    end
     io.stderr:write(string.format("%s: wrote %s: %s the specs replaced by run %s\n",
       NAME, opts.output, codec.count(#doc.updates, "entry restores", "entries restore"),
       state.run_id))
   else
-    io.stdout:write(text)
+    local ok, werr = io.stdout:write(text)
+    if ok then
+      ok, werr = io.stdout:flush()
+    end
+    if not ok then
+      return runner.fail(NAME, "cannot write the rollback manifest to stdout: " .. tostring(werr))
+    end
   end
   return 0
 end

@@ -850,6 +850,28 @@ return {
         assert.is_nil(emu.count().UpdateVirtualService)
       end)
 
+    it("says so when the rollback manifest cannot be written (exit 2)", function()
+      local journal = sh.path("journal.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 3, "new-vn"), "--apply",
+        "--journal", journal }, env())
+      assert.equal(0, code, err)
+      local out
+      out, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output",
+        "/dev/full" }, env())
+      assert.equal(2, code, err)
+      assert.equal("", out)
+      assert.equal("bulk_update: cannot write the rollback manifest /dev/full: "
+        .. "No space left on device\n", err)
+      -- on stdout
+      local errfile = sh.path("err")
+      local ok, _, status = os.execute("env " .. sh.lua_command() .. " scripts/bulk_update.lua "
+        .. "--rollback " .. sh.quote(journal) .. " >/dev/full 2>" .. sh.quote(errfile))
+      assert.is_nil(ok)
+      assert.equal(2, status)
+      assert.equal("bulk_update: cannot write the rollback manifest to stdout: "
+        .. "No space left on device\n", sh.read(errfile))
+    end)
+
     it("stops sending when the report cannot be written (exit 2, no traceback)", function()
       local journal = sh.path("journal.jsonl")
       local _, err, code = sh.run("bulk_update.lua", { manifest(1, 40, "new-vn"), "--apply",
