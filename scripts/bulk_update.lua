@@ -359,12 +359,15 @@ local function main(opts, argv)
   end
 
   -- Record an entry's outcome everywhere: journal, report, progress. A failed write stops the
-  -- run (no new request) and is reported at its end.
-  local function finish(item, outcome, t, replaced)
+  -- run (no new request) and is reported at its end. An outcome reached without sending
+  -- (`unsent`: it could not be described, or it is denied) is not journaled for an entry an
+  -- earlier attempt recorded: what that attempt may have applied stays for --rollback.
+  local function finish(item, outcome, t, replaced, unsent)
     t = t or {}
     item.done = true
     counts[outcome] = counts[outcome] + 1
-    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned" then
+    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned"
+      and not (unsent and item.earlier) then
       local wok, werr = pcall(j.finish, j, item.params, {
         outcome = outcome, paramsHash = item.hash, clientToken = item.token,
         version = t.version, requestId = t.requestId, error = t.error,
@@ -444,7 +447,7 @@ local function main(opts, argv)
       finish(item, "skipped", { detail = "updated in this run before (version "
         .. codec.number_text(je.version) .. ")" })
     else
-      item.journaled = je
+      item.journaled, item.earlier = je, je ~= nil
       pending[#pending + 1] = item
     end
   end
@@ -527,7 +530,7 @@ local function main(opts, argv)
       finish(item, "failed", { error = {
         code = tostring(e.code), message = "cannot describe the current service: "
           .. tostring(e.message), retryable = e.retryable == true,
-      } })
+      } }, nil, true)
     end
   end
   pending = nil
@@ -552,7 +555,7 @@ local function main(opts, argv)
     if verdict and #verdict.denials > 0 then
       finish(item, "denied", { error = {
         code = "PolicyDenied", message = policy.summary(verdict.denials),
-      } })
+      } }, nil, true)
     elseif item.unchanged then
       finish(item, "skipped", { detail = "unchanged" })
     else

@@ -426,6 +426,38 @@ describe("scripts against the emulator", function()
         [svc(3)] = node("old-vn") }, restores)
     end)
 
+    it("keeps in the journal what an earlier attempt may have applied when a resume sends "
+      .. "nothing for it (cannot describe it, or a policy now denies it)", function()
+      local journal, rollback = sh.path("journal.jsonl"), sh.path("rollback.json")
+      local path = manifest(1, 3, "new-vn")
+      -- services 1 and 2 are applied, and their answers lost
+      emu.faults({ kind = "drop", phase = "after", operation = "UpdateVirtualService",
+        count = 2 })
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "1" }, env({ AWS_MAX_ATTEMPTS = "1" }))
+      assert.equal(1, code, err)
+      assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(1)])
+      assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(2)])
+      emu.control("DELETE", "faults")
+      emu.faults({ kind = "error", status = 403, code = "ForbiddenException",
+        operation = "DescribeVirtualService",
+        pathPrefix = "/v20190125/meshes/" .. MESH .. "/virtualServices/" .. svc(1) })
+      local pol = sh.file("deny2.lua", [[return { { name = "not2", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("002") then return "no" end end } }]])
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal, "--policy", pol }, env())
+      assert.equal(1, code, err)
+      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
+        env())
+      assert.equal(0, code, err)
+      local restores = {}
+      for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
+        restores[u.virtualServiceName] = u.spec
+      end
+      assert.same({ [svc(1)] = node("old-vn"), [svc(2)] = node("old-vn"),
+        [svc(3)] = node("old-vn") }, restores)
+    end)
+
     it("denies by policy before sending: no PUT for a denied entry", function()
       local pol = sh.file("deny.lua", [[return {
         { name = "no-tens", severity = "deny", check = function(u)
