@@ -190,6 +190,11 @@ function journal.read(path)
           state.entries[key] = e
           state.order[#state.order + 1] = key
         end
+        -- what an attempt may have applied stays so whatever a later attempt records (a
+        -- resend refused, say): --rollback must still restore it
+        if rec.type == "begin" and journal.maybe_applied(e) then
+          e.applied_before = true
+        end
         for k, v in pairs(rec) do
           if k ~= "type" then
             e[k] = v
@@ -392,9 +397,10 @@ end
 --- Whether an entry's update may have been applied: recorded as updated or unknown (in flight
 --- when the run was interrupted), begun with no outcome (the run stopped while it was in
 --- flight), or failed with a retryable error (a dropped connection or a 5xx after the last
---- attempt leaves it unknown). Not one recorded as pending (begun, then never sent).
+--- attempt leaves it unknown), in its last attempt or an earlier one. Not one recorded as
+--- pending (begun, then never sent).
 function journal.maybe_applied(e)
-  if e.outcome == "updated" or e.outcome == "unknown" then
+  if e.applied_before or e.outcome == "updated" or e.outcome == "unknown" then
     return true
   end
   if not e.begun then
