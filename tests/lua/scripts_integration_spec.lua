@@ -179,6 +179,19 @@ local function outcomes(report_path)
   return by, count
 end
 
+--- The spec the rollback manifest of `journal` restores, by service name.
+local function rollback_specs(journal)
+  local rollback = sh.path("rollback.json")
+  local _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
+    env())
+  assert.equal(0, code, err)
+  local specs = {}
+  for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
+    specs[u.virtualServiceName] = u.spec
+  end
+  return specs
+end
+
 describe("scripts against the emulator", function()
   lazy_setup(function()
     emu.start(seed(N))
@@ -400,7 +413,7 @@ describe("scripts against the emulator", function()
     it("rolls back to what the update replaced when an earlier attempt was refused", function()
       -- the first attempt is refused (400: nothing applied); meanwhile another run moves
       -- service 1 to other-vn; the resume replaces that, so the rollback must restore it
-      local journal, rollback = sh.path("journal.jsonl"), sh.path("rollback.json")
+      local journal = sh.path("journal.jsonl")
       local path = manifest(1, 3, "new-vn")
       emu.faults({ kind = "error", status = 400, code = "BadRequestException",
         operation = "UpdateVirtualService", count = 3 })
@@ -415,20 +428,13 @@ describe("scripts against the emulator", function()
       _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
         journal }, env())
       assert.equal(0, code, err)
-      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
-        env())
-      assert.equal(0, code, err)
-      local restores = {}
-      for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
-        restores[u.virtualServiceName] = u.spec
-      end
       assert.same({ [svc(1)] = node("other-vn"), [svc(2)] = node("old-vn"),
-        [svc(3)] = node("old-vn") }, restores)
+        [svc(3)] = node("old-vn") }, rollback_specs(journal))
     end)
 
     it("keeps in the journal what an earlier attempt may have applied when a resume sends "
       .. "nothing for it (cannot describe it, or a policy now denies it)", function()
-      local journal, rollback = sh.path("journal.jsonl"), sh.path("rollback.json")
+      local journal = sh.path("journal.jsonl")
       local path = manifest(1, 3, "new-vn")
       -- services 1 and 2 are applied, and their answers lost
       emu.faults({ kind = "drop", phase = "after", operation = "UpdateVirtualService",
@@ -447,15 +453,8 @@ describe("scripts against the emulator", function()
       _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
         journal, "--policy", pol }, env())
       assert.equal(1, code, err)
-      _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
-        env())
-      assert.equal(0, code, err)
-      local restores = {}
-      for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
-        restores[u.virtualServiceName] = u.spec
-      end
       assert.same({ [svc(1)] = node("old-vn"), [svc(2)] = node("old-vn"),
-        [svc(3)] = node("old-vn") }, restores)
+        [svc(3)] = node("old-vn") }, rollback_specs(journal))
     end)
 
     it("denies by policy before sending: no PUT for a denied entry", function()
