@@ -68,7 +68,7 @@ local FLAGS = {
   policy = { kind = "string", multiple = true },
   ["policy-arg"] = { kind = "string", multiple = true },
   concurrency = { kind = "integer", min = 1, max = 256 },
-  rate = { kind = "number" },
+  rate = { kind = "number", min = 0.01, max = 1000000 }, -- what the scheduler takes
   journal = { kind = "string" },
   resume = { kind = "boolean" },
   report = { kind = "string" },
@@ -111,7 +111,32 @@ local function check_flags(opts)
   return nil
 end
 
+--- Whether an output (--report, --output) would overwrite one of the run's inputs (`inputs`:
+--- {path, "what"} pairs): the message saying so, or nil. Compared by name and by device and
+--- inode, so "./j" and "j" are one file.
+local function overwrites(sys, flag, out, inputs)
+  if not out or out == "-" then
+    return nil
+  end
+  for _, input in ipairs(inputs) do
+    local path, what = input[1], input[2]
+    if path and (out == path or sys.same_file(out, path)) then
+      return string.format("%s %s is the same file as the %s %s: writing it would destroy the "
+        .. "%s", flag, out, what, path, what)
+    end
+  end
+  return nil
+end
+
 local function write_rollback(opts)
+  local sys, serr = runner.sys()
+  if not sys then
+    return runner.fail(NAME, serr)
+  end
+  local oerr = overwrites(sys, "--output", opts.output, { { opts.rollback, "journal" } })
+  if oerr then
+    return runner.fail(NAME, oerr)
+  end
   local state, err = journal.read(opts.rollback)
   if not state then
     return runner.fail(NAME, err)
@@ -127,13 +152,28 @@ local function write_rollback(opts)
     if not f then
       return runner.fail(NAME, "cannot write " .. tostring(ferr))
     end
-    f:write(text)
-    f:close()
+    -- a full disk shows at the write or only when the buffer is flushed at close
+    local ok, werr = f:write(text)
+    if ok then
+      ok, werr = f:close()
+    else
+      f:close()
+    end
+    if not ok then
+      return runner.fail(NAME, string.format("cannot write the rollback manifest %s: %s",
+        opts.output, tostring(werr):gsub("^" .. opts.output:gsub("%p", "%%%0") .. ": ", "")))
+    end
     io.stderr:write(string.format("%s: wrote %s: %s the specs replaced by run %s\n",
       NAME, opts.output, codec.count(#doc.updates, "entry restores", "entries restore"),
       state.run_id))
   else
-    io.stdout:write(text)
+    local ok, werr = io.stdout:write(text)
+    if ok then
+      ok, werr = io.stdout:flush()
+    end
+    if not ok then
+      return runner.fail(NAME, "cannot write the rollback manifest to stdout: " .. tostring(werr))
+    end
   end
   return 0
 end
@@ -175,6 +215,11 @@ local function main(opts, argv)
   local sys, serr = runner.sys()
   if not sys then
     return runner.fail(NAME, serr)
+  end
+  local oerr = overwrites(sys, "--report", opts.report,
+    { { opts.journal, "journal" }, { opts.positional[1], "manifest" } })
+  if oerr then
+    return runner.fail(NAME, oerr)
   end
   sys.trap_signals()
   local signalled = sys.signal
@@ -314,12 +359,15 @@ local function main(opts, argv)
   end
 
   -- Record an entry's outcome everywhere: journal, report, progress. A failed write stops the
-  -- run (no new request) and is reported at its end.
-  local function finish(item, outcome, t, replaced)
+  -- run (no new request) and is reported at its end. An outcome reached without sending
+  -- (`unsent`: it could not be described, or it is denied) is not journaled for an entry an
+  -- earlier attempt recorded: what that attempt may have applied stays for --rollback.
+  local function finish(item, outcome, t, replaced, unsent)
     t = t or {}
     item.done = true
     counts[outcome] = counts[outcome] + 1
-    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned" then
+    if j and not journal_failed and outcome ~= "skipped" and outcome ~= "planned"
+      and not (unsent and item.earlier) then
       local wok, werr = pcall(j.finish, j, item.params, {
         outcome = outcome, paramsHash = item.hash, clientToken = item.token,
         version = t.version, requestId = t.requestId, error = t.error,
@@ -399,7 +447,7 @@ local function main(opts, argv)
       finish(item, "skipped", { detail = "updated in this run before (version "
         .. codec.number_text(je.version) .. ")" })
     else
-      item.journaled = je
+      item.journaled, item.earlier = je, je ~= nil
       pending[#pending + 1] = item
     end
   end
@@ -437,8 +485,9 @@ local function main(opts, argv)
     local je = item.journaled
     item.journaled = nil
     local replaced
-    if je and je.begun and je.replaced ~= nil then
-      -- begun in an earlier attempt of this run: what it replaced is in the journal
+    if je and je.begun and je.replaced ~= nil and journal.maybe_applied(je) then
+      -- an earlier attempt of this run may have applied it: what it replaced is in the journal
+      -- (one refused or never sent replaced nothing: the live spec is what this one replaces)
       replaced, item.replaced_version = je.replaced, je.replacedVersion
     else
       replaced = current.spec or {}
@@ -481,7 +530,7 @@ local function main(opts, argv)
       finish(item, "failed", { error = {
         code = tostring(e.code), message = "cannot describe the current service: "
           .. tostring(e.message), retryable = e.retryable == true,
-      } })
+      } }, nil, true)
     end
   end
   pending = nil
@@ -506,7 +555,7 @@ local function main(opts, argv)
     if verdict and #verdict.denials > 0 then
       finish(item, "denied", { error = {
         code = "PolicyDenied", message = policy.summary(verdict.denials),
-      } })
+      } }, nil, true)
     elseif item.unchanged then
       finish(item, "skipped", { detail = "unchanged" })
     else

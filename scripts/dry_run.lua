@@ -42,7 +42,7 @@ local FLAGS = {
   ["policy-arg"] = { kind = "string", multiple = true },
   offline = { kind = "boolean" },
   concurrency = { kind = "integer", min = 1, max = 256 },
-  rate = { kind = "number" },
+  rate = { kind = "number", min = 0.01, max = 1000000 }, -- what the scheduler takes
   endpoint = { kind = "string" },
   region = { kind = "string" },
 }

@@ -12,6 +12,7 @@
  *   File:close()            (also on collection and as a to-be-closed variable)
  *   _os.sync_dir(path)      fsync a directory (after creating a file in it)
  *   _os.remove(path)        unlink: true | nil, msg
+ *   _os.same_file(a, b)     whether both paths name one existing file (device and inode)
  *   _os.trap_signals()      SIGINT and SIGTERM set a flag (and stop the module's calls) instead
  *                           of stopping the script; a second signal stops the process at once
  *   _os.signal()            the signal trapped (2 or 15), or nil
@@ -337,6 +338,19 @@ static int os_signal(lua_State *L)
     return 1;
 }
 
+/* _os.same_file(a, b): stat only (opening a FIFO or a terminal to compare would disturb it). */
+static int os_same_file(lua_State *L)
+{
+    const char *a = luaL_checkstring(L, 1);
+    const char *b = luaL_checkstring(L, 2);
+    struct stat sa;
+    struct stat sb;
+
+    lua_pushboolean(L, stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+                           sa.st_ino == sb.st_ino);
+    return 1;
+}
+
 static int os_isatty(lua_State *L)
 {
     lua_Integer fd = luaL_checkinteger(L, 1);
@@ -385,6 +399,7 @@ void am_lua_os_open(lua_State *L)
         {"open", os_open},
         {"sync_dir", os_sync_dir},
         {"remove", os_remove},
+        {"same_file", os_same_file},
         {"trap_signals", os_trap_signals},
         {"signal", os_signal},
         {"isatty", os_isatty},

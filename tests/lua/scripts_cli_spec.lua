@@ -9,6 +9,7 @@ describe("cli.parse", function()
     policy = { kind = "string", multiple = true },
     concurrency = { kind = "integer", min = 1, max = 256 },
     rate = { kind = "number" },
+    scale = { kind = "number", min = 0.01, max = 1000000 },
     ["dry-run"] = { kind = "boolean" },
   }
 
@@ -36,6 +37,8 @@ describe("cli.parse", function()
     { { "--concurrency=2.5" }, "--concurrency: expected an integer from 1 to 256, got '2.5'" },
     { { "--rate", "-1" }, "--rate: expected a number greater than 0, got '-1'" },
     { { "--rate", "fast" }, "--rate: expected a number greater than 0, got 'fast'" },
+    { { "--scale", "0.001" }, "--scale: expected a number from 0.01 to 1000000, got '0.001'" },
+    { { "--scale", "1e7" }, "--scale: expected a number from 0.01 to 1000000, got '1e7'" },
     { { "--apply=yes" }, "--apply takes no value" },
     { { "--concurrency", "2", "--concurrency", "3" }, "--concurrency given twice" },
     { { "--policy=" }, "--policy: the value is empty" },

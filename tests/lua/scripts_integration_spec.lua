@@ -179,6 +179,19 @@ local function outcomes(report_path)
   return by, count
 end
 
+--- The spec the rollback manifest of `journal` restores, by service name.
+local function rollback_specs(journal)
+  local rollback = sh.path("rollback.json")
+  local _, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output", rollback },
+    env())
+  assert.equal(0, code, err)
+  local specs = {}
+  for _, u in ipairs(cjson.decode(sh.read(rollback)).updates) do
+    specs[u.virtualServiceName] = u.spec
+  end
+  return specs
+end
+
 describe("scripts against the emulator", function()
   lazy_setup(function()
     emu.start(seed(N))
@@ -397,6 +410,53 @@ describe("scripts against the emulator", function()
       end
     end)
 
+    it("rolls back to what the update replaced when an earlier attempt was refused", function()
+      -- the first attempt is refused (400: nothing applied); meanwhile another run moves
+      -- service 1 to other-vn; the resume replaces that, so the rollback must restore it
+      local journal = sh.path("journal.jsonl")
+      local path = manifest(1, 3, "new-vn")
+      emu.faults({ kind = "error", status = 400, code = "BadRequestException",
+        operation = "UpdateVirtualService", count = 3 })
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+        env())
+      assert.equal(1, code, err)
+      local other = sh.file("other.json", cjson.encode({ meshName = MESH,
+        virtualServiceName = svc(1), spec = node("other-vn") }))
+      _, err, code = sh.run("bulk_update.lua", { other, "--apply", "--journal",
+        sh.path("other.jsonl") }, env())
+      assert.equal(0, code, err)
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal }, env())
+      assert.equal(0, code, err)
+      assert.same({ [svc(1)] = node("other-vn"), [svc(2)] = node("old-vn"),
+        [svc(3)] = node("old-vn") }, rollback_specs(journal))
+    end)
+
+    it("keeps in the journal what an earlier attempt may have applied when a resume sends "
+      .. "nothing for it (cannot describe it, or a policy now denies it)", function()
+      local journal = sh.path("journal.jsonl")
+      local path = manifest(1, 3, "new-vn")
+      -- services 1 and 2 are applied, and their answers lost
+      emu.faults({ kind = "drop", phase = "after", operation = "UpdateVirtualService",
+        count = 2 })
+      local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal,
+        "--concurrency", "1" }, env({ AWS_MAX_ATTEMPTS = "1" }))
+      assert.equal(1, code, err)
+      assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(1)])
+      assert.same({ version = 2, node = "new-vn" }, emu.services()[svc(2)])
+      emu.control("DELETE", "faults")
+      emu.faults({ kind = "error", status = 403, code = "ForbiddenException",
+        operation = "DescribeVirtualService",
+        pathPrefix = "/v20190125/meshes/" .. MESH .. "/virtualServices/" .. svc(1) })
+      local pol = sh.file("deny2.lua", [[return { { name = "not2", severity = "deny",
+        check = function(u) if u.virtualServiceName:match("002") then return "no" end end } }]])
+      _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--resume", "--journal",
+        journal, "--policy", pol }, env())
+      assert.equal(1, code, err)
+      assert.same({ [svc(1)] = node("old-vn"), [svc(2)] = node("old-vn"),
+        [svc(3)] = node("old-vn") }, rollback_specs(journal))
+    end)
+
     it("denies by policy before sending: no PUT for a denied entry", function()
       local pol = sh.file("deny.lua", [[return {
         { name = "no-tens", severity = "deny", check = function(u)
@@ -495,6 +555,25 @@ describe("scripts against the emulator", function()
       assert.equal(2, code)
       assert.equal("bulk_update: --resume needs --journal FILE\n"
         .. "usage: see bulk_update.lua --help\n", err)
+      -- a rate the scheduler cannot keep is refused before anything starts, not mid-run
+      local path = manifest(1, 3, "new-vn")
+      for _, script in ipairs({ "bulk_update.lua", "dry_run.lua" }) do
+        for _, rate in ipairs({ "0.001", "2000000" }) do
+          local journal = sh.path("j.jsonl")
+          local args = { path, "--rate", rate }
+          if script == "bulk_update.lua" then
+            table.move({ "--apply", "--journal", journal }, 1, 3, 4, args)
+          end
+          local out
+          out, err, code = sh.run(script, args, env())
+          assert.equal(2, code, err)
+          assert.equal("", out)
+          assert.equal(script:gsub("%.lua$", "") .. ": --rate: expected a number from 0.01 to "
+            .. "1000000, got '" .. rate .. "'\nusage: see " .. script .. " --help\n", err)
+          assert.is_nil(sh.read(journal))
+        end
+      end
+      assert.same({}, emu.requests())
     end)
 
     it("selects services in a Lua manifest by their provider", function()
@@ -760,6 +839,68 @@ return {
       assert.equal(2, code, err)
       assert.equal("bulk_update: cannot read journal " .. dir .. ": Is a directory\n", err)
       assert.same({}, emu.requests())
+    end)
+
+    it("refuses a report or rollback manifest written over the journal (or the manifest)",
+      function()
+        local journal = sh.path("journal.jsonl")
+        local path = manifest(1, 3, "new-vn")
+        emu.faults({ kind = "error", status = 400, code = "BadRequestException",
+          operation = "UpdateVirtualService", skip = 1 })
+        local _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", journal },
+          env())
+        assert.equal(1, code, err)
+        emu.control("DELETE", "faults")
+        emu.control("POST", "reset-log")
+        local kept, manifest_text = sh.read(journal), sh.read(path)
+        local aliases = { journal, (journal:gsub("/([^/]*)$", "/./%1")) }
+        assert.equal(kept, sh.read(aliases[2]))
+        for _, alias in ipairs(aliases) do
+          for _, args in ipairs({
+            { path, "--apply", "--resume", "--journal", journal, "--report", alias },
+            { path, "--resume", "--journal", journal, "--report", alias },
+            { path, "--apply", "--resume", "--journal", journal, "--report", path },
+            { "--rollback", journal, "--output", alias },
+          }) do
+            local out
+            out, err, code = sh.run("bulk_update.lua", args, env())
+            assert.equal(2, code, err)
+            assert.equal("", out)
+            assert.equal(1, select(2, err:gsub("\n", "")), err)
+            assert.truthy(err:find("is the same file as the ", 1, true), err)
+            assert.equal(kept, sh.read(journal))
+            assert.equal(manifest_text, sh.read(path))
+          end
+        end
+        local fresh = sh.path("new.jsonl")
+        _, err, code = sh.run("bulk_update.lua", { path, "--apply", "--journal", fresh,
+          "--report", fresh }, env())
+        assert.equal(2, code, err)
+        assert.truthy(err:find("is the same file as the journal", 1, true), err)
+        assert.is_nil(sh.read(fresh))
+        assert.is_nil(emu.count().UpdateVirtualService)
+      end)
+
+    it("says so when the rollback manifest cannot be written (exit 2)", function()
+      local journal = sh.path("journal.jsonl")
+      local _, err, code = sh.run("bulk_update.lua", { manifest(1, 3, "new-vn"), "--apply",
+        "--journal", journal }, env())
+      assert.equal(0, code, err)
+      local out
+      out, err, code = sh.run("bulk_update.lua", { "--rollback", journal, "--output",
+        "/dev/full" }, env())
+      assert.equal(2, code, err)
+      assert.equal("", out)
+      assert.equal("bulk_update: cannot write the rollback manifest /dev/full: "
+        .. "No space left on device\n", err)
+      -- on stdout
+      local errfile = sh.path("err")
+      local ok, _, status = os.execute("env " .. sh.lua_command() .. " scripts/bulk_update.lua "
+        .. "--rollback " .. sh.quote(journal) .. " >/dev/full 2>" .. sh.quote(errfile))
+      assert.is_nil(ok)
+      assert.equal(2, status)
+      assert.equal("bulk_update: cannot write the rollback manifest to stdout: "
+        .. "No space left on device\n", sh.read(errfile))
     end)
 
     it("stops sending when the report cannot be written (exit 2, no traceback)", function()

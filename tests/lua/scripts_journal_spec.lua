@@ -139,6 +139,35 @@ describe("journal", function()
     j2:close()
   end)
 
+  it("writes nothing more after a failed write (a short one would be glued to the next)",
+    function()
+      local j = assert(journal.create(J, "run-1"))
+      local real, writes = j.file, {}
+      j.file = {
+        write = function(_, s)
+          writes[#writes + 1] = s
+          if #writes == 1 then
+            return nil, "cannot write " .. J .. ": No space left on device", "nospace"
+          end
+          return true
+        end,
+        sync = function()
+          return true
+        end,
+        close = function()
+          real:close()
+        end,
+      }
+      assert.has_error(function()
+        j:begin(entry("a"), { clientToken = "t" })
+      end)
+      local ok, err = pcall(j.finish, j, entry("a"), { outcome = "pending" })
+      assert.is_false(ok)
+      assert.matches("cannot write journal", err)
+      assert.equal(1, #writes)
+      j:close()
+    end)
+
   it("refuses an empty existing file too (created exclusively)", function()
     sh.write(J, "")
     local j, err = journal.create(J, "run-2")
@@ -238,6 +267,43 @@ describe("journal.rollback", function()
     assert.same(doc.updates, assert(manifest.load(path)).entries)
     assert.is_table(cjson.decode(sh.read(path)))
   end)
+
+  it("keeps what an earlier attempt may have applied whatever a later attempt records",
+    function()
+      local J = sh.path("journal.jsonl")
+      local j = assert(journal.create(J, "run-1"))
+      local refused = { code = "ForbiddenException", message = "x", retryable = false }
+      local function attempt(name, t)
+        j:begin(entry(name), { clientToken = "t", replaced = NODE_A, replacedVersion = 1 })
+        if t then
+          t.clientToken = "t"
+          j:finish(entry(name), t)
+        end
+      end
+      attempt("unknown-then-refused", { outcome = "unknown" })
+      attempt("dropped-then-refused", { outcome = "failed", error = { code = "TransportError",
+        message = "x", retryable = true } })
+      attempt("in-flight-then-pending", nil)
+      attempt("pending-then-refused", { outcome = "pending" })
+      j:close()
+      local r = assert(journal.resume(J))
+      attempt = function(name, t)
+        r:begin(entry(name), { clientToken = "t", replaced = NODE_A, replacedVersion = 1 })
+        t.clientToken = "t"
+        r:finish(entry(name), t)
+      end
+      attempt("unknown-then-refused", { outcome = "failed", error = refused })
+      attempt("dropped-then-refused", { outcome = "failed", error = refused })
+      attempt("in-flight-then-pending", { outcome = "pending" })
+      attempt("pending-then-refused", { outcome = "failed", error = refused })
+      r:close()
+      local names = {}
+      for _, u in ipairs(journal.rollback(assert(journal.read(J))).updates) do
+        names[#names + 1] = u.virtualServiceName
+      end
+      assert.same({ "unknown-then-refused", "dropped-then-refused", "in-flight-then-pending" },
+        names)
+    end)
 
   it("keeps meshOwner and an empty replaced spec", function()
     local J = sh.path("journal.jsonl")

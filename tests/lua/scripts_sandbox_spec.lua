@@ -32,6 +32,22 @@ describe("sandbox.env", function()
     assert.equal("aa", ("a"):rep(2)) -- the strings' metatable is the real library
   end)
 
+  it("keeps the strings' metatable out of reach: user code cannot change the scripts' library",
+    function()
+      sandbox.call(ROOMY, compile("getmetatable('').__index.upper = function() return 'x' end"))
+      assert.equal("A", ("a"):upper())
+      assert.is_nil(sandbox.call(ROOMY, compile("return getmetatable('')")) and nil)
+      assert.same({ true, true }, { sandbox.call(ROOMY,
+        compile("return getmetatable(setmetatable({}, { x = 1 })).x == 1")) })
+    end)
+
+  it("refuses a __gc metamethod, which would run outside any limit", function()
+    local ok, err = sandbox.call(ROOMY,
+      compile("setmetatable({}, { __gc = function() while true do end end }); return 1"))
+    assert.is_false(ok)
+    assert.matches("__gc", err)
+  end)
+
   it("adds or replaces globals with extra", function()
     local env = sandbox.env { services = "helper", pairs = "replaced" }
     assert.equal("helper", env.services)
@@ -83,6 +99,36 @@ describe("sandbox.call", function()
   it("lets pcall catch user code's own errors", function()
     assert.same({ true, "caught: user:1: inner" }, { sandbox.call(ROOMY,
       compile("local ok, e = pcall(function() error('inner') end); return 'caught: ' .. e")) })
+  end)
+
+  it("turns a raised value into its message under the limit", function()
+    assert.same({ false, "stopped after 5000 instructions (the limit)" }, { sandbox.call(
+      { instructions = 5000, seconds = 60 },
+      compile("error(setmetatable({}, { __tostring = function() while true do end end }))")) })
+    assert.same({ false, "told" }, { sandbox.call(ROOMY,
+      compile("error(setmetatable({}, { __tostring = function() return 'told' end }))")) })
+  end)
+
+  it("hands back plain data: no metamethod of the result runs outside the limit", function()
+    local loop = "function() while true do end end"
+    local ok, r = sandbox.call({ instructions = 1e6, seconds = 60 }, compile(
+      "local shared = { 3 }\n"
+      .. "return setmetatable({ 1, 2, k = setmetatable({ shared, shared }, { __index = " .. loop
+      .. " }), f = print }, { __len = " .. loop .. ", __index = " .. loop .. ", __pairs = "
+      .. loop .. " })", { print = print }))
+    assert.is_true(ok)
+    assert.is_nil(getmetatable(r))
+    assert.is_nil(getmetatable(r.k))
+    assert.equal(2, #r)
+    assert.is_nil(r.missing)
+    assert.equal(3, r.k[1][1])
+    assert.equal(r.k[1], r.k[2]) -- a table met twice is copied once
+    assert.equal(print, r.f)
+    local keys = 0
+    for _ in pairs(r) do
+      keys = keys + 1
+    end
+    assert.equal(4, keys)
   end)
 
   it("refuses code that yields instead of returning", function()

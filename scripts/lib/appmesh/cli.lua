@@ -11,6 +11,9 @@ local function describe_kind(f)
     end
     return string.format("an integer of at least %d", f.min or 0)
   elseif f.kind == "number" then
+    if f.min and f.max then
+      return string.format("a number from %s to %s", f.min, f.max)
+    end
     return "a number greater than 0"
   end
   return "a value"
@@ -25,7 +28,8 @@ local function convert(f, name, value)
     return n
   elseif f.kind == "number" then
     local n = tonumber(value)
-    if not n or n ~= n or n <= 0 or n == math.huge then
+    if not n or n ~= n or n <= 0 or n == math.huge or (f.min and n < f.min)
+      or (f.max and n > f.max) then
       return nil, string.format("--%s: expected %s, got '%s'", name, describe_kind(f), value)
     end
     return n

@@ -42,6 +42,10 @@ function Journal:write(record)
   if not self.file then
     error(string.format("cannot write journal %s: it is closed", self.path), 0)
   end
+  if self.failed then
+    -- a failed write may have left part of its line: a record after it would be unreadable
+    error(string.format("cannot write journal %s: an earlier write failed", self.path), 0)
+  end
   local ok, err = self.file:write(codec.encode(record, ORDER) .. "\n")
   if not ok then
     self.failed = err
@@ -185,6 +189,11 @@ function journal.read(path)
           e = {}
           state.entries[key] = e
           state.order[#state.order + 1] = key
+        end
+        -- what an attempt may have applied stays so whatever a later attempt records (a
+        -- resend refused, say): --rollback must still restore it
+        if rec.type == "begin" and journal.maybe_applied(e) then
+          e.applied_before = true
         end
         for k, v in pairs(rec) do
           if k ~= "type" then
@@ -388,9 +397,10 @@ end
 --- Whether an entry's update may have been applied: recorded as updated or unknown (in flight
 --- when the run was interrupted), begun with no outcome (the run stopped while it was in
 --- flight), or failed with a retryable error (a dropped connection or a 5xx after the last
---- attempt leaves it unknown). Not one recorded as pending (begun, then never sent).
+--- attempt leaves it unknown), in its last attempt or an earlier one. Not one recorded as
+--- pending (begun, then never sent).
 function journal.maybe_applied(e)
-  if e.outcome == "updated" or e.outcome == "unknown" then
+  if e.applied_before or e.outcome == "updated" or e.outcome == "unknown" then
     return true
   end
   if not e.begun then
