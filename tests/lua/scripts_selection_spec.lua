@@ -66,6 +66,35 @@ describe("selection.list", function()
     c.list_error = "AccessDenied"
     assert.same({ nil, "AccessDenied" }, { selection.list(c, "m") })
   end)
+
+  it("ends at an empty nextToken, as botocore's paginator", function()
+    local c = fake_client()
+    local list = c.list_virtual_services
+    function c:list_virtual_services(p)
+      local page = list(self, p)
+      if page and p.nextToken ~= nil then
+        page.nextToken = "" -- the last page, as some services say it
+      end
+      return page
+    end
+    local refs = assert(selection.list(c, "m"))
+    assert.same({ "d.local", "b.local", "c.local", "a.local" }, names(refs))
+    assert.equal(2, #c.lists)
+  end)
+
+  it("stops with an error when the service repeats a nextToken", function()
+    local c = fake_client()
+    function c:list_virtual_services(p)
+      self.lists[#self.lists + 1] = p
+      if #self.lists > 10 then -- a caller that does not notice would list forever
+        return nil, "listed the same mesh more than 10 times"
+      end
+      return { virtualServices = { ref("a.local") }, nextToken = "again" }
+    end
+    assert.same({ nil, "ListVirtualServices returned the same nextToken twice" },
+      { selection.list(c, "m") })
+    assert.equal(2, #c.lists)
+  end)
 end)
 
 describe("selection.helpers services{}", function()

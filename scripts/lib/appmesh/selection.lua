@@ -40,9 +40,10 @@ local FILTER_KEYS = {
   provider = true, where = true,
 }
 
---- Every virtual service ref of a mesh, following nextToken.
+--- Every virtual service ref of a mesh, following nextToken as botocore's paginator does: an
+--- empty token is the last page, and a token received twice is an error (not an endless loop).
 -- @treturn table|nil refs
--- @treturn table err
+-- @treturn table|string err
 function selection.list(client, mesh_name, mesh_owner)
   local refs, token = {}, nil
   repeat
@@ -55,8 +56,11 @@ function selection.list(client, mesh_name, mesh_owner)
     for _, ref in ipairs(page.virtualServices or {}) do
       refs[#refs + 1] = ref
     end
+    if page.nextToken ~= nil and page.nextToken == token then
+      return nil, "ListVirtualServices returned the same nextToken twice"
+    end
     token = page.nextToken
-  until token == nil
+  until token == nil or token == ""
   return refs
 end
 
