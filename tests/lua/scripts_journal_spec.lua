@@ -224,6 +224,20 @@ describe("journal", function()
       :find("m/s2 of that run is not in the manifest", 1, true))
   end)
 
+  it("says a journal cut after its header (a run killed while creating it) sent nothing",
+    function()
+      local entries = { { meshName = "m", virtualServiceName = "s1", spec = NODE_A } }
+      local p = journal.plan(entries)
+      local j = assert(journal.create(J, "run-1", nil, p))
+      j:close()
+      local header = sh.read(J):match("^[^\n]*\n")
+      sh.write(J, header)
+      local state = assert(journal.read(J))
+      assert.equal(J .. ": the journal ends before its run's plan: that run stopped while "
+        .. "creating it, before sending anything; start a new --journal",
+        journal.check_plan(state, p, entries, { "m.json:2: updates[1]" }))
+    end)
+
   it("refuses a journal it cannot read", function()
     local _, err = journal.read(sh.path("none"))
     assert.truthy(err:find("cannot read journal", 1, true), err)

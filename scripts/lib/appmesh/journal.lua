@@ -250,6 +250,12 @@ end
 function journal.check_plan(state, plan, entries, where)
   local advice = "to resume, give the manifest the run started with; to change course, start a "
     .. "new --journal"
+  if state.header.manifestHash and not state.plan then
+    -- journal.create writes the header and the plan, then syncs: a run stopped in between
+    -- (kill -9) had sent nothing
+    return string.format("%s: the journal ends before its run's plan: that run stopped while "
+      .. "creating it, before sending anything; start a new --journal", state.path)
+  end
   if not state.plan or not state.header.manifestHash then
     return string.format("%s: the journal does not record its run's manifest (written by an "
       .. "older bulk_update): start a new --journal", state.path)
