@@ -308,6 +308,13 @@ static int lists_operations_and_their_members(void)
         "every member, nested");
     cJSON_Delete(parsed);
     appmesh_buf_cleanup(&sk);
+    /* A missing output is not a missing operation: the message said "no operation 5". */
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_operation_skeleton(i, NULL, &err), APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "appmesh_operation_skeleton: out is NULL");
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_operation_skeleton(n, &sk, &err), APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK(strstr(err.message, "no operation") != NULL, err.message);
     return 0;
 }
 
