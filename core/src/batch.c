@@ -842,12 +842,18 @@ enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *b,
                                         double *timeout,
                                         struct appmesh_error *err)
 {
-    double now = am_service_now(b->svc);
+    double now = 0;
     double due = INFINITY;
     long curl_ms = -1;
     struct batch_entry *e = NULL;
     enum appmesh_status st = APPMESH_OK;
 
+    if (b == NULL || r == NULL || w == NULL || x == NULL || max_fd == NULL || timeout == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_batch_fdset: batch, the three sets, max_fd and timeout are "
+                       "required");
+    }
+    now = am_service_now(b->svc);
     *max_fd = -1;
     if (b->multi != NULL) {
         st = am_multi_fdset(b->multi, r, w, x, max_fd, &curl_ms, err);

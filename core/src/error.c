@@ -65,8 +65,9 @@ const char *appmesh_error_code(const struct appmesh_error *err)
             return "TransportError";
         case APPMESH_ERR_TIMEOUT:
             return "TimeoutError";
+        case APPMESH_ERR_JSON: /* the caller's input (responses fail with RESPONSE) */
+            return "ValidationError";
         case APPMESH_ERR_RESPONSE:
-        case APPMESH_ERR_JSON:
             return "ResponseError";
         case APPMESH_ERR_INTERRUPTED:
             return "Interrupted";

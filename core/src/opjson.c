@@ -267,7 +267,11 @@ appmesh_operation_skeleton(size_t i, struct appmesh_buf *out, struct appmesh_err
     char *text = NULL;
     enum appmesh_status st = APPMESH_OK;
 
-    if (out == NULL || i >= am_operation_count) {
+    if (out == NULL) {
+        return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
+                       "appmesh_operation_skeleton: out is NULL");
+    }
+    if (i >= am_operation_count) {
         return am_fail(err, APPMESH_ERR_INVALID_ARGUMENT,
                        "appmesh_operation_skeleton: no operation %zu (there are %zu)", i,
                        am_operation_count);

@@ -284,7 +284,46 @@ static int runs_describe_and_list_calls_too(void)
     return 0;
 }
 
+static int fdset_refuses_missing_arguments(void)
+{
+    /* It crashed on any NULL, where every other fallible call says INVALID_ARGUMENT. */
+    struct appmesh_error err = {0};
+    struct rig r;
+    struct appmesh_batch *b = NULL;
+    fd_set rd, wr, ex;
+    int max_fd = 0;
+    double timeout = 0;
+
+    CHECK_OK(rig_open(&r, NULL, 0, &err), &err);
+    CHECK_OK(rig_client(&r, &err), &err);
+    CHECK_OK(appmesh_batch_new(r.client, NULL, &b, &err), &err);
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    CHECK_STATUS(appmesh_batch_fdset(NULL, &rd, &wr, &ex, &max_fd, &timeout, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "appmesh_batch_fdset: batch, the three sets, max_fd and timeout "
+                              "are required");
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_batch_fdset(b, NULL, &wr, &ex, &max_fd, &timeout, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_batch_fdset(b, &rd, &wr, &ex, NULL, &timeout, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_batch_fdset(b, &rd, &wr, &ex, &max_fd, NULL, &err),
+                 APPMESH_ERR_INVALID_ARGUMENT, &err);
+    appmesh_error_clear(&err);
+    CHECK_OK(appmesh_batch_fdset(b, &rd, &wr, &ex, &max_fd, &timeout, &err), &err);
+    CHECK_INT_EQ(max_fd, -1);
+    CHECK(timeout < 0, "nothing queued: no deadline");
+    appmesh_batch_destroy(b);
+    appmesh_client_destroy(r.client);
+    return 0;
+}
+
 static const struct test_case cases[] = {
+    {"fdset_refuses_missing_arguments", fdset_refuses_missing_arguments},
     {"corrects_clock_skew_and_retries_at_once", corrects_clock_skew_and_retries_at_once},
     {"runs_describe_and_list_calls_too", runs_describe_and_list_calls_too},
     {"runs_every_call_and_hands_back_ids_and_user_data",

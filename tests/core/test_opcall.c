@@ -88,6 +88,9 @@ static int refuses_invalid_input_before_sending(void)
     CHECK_STATUS(appmesh_client_call(r.client, "CreateMesh", bad_json, sizeof(bad_json) - 1, &out,
                                      NULL, &err),
                  APPMESH_ERR_JSON, &err);
+    /* The caller's own input, not the service's answer: CONTRACT.md's ResponseError is an
+     * unreadable response, and a malformed input is a ValidationError. */
+    CHECK_STR_EQ(appmesh_error_code(&err), "ValidationError");
     appmesh_error_clear(&err);
     info.attempts = 7;
     CHECK_STATUS(appmesh_client_call(r.client, "CreateMesh", invalid, sizeof(invalid) - 1, &out,
@@ -305,6 +308,13 @@ static int lists_operations_and_their_members(void)
         "every member, nested");
     cJSON_Delete(parsed);
     appmesh_buf_cleanup(&sk);
+    /* A missing output is not a missing operation: the message said "no operation 5". */
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_operation_skeleton(i, NULL, &err), APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK_STR_EQ(err.message, "appmesh_operation_skeleton: out is NULL");
+    appmesh_error_clear(&err);
+    CHECK_STATUS(appmesh_operation_skeleton(n, &sk, &err), APPMESH_ERR_INVALID_ARGUMENT, &err);
+    CHECK(strstr(err.message, "no operation") != NULL, err.message);
     return 0;
 }
 

@@ -139,6 +139,7 @@ APPMESH_API size_t appmesh_batch_pending(const struct appmesh_batch *batch);
 /**
  * For a host's own event loop: add the batch's sockets to the sets and say how long the host
  * may wait at most (seconds; negative = no deadline) before calling appmesh_batch_perform(b, 0).
+ * Errors: INVALID_ARGUMENT (a NULL argument but err), TRANSPORT (the multi handle failed).
  */
 APPMESH_API APPMESH_NODISCARD enum appmesh_status appmesh_batch_fdset(struct appmesh_batch *batch,
                                                                       fd_set *read_fds,
