@@ -227,6 +227,9 @@ enum appmesh_status am_cred_process_parse(const char *profile,
         }
     }
     token = string_member(root, "SessionToken", &bad);
+    if (bad && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "SessionToken"))) {
+        bad = false; /* "" is no token, as botocore and an empty aws_session_token read it */
+    }
     if (bad) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed a \"SessionToken\" that is not "

@@ -161,6 +161,22 @@ static int treats_a_missing_expiration_as_never(void)
     return 0;
 }
 
+static int treats_an_empty_session_token_as_none(void)
+{
+    /* botocore takes "SessionToken": "" (tools that print every field of a struct) as no token,
+     * as an empty aws_session_token or AWS_SESSION_TOKEN is. */
+    static const char json[] =
+        "{\"Version\":1,\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"" SECRET
+        "\",\"SessionToken\":\"\"}";
+    struct appmesh_error err = {0};
+    struct am_cred_set set = {0};
+    CHECK_OK(am_cred_process_parse("dev", json, strlen(json), &set, &err), &err);
+    CHECK_STR_EQ(set.secret_access_key, SECRET);
+    CHECK(set.session_token == NULL, "an empty SessionToken is no token");
+    am_cred_set_clear(&set);
+    return 0;
+}
+
 static int refuses_bad_output_naming_the_profile_and_the_problem(void)
 {
     static const struct {
@@ -487,6 +503,7 @@ static const struct test_case cases[] = {
     {"refuses_commands_it_cannot_split", refuses_commands_it_cannot_split},
     {"reads_version_1_output", reads_version_1_output},
     {"treats_a_missing_expiration_as_never", treats_a_missing_expiration_as_never},
+    {"treats_an_empty_session_token_as_none", treats_an_empty_session_token_as_none},
     {"refuses_bad_output_naming_the_profile_and_the_problem",
      refuses_bad_output_naming_the_profile_and_the_problem},
     {"runs_the_command_and_reads_its_json", runs_the_command_and_reads_its_json},
