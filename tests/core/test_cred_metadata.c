@@ -36,6 +36,37 @@ static int gets_container_credentials(void)
     return 0;
 }
 
+static int keeps_the_query_of_a_container_uri(void)
+{
+    /* botocore fetches either URI as given, query and all ("/foo/bar?id=123" in its docs). */
+    static const struct canned script[] = {{200, APPMESH_OK, NULL, META_JSON("ASIACONT", EXP1)}};
+    static const struct canned err500[] = {{500, APPMESH_OK, NULL, "no"},
+                                           {500, APPMESH_OK, NULL, "no"}};
+    static const char *const rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                      "/v2/credentials?id=123", NULL};
+    static const char *const full[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                       "http://127.0.0.1:8080/creds?role=a&key=k-123", NULL};
+    static const char *const space[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                        "http://127.0.0.1/creds?a=b c", NULL};
+    const struct outcome w500 = {NULL,
+                                 "container-role: http://127.0.0.1:8080/creds?role=a&key=k-123: "
+                                 "HTTP 500"};
+    const struct outcome wspace = {NULL, "container-role: AWS_CONTAINER_CREDENTIALS_FULL_URI: "
+                                         "the query string holds a space, a control character"};
+    struct net n;
+    CHECK_OK(net_open(&n, script, 1, rel, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.fake.sent[0].url, "http://169.254.170.2/v2/credentials?id=123");
+    net_close(&n);
+    CHECK_OK(net_open(&n, script, 1, full, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.fake.sent[0].url, "http://127.0.0.1:8080/creds?role=a&key=k-123");
+    net_close(&n);
+    RUN(err500, full, NULL, &w500);
+    RUN(err500, space, NULL, &wspace);
+    return 0;
+}
+
 static int allows_only_the_sdks_container_hosts(void)
 {
     static const struct canned ok[] = {{200, APPMESH_OK, NULL, META_JSON("ASIACONT", EXP1)}};
@@ -280,6 +311,7 @@ static int names_what_went_wrong_with_imds_in_the_tried_list(void)
 
 static const struct test_case cases[] = {
     {"gets_container_credentials", gets_container_credentials},
+    {"keeps_the_query_of_a_container_uri", keeps_the_query_of_a_container_uri},
     {"allows_only_the_sdks_container_hosts", allows_only_the_sdks_container_hosts},
     {"refuses_bad_container_answers_and_tokens", refuses_bad_container_answers_and_tokens},
     {"gets_imds_credentials_with_a_session_token", gets_imds_credentials_with_a_session_token},
