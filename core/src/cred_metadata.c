@@ -23,6 +23,9 @@
 #define MAX_TOKEN_FILE (16 * 1024)
 #define ATTEMPTS       2 /* one retry, as the brief of the metadata providers says */
 #define SHOW_MAX       96
+/* IMDS credentials that expire sooner are used this long (botocore: 12 to 20 minutes); more
+ * than the chain's 15-minute refresh window, so IMDS is not asked on every call meanwhile. */
+#define IMDS_EXTENSION (20 * 60.0)
 
 #define CONTAINER_HOST "169.254.170.2"
 #define IMDS_IPV4      "http://169.254.169.254"
@@ -555,6 +558,11 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
     }
     st = am_cred_metadata_parse(&m.resp.body, out, m.why, sizeof(m.why), err);
     *ok = st == APPMESH_OK && m.why[0] == '\0';
+    if (*ok && out->expires != 0 && ctx->now >= out->expires - IMDS_EXTENSION) {
+        /* botocore's static stability: in an outage IMDS keeps serving the credentials it has,
+         * even expired; use them a while longer and ask again then, rather than fail. */
+        out->expires = ctx->now + IMDS_EXTENSION;
+    }
 
 report:
     if (st == APPMESH_OK) {

@@ -208,6 +208,32 @@ static int gets_imds_credentials_with_a_session_token(void)
     return 0;
 }
 
+static int uses_imds_credentials_that_expire_soon_for_20_minutes_more(void)
+{
+    /* botocore's static stability: during an outage IMDS serves the credentials it has, even
+     * expired; they are used (for 20 more minutes here) and IMDS is asked again after that. */
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, "the-imds-token"},
+        {200, APPMESH_OK, NULL, "the-role"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIAOLD", "2015-08-30T12:30:00Z")},
+        {200, APPMESH_OK, NULL, "the-imds-token"},
+        {200, APPMESH_OK, NULL, "the-role"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIANEW", EXP2)}};
+    struct net n;
+    CHECK_OK(net_open(&n, script, 6, imds_on, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.source, "iam-role");
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAOLD");
+    CHECK_OK(net_get(&n, NOW + 4 * 60), &n.err); /* 16 minutes left: not asked again */
+    CHECK_INT_EQ(n.fake.sent_count, 3);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAOLD");
+    CHECK_OK(net_get(&n, NOW + 6 * 60), &n.err); /* 14 minutes left: asked again */
+    CHECK_INT_EQ(n.fake.sent_count, 6);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIANEW");
+    net_close(&n);
+    return 0;
+}
+
 static int finds_the_imds_endpoint_as_botocore_does(void)
 {
     static const struct canned script[] = {{200, APPMESH_OK, NULL, "t"},
@@ -315,6 +341,8 @@ static const struct test_case cases[] = {
     {"allows_only_the_sdks_container_hosts", allows_only_the_sdks_container_hosts},
     {"refuses_bad_container_answers_and_tokens", refuses_bad_container_answers_and_tokens},
     {"gets_imds_credentials_with_a_session_token", gets_imds_credentials_with_a_session_token},
+    {"uses_imds_credentials_that_expire_soon_for_20_minutes_more",
+     uses_imds_credentials_that_expire_soon_for_20_minutes_more},
     {"finds_the_imds_endpoint_as_botocore_does", finds_the_imds_endpoint_as_botocore_does},
     {"falls_back_to_imdsv1_only_where_botocore_does",
      falls_back_to_imdsv1_only_where_botocore_does},
