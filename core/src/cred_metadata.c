@@ -23,6 +23,9 @@
 #define MAX_TOKEN_FILE (16 * 1024)
 #define ATTEMPTS       2 /* one retry, as the brief of the metadata providers says */
 #define SHOW_MAX       96
+/* IMDS credentials that expire sooner are used this long (botocore: 12 to 20 minutes); more
+ * than the chain's 15-minute refresh window, so IMDS is not asked on every call meanwhile. */
+#define IMDS_EXTENSION (20 * 60.0)
 
 #define CONTAINER_HOST "169.254.170.2"
 #define IMDS_IPV4      "http://169.254.169.254"
@@ -179,8 +182,10 @@ static enum appmesh_status container_url(const struct am_cred_ctx *ctx,
                                          struct appmesh_error *err)
 {
     enum appmesh_status st = APPMESH_OK;
+    enum appmesh_status parsed = APPMESH_OK;
     struct am_url u;
     struct appmesh_error perr = {0};
+    char *query = NULL;
     const char *var = relative != NULL ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
                                        : "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 
@@ -194,7 +199,27 @@ static enum appmesh_status container_url(const struct am_cred_ctx *ctx,
     if (st != APPMESH_OK) {
         return st;
     }
-    if (am_url_parse(url->ptr, &u, &perr) != APPMESH_OK) {
+    /* botocore fetches the URI as given, query and all; the endpoint parser refuses a query, so
+     * it checks what comes before it and the query is checked here. */
+    query = url->ptr + strcspn(url->ptr, "?");
+    if (*query == '?') {
+        const char *q = NULL;
+        for (q = query + 1; *q != '\0'; q++) {
+            unsigned char c = (unsigned char)*q;
+            if (c <= 0x20 || c >= 0x7f || c == '#') {
+                return am_fail(err, APPMESH_ERR_CREDENTIALS,
+                               "container-role: %s: the query string holds a space, a control "
+                               "character, a non-ASCII character or '#'",
+                               var);
+            }
+        }
+        *query = '\0';
+    }
+    parsed = am_url_parse(url->ptr, &u, &perr);
+    if (*query == '\0' && query < url->ptr + url->len) {
+        *query = '?';
+    }
+    if (parsed != APPMESH_OK) {
         return am_fail(err, APPMESH_ERR_CREDENTIALS, "container-role: %s: %s", var, perr.message);
     }
     if (strcmp(u.scheme.ptr, "http") == 0 && !container_host_allowed(&u.host)) {
@@ -533,6 +558,11 @@ enum appmesh_status am_cred_imds(const struct am_cred_ctx *ctx,
     }
     st = am_cred_metadata_parse(&m.resp.body, out, m.why, sizeof(m.why), err);
     *ok = st == APPMESH_OK && m.why[0] == '\0';
+    if (*ok && out->expires != 0 && ctx->now >= out->expires - IMDS_EXTENSION) {
+        /* botocore's static stability: in an outage IMDS keeps serving the credentials it has,
+         * even expired; use them a while longer and ask again then, rather than fail. */
+        out->expires = ctx->now + IMDS_EXTENSION;
+    }
 
 report:
     if (st == APPMESH_OK) {

@@ -227,6 +227,9 @@ enum appmesh_status am_cred_process_parse(const char *profile,
         }
     }
     token = string_member(root, "SessionToken", &bad);
+    if (bad && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "SessionToken"))) {
+        bad = false; /* "" is no token, as botocore and an empty aws_session_token read it */
+    }
     if (bad) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed a \"SessionToken\" that is not "
@@ -474,17 +477,27 @@ cleanup:
     return st;
 }
 
-/* APPMESH_CREDENTIAL_PROCESS_TIMEOUT: seconds (a positive number), else the default. */
-static double process_timeout(const struct am_env *env)
+/* APPMESH_CREDENTIAL_PROCESS_TIMEOUT: seconds (a positive number), else the default; any other
+ * value is an error naming the variable, as every bad setting in the environment is. */
+static enum appmesh_status
+process_timeout(const struct am_env *env, double *timeout, struct appmesh_error *err)
 {
     const char *v = am_env_get(env, "APPMESH_CREDENTIAL_PROCESS_TIMEOUT");
     double t = 0;
     char *end = NULL;
+    *timeout = DEFAULT_TIMEOUT;
     if (v == NULL) {
-        return DEFAULT_TIMEOUT;
+        return APPMESH_OK;
     }
     t = strtod(v, &end);
-    return (end != v && *end == '\0' && t > 0 && t <= 86400) ? t : DEFAULT_TIMEOUT;
+    if (end == v || *end != '\0' || !(t > 0 && t <= 86400)) {
+        return am_fail(err, APPMESH_ERR_CONFIG,
+                       "APPMESH_CREDENTIAL_PROCESS_TIMEOUT must be a number of seconds more than "
+                       "0, at most 86400, got '%.32s'",
+                       v);
+    }
+    *timeout = t;
+    return APPMESH_OK;
 }
 
 enum appmesh_status am_cred_process_load(const struct am_cred_ctx *ctx,
@@ -495,13 +508,16 @@ enum appmesh_status am_cred_process_load(const struct am_cred_ctx *ctx,
 {
     const char *command = am_config_get(ctx->config, ctx->profile, "credential_process", NULL);
     enum appmesh_status st = APPMESH_OK;
+    double timeout = 0;
 
     *ok = false;
     if (command == NULL) {
         return am_buf_append_str(tried, "credential_process", err);
     }
-    st =
-        am_cred_process_run(ctx->alloc, ctx->profile, command, process_timeout(ctx->env), out, err);
+    st = process_timeout(ctx->env, &timeout, err);
+    if (st == APPMESH_OK) {
+        st = am_cred_process_run(ctx->alloc, ctx->profile, command, timeout, out, err);
+    }
     if (st != APPMESH_OK) {
         return st;
     }

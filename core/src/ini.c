@@ -376,7 +376,8 @@ enum appmesh_status am_ini_parse(const struct appmesh_allocator *a,
         if (am_utf8_count(line, n) < 0) {
             return line_fail(err, f, lineno, "not valid UTF-8");
         }
-        if (n > 0 && line[n - 1] == '\r') {
+        /* CRLF, and "\r\r\n" from converting CRLF again (botocore reads it) */
+        while (n > 0 && line[n - 1] == '\r') {
             line[--n] = '\0';
         }
         while (is_blank(line[ind])) {

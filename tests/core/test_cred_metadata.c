@@ -36,6 +36,37 @@ static int gets_container_credentials(void)
     return 0;
 }
 
+static int keeps_the_query_of_a_container_uri(void)
+{
+    /* botocore fetches either URI as given, query and all ("/foo/bar?id=123" in its docs). */
+    static const struct canned script[] = {{200, APPMESH_OK, NULL, META_JSON("ASIACONT", EXP1)}};
+    static const struct canned err500[] = {{500, APPMESH_OK, NULL, "no"},
+                                           {500, APPMESH_OK, NULL, "no"}};
+    static const char *const rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                      "/v2/credentials?id=123", NULL};
+    static const char *const full[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                       "http://127.0.0.1:8080/creds?role=a&key=k-123", NULL};
+    static const char *const space[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                        "http://127.0.0.1/creds?a=b c", NULL};
+    const struct outcome w500 = {NULL,
+                                 "container-role: http://127.0.0.1:8080/creds?role=a&key=k-123: "
+                                 "HTTP 500"};
+    const struct outcome wspace = {NULL, "container-role: AWS_CONTAINER_CREDENTIALS_FULL_URI: "
+                                         "the query string holds a space, a control character"};
+    struct net n;
+    CHECK_OK(net_open(&n, script, 1, rel, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.fake.sent[0].url, "http://169.254.170.2/v2/credentials?id=123");
+    net_close(&n);
+    CHECK_OK(net_open(&n, script, 1, full, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.fake.sent[0].url, "http://127.0.0.1:8080/creds?role=a&key=k-123");
+    net_close(&n);
+    RUN(err500, full, NULL, &w500);
+    RUN(err500, space, NULL, &wspace);
+    return 0;
+}
+
 static int allows_only_the_sdks_container_hosts(void)
 {
     static const struct canned ok[] = {{200, APPMESH_OK, NULL, META_JSON("ASIACONT", EXP1)}};
@@ -177,6 +208,32 @@ static int gets_imds_credentials_with_a_session_token(void)
     return 0;
 }
 
+static int uses_imds_credentials_that_expire_soon_for_20_minutes_more(void)
+{
+    /* botocore's static stability: during an outage IMDS serves the credentials it has, even
+     * expired; they are used (for 20 more minutes here) and IMDS is asked again after that. */
+    static const struct canned script[] = {
+        {200, APPMESH_OK, NULL, "the-imds-token"},
+        {200, APPMESH_OK, NULL, "the-role"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIAOLD", "2015-08-30T12:30:00Z")},
+        {200, APPMESH_OK, NULL, "the-imds-token"},
+        {200, APPMESH_OK, NULL, "the-role"},
+        {200, APPMESH_OK, NULL, META_JSON("ASIANEW", EXP2)}};
+    struct net n;
+    CHECK_OK(net_open(&n, script, 6, imds_on, NULL), &n.err);
+    CHECK_OK(net_get(&n, NOW), &n.err);
+    CHECK_STR_EQ(n.source, "iam-role");
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAOLD");
+    CHECK_OK(net_get(&n, NOW + 4 * 60), &n.err); /* 16 minutes left: not asked again */
+    CHECK_INT_EQ(n.fake.sent_count, 3);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIAOLD");
+    CHECK_OK(net_get(&n, NOW + 6 * 60), &n.err); /* 14 minutes left: asked again */
+    CHECK_INT_EQ(n.fake.sent_count, 6);
+    CHECK_STR_EQ(n.view.access_key_id, "ASIANEW");
+    net_close(&n);
+    return 0;
+}
+
 static int finds_the_imds_endpoint_as_botocore_does(void)
 {
     static const struct canned script[] = {{200, APPMESH_OK, NULL, "t"},
@@ -280,9 +337,12 @@ static int names_what_went_wrong_with_imds_in_the_tried_list(void)
 
 static const struct test_case cases[] = {
     {"gets_container_credentials", gets_container_credentials},
+    {"keeps_the_query_of_a_container_uri", keeps_the_query_of_a_container_uri},
     {"allows_only_the_sdks_container_hosts", allows_only_the_sdks_container_hosts},
     {"refuses_bad_container_answers_and_tokens", refuses_bad_container_answers_and_tokens},
     {"gets_imds_credentials_with_a_session_token", gets_imds_credentials_with_a_session_token},
+    {"uses_imds_credentials_that_expire_soon_for_20_minutes_more",
+     uses_imds_credentials_that_expire_soon_for_20_minutes_more},
     {"finds_the_imds_endpoint_as_botocore_does", finds_the_imds_endpoint_as_botocore_does},
     {"falls_back_to_imdsv1_only_where_botocore_does",
      falls_back_to_imdsv1_only_where_botocore_does},

@@ -161,6 +161,22 @@ static int treats_a_missing_expiration_as_never(void)
     return 0;
 }
 
+static int treats_an_empty_session_token_as_none(void)
+{
+    /* botocore takes "SessionToken": "" (tools that print every field of a struct) as no token,
+     * as an empty aws_session_token or AWS_SESSION_TOKEN is. */
+    static const char json[] =
+        "{\"Version\":1,\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"" SECRET
+        "\",\"SessionToken\":\"\"}";
+    struct appmesh_error err = {0};
+    struct am_cred_set set = {0};
+    CHECK_OK(am_cred_process_parse("dev", json, strlen(json), &set, &err), &err);
+    CHECK_STR_EQ(set.secret_access_key, SECRET);
+    CHECK(set.session_token == NULL, "an empty SessionToken is no token");
+    am_cred_set_clear(&set);
+    return 0;
+}
+
 static int refuses_bad_output_naming_the_profile_and_the_problem(void)
 {
     static const struct {
@@ -459,6 +475,45 @@ static int uses_the_timeout_from_the_environment(void)
     return no_children_left();
 }
 
+static int refuses_a_timeout_that_is_not_a_number_of_seconds(void)
+{
+    /* A bad setting in the environment is an error naming it (as AWS_MAX_ATTEMPTS=abc is), not
+     * a silent 60 s: APPMESH_CREDENTIAL_PROCESS_TIMEOUT=5s meant 5 seconds. */
+    static const char *const bad[] = {"5s", "abc", "0", "-1", "nan", "1e9"};
+    struct scratch s;
+    char config[512];
+    const char *json = NULL;
+    const char *cfg = NULL;
+    size_t i = 0;
+
+    CHECK(scratch_open(&s) == 0, "scratch directory");
+    json = scratch_file(&s, "creds.json", GOOD_JSON);
+    snprintf(config, sizeof(config), "[default]\ncredential_process = cat \"%s\"\n",
+             json != NULL ? json : "");
+    cfg = scratch_file(&s, "config", config);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct appmesh_error err = {0};
+        char key[64] = "";
+        char want[160];
+        const char *source = NULL;
+        const char *vars[] = {
+            "HOME", s.dir, "AWS_CONFIG_FILE", cfg, "APPMESH_CREDENTIAL_PROCESS_TIMEOUT",
+            bad[i], NULL};
+        enum appmesh_status st = chain_get(vars, &source, key, sizeof(key), &err);
+        snprintf(want, sizeof(want),
+                 "APPMESH_CREDENTIAL_PROCESS_TIMEOUT must be a number of seconds more than 0, at "
+                 "most 86400, got '%s'",
+                 bad[i]);
+        if (st != APPMESH_ERR_CONFIG || strcmp(err.message, want) != 0) {
+            scratch_close(&s);
+        }
+        CHECK_STATUS(st, APPMESH_ERR_CONFIG, &err);
+        CHECK_STR_EQ(err.message, want);
+    }
+    scratch_close(&s);
+    return no_children_left();
+}
+
 static int parses_output_when_memory_runs_out(void)
 {
     long n = 0;
@@ -487,6 +542,7 @@ static const struct test_case cases[] = {
     {"refuses_commands_it_cannot_split", refuses_commands_it_cannot_split},
     {"reads_version_1_output", reads_version_1_output},
     {"treats_a_missing_expiration_as_never", treats_a_missing_expiration_as_never},
+    {"treats_an_empty_session_token_as_none", treats_an_empty_session_token_as_none},
     {"refuses_bad_output_naming_the_profile_and_the_problem",
      refuses_bad_output_naming_the_profile_and_the_problem},
     {"runs_the_command_and_reads_its_json", runs_the_command_and_reads_its_json},
@@ -503,6 +559,8 @@ static const struct test_case cases[] = {
      the_chain_runs_the_profiles_credential_process},
     {"a_failing_credential_process_stops_the_chain", a_failing_credential_process_stops_the_chain},
     {"uses_the_timeout_from_the_environment", uses_the_timeout_from_the_environment},
+    {"refuses_a_timeout_that_is_not_a_number_of_seconds",
+     refuses_a_timeout_that_is_not_a_number_of_seconds},
     {"parses_output_when_memory_runs_out", parses_output_when_memory_runs_out},
 };
 

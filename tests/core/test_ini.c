@@ -137,6 +137,23 @@ static int handles_crlf_a_byte_order_mark_and_no_final_newline(void)
     return 0;
 }
 
+static int trims_a_carriage_return_left_by_a_doubled_line_ending_conversion(void)
+{
+    /* "\r\r\n" (CRLF converted to CRLF again): botocore reads the value without the CR; kept,
+     * it would be part of the secret key and every signature would be wrong. */
+    struct appmesh_error err = {0};
+    struct am_config *cfg = NULL;
+    CHECK_OK(parse2("[default]\r\r\nregion = a\r\r\n",
+                    "[default]\r\r\naws_secret_access_key = s\r\r\n", &cfg, &err),
+             &err);
+    CHECK_STR_EQ(am_config_file_get(cfg, AM_CONFIG_FILE_CONFIG, "default", "region"), "a");
+    CHECK_STR_EQ(
+        am_config_file_get(cfg, AM_CONFIG_FILE_CREDENTIALS, "default", "aws_secret_access_key"),
+        "s");
+    am_config_destroy(cfg);
+    return 0;
+}
+
 static int names_profiles_as_the_cli_splits_them(void)
 {
     struct appmesh_error err = {0};
@@ -319,6 +336,8 @@ static const struct test_case cases[] = {
     {"accepts_a_uniformly_indented_file", accepts_a_uniformly_indented_file},
     {"handles_crlf_a_byte_order_mark_and_no_final_newline",
      handles_crlf_a_byte_order_mark_and_no_final_newline},
+    {"trims_a_carriage_return_left_by_a_doubled_line_ending_conversion",
+     trims_a_carriage_return_left_by_a_doubled_line_ending_conversion},
     {"names_profiles_as_the_cli_splits_them", names_profiles_as_the_cli_splits_them},
     {"treats_absent_files_as_empty", treats_absent_files_as_empty},
     {"merges_the_files_with_credentials_first", merges_the_files_with_credentials_first},
