@@ -1864,7 +1864,9 @@ class Emulator:
 
     def _write_state(self):
         doc = self.state.to_doc(self.state_keys)
-        tmp = self.save_path + ".tmp"
+        # A name of this process's own: two emulators saving to one file must not write into
+        # each other's temporary file (a failed or torn save); the last complete save wins.
+        tmp = "%s.%d.tmp" % (self.save_path, os.getpid())
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2, sort_keys=False)
             f.write("\n")

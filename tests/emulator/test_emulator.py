@@ -2160,6 +2160,22 @@ class LifecycleTest(unittest.TestCase):
                 self.assertEqual(emu.stop(), 0)
             self.assertIn("could not write " + path, emu.errors())
 
+    def test_save_does_not_share_its_temporary_file_with_another_writer(self):
+        with tempfile.TemporaryDirectory(prefix="emulator-test-") as directory:
+            path = os.path.join(directory, "state.json")
+            emu = Emulator("--state", path, "--save")
+            try:
+                # Another emulator saving to the same file has its temporary file in the way
+                # (here, for good, as a directory); saving used to go through FILE.tmp, shared by
+                # every writer, so two emulators on one file failed or tore each other's saves.
+                os.mkdir(path + ".tmp")
+                client(emu).create_mesh(meshName="kept")
+            finally:
+                self.assertEqual(emu.stop(), 0)
+            with open(path, encoding="utf-8") as f:
+                self.assertEqual([m["meshName"] for m in json.load(f)["meshes"]], ["kept"])
+            self.assertEqual(sorted(os.listdir(directory)), ["state.json", "state.json.tmp"])
+
     @staticmethod
     def make_one_of_each(via, mesh):
         """One resource of every kind in a new mesh, each tagged with its kind."""
