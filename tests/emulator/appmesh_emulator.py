@@ -1772,6 +1772,13 @@ class Emulator:
         elif args.state and not args.save:
             message = "the state file does not exist (use --save to start empty and create it)"
             raise SetupError("%s: %s" % (args.state, message))
+        elif args.state:
+            # Create the missing file now, so an unwritable place stops the start, not a change.
+            try:
+                self._write_state()
+            except OSError as e:
+                message = "cannot create the state file: %s" % (e.strerror or e)
+                raise SetupError("%s: %s" % (args.state, message))
         self.initial_faults = [self._flag_fault(text) for text in args.fault]
         if args.throttle:
             self.initial_faults.append(self._throttle_flag(args.throttle))
@@ -1843,8 +1850,23 @@ class Emulator:
     def state_changed(self):
         if self.save_path is None:
             return
+        # Under the state lock, so two writers (an App Mesh change and a control request) never
+        # share the temporary file or replace a newer state with an older one.
+        with self.state.lock:
+            try:
+                self._write_state()
+            except OSError as e:
+                # Not a client's network error: say so, loudly, instead of dropping the connection.
+                message = "the change was made but --save could not write %s: %s" % (
+                    self.save_path, e.strerror or e)
+                sys.stderr.write("appmesh_emulator: %s\n" % message)
+                raise ApiError(500, "InternalFailure", "The emulator failed: " + message)
+
+    def _write_state(self):
         doc = self.state.to_doc(self.state_keys)
-        tmp = self.save_path + ".tmp"
+        # A name of this process's own: two emulators saving to one file must not write into
+        # each other's temporary file (a failed or torn save); the last complete save wins.
+        tmp = "%s.%d.tmp" % (self.save_path, os.getpid())
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2, sort_keys=False)
             f.write("\n")

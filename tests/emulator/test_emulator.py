@@ -2132,6 +2132,50 @@ class LifecycleTest(unittest.TestCase):
             finally:
                 emu.stop()
 
+    def test_save_to_a_place_it_cannot_write_fails_loudly(self):
+        with tempfile.TemporaryDirectory(prefix="emulator-test-") as directory:
+            # A missing directory stops the start (it used to start and lose every change).
+            missing = os.path.join(directory, "no-such-dir", "state.json")
+            code, stderr = self.run_bad_start("--state", missing, "--save")
+            self.assertEqual(code, 2)
+            self.assertEqual(stderr.count("\n"), 1)
+            self.assertIn(missing + ": cannot create the state file", stderr)
+            # A missing file is created at start.
+            place = os.path.join(directory, "place")
+            os.mkdir(place)
+            path = os.path.join(place, "state.json")
+            emu = Emulator("--state", path, "--save")
+            try:
+                with open(path, encoding="utf-8") as f:
+                    self.assertEqual(json.load(f)["meshes"], [])
+                # A save that fails later is a 500 that says so (and a line on stderr), not a
+                # dropped connection the client retries into a success nothing saved.
+                shutil.rmtree(place)
+                code, status, message = error_of(client(emu).create_mesh, meshName="lost")
+                self.assertEqual((code, status), ("InternalFailure", 500))
+                self.assertIn("could not write " + path, message)
+                entry = emu.log()[-1]
+                self.assertEqual((entry["status"], entry["errorCode"]), (500, "InternalFailure"))
+            finally:
+                self.assertEqual(emu.stop(), 0)
+            self.assertIn("could not write " + path, emu.errors())
+
+    def test_save_does_not_share_its_temporary_file_with_another_writer(self):
+        with tempfile.TemporaryDirectory(prefix="emulator-test-") as directory:
+            path = os.path.join(directory, "state.json")
+            emu = Emulator("--state", path, "--save")
+            try:
+                # Another emulator saving to the same file has its temporary file in the way
+                # (here, for good, as a directory); saving used to go through FILE.tmp, shared by
+                # every writer, so two emulators on one file failed or tore each other's saves.
+                os.mkdir(path + ".tmp")
+                client(emu).create_mesh(meshName="kept")
+            finally:
+                self.assertEqual(emu.stop(), 0)
+            with open(path, encoding="utf-8") as f:
+                self.assertEqual([m["meshName"] for m in json.load(f)["meshes"]], ["kept"])
+            self.assertEqual(sorted(os.listdir(directory)), ["state.json", "state.json.tmp"])
+
     @staticmethod
     def make_one_of_each(via, mesh):
         """One resource of every kind in a new mesh, each tagged with its kind."""
