@@ -71,7 +71,10 @@ enum appmesh_status am_cred_metadata_parse(const struct appmesh_buf *body,
         snprintf(why, whysize, "the response is not a JSON object (%zu bytes)", body->len);
         goto cleanup;
     }
-    if (am_json_text_has_nul(body->ptr, body->len, field, sizeof(field))) {
+    /* the members read, and those a metadata service's error answer holds */
+    static const char *const named[] = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+                                        "Code",        "Message",         NULL};
+    if (am_json_text_has_nul(body->ptr, body->len, named, field, sizeof(field))) {
         snprintf(why, whysize, "the response has a NUL character (\\u0000) in \"%s\"", field);
         goto cleanup;
     }

@@ -29,6 +29,10 @@
 #define MAX_OUTPUT      (64 * 1024) /* what the process may print on stdout */
 #define DEFAULT_TIMEOUT 60.0        /* seconds */
 
+/* The members of the output an error may name (the ones read): see am_json_text_has_nul. */
+static const char *const process_members[] = {"Version",      "AccessKeyId", "SecretAccessKey",
+                                              "SessionToken", "Expiration",  NULL};
+
 /* ==== splitting the command as botocore does (shlex.split, POSIX mode, no comments) ==== */
 
 void am_cred_process_argv_free(const struct appmesh_allocator *a, char **argv, size_t argc)
@@ -191,7 +195,7 @@ enum appmesh_status am_cred_process_parse(const char *profile,
                      len == 0 ? "nothing" : "something else");
         goto cleanup;
     }
-    if (am_json_text_has_nul(text, len, field, sizeof(field))) {
+    if (am_json_text_has_nul(text, len, process_members, field, sizeof(field))) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "credential_process of profile '%s' printed a NUL character (\\u0000) in "
                      "\"%s\"",

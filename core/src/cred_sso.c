@@ -33,6 +33,12 @@
 #define BEARER_HEADER    "x-amz-sso_bearer_token"
 #define CONFIG_SPLIT_MAX 128
 
+/* The members of the token cache and of GetRoleCredentials' answer an error may name (the ones
+ * read): see am_json_text_has_nul. */
+static const char *const cache_members[] = {"accessToken", "expiresAt", NULL};
+static const char *const role_members[] = {"roleCredentials", "accessKeyId", "secretAccessKey",
+                                           "sessionToken",    "expiration",  NULL};
+
 /* What the profile (and its sso-session) say. Borrowed from the config. */
 struct sso_config {
     const char *session; /* sso_session, or NULL for a legacy profile */
@@ -300,7 +306,7 @@ enum appmesh_status am_cred_sso_token_parse(const struct am_cred_ctx *ctx,
                      hint);
         goto cleanup;
     }
-    if (am_json_text_has_nul(text, len, field, sizeof(field))) {
+    if (am_json_text_has_nul(text, len, cache_members, field, sizeof(field))) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "the SSO token cache %s has a NUL character (\\u0000) in \"%s\": %s", path,
                      field, hint);
@@ -431,7 +437,8 @@ enum appmesh_status am_cred_sso_role_parse(const struct am_cred_ctx *ctx,
                      ctx->profile, resp->status);
         goto cleanup;
     }
-    if (am_json_text_has_nul(am_buf_cstr(&resp->body), resp->body.len, field, sizeof(field))) {
+    if (am_json_text_has_nul(am_buf_cstr(&resp->body), resp->body.len, role_members, field,
+                             sizeof(field))) {
         st = am_fail(err, APPMESH_ERR_CREDENTIALS,
                      "SSO GetRoleCredentials for profile '%s' answered with a NUL character "
                      "(\\u0000) in \"%s\"",

@@ -686,7 +686,8 @@ am_json_parse_response(const char *body, size_t len, cJSON **root, struct appmes
     }
     /* cJSON ends a string at an escaped NUL, so "s\u0000x" would read as "s": refuse it (only
      * a body with an escape at all needs the scan). */
-    if (memchr(body, '\\', len) != NULL && am_json_text_has_nul(body, len, field, sizeof(field))) {
+    if (memchr(body, '\\', len) != NULL &&
+        am_json_text_has_nul(body, len, NULL, field, sizeof(field))) {
         return am_fail(r->err, APPMESH_ERR_RESPONSE,
                        "response field %s holds a NUL character (\\u0000), which no member may "
                        "hold",

@@ -56,7 +56,22 @@ static bool scan_string(const char *text, size_t len, size_t *i, struct slice *b
     return nul;
 }
 
-bool am_json_text_has_nul(const char *text, size_t len, char *field, size_t fieldsize)
+/* Whether key is one of names (NULL: any key may be named). */
+static bool key_named(struct slice key, const char *const *names)
+{
+    if (names == NULL) {
+        return true;
+    }
+    for (; *names != NULL; names++) {
+        if (strlen(*names) == key.n && memcmp(*names, key.p, key.n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool am_json_text_has_nul(
+    const char *text, size_t len, const char *const *names, char *field, size_t fieldsize)
 {
     struct slice keys[KEY_DEPTH + 1];
     int depth = 0; /* containers open; keys[depth] is the member being read at that depth */
@@ -94,8 +109,10 @@ bool am_json_text_has_nul(const char *text, size_t len, char *field, size_t fiel
                     copy_text(field, fieldsize, "(top level)");
                 } else {
                     int d = depth <= KEY_DEPTH ? depth : KEY_DEPTH;
-                    if (keys[d].p != NULL) {
+                    if (keys[d].p != NULL && key_named(keys[d], names)) {
                         copy_key(field, fieldsize, keys[d]);
+                    } else if (keys[d].p != NULL) {
+                        copy_text(field, fieldsize, "(another member)");
                     } else {
                         copy_text(field, fieldsize, "(top level)");
                     }

@@ -61,7 +61,7 @@ enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
         return APPMESH_OK;
     }
     /* cJSON would cut a string at a NUL (a C string): the request would differ from the input */
-    if (memchr(text, '\0', len) != NULL || am_json_text_has_nul(text, len, NULL, 0)) {
+    if (memchr(text, '\0', len) != NULL || am_json_text_has_nul(text, len, NULL, NULL, 0)) {
         return am_fail(err, APPMESH_ERR_JSON,
                        "the %s input has a NUL character (\\u0000) in it, which no member "
                        "may hold",
