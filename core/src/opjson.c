@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Operations by name, their inputs as JSON text and skeletons: appmesh/operations.h and the
  * JSON-text helpers of the generic C entry points. */
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "appmesh/operations.h"
@@ -95,10 +97,39 @@ enum appmesh_status am_opjson_parse_input(const struct am_operation *op,
 
 /*
  * cJSON prints a number with 15 significant digits when that reads back within its epsilon,
- * which loses integers between 10^15 and 2^53 (longs, exact in the tree): give those their
- * decimal text (as cJSON_Raw) before printing.
+ * which loses integers between 10^15 and 2^53 (longs, exact in the tree) and the fraction of
+ * larger numbers (a timestamp of 3909525000952500.5 printed as 3.9095250009525e+15, read back
+ * as an integer and then printed otherwise: printing was not idempotent). Give every number
+ * from 10^15 up its exact text (as cJSON_Raw) before printing: an integer up to 2^53 in decimal
+ * digits, anything else with the fewest significant digits that read back as the same double.
  */
-static enum appmesh_status exact_integers(cJSON *node, struct appmesh_error *err)
+static void exact_text(double d, char *out, size_t size)
+{
+    /* printf and strtod use the locale's decimal point (a host may have set one): JSON's is '.' */
+    const char point = localeconv()->decimal_point[0];
+    int digits = 15;
+    char *p = NULL;
+
+    if (d == trunc(d) && fabs(d) <= 9007199254740992.0) {
+        snprintf(out, size, "%lld", (long long)d);
+        return;
+    }
+    for (; digits < 17; digits++) {
+        snprintf(out, size, "%.*g", digits, d);
+        if (strtod(out, NULL) == d) {
+            break;
+        }
+    }
+    if (digits == 17) {
+        snprintf(out, size, "%.17g", d);
+    }
+    p = point != '.' && point != '\0' ? strchr(out, point) : NULL;
+    if (p != NULL) {
+        *p = '.';
+    }
+}
+
+static enum appmesh_status exact_numbers(cJSON *node, struct appmesh_error *err)
 {
     cJSON *c = NULL;
     cJSON *next = NULL;
@@ -106,12 +137,11 @@ static enum appmesh_status exact_integers(cJSON *node, struct appmesh_error *err
     for (c = node != NULL ? node->child : NULL; c != NULL; c = next) {
         double d = c->valuedouble;
         next = c->next;
-        if (cJSON_IsNumber(c) && d == trunc(d) && fabs(d) >= 1e15 &&
-            fabs(d) <= 9007199254740992.0) {
-            char digits[24];
+        if (cJSON_IsNumber(c) && isfinite(d) && fabs(d) >= 1e15) {
+            char text[32];
             cJSON *raw = NULL;
-            snprintf(digits, sizeof(digits), "%lld", (long long)d);
-            raw = cJSON_CreateRaw(digits);
+            exact_text(d, text, sizeof(text));
+            raw = cJSON_CreateRaw(text);
             if (raw == NULL) {
                 return am_fail(err, APPMESH_ERR_NOMEM, "out of memory writing the output JSON");
             }
@@ -119,7 +149,7 @@ static enum appmesh_status exact_integers(cJSON *node, struct appmesh_error *err
             raw->type |= c->type & cJSON_StringIsConst;
             c->string = NULL;
             cJSON_ReplaceItemViaPointer(node, c, raw);
-        } else if (exact_integers(c, err) != APPMESH_OK) {
+        } else if (exact_numbers(c, err) != APPMESH_OK) {
             return APPMESH_ERR_NOMEM;
         }
     }
@@ -135,7 +165,7 @@ enum appmesh_status am_opjson_print(cJSON *value,
     enum appmesh_status st = APPMESH_OK;
 
     am_buf_init(out, alloc, 0);
-    if (exact_integers(value, err) != APPMESH_OK) {
+    if (exact_numbers(value, err) != APPMESH_OK) {
         return APPMESH_ERR_NOMEM;
     }
     text = cJSON_PrintUnformatted(value);

@@ -102,6 +102,29 @@ static int prints_integers_exactly(void)
     return 0;
 }
 
+/* A large number with a fraction (found by fuzz_opcall: a createdAt of 3909525000952500.5 came
+ * out as 3.9095250009525e+15, which reads back as an integer and then prints otherwise). */
+static int prints_large_fractions_exactly_and_the_same_again(void)
+{
+    struct appmesh_error err = {0};
+    struct appmesh_buf out = {0};
+    struct appmesh_buf again = {0};
+    cJSON *v = cJSON_Parse("{\"t\":3909525000952500.5,\"u\":1e300,\"w\":-1234567890123456.25}");
+    cJSON *w = NULL;
+
+    CHECK_OK(am_opjson_print(v, &test_allocator, &out, &err), &err);
+    CHECK_STR_EQ(out.ptr, "{\"t\":3909525000952500.5,\"u\":1e+300,\"w\":-1234567890123456.2}");
+    w = cJSON_Parse(out.ptr);
+    CHECK(w != NULL, "the output reads back");
+    CHECK_OK(am_opjson_print(w, &test_allocator, &again, &err), &err);
+    CHECK_STR_EQ(again.ptr, out.ptr);
+    appmesh_buf_cleanup(&out);
+    appmesh_buf_cleanup(&again);
+    cJSON_Delete(v);
+    cJSON_Delete(w);
+    return 0;
+}
+
 static int count_members(const cJSON *v)
 {
     int n = 0;
@@ -142,6 +165,8 @@ static const struct test_case cases[] = {
     {"refuses_a_raw_nul", refuses_a_raw_nul},
     {"reads_only_the_given_bytes", reads_only_the_given_bytes},
     {"prints_integers_exactly", prints_integers_exactly},
+    {"prints_large_fractions_exactly_and_the_same_again",
+     prints_large_fractions_exactly_and_the_same_again},
     {"makes_a_skeleton_of_every_input", makes_a_skeleton_of_every_input},
 };
 
